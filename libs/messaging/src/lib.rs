@@ -1,0 +1,167 @@
+//! Events between services: the [`EventBus`] trait with a RabbitMQ and an in-process
+//! implementation, the transactional outbox that publishes what a service wrote, and the
+//! inbox that makes a redelivered event change nothing.
+//!
+//! Delivery is at least once; consumers wrap their handlers in [`inbox::Deduplicate`] so
+//! that each event takes effect at most once.
+
+pub mod inbox;
+pub mod memory;
+pub mod outbox;
+pub mod rabbit;
+mod topic;
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+pub use shop_proto::events::v1::Envelope;
+use shop_platform::Shutdown;
+use tokio::task::JoinHandle;
+
+pub use memory::InProcessBus;
+pub use rabbit::RabbitBus;
+
+/// Name of the topic exchange every event is published to.
+pub const EXCHANGE: &str = "shop.events";
+
+/// Creates an envelope for `payload`, stamped with a new id, the time and the current
+/// trace context.
+pub fn new_event<M: prost::Message>(event_type: &str, producer: &str, payload: &M) -> Envelope {
+    let now = time::OffsetDateTime::now_utc();
+    Envelope {
+        event_id: uuid::Uuid::now_v7().to_string(),
+        r#type: event_type.to_owned(),
+        occurred_at: Some(shop_proto::Timestamp {
+            seconds: now.unix_timestamp(),
+            nanos: i32::try_from(now.nanosecond()).unwrap_or(0),
+        }),
+        producer: producer.to_owned(),
+        trace_context: shop_platform::trace_context::current_map(),
+        payload: payload.encode_to_vec(),
+    }
+}
+
+/// Reacts to one event. An error means "try again later": the bus redelivers the event
+/// until [`BusSettings::max_deliveries`] is reached, then dead-letters it.
+#[async_trait]
+pub trait EventHandler: Send + Sync + 'static {
+    async fn handle(&self, event: &Envelope) -> anyhow::Result<()>;
+}
+
+#[async_trait]
+impl<T: EventHandler + ?Sized> EventHandler for Arc<T> {
+    async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
+        (**self).handle(event).await
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    #[error("the broker is unreachable: {0}")]
+    Unavailable(String),
+    #[error("the broker refused the message: {0}")]
+    Rejected(String),
+}
+
+/// Tuning shared by both bus implementations.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BusSettings {
+    /// Deliveries of one event before it is dead-lettered (first try included).
+    pub max_deliveries: u32,
+    /// Unacknowledged events a consumer holds at once.
+    pub prefetch: u16,
+    /// Pause before a failed event is handed back for redelivery.
+    #[serde(with = "millis")]
+    pub retry_delay: Duration,
+}
+
+impl Default for BusSettings {
+    fn default() -> Self {
+        Self {
+            max_deliveries: 5,
+            prefetch: 32,
+            retry_delay: Duration::from_millis(200),
+        }
+    }
+}
+
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_millis)
+    }
+}
+
+/// Publishes events and runs consumers.
+#[async_trait]
+pub trait EventBus: Send + Sync + 'static {
+    /// Publishes `event` with routing key `event.type`; returns once the broker has
+    /// accepted responsibility for it (publisher confirm).
+    async fn publish(&self, event: &Envelope) -> Result<(), BusError>;
+
+    /// Starts delivering events whose type matches any of `patterns` (AMQP topic syntax:
+    /// `*` one word, `#` any words) to `handler`, through the durable queue of `consumer`.
+    /// Events published while the consumer is stopped wait in its queue.
+    async fn subscribe(
+        &self,
+        consumer: &str,
+        patterns: &[&str],
+        handler: Arc<dyn EventHandler>,
+    ) -> Result<Subscription, BusError>;
+
+    /// Removes and returns up to `max` events dead-lettered for `consumer`.
+    async fn take_dead_letters(&self, consumer: &str, max: usize)
+    -> Result<Vec<Envelope>, BusError>;
+
+    /// Whether the broker can be reached now (readiness).
+    async fn ready(&self) -> bool;
+}
+
+/// A running consumer; [`Subscription::stop`] finishes the event in hand and returns.
+pub struct Subscription {
+    stop: Shutdown,
+    task: JoinHandle<()>,
+}
+
+impl Subscription {
+    pub(crate) fn new(stop: Shutdown, task: JoinHandle<()>) -> Self {
+        Self { stop, task }
+    }
+
+    pub async fn stop(self) {
+        self.stop.trigger();
+        let _ = self.task.await;
+    }
+}
+
+/// Runs `handler` for `event` inside a span parented on the producer's trace context.
+pub(crate) async fn dispatch(
+    consumer: &str,
+    handler: &dyn EventHandler,
+    event: &Envelope,
+) -> anyhow::Result<()> {
+    use tracing::Instrument;
+    let span = tracing::info_span!(
+        "event.consume",
+        otel.name = %format!("consume {}", event.r#type),
+        otel.kind = "consumer",
+        consumer,
+        event_type = %event.r#type,
+        event_id = %event.event_id,
+    );
+    shop_platform::trace_context::set_parent(&span, &event.trace_context);
+    let result = handler.handle(event).instrument(span.clone()).await;
+    if let Err(err) = &result {
+        span.in_scope(|| tracing::warn!(error = format!("{err:#}"), "event handler failed"));
+    }
+    result
+}

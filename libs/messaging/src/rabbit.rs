@@ -1,0 +1,341 @@
+//! The RabbitMQ bus (lapin): durable topic exchange, one durable quorum queue per consumer
+//! with a delivery limit and a dead-letter queue, publisher confirms with `mandatory`,
+//! manual acks. The connection is opened lazily and re-opened after any failure, so a
+//! broker outage slows publishers and consumers down but never kills them.
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use lapin::{
+    BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, ExchangeKind,
+    options::{
+        BasicAckOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions,
+        BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions, ExchangeDeclareOptions,
+        QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions,
+    },
+    types::{AMQPValue, FieldTable, ShortString},
+};
+use prost::Message as _;
+use shop_platform::Shutdown;
+use tokio::sync::Mutex;
+
+use crate::{BusError, BusSettings, EXCHANGE, Envelope, EventBus, EventHandler, Subscription, dispatch};
+
+/// Exchange that receives dead-lettered events, routed by consumer name.
+const DEAD_LETTER_EXCHANGE: &str = "shop.events.dlx";
+/// Longest pause between reconnection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Event bus over a RabbitMQ broker.
+#[derive(Clone)]
+pub struct RabbitBus {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    url: String,
+    settings: BusSettings,
+    connection: Mutex<Option<Arc<Connection>>>,
+    publisher: Mutex<Option<Channel>>,
+}
+
+fn unavailable(err: impl std::fmt::Display) -> BusError {
+    BusError::Unavailable(err.to_string())
+}
+
+fn queue_name(consumer: &str) -> String {
+    format!("{EXCHANGE}.{consumer}")
+}
+
+fn dead_letter_queue(consumer: &str) -> String {
+    format!("{EXCHANGE}.{consumer}.dlq")
+}
+
+impl RabbitBus {
+    /// Does not connect yet: the first publish or subscription does, and retries.
+    pub fn new(url: &str, settings: BusSettings) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                url: url.to_owned(),
+                settings,
+                connection: Mutex::new(None),
+                publisher: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// The open connection, or a new one (also declaring the exchanges).
+    async fn connection(&self) -> Result<Arc<Connection>, BusError> {
+        let mut slot = self.inner.connection.lock().await;
+        if let Some(conn) = slot.as_ref().filter(|c| c.status().connected()) {
+            return Ok(conn.clone());
+        }
+        let conn = tokio::time::timeout(
+            Duration::from_secs(5),
+            Connection::connect(&self.inner.url, ConnectionProperties::default()),
+        )
+        .await
+        .map_err(|_| unavailable("connection attempt timed out"))?
+        .map_err(unavailable)?;
+        let channel = conn.create_channel().await.map_err(unavailable)?;
+        let durable = ExchangeDeclareOptions {
+            durable: true,
+            ..ExchangeDeclareOptions::default()
+        };
+        channel
+            .exchange_declare(EXCHANGE.into(), ExchangeKind::Topic, durable, FieldTable::default())
+            .await
+            .map_err(unavailable)?;
+        channel
+            .exchange_declare(
+                DEAD_LETTER_EXCHANGE.into(),
+                ExchangeKind::Direct,
+                durable,
+                FieldTable::default(),
+            )
+            .await
+            .map_err(unavailable)?;
+        let _ = channel.close(200, "declared".into()).await;
+        let conn = Arc::new(conn);
+        *slot = Some(conn.clone());
+        tracing::info!("connected to RabbitMQ");
+        Ok(conn)
+    }
+
+    async fn publisher(&self) -> Result<Channel, BusError> {
+        let mut slot = self.inner.publisher.lock().await;
+        if let Some(ch) = slot.as_ref().filter(|c| c.status().connected()) {
+            return Ok(ch.clone());
+        }
+        let channel = self.connection().await?.create_channel().await.map_err(unavailable)?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await
+            .map_err(unavailable)?;
+        *slot = Some(channel.clone());
+        Ok(channel)
+    }
+
+    /// Declares the consumer's quorum queue, its dead-letter queue and bindings.
+    async fn declare_consumer(&self, channel: &Channel, consumer: &str, patterns: &[String]) -> Result<(), BusError> {
+        let durable = QueueDeclareOptions {
+            durable: true,
+            ..QueueDeclareOptions::default()
+        };
+        let mut quorum = FieldTable::default();
+        quorum.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+        channel
+            .queue_declare(dead_letter_queue(consumer).into(), durable, quorum.clone())
+            .await
+            .map_err(unavailable)?;
+        channel
+            .queue_bind(
+                dead_letter_queue(consumer).into(),
+                DEAD_LETTER_EXCHANGE.into(),
+                consumer.into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .map_err(unavailable)?;
+        let mut args = quorum;
+        // RabbitMQ counts redeliveries: the limit is the deliveries after the first.
+        let limit = i64::from(self.inner.settings.max_deliveries.saturating_sub(1));
+        args.insert("x-delivery-limit".into(), AMQPValue::LongLongInt(limit));
+        args.insert(
+            "x-dead-letter-exchange".into(),
+            AMQPValue::LongString(DEAD_LETTER_EXCHANGE.into()),
+        );
+        args.insert(
+            "x-dead-letter-routing-key".into(),
+            AMQPValue::LongString(consumer.into()),
+        );
+        channel
+            .queue_declare(queue_name(consumer).into(), durable, args)
+            .await
+            .map_err(unavailable)?;
+        for pattern in patterns {
+            channel
+                .queue_bind(
+                    queue_name(consumer).into(),
+                    EXCHANGE.into(),
+                    pattern.as_str().into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes a consumer's queues (decommissioning a consumer; test clean-up).
+    pub async fn remove_consumer(&self, consumer: &str) -> Result<(), BusError> {
+        let channel = self.connection().await?.create_channel().await.map_err(unavailable)?;
+        for queue in [queue_name(consumer), dead_letter_queue(consumer)] {
+            channel
+                .queue_delete(queue.into(), QueueDeleteOptions::default())
+                .await
+                .map_err(unavailable)?;
+        }
+        let _ = channel.close(200, "done".into()).await;
+        Ok(())
+    }
+
+    /// Consumes until `stop` trips or the channel fails.
+    async fn consume_once(
+        &self,
+        consumer: &str,
+        patterns: &[String],
+        handler: &dyn EventHandler,
+        stop: &Shutdown,
+    ) -> Result<(), BusError> {
+        let channel = self.connection().await?.create_channel().await.map_err(unavailable)?;
+        self.declare_consumer(&channel, consumer, patterns).await?;
+        channel
+            .basic_qos(self.inner.settings.prefetch, BasicQosOptions::default())
+            .await
+            .map_err(unavailable)?;
+        let mut deliveries = channel
+            .basic_consume(
+                queue_name(consumer).into(),
+                ShortString::from(""),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .map_err(unavailable)?;
+        tracing::info!(consumer, "consuming events");
+        loop {
+            let delivery = tokio::select! {
+                biased;
+                () = stop.wait() => {
+                    let _ = channel.close(200, "consumer stopped".into()).await;
+                    return Ok(());
+                }
+                next = deliveries.next() => match next {
+                    Some(Ok(d)) => d,
+                    Some(Err(err)) => return Err(unavailable(err)),
+                    None => return Err(unavailable("consumer cancelled by the broker")),
+                },
+            };
+            let Ok(event) = Envelope::decode(delivery.data.as_slice()) else {
+                tracing::error!(consumer, "undecodable message dead-lettered");
+                let reject = BasicNackOptions { requeue: false, ..BasicNackOptions::default() };
+                delivery.nack(reject).await.map_err(unavailable)?;
+                continue;
+            };
+            if dispatch(consumer, handler, &event).await.is_ok() {
+                delivery.ack(BasicAckOptions::default()).await.map_err(unavailable)?;
+            } else {
+                tokio::time::sleep(self.inner.settings.retry_delay).await;
+                let retry = BasicNackOptions { requeue: true, ..BasicNackOptions::default() };
+                delivery.nack(retry).await.map_err(unavailable)?;
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl EventBus for RabbitBus {
+    async fn publish(&self, event: &Envelope) -> Result<(), BusError> {
+        let channel = self.publisher().await?;
+        let mut headers = FieldTable::default();
+        for (k, v) in &event.trace_context {
+            headers.insert(k.as_str().into(), AMQPValue::LongString(v.as_str().into()));
+        }
+        let props = BasicProperties::default()
+            .with_message_id(event.event_id.as_str().into())
+            .with_type(event.r#type.as_str().into())
+            .with_app_id(event.producer.as_str().into())
+            .with_content_type("application/x-protobuf".into())
+            .with_delivery_mode(2)
+            .with_headers(headers);
+        let options = BasicPublishOptions {
+            mandatory: true,
+            ..BasicPublishOptions::default()
+        };
+        let confirm = channel
+            .basic_publish(
+                EXCHANGE.into(),
+                event.r#type.as_str().into(),
+                options,
+                &event.encode_to_vec(),
+                props,
+            )
+            .await
+            .map_err(unavailable)?
+            .await
+            .map_err(unavailable)?;
+        match confirm {
+            Confirmation::Ack(None) => Ok(()),
+            Confirmation::Ack(Some(_)) => {
+                // Nobody subscribes to this type yet: accepted by the broker, kept by nobody.
+                tracing::warn!(event_type = %event.r#type, "event had no subscriber queue");
+                Ok(())
+            }
+            Confirmation::Nack(_) => Err(BusError::Rejected(event.event_id.clone())),
+            Confirmation::NotRequested => Err(BusError::Rejected("confirms not enabled".into())),
+        }
+    }
+
+    async fn subscribe(
+        &self,
+        consumer: &str,
+        patterns: &[&str],
+        handler: Arc<dyn EventHandler>,
+    ) -> Result<Subscription, BusError> {
+        let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_owned()).collect();
+        // Declare now so events published right after `subscribe` returns are kept.
+        let channel = self.connection().await?.create_channel().await.map_err(unavailable)?;
+        self.declare_consumer(&channel, consumer, &patterns).await?;
+        let _ = channel.close(200, "declared".into()).await;
+
+        let stop = Shutdown::new();
+        let watch = stop.clone();
+        let bus = self.clone();
+        let consumer = consumer.to_owned();
+        let task = tokio::spawn(async move {
+            let mut backoff = Duration::from_millis(100);
+            while !watch.is_triggered() {
+                match bus.consume_once(&consumer, &patterns, handler.as_ref(), &watch).await {
+                    Ok(()) => return,
+                    Err(err) => {
+                        tracing::warn!(consumer, error = %err, "consumer lost its channel; retrying");
+                        tokio::select! {
+                            () = watch.wait() => return,
+                            () = tokio::time::sleep(backoff) => {}
+                        }
+                        backoff = (backoff * 2).min(MAX_BACKOFF);
+                    }
+                }
+            }
+        });
+        Ok(Subscription::new(stop, task))
+    }
+
+    async fn take_dead_letters(&self, consumer: &str, max: usize) -> Result<Vec<Envelope>, BusError> {
+        let channel = self.connection().await?.create_channel().await.map_err(unavailable)?;
+        let mut out = Vec::new();
+        while out.len() < max {
+            let Some(msg) = channel
+                .basic_get(dead_letter_queue(consumer).into(), BasicGetOptions::default())
+                .await
+                .map_err(unavailable)?
+            else {
+                break;
+            };
+            if let Ok(event) = Envelope::decode(msg.delivery.data.as_slice()) {
+                out.push(event);
+            }
+            msg.delivery.ack(BasicAckOptions::default()).await.map_err(unavailable)?;
+        }
+        let _ = channel.close(200, "done".into()).await;
+        Ok(out)
+    }
+
+    async fn ready(&self) -> bool {
+        self.connection().await.is_ok()
+    }
+}

@@ -1,0 +1,327 @@
+//! One contract suite for every bus, outbox and inbox implementation: the in-process ones
+//! and the real RabbitMQ / MongoDB ones must behave the same.
+
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicU32, Ordering},
+    },
+    time::Duration,
+};
+
+use async_trait::async_trait;
+use shop_messaging::{
+    BusError, BusSettings, Envelope, EventBus, EventHandler, InProcessBus, RabbitBus,
+    inbox::{Deduplicate, InboxStore, MemoryInbox, MongoInbox},
+    new_event,
+    outbox::{MemoryOutbox, MongoOutbox, OutboxStore, Relay},
+};
+use shop_platform::Shutdown;
+use shop_proto::events::v1::ReservationExpired;
+use shop_test_support::{amqp_url, eventually, mongo_url, proxy::Proxy, require, unique};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn settings() -> BusSettings {
+    BusSettings {
+        max_deliveries: 3,
+        prefetch: 8,
+        retry_delay: Duration::from_millis(20),
+    }
+}
+
+/// A fresh routing namespace so concurrent tests on one broker never see each other.
+struct Topic {
+    consumer: String,
+    event_type: String,
+    pattern: String,
+}
+
+fn topic() -> Topic {
+    let ns = unique("t");
+    Topic {
+        consumer: unique("c"),
+        event_type: format!("{ns}.happened"),
+        pattern: format!("{ns}.*"),
+    }
+}
+
+fn event(t: &Topic, order: &str) -> Envelope {
+    new_event(&t.event_type, "tests", &ReservationExpired { order_id: order.into() })
+}
+
+/// Records what it sees; fails the first `fail_first` deliveries.
+#[derive(Default)]
+struct Recorder {
+    seen: Mutex<Vec<String>>,
+    calls: AtomicU32,
+    fail_first: u32,
+}
+
+impl Recorder {
+    fn failing(n: u32) -> Arc<Self> {
+        Arc::new(Self { fail_first: n, ..Self::default() })
+    }
+
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+#[async_trait]
+impl EventHandler for Recorder {
+    async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        if call <= self.fail_first {
+            anyhow::bail!("failing on purpose ({call})");
+        }
+        let order = <ReservationExpired as prost::Message>::decode(event.payload.as_slice())?.order_id;
+        self.seen.lock().unwrap().push(order);
+        Ok(())
+    }
+}
+
+async fn published_events_reach_the_subscriber(bus: Arc<dyn EventBus>) {
+    let t = topic();
+    let rec = Recorder::failing(0);
+    let sub = bus.subscribe(&t.consumer, &[&t.pattern], Arc::new(rec.clone())).await.unwrap();
+    for n in 0..3 {
+        bus.publish(&event(&t, &format!("o{n}"))).await.unwrap();
+    }
+    let other = new_event("elsewhere.happened", "tests", &ReservationExpired::default());
+    bus.publish(&other).await.unwrap();
+    assert!(eventually(WAIT, || async { rec.seen().len() == 3 }).await, "got {:?}", rec.seen());
+    assert_eq!(rec.seen(), ["o0", "o1", "o2"]);
+    sub.stop().await;
+}
+
+async fn a_failed_event_is_redelivered(bus: Arc<dyn EventBus>) {
+    let t = topic();
+    let rec = Recorder::failing(1);
+    let sub = bus.subscribe(&t.consumer, &[&t.pattern], Arc::new(rec.clone())).await.unwrap();
+    bus.publish(&event(&t, "o1")).await.unwrap();
+    assert!(eventually(WAIT, || async { rec.seen() == ["o1"] }).await);
+    assert_eq!(rec.calls.load(Ordering::SeqCst), 2);
+    assert!(bus.take_dead_letters(&t.consumer, 10).await.unwrap().is_empty());
+    sub.stop().await;
+}
+
+async fn an_event_failing_every_time_is_dead_lettered(bus: Arc<dyn EventBus>) {
+    let t = topic();
+    let rec = Recorder::failing(u32::MAX);
+    let sub = bus.subscribe(&t.consumer, &[&t.pattern], Arc::new(rec.clone())).await.unwrap();
+    let poison = event(&t, "poison");
+    bus.publish(&poison).await.unwrap();
+    let mut dead = Vec::new();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while dead.is_empty() && tokio::time::Instant::now() < deadline {
+        dead.extend(bus.take_dead_letters(&t.consumer, 10).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].event_id, poison.event_id);
+    assert_eq!(rec.calls.load(Ordering::SeqCst), settings().max_deliveries);
+    sub.stop().await;
+}
+
+async fn the_inbox_ignores_a_duplicate(bus: Arc<dyn EventBus>, inbox: Arc<dyn InboxStore>) {
+    let t = topic();
+    let rec = Recorder::failing(0);
+    let handler = Deduplicate::new(&t.consumer, inbox, rec.clone());
+    let sub = bus.subscribe(&t.consumer, &[&t.pattern], Arc::new(handler)).await.unwrap();
+    let once = event(&t, "once");
+    bus.publish(&once).await.unwrap();
+    bus.publish(&once).await.unwrap();
+    bus.publish(&event(&t, "after")).await.unwrap();
+    assert!(eventually(WAIT, || async { rec.seen().len() >= 2 }).await);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(rec.seen(), ["once", "after"]);
+    sub.stop().await;
+}
+
+async fn the_inbox_records_each_event_once(inbox: Arc<dyn InboxStore>) {
+    let (consumer, id) = (unique("c"), unique("e"));
+    assert!(!inbox.seen(&consumer, &id).await.unwrap());
+    assert!(inbox.record(&consumer, &id).await.unwrap());
+    assert!(!inbox.record(&consumer, &id).await.unwrap());
+    assert!(inbox.seen(&consumer, &id).await.unwrap());
+    assert!(!inbox.seen(&unique("other"), &id).await.unwrap());
+}
+
+/// Writes events while the broker is unreachable, then lets it come back.
+async fn the_outbox_delivers_events_written_during_an_outage(
+    consumer_bus: Arc<dyn EventBus>,
+    relay_bus: Arc<dyn EventBus>,
+    outbox: Arc<dyn OutboxStore>,
+    write: impl AsyncFn(Vec<Envelope>),
+    broker: &dyn Switch,
+) {
+    let t = topic();
+    let rec = Recorder::failing(0);
+    let sub = consumer_bus.subscribe(&t.consumer, &[&t.pattern], Arc::new(rec.clone())).await.unwrap();
+    broker.set(false);
+    let stop = Shutdown::new();
+    let relay = Relay::start(outbox.clone(), relay_bus, stop.clone());
+    write((0..5).map(|n| event(&t, &format!("o{n}"))).collect()).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(rec.seen().is_empty(), "nothing can arrive while the broker is down");
+    assert_eq!(outbox.pending(100).await.unwrap().len(), 5);
+    broker.set(true);
+    assert!(eventually(WAIT, || async { rec.seen().len() == 5 }).await, "got {:?}", rec.seen());
+    assert_eq!(rec.seen(), ["o0", "o1", "o2", "o3", "o4"]);
+    assert!(eventually(WAIT, || async { outbox.pending(100).await.unwrap().is_empty() }).await);
+    stop.trigger();
+    relay.join().await;
+    sub.stop().await;
+}
+
+trait Switch {
+    fn set(&self, up: bool);
+}
+
+/// An in-process bus that can be made unreachable.
+struct Switchable {
+    bus: InProcessBus,
+    up: AtomicBool,
+}
+
+impl Switch for Switchable {
+    fn set(&self, up: bool) {
+        self.up.store(up, Ordering::SeqCst);
+    }
+}
+
+#[async_trait]
+impl EventBus for Switchable {
+    async fn publish(&self, event: &Envelope) -> Result<(), BusError> {
+        if !self.up.load(Ordering::SeqCst) {
+            return Err(BusError::Unavailable("switched off".into()));
+        }
+        self.bus.publish(event).await
+    }
+    async fn subscribe(&self, c: &str, p: &[&str], h: Arc<dyn EventHandler>) -> Result<shop_messaging::Subscription, BusError> {
+        self.bus.subscribe(c, p, h).await
+    }
+    async fn take_dead_letters(&self, c: &str, max: usize) -> Result<Vec<Envelope>, BusError> {
+        self.bus.take_dead_letters(c, max).await
+    }
+    async fn ready(&self) -> bool {
+        self.up.load(Ordering::SeqCst)
+    }
+}
+
+impl Switch for Proxy {
+    fn set(&self, up: bool) {
+        if up { self.up() } else { self.down() }
+    }
+}
+
+mod in_process {
+    use super::*;
+
+    fn bus() -> Arc<dyn EventBus> {
+        Arc::new(InProcessBus::new(settings()))
+    }
+
+    #[tokio::test]
+    async fn published_events_reach_the_subscriber() {
+        super::published_events_reach_the_subscriber(bus()).await;
+    }
+
+    #[tokio::test]
+    async fn a_failed_event_is_redelivered() {
+        super::a_failed_event_is_redelivered(bus()).await;
+    }
+
+    #[tokio::test]
+    async fn an_event_failing_every_time_is_dead_lettered() {
+        super::an_event_failing_every_time_is_dead_lettered(bus()).await;
+    }
+
+    #[tokio::test]
+    async fn the_inbox_ignores_a_duplicate() {
+        super::the_inbox_ignores_a_duplicate(bus(), Arc::new(MemoryInbox::default())).await;
+    }
+
+    #[tokio::test]
+    async fn the_inbox_records_each_event_once() {
+        super::the_inbox_records_each_event_once(Arc::new(MemoryInbox::default())).await;
+    }
+
+    #[tokio::test]
+    async fn the_outbox_delivers_events_written_during_an_outage() {
+        let inner = InProcessBus::new(settings());
+        let broker = Arc::new(Switchable { bus: inner.clone(), up: AtomicBool::new(true) });
+        let outbox = MemoryOutbox::default();
+        let writer = outbox.clone();
+        super::the_outbox_delivers_events_written_during_an_outage(
+            Arc::new(inner),
+            broker.clone(),
+            Arc::new(outbox),
+            async |events| writer.add(events),
+            broker.as_ref(),
+        )
+        .await;
+    }
+}
+
+mod real {
+    use super::*;
+
+    fn bus() -> Arc<dyn EventBus> {
+        require("RabbitMQ", &amqp_url());
+        Arc::new(RabbitBus::new(&amqp_url(), settings()))
+    }
+
+    async fn db() -> mongodb::Database {
+        require("MongoDB", &mongo_url());
+        shop_storage::connect(&mongo_url(), &unique("messaging")).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn published_events_reach_the_subscriber() {
+        super::published_events_reach_the_subscriber(bus()).await;
+    }
+
+    #[tokio::test]
+    async fn a_failed_event_is_redelivered() {
+        super::a_failed_event_is_redelivered(bus()).await;
+    }
+
+    #[tokio::test]
+    async fn an_event_failing_every_time_is_dead_lettered() {
+        super::an_event_failing_every_time_is_dead_lettered(bus()).await;
+    }
+
+    #[tokio::test]
+    async fn the_inbox_ignores_a_duplicate() {
+        super::the_inbox_ignores_a_duplicate(bus(), Arc::new(MongoInbox::new(&db().await))).await;
+    }
+
+    #[tokio::test]
+    async fn the_inbox_records_each_event_once() {
+        super::the_inbox_records_each_event_once(Arc::new(MongoInbox::new(&db().await))).await;
+    }
+
+    #[tokio::test]
+    async fn the_outbox_delivers_events_written_during_an_outage() {
+        let consumer_bus = bus();
+        let target = amqp_url();
+        let host = target.split('@').nth(1).and_then(|h| h.split('/').next()).unwrap_or("127.0.0.1:5672");
+        let proxy = Proxy::start(host, true).await;
+        let relay_bus = Arc::new(RabbitBus::new(
+            &format!("amqp://guest:guest@127.0.0.1:{}/%2f", proxy.port),
+            settings(),
+        ));
+        let outbox = MongoOutbox::new(&db().await);
+        let writer = outbox.clone();
+        super::the_outbox_delivers_events_written_during_an_outage(
+            consumer_bus,
+            relay_bus,
+            Arc::new(outbox),
+            async |events| writer.add(&events).await.unwrap(),
+            &proxy,
+        )
+        .await;
+    }
+}

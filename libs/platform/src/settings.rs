@@ -1,0 +1,169 @@
+//! Typed settings, layered: struct defaults → optional TOML file → `SHOP_…` environment.
+//!
+//! Nested keys use a double underscore in the environment: `SHOP_MONGO__URL` sets
+//! `mongo.url`. The file is `$SHOP_CONFIG` when set, else `config/<service>.toml` if present.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+/// Loads `T` for `service` from its defaults, the config file and the environment.
+pub fn load<T>(service: &str) -> anyhow::Result<T>
+where
+    T: Serialize + DeserializeOwned + Default,
+{
+    let file = std::env::var("SHOP_CONFIG").unwrap_or_else(|_| format!("config/{service}.toml"));
+    let built = config::Config::builder()
+        .add_source(config::Config::try_from(&T::default())?)
+        .add_source(config::File::with_name(&file).required(false))
+        .add_source(
+            config::Environment::with_prefix("SHOP")
+                .prefix_separator("_")
+                .separator("__")
+                .try_parsing(true),
+        )
+        .build()?;
+    Ok(built.try_deserialize()?)
+}
+
+/// Where a listener binds. Port 0 picks a free port (tests).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Listen {
+    pub host: IpAddr,
+    pub port: u16,
+}
+
+impl Listen {
+    pub const fn loopback(port: u16) -> Self {
+        Self {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port,
+        }
+    }
+
+    pub const fn any(port: u16) -> Self {
+        Self {
+            host: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            port,
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::new(self.host, self.port)
+    }
+}
+
+/// Logging and tracing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelemetrySettings {
+    /// An `EnvFilter` directive, e.g. `info,shop_catalog=debug`. `RUST_LOG` wins when set.
+    pub log_filter: String,
+    /// `json` (default) or `pretty`.
+    pub log_format: LogFormat,
+    /// OTLP/gRPC endpoint for trace export, e.g. `http://otel-collector:4317`; off when empty.
+    pub otlp_endpoint: Option<String>,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self {
+            log_filter: "info".into(),
+            log_format: LogFormat::Json,
+            otlp_endpoint: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// A connection URL that may carry credentials: never printed in full.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct SecretUrl(SecretString);
+
+impl SecretUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(SecretString::from(url.into()))
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// The URL with any `user:password@` part masked, for logs.
+    pub fn redacted(&self) -> String {
+        let url = self.expose();
+        match (url.find("://"), url.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => {
+                format!("{}://***@{}", &url[..scheme], &url[at + 1..])
+            }
+            _ => url.to_owned(),
+        }
+    }
+}
+
+impl Serialize for SecretUrl {
+    /// Serialises the real value: only used to feed defaults into the layered loader.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.expose())
+    }
+}
+
+impl std::fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// Storage, broker and cache backends: the real servers, or embedded ones for the
+/// all-in-one mode and unit tests.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackendSettings {
+    /// MongoDB URL; absent means the embedded in-memory store.
+    pub mongo_url: Option<SecretUrl>,
+    /// Database name of this service.
+    pub mongo_database: String,
+    /// RabbitMQ URL; absent means the in-process bus.
+    pub amqp_url: Option<SecretUrl>,
+    /// Redis URL; absent means in-memory caches and limiters.
+    pub redis_url: Option<SecretUrl>,
+}
+
+impl BackendSettings {
+    pub fn embedded(database: &str) -> Self {
+        Self {
+            mongo_url: None,
+            mongo_database: database.to_owned(),
+            amqp_url: None,
+            redis_url: None,
+        }
+    }
+}
+
+impl Default for BackendSettings {
+    fn default() -> Self {
+        Self::embedded("shop")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacted_url_hides_credentials() {
+        let url = SecretUrl::new("amqp://guest:secret@rabbit:5672/%2f");
+        assert_eq!(url.redacted(), "amqp://***@rabbit:5672/%2f");
+        assert!(!format!("{url:?}").contains("secret"));
+        assert_eq!(SecretUrl::new("redis://cache:6379").redacted(), "redis://cache:6379");
+    }
+}

@@ -1,0 +1,29 @@
+//! Generates Rust types, clients and servers from `proto/shop/**.proto`.
+
+use std::path::PathBuf;
+
+const PROTOS: &[&str] = &[
+    "shop/common/v1/common.proto",
+    "shop/identity/v1/identity.proto",
+    "shop/catalog/v1/catalog.proto",
+    "shop/inventory/v1/inventory.proto",
+    "shop/order/v1/order.proto",
+    "shop/payment/v1/payment.proto",
+    "shop/events/v1/events.proto",
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
+    let out = PathBuf::from(std::env::var("OUT_DIR")?);
+    let files: Vec<PathBuf> = PROTOS.iter().map(|p| root.join(p)).collect();
+    for file in &files {
+        println!("cargo:rerun-if-changed={}", file.display());
+    }
+    let mut config = prost_build::Config::new();
+    config.protoc_executable(protoc_bin_vendored::protoc_bin_path()?);
+    let includes = [root];
+    tonic_prost_build::configure()
+        .file_descriptor_set_path(out.join("shop_descriptor.bin"))
+        .compile_with_config(config, &files, &includes)?;
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! MongoDB bootstrap and the few helpers every per-service store shares.
+//!
+//! Stores follow one pattern: a trait per aggregate in the service's `storage` module,
+//! a MongoDB implementation built from the [`Database`] returned here, an embedded
+//! in-memory implementation, and one generic contract test suite run against both.
+
+use std::time::Duration;
+
+pub use mongodb;
+use mongodb::{
+    Collection, Database, IndexModel,
+    bson::doc,
+    error::{ErrorKind, WriteFailure},
+    options::ClientOptions,
+};
+
+/// Connects to `url` and returns the service's own `database`. Fails fast (with a bounded
+/// server-selection wait) so a misconfigured service does not start half-alive.
+pub async fn connect(url: &str, database: &str) -> anyhow::Result<Database> {
+    let mut options = ClientOptions::parse(url).await?;
+    options.app_name.get_or_insert_with(|| database.to_owned());
+    options
+        .server_selection_timeout
+        .get_or_insert(Duration::from_secs(10));
+    let client = mongodb::Client::with_options(options)?;
+    let db = client.database(database);
+    ping(&db).await?;
+    tracing::info!(database, "connected to MongoDB");
+    Ok(db)
+}
+
+/// Round-trips a `ping` command: the readiness check for a store.
+pub async fn ping(db: &Database) -> anyhow::Result<()> {
+    db.run_command(doc! { "ping": 1 }).await?;
+    Ok(())
+}
+
+/// Creates `indexes` on `collection` (idempotent; run at start-up).
+pub async fn ensure_indexes<T: Send + Sync>(
+    collection: &Collection<T>,
+    indexes: Vec<IndexModel>,
+) -> anyhow::Result<()> {
+    if !indexes.is_empty() {
+        collection.create_indexes(indexes).await?;
+    }
+    Ok(())
+}
+
+/// Whether `err` is a unique-index violation (server code 11000).
+pub fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
+    match err.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == 11000,
+        ErrorKind::InsertMany(e) => e
+            .write_errors
+            .as_ref()
+            .is_some_and(|errs| errs.iter().any(|e| e.code == 11000)),
+        ErrorKind::Command(e) => e.code == 11000,
+        _ => false,
+    }
+}

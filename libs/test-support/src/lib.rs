@@ -1,0 +1,80 @@
+//! Test helpers: the URLs of the real infrastructure, fresh names, free ports, an HTTP
+//! client. Tests that need infrastructure fail loudly when it is missing; they never skip.
+
+use std::{net::TcpListener, time::Duration};
+
+/// MongoDB (or the stand-in) for tests: `SHOP_TEST_MONGO_URL`, default local.
+pub fn mongo_url() -> String {
+    std::env::var("SHOP_TEST_MONGO_URL")
+        .unwrap_or_else(|_| "mongodb://127.0.0.1:27017/?directConnection=true".into())
+}
+
+/// RabbitMQ for tests: `SHOP_TEST_AMQP_URL`, default local guest.
+pub fn amqp_url() -> String {
+    std::env::var("SHOP_TEST_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+/// Redis for tests: `SHOP_TEST_REDIS_URL`, default local.
+pub fn redis_url() -> String {
+    std::env::var("SHOP_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
+}
+
+/// Panics with a clear message unless something listens at `host:port` of `url`.
+pub fn require(what: &str, url: &str) {
+    let authority = url.split("://").nth(1).unwrap_or(url);
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let host_port = authority.split(['/', '?']).next().unwrap_or(authority);
+    let reachable = std::net::ToSocketAddrs::to_socket_addrs(host_port)
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .is_some_and(|addr| std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok());
+    assert!(
+        reachable,
+        "{what} is not reachable at {host_port}: start it (scripts/test does) or set SHOP_TEST_* URLs"
+    );
+}
+
+/// A name no other test run uses (databases, consumers, event types).
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::now_v7().simple())
+}
+
+/// A port that was free a moment ago (for child processes that must be told their port).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port")
+}
+
+/// An HTTP client for talking to the gateway.
+pub fn http() -> reqwest::Client {
+    static PROVIDER: std::sync::Once = std::sync::Once::new();
+    PROVIDER.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("HTTP client")
+}
+
+/// Polls `check` every 50 ms until it is true or `timeout` passes.
+pub async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub mod proxy;
