@@ -23,6 +23,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.protoc_executable(protoc_bin_vendored::protoc_bin_path()?);
     let includes = [root];
     tonic_prost_build::configure()
+        // RPCs a service does not serve yet answer UNIMPLEMENTED instead of failing to build.
+        .generate_default_stubs(true)
         .file_descriptor_set_path(out.join("shop_descriptor.bin"))
         .compile_with_config(config, &files, &includes)?;
     Ok(())

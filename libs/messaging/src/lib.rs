@@ -165,3 +165,19 @@ pub(crate) async fn dispatch(
     }
     result
 }
+
+/// The bus a service uses: RabbitMQ when `amqp_url` is set, else the in-process bus the
+/// services of this process share.
+pub fn bus_for(
+    amqp_url: Option<&shop_platform::settings::SecretUrl>,
+    settings: &BusSettings,
+    embedded: &InProcessBus,
+) -> Arc<dyn EventBus> {
+    match amqp_url {
+        Some(url) => {
+            tracing::info!(url = %url.redacted(), "using RabbitMQ");
+            Arc::new(RabbitBus::new(url.expose(), settings.clone()))
+        }
+        None => Arc::new(embedded.clone()),
+    }
+}

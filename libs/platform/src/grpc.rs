@@ -29,18 +29,18 @@ pub struct GrpcServer {
     pub local_addr: SocketAddr,
     health: HealthReporter,
     services: Vec<&'static str>,
+    stop: Shutdown,
     task: JoinHandle<()>,
 }
 
 impl GrpcServer {
-    /// Serves `routes` plus health and reflection on `listener` until `shutdown`.
+    /// Serves `routes` plus health and reflection on `listener` until [`GrpcServer::drain`].
     /// `services` are the fully qualified names served (for health and the metric labels).
     pub async fn start(
         listener: TcpListener,
         services: &[&'static str],
         routes: Routes,
         registry: &prometheus::Registry,
-        shutdown: Shutdown,
     ) -> anyhow::Result<Self> {
         let local_addr = listener.local_addr()?;
         let (health, health_service) = tonic_health::server::health_reporter();
@@ -67,33 +67,35 @@ impl GrpcServer {
             known: Arc::new(services.iter().map(|s| (*s).to_owned()).collect()),
         };
         let incoming = TcpListenerStream::new(listener);
-        let stop = shutdown.clone();
+        let stop = Shutdown::new();
+        let signal = stop.clone();
         let task = tokio::spawn(async move {
             let served = tonic::transport::Server::builder()
                 .layer(layer)
                 .add_routes(routes)
-                .serve_with_incoming_shutdown(incoming, stop.wait());
+                .serve_with_incoming_shutdown(incoming, signal.wait());
             if let Err(err) = served.await {
                 tracing::error!(error = %err, "gRPC server failed");
-                stop.trigger();
             }
         });
         Ok(Self {
             local_addr,
             health,
             services: services.to_vec(),
+            stop,
             task,
         })
     }
 
-    /// Reports NOT_SERVING so balancers stop routing here, then waits (bounded) for
-    /// in-flight calls; the server stops accepting once its shutdown token trips.
+    /// Reports NOT_SERVING so balancers stop routing here, stops accepting, and waits
+    /// (bounded) for in-flight calls to finish.
     pub async fn drain(self) {
         for name in self.services.iter().copied().chain([""]) {
             self.health
                 .set_service_status(name, ServingStatus::NotServing)
                 .await;
         }
+        self.stop.trigger();
         drain("grpc", DRAIN_DEADLINE, self.task).await;
     }
 

@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod grpc;
+pub mod host;
 pub mod metrics;
 pub mod settings;
 pub mod shutdown;

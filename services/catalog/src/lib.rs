@@ -1,1 +1,15 @@
-//! placeholder
+//! Catalog service: products with variants, categories, reviews and search.
+
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod grpc;
+pub mod seed;
+pub mod startup;
+pub mod storage;
+
+pub use config::Settings;
+pub use startup::Application;
+
+/// Producer name on events and the service's name in telemetry.
+pub const SERVICE: &str = "catalog";

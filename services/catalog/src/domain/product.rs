@@ -1,0 +1,182 @@
+//! Products: what a vendor sells, in one or more variants each with its own SKU and price.
+
+use std::{collections::BTreeMap, fmt, str::FromStr};
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::Money;
+
+/// A product id (a UUID).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProductId(Uuid);
+
+impl ProductId {
+    pub fn new() -> Self {
+        Self(Uuid::now_v7())
+    }
+
+    pub const fn from_uuid(id: Uuid) -> Self {
+        Self(id)
+    }
+}
+
+impl Default for ProductId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FromStr for ProductId {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // Only the canonical hyphenated form: one spelling per product.
+        if s.len() != 36 {
+            return Err("must be a UUID".into());
+        }
+        Uuid::parse_str(s).map(Self).map_err(|_| "must be a UUID".into())
+    }
+}
+
+impl fmt::Display for ProductId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.hyphenated().fmt(f)
+    }
+}
+
+/// A stock-keeping unit: 1–64 characters of `A–Z a–z 0–9 - _ .`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sku(String);
+
+impl Sku {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let ok = (1..=64).contains(&s.len())
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err("must be 1-64 characters of letters, digits, '-', '_' or '.'".into())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductStatus {
+    Draft,
+    Active,
+    Archived,
+}
+
+impl ProductStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Active => "active",
+            Self::Archived => "archived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "draft" => Ok(Self::Draft),
+            "active" => Ok(Self::Active),
+            "archived" => Ok(Self::Archived),
+            _ => Err("must be draft, active or archived".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub url: String,
+    pub alt: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    pub sku: Sku,
+    pub price: Money,
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// Review statistics kept on the product.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RatingSummary {
+    pub count: u32,
+    /// Reviews per star, index 0 = one star.
+    pub histogram: [u32; 5],
+}
+
+impl RatingSummary {
+    pub fn average(&self) -> f64 {
+        if self.count == 0 {
+            return 0.0;
+        }
+        let stars: u32 = self
+            .histogram
+            .iter()
+            .zip(1u32..)
+            .map(|(n, star)| n * star)
+            .sum();
+        f64::from(stars) / f64::from(self.count)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Product {
+    pub id: ProductId,
+    pub name: String,
+    pub description: String,
+    pub category_id: Option<String>,
+    pub tags: Vec<String>,
+    pub images: Vec<Image>,
+    pub attributes: BTreeMap<String, String>,
+    pub status: ProductStatus,
+    pub vendor_id: String,
+    pub variants: Vec<Variant>,
+    pub rating: RatingSummary,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    /// Bumped on every write; stale writes are refused.
+    pub version: u64,
+}
+
+impl Product {
+    pub fn skus(&self) -> impl Iterator<Item = &Sku> {
+        self.variants.iter().map(|v| &v.sku)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn product_ids_accept_only_canonical_uuids() {
+        let id = ProductId::new();
+        assert_eq!(id.to_string().parse::<ProductId>(), Ok(id));
+        for bad in ["", "42", "not-a-uuid", "{\"$gt\":\"\"}", "0190a0e2a0e27000800000000000000a"] {
+            assert!(bad.parse::<ProductId>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn skus_are_short_and_plain() {
+        assert!(Sku::parse("TEE-RED-M").is_ok());
+        assert!(Sku::parse("").is_err());
+        assert!(Sku::parse("has space").is_err());
+        assert!(Sku::parse(&"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn the_average_rating_weights_each_star() {
+        let r = RatingSummary { count: 4, histogram: [0, 0, 1, 1, 2] };
+        assert!((r.average() - 4.25).abs() < 1e-9);
+        assert!(RatingSummary::default().average().abs() < f64::EPSILON);
+    }
+}
