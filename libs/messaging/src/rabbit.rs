@@ -272,7 +272,7 @@ impl EventBus for RabbitBus {
             Confirmation::Ack(None) => Ok(()),
             Confirmation::Ack(Some(_)) => {
                 // Nobody subscribes to this type yet: accepted by the broker, kept by nobody.
-                tracing::warn!(event_type = %event.r#type, "event had no subscriber queue");
+                tracing::debug!(event_type = %event.r#type, "event had no subscriber queue");
                 Ok(())
             }
             Confirmation::Nack(_) => Err(BusError::Rejected(event.event_id.clone())),

@@ -8,14 +8,14 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-/// Loads `T` for `service` from its defaults, the config file and the environment.
-pub fn load<T>(service: &str) -> anyhow::Result<T>
+/// Loads `T` for `service`: `defaults`, then the config file, then the environment.
+pub fn load<T>(service: &str, defaults: &T) -> anyhow::Result<T>
 where
-    T: Serialize + DeserializeOwned + Default,
+    T: Serialize + DeserializeOwned,
 {
     let file = std::env::var("SHOP_CONFIG").unwrap_or_else(|_| format!("config/{service}.toml"));
     let built = config::Config::builder()
-        .add_source(config::Config::try_from(&T::default())?)
+        .add_source(config::Config::try_from(defaults)?)
         .add_source(config::File::with_name(&file).required(false))
         .add_source(
             config::Environment::with_prefix("SHOP")

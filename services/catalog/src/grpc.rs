@@ -35,7 +35,7 @@ impl CatalogGrpc {
 
 #[tonic::async_trait]
 impl CatalogService for CatalogGrpc {
-    #[tracing::instrument(skip_all, fields(product_id = %req.get_ref().id), err)]
+    #[tracing::instrument(skip_all, fields(product_id = %req.get_ref().id))]
     async fn get_product(&self, req: Request<pb::GetProductRequest>) -> Result<Response<pb::Product>, Status> {
         let id: ProductId = req.get_ref().id.parse().map_err(|e: String| CatalogError::invalid("id", e))?;
         let product = self.products.get(id).await.map_err(CatalogError::from)?;
@@ -46,7 +46,7 @@ impl CatalogService for CatalogGrpc {
         Ok(Response::new(to_proto(&product)))
     }
 
-    #[tracing::instrument(skip_all, fields(skus = req.get_ref().skus.len()), err)]
+    #[tracing::instrument(skip_all, fields(skus = req.get_ref().skus.len()))]
     async fn get_products(
         &self,
         req: Request<pb::GetProductsRequest>,

@@ -1,6 +1,5 @@
 //! Catalog service: products with variants, categories, reviews and search.
 
-pub mod config;
 pub mod domain;
 pub mod error;
 pub mod grpc;
@@ -8,8 +7,13 @@ pub mod seed;
 pub mod startup;
 pub mod storage;
 
-pub use config::Settings;
-pub use startup::Application;
+pub use shop_messaging::service::ServiceSettings as Settings;
+pub use startup::build;
 
 /// Producer name on events and the service's name in telemetry.
 pub const SERVICE: &str = "catalog";
+
+/// Default settings of the catalog service.
+pub fn default_settings() -> Settings {
+    Settings::defaults(SERVICE, 50052, 9102)
+}

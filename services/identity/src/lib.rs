@@ -1,1 +1,21 @@
-//! placeholder
+//! Identity service: accounts, credentials, roles and sessions.
+//!
+//! The service runs with its backends, health, reflection and metrics; its gRPC API
+//! (`shop.identity.v1`) is served as its behaviour lands.
+
+use shop_messaging::{
+    InProcessBus,
+    service::{Service, ServiceSettings},
+};
+use shop_platform::Shutdown;
+
+pub const SERVICE: &str = "identity";
+
+pub fn default_settings() -> ServiceSettings {
+    ServiceSettings::defaults(SERVICE, 50051, 9101)
+}
+
+/// Connects the backends and starts serving.
+pub async fn build(settings: ServiceSettings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
+    Service::bare(&settings, &embedded, shutdown).await
+}

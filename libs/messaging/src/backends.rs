@@ -1,0 +1,33 @@
+//! Connects a service to its backends from settings: MongoDB or nothing (embedded
+//! stores), RabbitMQ or the process's in-process bus.
+
+use std::sync::Arc;
+
+use mongodb::Database;
+use shop_platform::settings::BackendSettings;
+
+use crate::{BusSettings, EventBus, InProcessBus, bus_for};
+
+pub struct Backends {
+    /// The service's own database, when MongoDB is configured.
+    pub db: Option<Database>,
+    pub bus: Arc<dyn EventBus>,
+}
+
+impl Backends {
+    pub async fn connect(
+        settings: &BackendSettings,
+        bus: &BusSettings,
+        embedded: &InProcessBus,
+    ) -> anyhow::Result<Self> {
+        let db = match &settings.mongo_url {
+            Some(url) => Some(shop_storage::connect(url.expose(), &settings.mongo_database).await?),
+            None => None,
+        };
+        let bus = bus_for(settings.amqp_url.as_ref(), bus, embedded);
+        if !bus.ready().await {
+            tracing::warn!("the event broker is not reachable yet; events will wait in the outbox");
+        }
+        Ok(Self { db, bus })
+    }
+}

@@ -1,0 +1,119 @@
+//! The frame every backend service runs in: settings shape, backends, gRPC host and
+//! outbox relay, started and stopped together.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use serde::{Deserialize, Serialize};
+use shop_platform::{
+    Shutdown,
+    host::ServiceHost,
+    settings::{BackendSettings, Listen, TelemetrySettings},
+};
+use tonic::service::Routes;
+
+use crate::{BusSettings, EventBus, outbox::{OutboxStore, Relay}};
+
+/// Settings every backend service has. Loaded by `shop_platform::settings::load`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceSettings {
+    pub grpc: Listen,
+    pub metrics: Listen,
+    pub backends: BackendSettings,
+    pub bus: BusSettings,
+    pub telemetry: TelemetrySettings,
+    /// Fill empty stores with demo data at start-up (the all-in-one mode does).
+    pub demo_data: bool,
+}
+
+impl ServiceSettings {
+    /// Defaults for a service: its ports, its database named after it.
+    pub fn defaults(database: &str, grpc_port: u16, metrics_port: u16) -> Self {
+        Self {
+            grpc: Listen::any(grpc_port),
+            metrics: Listen::any(metrics_port),
+            backends: BackendSettings::embedded(database),
+            bus: BusSettings::default(),
+            telemetry: TelemetrySettings::default(),
+            demo_data: false,
+        }
+    }
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        Self::defaults("shop", 50051, 9100)
+    }
+}
+
+/// A running service.
+pub struct Service {
+    pub grpc_addr: SocketAddr,
+    pub metrics_addr: SocketAddr,
+    host: ServiceHost,
+    relay: Option<Relay>,
+    shutdown: Shutdown,
+}
+
+impl Service {
+    /// Serves `routes` (the gRPC `services` named) and relays `outbox` to `bus` if given.
+    pub async fn start(
+        settings: &ServiceSettings,
+        services: &[&'static str],
+        routes: Routes,
+        outbox: Option<(Arc<dyn OutboxStore>, Arc<dyn EventBus>)>,
+        shutdown: Shutdown,
+    ) -> anyhow::Result<Self> {
+        let relay = outbox.map(|(store, bus)| Relay::start(store, bus, shutdown.child()));
+        let host = ServiceHost::start(
+            settings.grpc,
+            settings.metrics,
+            services,
+            routes,
+            prometheus::Registry::new(),
+        )
+        .await?;
+        Ok(Self {
+            grpc_addr: host.grpc_addr,
+            metrics_addr: host.metrics_addr,
+            host,
+            relay,
+            shutdown,
+        })
+    }
+
+    /// Serves until shutdown, then drains the server and the relay.
+    pub async fn run(self) {
+        self.host.run_until(self.shutdown).await;
+        if let Some(relay) = self.relay {
+            relay.join().await;
+        }
+    }
+}
+
+impl Service {
+    /// A service whose API is still to come: backends connected and checked, health,
+    /// reflection and metrics served.
+    pub async fn bare(settings: &ServiceSettings, embedded: &crate::InProcessBus, shutdown: Shutdown) -> anyhow::Result<Self> {
+        let backends = crate::backends::Backends::connect(&settings.backends, &settings.bus, embedded).await?;
+        drop(backends);
+        Self::start(settings, &[], Routes::default(), None, shutdown).await
+    }
+}
+
+/// The whole `main` of a service binary: settings (defaults → file → environment),
+/// telemetry, start, run until SIGTERM/SIGINT, drain.
+pub async fn main<F, Fut>(name: &str, defaults: ServiceSettings, build: F) -> anyhow::Result<()>
+where
+    F: FnOnce(ServiceSettings, crate::InProcessBus, Shutdown) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Service>>,
+{
+    let settings = shop_platform::settings::load(name, &defaults)?;
+    let _telemetry = shop_platform::telemetry::init(name, &settings.telemetry)?;
+    let shutdown = Shutdown::new();
+    shutdown.trigger_on_signal();
+    let service = build(settings, crate::InProcessBus::default(), shutdown).await?;
+    service.run().await;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,57 @@
+//! Gateway settings (defaults → `config/gateway.toml` → `SHOP_…` environment).
+
+use serde::{Deserialize, Serialize};
+use shop_platform::settings::{Listen, SecretUrl, TelemetrySettings};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatewaySettings {
+    pub http: Listen,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+    pub upstreams: Upstreams,
+    /// Redis for rate limits and caches shared by gateway replicas; in memory when absent.
+    pub redis_url: Option<SecretUrl>,
+    pub telemetry: TelemetrySettings,
+    /// Largest request body accepted, in bytes (larger → 413).
+    pub max_body_bytes: usize,
+    /// Deadline for one upstream call, in milliseconds.
+    pub upstream_timeout_ms: u64,
+}
+
+/// gRPC endpoints of the services behind the gateway.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Upstreams {
+    pub identity: String,
+    pub catalog: String,
+    pub inventory: String,
+    pub order: String,
+    pub payment: String,
+}
+
+impl Default for Upstreams {
+    fn default() -> Self {
+        Self {
+            identity: "http://127.0.0.1:50051".into(),
+            catalog: "http://127.0.0.1:50052".into(),
+            inventory: "http://127.0.0.1:50053".into(),
+            order: "http://127.0.0.1:50054".into(),
+            payment: "http://127.0.0.1:50055".into(),
+        }
+    }
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        Self {
+            http: Listen::any(8080),
+            workers: 0,
+            upstreams: Upstreams::default(),
+            redis_url: None,
+            telemetry: TelemetrySettings::default(),
+            max_body_bytes: 1024 * 1024,
+            upstream_timeout_ms: 5000,
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! RFC 9457 problem documents: the one place an [`ApiError`] becomes an HTTP response.
+
+use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use serde::Serialize;
+use shop_platform::{ApiError, ErrorKind, FieldError};
+
+/// An error answered as `application/problem+json`.
+#[derive(Debug)]
+pub struct Problem {
+    pub error: ApiError,
+    status: StatusCode,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProblemBody {
+    /// A URI reference naming the problem type (`/problems/<code>`).
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `not_found`, `validation_failed`.
+    pub code: String,
+    /// The offending fields of a `validation_failed` problem.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldErrorBody>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FieldErrorBody {
+    pub field: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(kind: ErrorKind, detail: impl Into<String>) -> Self {
+        Self::from(ApiError::new(kind, detail))
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::from(ApiError::invalid_field(field, message))
+    }
+
+    /// A body over the size limit.
+    pub fn too_large(limit: usize) -> Self {
+        let error = ApiError::new(ErrorKind::InvalidArgument, format!("the request body exceeds {limit} bytes"))
+            .with_code("payload_too_large");
+        Self { error, status: StatusCode::PAYLOAD_TOO_LARGE }
+    }
+}
+
+impl From<ApiError> for Problem {
+    fn from(error: ApiError) -> Self {
+        let status = status_of(error.kind);
+        Self { error, status }
+    }
+}
+
+impl From<tonic::Status> for Problem {
+    fn from(status: tonic::Status) -> Self {
+        let err = ApiError::from_status(&status);
+        if matches!(err.kind, ErrorKind::Internal | ErrorKind::Unavailable) {
+            tracing::error!(grpc_code = ?status.code(), message = status.message(), "upstream call failed");
+        }
+        Self::from(err)
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+pub const fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::InvalidArgument => StatusCode::BAD_REQUEST,
+        ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorKind::PermissionDenied => StatusCode::FORBIDDEN,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::PaymentRequired => StatusCode::PAYMENT_REQUIRED,
+        ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The problem body for `status` (a status the gateway itself decided, e.g. 404 route).
+pub fn body(err: &ApiError, status: StatusCode) -> ProblemBody {
+    ProblemBody {
+        problem_type: format!("/problems/{}", err.code),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        detail: err.message.clone(),
+        code: err.code.clone(),
+        errors: err
+            .fields
+            .iter()
+            .map(|FieldError { field, message }| FieldErrorBody { field: field.clone(), message: message.clone() })
+            .collect(),
+    }
+}
+
+impl ResponseError for Problem {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status)
+            .content_type("application/problem+json")
+            .json(body(&self.error, self.status))
+    }
+}

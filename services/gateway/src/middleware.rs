@@ -1,0 +1,86 @@
+//! Per-request plumbing: request id, server span (parented on the caller's W3C trace
+//! context), access log and RED metrics per route.
+
+use std::time::Instant;
+
+use actix_web::{
+    Error,
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
+    http::header::{HeaderName, HeaderValue},
+    middleware::Next,
+    web,
+};
+use shop_platform::{
+    metrics::RedMetrics,
+    trace_context::{set_parent, trace_id},
+};
+use tracing::Instrument;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+fn acceptable(id: &str) -> bool {
+    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// Reads W3C trace context from actix's header map.
+struct Headers<'a>(&'a actix_web::http::header::HeaderMap);
+
+impl opentelemetry::propagation::Extractor for Headers<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(HeaderName::as_str).collect()
+    }
+}
+
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| acceptable(id))
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
+    let method = req.method().as_str().to_owned();
+    // Route templates, never raw paths, keep label sets and span names bounded.
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let span = tracing::info_span!(
+        "http.request",
+        otel.name = %format!("{method} {route}"),
+        otel.kind = "server",
+        http.method = %method,
+        http.route = %route,
+        request_id = %request_id,
+        trace_id = tracing::field::Empty,
+        http.status_code = tracing::field::Empty,
+    );
+    set_parent(&span, &Headers(req.headers()));
+    if let Some(id) = trace_id(&span) {
+        span.record("trace_id", id);
+    }
+    let metrics = req.app_data::<web::Data<RedMetrics>>().cloned();
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    let status = res.status();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        res.headers_mut().insert(REQUEST_ID, value);
+    }
+    let elapsed = started.elapsed();
+    if let Some(metrics) = metrics {
+        metrics.observe(&[&method, &route], status.as_str(), elapsed);
+    }
+    span.record("http.status_code", status.as_u16());
+    span.in_scope(|| {
+        if status.is_server_error() {
+            tracing::error!(status = status.as_u16(), elapsed_ms = elapsed.as_millis(), "request failed");
+        } else {
+            tracing::debug!(status = status.as_u16(), elapsed_ms = elapsed.as_millis(), "request served");
+        }
+    });
+    Ok(res)
+}

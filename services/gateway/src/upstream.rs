@@ -1,0 +1,71 @@
+//! gRPC clients of the services behind the gateway, and their readiness.
+
+use std::time::Duration;
+
+use shop_platform::trace_context::PropagateInterceptor;
+use shop_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
+use tonic::{
+    service::interceptor::InterceptedService,
+    transport::{Channel, Endpoint},
+};
+use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+
+use crate::config::Upstreams;
+
+type Traced = InterceptedService<Channel, PropagateInterceptor>;
+
+/// One named upstream channel (connects lazily, reconnects by itself).
+#[derive(Clone)]
+pub struct Upstream {
+    pub name: &'static str,
+    channel: Channel,
+}
+
+/// Every upstream the gateway talks to.
+#[derive(Clone)]
+pub struct Clients {
+    pub all: Vec<Upstream>,
+    pub catalog: CatalogServiceClient<Traced>,
+}
+
+fn channel(url: &str, timeout: Duration) -> anyhow::Result<Channel> {
+    Ok(Endpoint::from_shared(url.to_owned())?
+        .connect_timeout(Duration::from_secs(2))
+        .timeout(timeout)
+        .tcp_nodelay(true)
+        .http2_keep_alive_interval(Duration::from_secs(30))
+        .connect_lazy())
+}
+
+impl Clients {
+    /// Builds lazily connecting clients; must run inside a tokio runtime.
+    pub fn new(urls: &Upstreams, timeout: Duration) -> anyhow::Result<Self> {
+        let named = [
+            ("identity", &urls.identity),
+            ("catalog", &urls.catalog),
+            ("inventory", &urls.inventory),
+            ("order", &urls.order),
+            ("payment", &urls.payment),
+        ];
+        let all = named
+            .into_iter()
+            .map(|(name, url)| Ok(Upstream { name, channel: channel(url, timeout)? }))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let by_name = |n: &str| all.iter().find(|u| u.name == n).map(|u| u.channel.clone()).expect("named above");
+        Ok(Self {
+            catalog: CatalogServiceClient::with_interceptor(by_name("catalog"), PropagateInterceptor),
+            all,
+        })
+    }
+}
+
+/// Asks one upstream's gRPC health service whether it is serving.
+pub async fn check(upstream: &Upstream, timeout: Duration) -> &'static str {
+    let mut client = HealthClient::new(upstream.channel.clone());
+    let call = client.check(HealthCheckRequest { service: String::new() });
+    match tokio::time::timeout(timeout, call).await {
+        Ok(Ok(res)) if res.get_ref().status == ServingStatus::Serving as i32 => "serving",
+        Ok(Ok(_)) => "not_serving",
+        Ok(Err(_)) | Err(_) => "unreachable",
+    }
+}

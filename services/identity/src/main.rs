@@ -1,0 +1,6 @@
+//! identity service binary (fleet mode).
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    shop_messaging::service::main(shop_identity::SERVICE, shop_identity::default_settings(), shop_identity::build).await
+}

@@ -1,0 +1,6 @@
+//! inventory service binary (fleet mode).
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    shop_messaging::service::main(shop_inventory::SERVICE, shop_inventory::default_settings(), shop_inventory::build).await
+}

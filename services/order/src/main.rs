@@ -1,0 +1,6 @@
+//! order service binary (fleet mode).
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    shop_messaging::service::main(shop_order::SERVICE, shop_order::default_settings(), shop_order::build).await
+}
