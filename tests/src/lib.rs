@@ -11,7 +11,10 @@ use std::{
 pub fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     // target/<profile>/deps/<test> → target/<profile>/<name>
-    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target dir");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir");
     let path = dir.join(name);
     assert!(
         path.exists(),
@@ -38,8 +41,13 @@ impl Process {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        Self { name: name.to_owned(), child }
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        Self {
+            name: name.to_owned(),
+            child,
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -59,7 +67,11 @@ impl Process {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status;
             }
-            assert!(std::time::Instant::now() < deadline, "{} did not exit after SIG{signal}", self.name);
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{} did not exit after SIG{signal}",
+                self.name
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -73,9 +85,18 @@ impl Drop for Process {
 }
 
 /// Waits until `GET url` answers `status`.
-pub async fn wait_for_status(client: &reqwest::Client, url: &str, status: u16, timeout: Duration) -> bool {
+pub async fn wait_for_status(
+    client: &reqwest::Client,
+    url: &str,
+    status: u16,
+    timeout: Duration,
+) -> bool {
     shop_test_support::eventually(timeout, || async {
-        client.get(url).send().await.is_ok_and(|r| r.status().as_u16() == status)
+        client
+            .get(url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().as_u16() == status)
     })
     .await
 }

@@ -17,8 +17,8 @@ use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-pub use shop_proto::events::v1::Envelope;
 use shop_platform::Shutdown;
+pub use shop_proto::events::v1::Envelope;
 use tokio::task::JoinHandle;
 
 pub use memory::InProcessBus;
@@ -121,8 +121,11 @@ pub trait EventBus: Send + Sync + 'static {
     ) -> Result<Subscription, BusError>;
 
     /// Removes and returns up to `max` events dead-lettered for `consumer`.
-    async fn take_dead_letters(&self, consumer: &str, max: usize)
-    -> Result<Vec<Envelope>, BusError>;
+    async fn take_dead_letters(
+        &self,
+        consumer: &str,
+        max: usize,
+    ) -> Result<Vec<Envelope>, BusError>;
 
     /// Whether the broker can be reached now (readiness).
     async fn ready(&self) -> bool;

@@ -10,7 +10,9 @@ use async_trait::async_trait;
 use shop_platform::Shutdown;
 use tokio::sync::mpsc;
 
-use crate::{BusError, BusSettings, Envelope, EventBus, EventHandler, Subscription, dispatch, topic};
+use crate::{
+    BusError, BusSettings, Envelope, EventBus, EventHandler, Subscription, dispatch, topic,
+};
 
 struct Message {
     event: Envelope,
@@ -42,7 +44,9 @@ impl InProcessBus {
 
     fn queues(&self) -> std::sync::MutexGuard<'_, HashMap<String, Queue>> {
         // A panic while holding this lock leaves the map itself consistent.
-        self.queues.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.queues
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -50,7 +54,11 @@ impl InProcessBus {
 impl EventBus for InProcessBus {
     async fn publish(&self, event: &Envelope) -> Result<(), BusError> {
         for queue in self.queues().values() {
-            if queue.patterns.iter().any(|p| topic::matches(p, &event.r#type)) {
+            if queue
+                .patterns
+                .iter()
+                .any(|p| topic::matches(p, &event.r#type))
+            {
                 let _ = queue.tx.send(Message {
                     event: event.clone(),
                     deliveries: 0,
@@ -97,7 +105,10 @@ impl EventBus for InProcessBus {
                     msg = rx.recv() => match msg { Some(m) => m, None => return },
                 };
                 msg.deliveries += 1;
-                if dispatch(&consumer, handler.as_ref(), &msg.event).await.is_ok() {
+                if dispatch(&consumer, handler.as_ref(), &msg.event)
+                    .await
+                    .is_ok()
+                {
                     continue;
                 }
                 if msg.deliveries >= bus.settings.max_deliveries {

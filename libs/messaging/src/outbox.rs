@@ -42,7 +42,10 @@ pub struct MemoryOutbox {
 impl MemoryOutbox {
     /// Adds events; callers hold their own store lock so state and events change together.
     pub fn add(&self, events: impl IntoIterator<Item = Envelope>) {
-        let mut map = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self
+            .events
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for event in events {
             map.insert(event.event_id.clone(), event);
         }
@@ -54,7 +57,10 @@ impl MemoryOutbox {
 #[async_trait]
 impl OutboxStore for MemoryOutbox {
     async fn pending(&self, limit: usize) -> anyhow::Result<Vec<Envelope>> {
-        let map = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let map = self
+            .events
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         Ok(map.values().take(limit).cloned().collect())
     }
 
@@ -111,9 +117,16 @@ impl MongoOutbox {
     }
 
     /// Writes `events` inside the caller's transaction.
-    pub async fn add_in(&self, session: &mut ClientSession, events: &[Envelope]) -> anyhow::Result<()> {
+    pub async fn add_in(
+        &self,
+        session: &mut ClientSession,
+        events: &[Envelope],
+    ) -> anyhow::Result<()> {
         if !events.is_empty() {
-            self.collection.insert_many(Self::docs(events)).session(session).await?;
+            self.collection
+                .insert_many(Self::docs(events))
+                .session(session)
+                .await?;
         }
         Ok(())
     }

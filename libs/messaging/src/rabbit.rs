@@ -20,7 +20,9 @@ use prost::Message as _;
 use shop_platform::Shutdown;
 use tokio::sync::Mutex;
 
-use crate::{BusError, BusSettings, EXCHANGE, Envelope, EventBus, EventHandler, Subscription, dispatch};
+use crate::{
+    BusError, BusSettings, EXCHANGE, Envelope, EventBus, EventHandler, Subscription, dispatch,
+};
 
 /// Exchange that receives dead-lettered events, routed by consumer name.
 const DEAD_LETTER_EXCHANGE: &str = "shop.events.dlx";
@@ -84,7 +86,12 @@ impl RabbitBus {
             ..ExchangeDeclareOptions::default()
         };
         channel
-            .exchange_declare(EXCHANGE.into(), ExchangeKind::Topic, durable, FieldTable::default())
+            .exchange_declare(
+                EXCHANGE.into(),
+                ExchangeKind::Topic,
+                durable,
+                FieldTable::default(),
+            )
             .await
             .map_err(unavailable)?;
         channel
@@ -108,7 +115,12 @@ impl RabbitBus {
         if let Some(ch) = slot.as_ref().filter(|c| c.status().connected()) {
             return Ok(ch.clone());
         }
-        let channel = self.connection().await?.create_channel().await.map_err(unavailable)?;
+        let channel = self
+            .connection()
+            .await?
+            .create_channel()
+            .await
+            .map_err(unavailable)?;
         channel
             .confirm_select(ConfirmSelectOptions::default())
             .await
@@ -118,13 +130,21 @@ impl RabbitBus {
     }
 
     /// Declares the consumer's quorum queue, its dead-letter queue and bindings.
-    async fn declare_consumer(&self, channel: &Channel, consumer: &str, patterns: &[String]) -> Result<(), BusError> {
+    async fn declare_consumer(
+        &self,
+        channel: &Channel,
+        consumer: &str,
+        patterns: &[String],
+    ) -> Result<(), BusError> {
         let durable = QueueDeclareOptions {
             durable: true,
             ..QueueDeclareOptions::default()
         };
         let mut quorum = FieldTable::default();
-        quorum.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+        quorum.insert(
+            "x-queue-type".into(),
+            AMQPValue::LongString("quorum".into()),
+        );
         channel
             .queue_declare(dead_letter_queue(consumer).into(), durable, quorum.clone())
             .await
@@ -172,7 +192,12 @@ impl RabbitBus {
 
     /// Deletes a consumer's queues (decommissioning a consumer; test clean-up).
     pub async fn remove_consumer(&self, consumer: &str) -> Result<(), BusError> {
-        let channel = self.connection().await?.create_channel().await.map_err(unavailable)?;
+        let channel = self
+            .connection()
+            .await?
+            .create_channel()
+            .await
+            .map_err(unavailable)?;
         for queue in [queue_name(consumer), dead_letter_queue(consumer)] {
             channel
                 .queue_delete(queue.into(), QueueDeleteOptions::default())
@@ -191,7 +216,12 @@ impl RabbitBus {
         handler: &dyn EventHandler,
         stop: &Shutdown,
     ) -> Result<(), BusError> {
-        let channel = self.connection().await?.create_channel().await.map_err(unavailable)?;
+        let channel = self
+            .connection()
+            .await?
+            .create_channel()
+            .await
+            .map_err(unavailable)?;
         self.declare_consumer(&channel, consumer, patterns).await?;
         channel
             .basic_qos(self.inner.settings.prefetch, BasicQosOptions::default())
@@ -222,15 +252,24 @@ impl RabbitBus {
             };
             let Ok(event) = Envelope::decode(delivery.data.as_slice()) else {
                 tracing::error!(consumer, "undecodable message dead-lettered");
-                let reject = BasicNackOptions { requeue: false, ..BasicNackOptions::default() };
+                let reject = BasicNackOptions {
+                    requeue: false,
+                    ..BasicNackOptions::default()
+                };
                 delivery.nack(reject).await.map_err(unavailable)?;
                 continue;
             };
             if dispatch(consumer, handler, &event).await.is_ok() {
-                delivery.ack(BasicAckOptions::default()).await.map_err(unavailable)?;
+                delivery
+                    .ack(BasicAckOptions::default())
+                    .await
+                    .map_err(unavailable)?;
             } else {
                 tokio::time::sleep(self.inner.settings.retry_delay).await;
-                let retry = BasicNackOptions { requeue: true, ..BasicNackOptions::default() };
+                let retry = BasicNackOptions {
+                    requeue: true,
+                    ..BasicNackOptions::default()
+                };
                 delivery.nack(retry).await.map_err(unavailable)?;
             }
         }
@@ -288,7 +327,12 @@ impl EventBus for RabbitBus {
     ) -> Result<Subscription, BusError> {
         let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_owned()).collect();
         // Declare now so events published right after `subscribe` returns are kept.
-        let channel = self.connection().await?.create_channel().await.map_err(unavailable)?;
+        let channel = self
+            .connection()
+            .await?
+            .create_channel()
+            .await
+            .map_err(unavailable)?;
         self.declare_consumer(&channel, consumer, &patterns).await?;
         let _ = channel.close(200, "declared".into()).await;
 
@@ -299,7 +343,10 @@ impl EventBus for RabbitBus {
         let task = tokio::spawn(async move {
             let mut backoff = Duration::from_millis(100);
             while !watch.is_triggered() {
-                match bus.consume_once(&consumer, &patterns, handler.as_ref(), &watch).await {
+                match bus
+                    .consume_once(&consumer, &patterns, handler.as_ref(), &watch)
+                    .await
+                {
                     Ok(()) => return,
                     Err(err) => {
                         tracing::warn!(consumer, error = %err, "consumer lost its channel; retrying");
@@ -315,12 +362,24 @@ impl EventBus for RabbitBus {
         Ok(Subscription::new(stop, task))
     }
 
-    async fn take_dead_letters(&self, consumer: &str, max: usize) -> Result<Vec<Envelope>, BusError> {
-        let channel = self.connection().await?.create_channel().await.map_err(unavailable)?;
+    async fn take_dead_letters(
+        &self,
+        consumer: &str,
+        max: usize,
+    ) -> Result<Vec<Envelope>, BusError> {
+        let channel = self
+            .connection()
+            .await?
+            .create_channel()
+            .await
+            .map_err(unavailable)?;
         let mut out = Vec::new();
         while out.len() < max {
             let Some(msg) = channel
-                .basic_get(dead_letter_queue(consumer).into(), BasicGetOptions::default())
+                .basic_get(
+                    dead_letter_queue(consumer).into(),
+                    BasicGetOptions::default(),
+                )
                 .await
                 .map_err(unavailable)?
             else {
@@ -329,7 +388,10 @@ impl EventBus for RabbitBus {
             if let Ok(event) = Envelope::decode(msg.delivery.data.as_slice()) {
                 out.push(event);
             }
-            msg.delivery.ack(BasicAckOptions::default()).await.map_err(unavailable)?;
+            msg.delivery
+                .ack(BasicAckOptions::default())
+                .await
+                .map_err(unavailable)?;
         }
         let _ = channel.close(200, "done".into()).await;
         Ok(out)

@@ -11,7 +11,10 @@ use shop_platform::{
 };
 use tonic::service::Routes;
 
-use crate::{BusSettings, EventBus, outbox::{OutboxStore, Relay}};
+use crate::{
+    BusSettings, EventBus,
+    outbox::{OutboxStore, Relay},
+};
 
 /// Settings every backend service has. Loaded by `shop_platform::settings::load`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -94,8 +97,13 @@ impl Service {
 impl Service {
     /// A service whose API is still to come: backends connected and checked, health,
     /// reflection and metrics served.
-    pub async fn bare(settings: &ServiceSettings, embedded: &crate::InProcessBus, shutdown: Shutdown) -> anyhow::Result<Self> {
-        let backends = crate::backends::Backends::connect(&settings.backends, &settings.bus, embedded).await?;
+    pub async fn bare(
+        settings: &ServiceSettings,
+        embedded: &crate::InProcessBus,
+        shutdown: Shutdown,
+    ) -> anyhow::Result<Self> {
+        let backends =
+            crate::backends::Backends::connect(&settings.backends, &settings.bus, embedded).await?;
         drop(backends);
         Self::start(settings, &[], Routes::default(), None, shutdown).await
     }

@@ -187,7 +187,8 @@ where
 /// The method path for known services, else `unknown` (keeps label sets bounded).
 fn method_label<'a>(path: &'a str, known: &HashSet<String>) -> &'a str {
     let service = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    let infrastructure = service.starts_with("grpc.health.") || service.starts_with("grpc.reflection.");
+    let infrastructure =
+        service.starts_with("grpc.health.") || service.starts_with("grpc.reflection.");
     if infrastructure || known.contains(service) {
         path
     } else {

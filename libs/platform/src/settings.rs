@@ -164,6 +164,9 @@ mod tests {
         let url = SecretUrl::new("amqp://guest:secret@rabbit:5672/%2f");
         assert_eq!(url.redacted(), "amqp://***@rabbit:5672/%2f");
         assert!(!format!("{url:?}").contains("secret"));
-        assert_eq!(SecretUrl::new("redis://cache:6379").redacted(), "redis://cache:6379");
+        assert_eq!(
+            SecretUrl::new("redis://cache:6379").redacted(),
+            "redis://cache:6379"
+        );
     }
 }

@@ -73,7 +73,10 @@ pub struct PropagateInterceptor;
 
 impl tonic::service::Interceptor for PropagateInterceptor {
     fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        inject(&tracing::Span::current(), &mut MetadataInjector(req.metadata_mut()));
+        inject(
+            &tracing::Span::current(),
+            &mut MetadataInjector(req.metadata_mut()),
+        );
         Ok(req)
     }
 }

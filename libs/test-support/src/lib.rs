@@ -11,7 +11,8 @@ pub fn mongo_url() -> String {
 
 /// RabbitMQ for tests: `SHOP_TEST_AMQP_URL`, default local guest.
 pub fn amqp_url() -> String {
-    std::env::var("SHOP_TEST_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+    std::env::var("SHOP_TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 
 /// Redis for tests: `SHOP_TEST_REDIS_URL`, default local.
@@ -27,7 +28,9 @@ pub fn require(what: &str, url: &str) {
     let reachable = std::net::ToSocketAddrs::to_socket_addrs(host_port)
         .ok()
         .and_then(|mut addrs| addrs.next())
-        .is_some_and(|addr| std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok());
+        .is_some_and(|addr| {
+            std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok()
+        });
     assert!(
         reachable,
         "{what} is not reachable at {host_port}: start it (scripts/test does) or set SHOP_TEST_* URLs"

@@ -33,7 +33,9 @@ impl Proxy {
                 }
                 let (target, e) = (target.clone(), e.clone());
                 tokio::spawn(async move {
-                    let Ok(server) = TcpStream::connect(&target).await else { return };
+                    let Ok(server) = TcpStream::connect(&target).await else {
+                        return;
+                    };
                     let started = e.load(Ordering::SeqCst);
                     let pipe = async {
                         let (mut a, mut b) = (client, server);
@@ -48,7 +50,12 @@ impl Proxy {
                 });
             }
         });
-        Self { port, up: state, epoch, task }
+        Self {
+            port,
+            up: state,
+            epoch,
+            task,
+        }
     }
 
     /// Refuses new connections and cuts open ones.

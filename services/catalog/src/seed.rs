@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use crate::{
     SERVICE,
-    domain::{Currency, Image, Money, Product, ProductId, ProductStatus, RatingSummary, Sku, Variant},
+    domain::{
+        Currency, Image, Money, Product, ProductId, ProductStatus, RatingSummary, Sku, Variant,
+    },
     storage::ProductStore,
 };
 
@@ -19,7 +21,9 @@ pub const DEMO_VENDOR_ID: &str = "01920000-0000-7000-8000-00000000a002";
 
 /// Id of the `n`th demo product (1-based); the first is shown at start-up.
 pub fn demo_product_id(n: u32) -> ProductId {
-    ProductId::from_uuid(Uuid::from_u128(0x0192_0000_0000_7000_8000_0000_0000_0000 | u128::from(n)))
+    ProductId::from_uuid(Uuid::from_u128(
+        0x0192_0000_0000_7000_8000_0000_0000_0000 | u128::from(n),
+    ))
 }
 
 struct Line {
@@ -32,12 +36,54 @@ struct Line {
 }
 
 const LINES: &[Line] = &[
-    Line { tag: "apparel", nouns: &["T-Shirt", "Hoodie", "Overshirt", "Polo"], materials: &["Organic Cotton", "Merino", "Linen"], base_price: 2400, variant_key: "size", variant_values: &["S", "M", "L", "XL"] },
-    Line { tag: "footwear", nouns: &["Runner", "Trail Shoe", "Chelsea Boot"], materials: &["Suede", "Knit", "Leather"], base_price: 8900, variant_key: "size", variant_values: &["40", "41", "42", "43", "44"] },
-    Line { tag: "kitchen", nouns: &["Chef's Knife", "Skillet", "Dutch Oven", "Cutting Board"], materials: &["Carbon Steel", "Cast Iron", "Walnut"], base_price: 4500, variant_key: "finish", variant_values: &["natural", "black"] },
-    Line { tag: "outdoor", nouns: &["Daypack", "Tent", "Sleeping Bag"], materials: &["Ripstop Nylon", "Recycled Polyester", "Canvas"], base_price: 7900, variant_key: "colour", variant_values: &["olive", "sand", "navy"] },
-    Line { tag: "home", nouns: &["Throw Blanket", "Table Lamp", "Vase", "Cushion"], materials: &["Wool", "Ceramic", "Brass"], base_price: 3900, variant_key: "colour", variant_values: &["oat", "charcoal", "terracotta"] },
-    Line { tag: "audio", nouns: &["Headphones", "Bluetooth Speaker", "Turntable"], materials: &["Aluminium", "Oak", "Matte"], base_price: 12900, variant_key: "colour", variant_values: &["black", "silver"] },
+    Line {
+        tag: "apparel",
+        nouns: &["T-Shirt", "Hoodie", "Overshirt", "Polo"],
+        materials: &["Organic Cotton", "Merino", "Linen"],
+        base_price: 2400,
+        variant_key: "size",
+        variant_values: &["S", "M", "L", "XL"],
+    },
+    Line {
+        tag: "footwear",
+        nouns: &["Runner", "Trail Shoe", "Chelsea Boot"],
+        materials: &["Suede", "Knit", "Leather"],
+        base_price: 8900,
+        variant_key: "size",
+        variant_values: &["40", "41", "42", "43", "44"],
+    },
+    Line {
+        tag: "kitchen",
+        nouns: &["Chef's Knife", "Skillet", "Dutch Oven", "Cutting Board"],
+        materials: &["Carbon Steel", "Cast Iron", "Walnut"],
+        base_price: 4500,
+        variant_key: "finish",
+        variant_values: &["natural", "black"],
+    },
+    Line {
+        tag: "outdoor",
+        nouns: &["Daypack", "Tent", "Sleeping Bag"],
+        materials: &["Ripstop Nylon", "Recycled Polyester", "Canvas"],
+        base_price: 7900,
+        variant_key: "colour",
+        variant_values: &["olive", "sand", "navy"],
+    },
+    Line {
+        tag: "home",
+        nouns: &["Throw Blanket", "Table Lamp", "Vase", "Cushion"],
+        materials: &["Wool", "Ceramic", "Brass"],
+        base_price: 3900,
+        variant_key: "colour",
+        variant_values: &["oat", "charcoal", "terracotta"],
+    },
+    Line {
+        tag: "audio",
+        nouns: &["Headphones", "Bluetooth Speaker", "Turntable"],
+        materials: &["Aluminium", "Oak", "Matte"],
+        base_price: 12900,
+        variant_key: "colour",
+        variant_values: &["black", "silver"],
+    },
 ];
 
 const STYLES: &[&str] = &["Classic", "Everyday", "Heritage", "Studio", "Field"];
@@ -74,9 +120,13 @@ pub fn demo_products() -> Vec<Product> {
                         .variant_values
                         .iter()
                         .map(|value| Variant {
-                            sku: Sku::parse(&format!("{code}-{}", slug(value).to_uppercase())).expect("valid sku"),
+                            sku: Sku::parse(&format!("{code}-{}", slug(value).to_uppercase()))
+                                .expect("valid sku"),
                             price: Money::new(price, usd.clone()).expect("positive"),
-                            attributes: BTreeMap::from([(line.variant_key.to_owned(), (*value).to_owned())]),
+                            attributes: BTreeMap::from([(
+                                line.variant_key.to_owned(),
+                                (*value).to_owned(),
+                            )]),
                         })
                         .collect();
                     let reviews = (n * 7) % 23;
@@ -153,6 +203,10 @@ mod tests {
         let variant_count: usize = products.iter().map(|p| p.variants.len()).sum();
         assert_eq!(skus.len(), variant_count, "SKUs are unique");
         assert_eq!(products[0].id, demo_product_id(1));
-        assert!(products.iter().all(|p| p.rating.histogram.iter().sum::<u32>() == p.rating.count));
+        assert!(
+            products
+                .iter()
+                .all(|p| p.rating.histogram.iter().sum::<u32>() == p.rating.count)
+        );
     }
 }

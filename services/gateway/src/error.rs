@@ -43,9 +43,15 @@ impl Problem {
 
     /// A body over the size limit.
     pub fn too_large(limit: usize) -> Self {
-        let error = ApiError::new(ErrorKind::InvalidArgument, format!("the request body exceeds {limit} bytes"))
-            .with_code("payload_too_large");
-        Self { error, status: StatusCode::PAYLOAD_TOO_LARGE }
+        let error = ApiError::new(
+            ErrorKind::InvalidArgument,
+            format!("the request body exceeds {limit} bytes"),
+        )
+        .with_code("payload_too_large");
+        Self {
+            error,
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+        }
     }
 }
 
@@ -98,7 +104,10 @@ pub fn body(err: &ApiError, status: StatusCode) -> ProblemBody {
         errors: err
             .fields
             .iter()
-            .map(|FieldError { field, message }| FieldErrorBody { field: field.clone(), message: message.clone() })
+            .map(|FieldError { field, message }| FieldErrorBody {
+                field: field.clone(),
+                message: message.clone(),
+            })
             .collect(),
     }
 }

@@ -20,7 +20,10 @@ use tracing::Instrument;
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 fn acceptable(id: &str) -> bool {
-    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 /// Reads W3C trace context from actix's header map.
@@ -49,7 +52,9 @@ pub async fn observe(
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
     let method = req.method().as_str().to_owned();
     // Route templates, never raw paths, keep label sets and span names bounded.
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     let span = tracing::info_span!(
         "http.request",
         otel.name = %format!("{method} {route}"),
@@ -77,9 +82,17 @@ pub async fn observe(
     span.record("http.status_code", status.as_u16());
     span.in_scope(|| {
         if status.is_server_error() {
-            tracing::error!(status = status.as_u16(), elapsed_ms = elapsed.as_millis(), "request failed");
+            tracing::error!(
+                status = status.as_u16(),
+                elapsed_ms = elapsed.as_millis(),
+                "request failed"
+            );
         } else {
-            tracing::debug!(status = status.as_u16(), elapsed_ms = elapsed.as_millis(), "request served");
+            tracing::debug!(
+                status = status.as_u16(),
+                elapsed_ms = elapsed.as_millis(),
+                "request served"
+            );
         }
     });
     Ok(res)

@@ -24,7 +24,8 @@ struct ApiDoc;
 
 /// The OpenAPI document, generated from the route annotations.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = routes::api(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
+    let (_, api) =
+        routes::api(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
     api
 }
 
@@ -39,15 +40,20 @@ impl Gateway {
         let listener = std::net::TcpListener::bind(settings.http.addr())
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.http.addr()))?;
         let addr = listener.local_addr()?;
-        let clients = Clients::new(&settings.upstreams, Duration::from_millis(settings.upstream_timeout_ms))?;
+        let clients = Clients::new(
+            &settings.upstreams,
+            Duration::from_millis(settings.upstream_timeout_ms),
+        )?;
         let redis = match &settings.redis_url {
             Some(url) => Some(
-                deadpool_redis::Config::from_url(url.expose()).create_pool(Some(deadpool_redis::Runtime::Tokio1))?,
+                deadpool_redis::Config::from_url(url.expose())
+                    .create_pool(Some(deadpool_redis::Runtime::Tokio1))?,
             ),
             None => None,
         };
         let registry = prometheus::Registry::new();
-        let metrics = RedMetrics::register(&registry, "http_server", &["method", "route"], "status")?;
+        let metrics =
+            RedMetrics::register(&registry, "http_server", &["method", "route"], "status")?;
         let state = web::Data::new(State { clients, redis });
         let registry = web::Data::new(registry);
         let metrics = web::Data::new(metrics);
@@ -73,7 +79,11 @@ impl Gateway {
                     "/api/openapi.json",
                     web::get().to(move || {
                         let json = json.clone();
-                        async move { HttpResponse::Ok().content_type("application/json").body(json) }
+                        async move {
+                            HttpResponse::Ok()
+                                .content_type("application/json")
+                                .body(json)
+                        }
                     }),
                 )
                 .default_service(web::to(routes::not_found))

@@ -8,7 +8,9 @@ use tonic::{
     service::interceptor::InterceptedService,
     transport::{Channel, Endpoint},
 };
-use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
 
 use crate::config::Upstreams;
 
@@ -49,11 +51,24 @@ impl Clients {
         ];
         let all = named
             .into_iter()
-            .map(|(name, url)| Ok(Upstream { name, channel: channel(url, timeout)? }))
+            .map(|(name, url)| {
+                Ok(Upstream {
+                    name,
+                    channel: channel(url, timeout)?,
+                })
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let by_name = |n: &str| all.iter().find(|u| u.name == n).map(|u| u.channel.clone()).expect("named above");
+        let by_name = |n: &str| {
+            all.iter()
+                .find(|u| u.name == n)
+                .map(|u| u.channel.clone())
+                .expect("named above")
+        };
         Ok(Self {
-            catalog: CatalogServiceClient::with_interceptor(by_name("catalog"), PropagateInterceptor),
+            catalog: CatalogServiceClient::with_interceptor(
+                by_name("catalog"),
+                PropagateInterceptor,
+            ),
             all,
         })
     }
@@ -62,7 +77,9 @@ impl Clients {
 /// Asks one upstream's gRPC health service whether it is serving.
 pub async fn check(upstream: &Upstream, timeout: Duration) -> &'static str {
     let mut client = HealthClient::new(upstream.channel.clone());
-    let call = client.check(HealthCheckRequest { service: String::new() });
+    let call = client.check(HealthCheckRequest {
+        service: String::new(),
+    });
     match tokio::time::timeout(timeout, call).await {
         Ok(Ok(res)) if res.get_ref().status == ServingStatus::Serving as i32 => "serving",
         Ok(Ok(_)) => "not_serving",

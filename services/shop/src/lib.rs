@@ -6,7 +6,10 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 use shop_gateway::{Gateway, GatewaySettings};
-use shop_messaging::{InProcessBus, service::{Service, ServiceSettings}};
+use shop_messaging::{
+    InProcessBus,
+    service::{Service, ServiceSettings},
+};
 use shop_platform::{
     Shutdown,
     settings::{Listen, LogFormat, TelemetrySettings},
@@ -34,7 +37,10 @@ impl Default for Settings {
             grpc_base_port: 50051,
             metrics_base_port: 9101,
             demo_data: true,
-            telemetry: TelemetrySettings { log_format: LogFormat::Pretty, ..TelemetrySettings::default() },
+            telemetry: TelemetrySettings {
+                log_format: LogFormat::Pretty,
+                ..TelemetrySettings::default()
+            },
         }
     }
 }
@@ -42,7 +48,12 @@ impl Default for Settings {
 impl Settings {
     /// Every listener on a free loopback port (tests).
     pub fn ephemeral() -> Self {
-        Self { http: Listen::loopback(0), grpc_base_port: 0, metrics_base_port: 0, ..Self::default() }
+        Self {
+            http: Listen::loopback(0),
+            grpc_base_port: 0,
+            metrics_base_port: 0,
+            ..Self::default()
+        }
     }
 }
 
@@ -54,17 +65,22 @@ pub struct Platform {
     tasks: JoinSet<anyhow::Result<()>>,
 }
 
-type Builder = fn(
-    ServiceSettings,
-    InProcessBus,
-    Shutdown,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<Service>> + Send>>;
+type Builder =
+    fn(
+        ServiceSettings,
+        InProcessBus,
+        Shutdown,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<Service>> + Send>>;
 
 /// The services in start order, with their port offsets.
 const SERVICES: [(&str, Builder); 5] = [
-    ("identity", |s, b, d| Box::pin(shop_identity::build(s, b, d))),
+    ("identity", |s, b, d| {
+        Box::pin(shop_identity::build(s, b, d))
+    }),
     ("catalog", |s, b, d| Box::pin(shop_catalog::build(s, b, d))),
-    ("inventory", |s, b, d| Box::pin(shop_inventory::build(s, b, d))),
+    ("inventory", |s, b, d| {
+        Box::pin(shop_inventory::build(s, b, d))
+    }),
     ("order", |s, b, d| Box::pin(shop_order::build(s, b, d))),
     ("payment", |s, b, d| Box::pin(shop_payment::build(s, b, d))),
 ];
@@ -80,8 +96,14 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     let mut services = Vec::new();
     for ((name, build), offset) in SERVICES.into_iter().zip(0u16..) {
         let mut s = ServiceSettings::defaults(name, 0, 0);
-        s.grpc = Listen { host: settings.http.host, port: port(settings.grpc_base_port, offset) };
-        s.metrics = Listen { host: settings.http.host, port: port(settings.metrics_base_port, offset) };
+        s.grpc = Listen {
+            host: settings.http.host,
+            port: port(settings.grpc_base_port, offset),
+        };
+        s.metrics = Listen {
+            host: settings.http.host,
+            port: port(settings.metrics_base_port, offset),
+        };
         s.demo_data = settings.demo_data;
         let service = build(s, bus.clone(), shutdown.clone()).await?;
         services.push((name, service.grpc_addr));
@@ -91,10 +113,17 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
         });
     }
     let url = |name: &str| {
-        let addr = services.iter().find(|(n, _)| *n == name).map(|(_, a)| *a).expect("started above");
+        let addr = services
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, a)| *a)
+            .expect("started above");
         format!("http://{addr}")
     };
-    let mut gateway = GatewaySettings { http: settings.http, ..GatewaySettings::default() };
+    let mut gateway = GatewaySettings {
+        http: settings.http,
+        ..GatewaySettings::default()
+    };
     gateway.upstreams.identity = url("identity");
     gateway.upstreams.catalog = url("catalog");
     gateway.upstreams.inventory = url("inventory");
@@ -103,7 +132,11 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     let gateway = Gateway::build(gateway).await?;
     let gateway_addr = gateway.addr;
     tasks.spawn(gateway.run(shutdown));
-    Ok(Platform { gateway_addr, services, tasks })
+    Ok(Platform {
+        gateway_addr,
+        services,
+        tasks,
+    })
 }
 
 impl Platform {

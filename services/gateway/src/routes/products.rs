@@ -6,7 +6,10 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use shop_proto::catalog::v1 as pb;
 
-use crate::{error::{Problem, ProblemBody}, startup::State};
+use crate::{
+    error::{Problem, ProblemBody},
+    startup::State,
+};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct MoneyView {
@@ -59,7 +62,10 @@ pub struct ProductView {
 
 pub fn money(m: Option<shop_proto::common::v1::Money>) -> MoneyView {
     let m = m.unwrap_or_default();
-    MoneyView { amount: m.amount, currency: m.currency }
+    MoneyView {
+        amount: m.amount,
+        currency: m.currency,
+    }
 }
 
 fn rfc3339(t: Option<shop_proto::Timestamp>) -> String {
@@ -67,7 +73,10 @@ fn rfc3339(t: Option<shop_proto::Timestamp>) -> String {
     time::OffsetDateTime::from_unix_timestamp(t.seconds)
         .map(|d| d + time::Duration::nanoseconds(i64::from(t.nanos)))
         .ok()
-        .and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -89,15 +98,30 @@ impl From<pb::Product> for ProductView {
             description: p.description,
             category_id: Some(p.category_id).filter(|c| !c.is_empty()),
             tags: p.tags,
-            images: p.images.into_iter().map(|i| ImageView { url: i.url, alt: i.alt }).collect(),
+            images: p
+                .images
+                .into_iter()
+                .map(|i| ImageView {
+                    url: i.url,
+                    alt: i.alt,
+                })
+                .collect(),
             attributes: p.attributes.into_iter().collect(),
             vendor_id: p.vendor_id,
             variants: p
                 .variants
                 .into_iter()
-                .map(|v| VariantView { sku: v.sku, price: money(v.price), attributes: v.attributes.into_iter().collect() })
+                .map(|v| VariantView {
+                    sku: v.sku,
+                    price: money(v.price),
+                    attributes: v.attributes.into_iter().collect(),
+                })
                 .collect(),
-            rating: RatingView { average: rating.average, count: rating.count, histogram: rating.histogram },
+            rating: RatingView {
+                average: rating.average,
+                count: rating.count,
+                histogram: rating.histogram,
+            },
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),
         }
@@ -115,8 +139,16 @@ impl From<pb::Product> for ProductView {
     )
 )]
 #[get("/products/{id}")]
-pub async fn get_product(state: web::Data<State>, id: web::Path<String>) -> Result<HttpResponse, Problem> {
+pub async fn get_product(
+    state: web::Data<State>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
     let mut client = state.clients.catalog.clone();
-    let product = client.get_product(pb::GetProductRequest { id: id.into_inner() }).await?.into_inner();
+    let product = client
+        .get_product(pb::GetProductRequest {
+            id: id.into_inner(),
+        })
+        .await?
+        .into_inner();
     Ok(HttpResponse::Ok().json(ProductView::from(product)))
 }
