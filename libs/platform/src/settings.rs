@@ -14,17 +14,41 @@ where
     T: Serialize + DeserializeOwned,
 {
     let file = std::env::var("SHOP_CONFIG").unwrap_or_else(|_| format!("config/{service}.toml"));
-    let built = config::Config::builder()
-        .add_source(config::Config::try_from(defaults)?)
-        .add_source(config::File::with_name(&file).required(false))
+    layered(defaults, Some(&file), std::env::vars())
+}
+
+fn layered<T>(
+    defaults: &T,
+    file: Option<&str>,
+    vars: impl Iterator<Item = (String, String)>,
+) -> anyhow::Result<T>
+where
+    T: Serialize + DeserializeOwned,
+{
+    let mut builder = config::Config::builder().add_source(config::Config::try_from(defaults)?);
+    if let Some(file) = file {
+        builder = builder.add_source(config::File::with_name(file).required(false));
+    }
+    let built = builder
         .add_source(
             config::Environment::with_prefix("SHOP")
                 .prefix_separator("_")
                 .separator("__")
-                .try_parsing(true),
+                .try_parsing(true)
+                .source(Some(setting_vars(vars))),
         )
         .build()?;
     Ok(built.try_deserialize()?)
+}
+
+/// `SHOP_` variables that are not settings: the config file path and the test harness's.
+const NOT_SETTINGS: &[&str] = &["SHOP_CONFIG", "SHOP_TEST_", "SHOP_STATE_DIR"];
+
+fn setting_vars(
+    vars: impl Iterator<Item = (String, String)>,
+) -> std::collections::HashMap<String, String> {
+    vars.filter(|(k, _)| k.starts_with("SHOP_") && !NOT_SETTINGS.iter().any(|n| k.starts_with(n)))
+        .collect()
 }
 
 /// Where a listener binds. Port 0 picks a free port (tests).
@@ -158,6 +182,39 @@ impl Default for BackendSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Sample {
+        http: Listen,
+        name: String,
+    }
+
+    fn sample(vars: &[(&str, &str)]) -> anyhow::Result<Sample> {
+        let defaults = Sample {
+            http: Listen::loopback(8080),
+            name: "shop".into(),
+        };
+        let env = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+        layered(&defaults, None, env)
+    }
+
+    #[test]
+    fn environment_overrides_nested_defaults() {
+        let s = sample(&[
+            ("SHOP_HTTP__PORT", "9090"),
+            ("SHOP_TEST_MONGO_URL", "x"),
+            ("PATH", "/bin"),
+        ])
+        .unwrap();
+        assert_eq!(s.http.port, 9090);
+        assert_eq!(s.name, "shop");
+    }
+
+    #[test]
+    fn an_unknown_setting_is_an_error() {
+        assert!(sample(&[("SHOP_HTTP__PROT", "9090")]).is_err());
+    }
 
     #[test]
     fn redacted_url_hides_credentials() {
