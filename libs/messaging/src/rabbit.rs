@@ -110,17 +110,21 @@ impl RabbitBus {
         Ok(conn)
     }
 
+    /// A fresh channel on the shared connection.
+    async fn channel(&self) -> Result<Channel, BusError> {
+        self.connection()
+            .await?
+            .create_channel()
+            .await
+            .map_err(unavailable)
+    }
+
     async fn publisher(&self) -> Result<Channel, BusError> {
         let mut slot = self.inner.publisher.lock().await;
         if let Some(ch) = slot.as_ref().filter(|c| c.status().connected()) {
             return Ok(ch.clone());
         }
-        let channel = self
-            .connection()
-            .await?
-            .create_channel()
-            .await
-            .map_err(unavailable)?;
+        let channel = self.channel().await?;
         channel
             .confirm_select(ConfirmSelectOptions::default())
             .await
@@ -192,12 +196,7 @@ impl RabbitBus {
 
     /// Deletes a consumer's queues (decommissioning a consumer; test clean-up).
     pub async fn remove_consumer(&self, consumer: &str) -> Result<(), BusError> {
-        let channel = self
-            .connection()
-            .await?
-            .create_channel()
-            .await
-            .map_err(unavailable)?;
+        let channel = self.channel().await?;
         for queue in [queue_name(consumer), dead_letter_queue(consumer)] {
             channel
                 .queue_delete(queue.into(), QueueDeleteOptions::default())
@@ -216,12 +215,7 @@ impl RabbitBus {
         handler: &dyn EventHandler,
         stop: &Shutdown,
     ) -> Result<(), BusError> {
-        let channel = self
-            .connection()
-            .await?
-            .create_channel()
-            .await
-            .map_err(unavailable)?;
+        let channel = self.channel().await?;
         self.declare_consumer(&channel, consumer, patterns).await?;
         channel
             .basic_qos(self.inner.settings.prefetch, BasicQosOptions::default())
@@ -327,12 +321,7 @@ impl EventBus for RabbitBus {
     ) -> Result<Subscription, BusError> {
         let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_owned()).collect();
         // Declare now so events published right after `subscribe` returns are kept.
-        let channel = self
-            .connection()
-            .await?
-            .create_channel()
-            .await
-            .map_err(unavailable)?;
+        let channel = self.channel().await?;
         self.declare_consumer(&channel, consumer, &patterns).await?;
         let _ = channel.close(200, "declared".into()).await;
 
@@ -367,12 +356,7 @@ impl EventBus for RabbitBus {
         consumer: &str,
         max: usize,
     ) -> Result<Vec<Envelope>, BusError> {
-        let channel = self
-            .connection()
-            .await?
-            .create_channel()
-            .await
-            .map_err(unavailable)?;
+        let channel = self.channel().await?;
         let mut out = Vec::new();
         while out.len() < max {
             let Some(msg) = channel
