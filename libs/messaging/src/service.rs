@@ -16,10 +16,11 @@ use crate::{
     outbox::{OutboxStore, Relay},
 };
 
-/// Settings every backend service has. Loaded by `shop_platform::settings::load`.
+/// Settings every backend service has, plus the service's own (`X`, flattened: its keys
+/// sit beside the common ones). Loaded by `shop_platform::settings::load`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ServiceSettings {
+#[serde(default)]
+pub struct ServiceSettings<X = NoExtra> {
     pub grpc: Listen,
     pub metrics: Listen,
     pub backends: BackendSettings,
@@ -27,9 +28,15 @@ pub struct ServiceSettings {
     pub telemetry: TelemetrySettings,
     /// Fill empty stores with demo data at start-up (the all-in-one mode does).
     pub demo_data: bool,
+    #[serde(flatten)]
+    pub extra: X,
 }
 
-impl ServiceSettings {
+/// For services with no settings of their own.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct NoExtra {}
+
+impl<X: Default> ServiceSettings<X> {
     /// Defaults for a service: its ports, its database named after it.
     pub fn defaults(database: &str, grpc_port: u16, metrics_port: u16) -> Self {
         Self {
@@ -39,11 +46,12 @@ impl ServiceSettings {
             bus: BusSettings::default(),
             telemetry: TelemetrySettings::default(),
             demo_data: false,
+            extra: X::default(),
         }
     }
 }
 
-impl Default for ServiceSettings {
+impl<X: Default> Default for ServiceSettings<X> {
     fn default() -> Self {
         Self::defaults("shop", 50051, 9100)
     }
@@ -60,8 +68,8 @@ pub struct Service {
 
 impl Service {
     /// Serves `routes` (the gRPC `services` named) and relays `outbox` to `bus` if given.
-    pub async fn start(
-        settings: &ServiceSettings,
+    pub async fn start<X>(
+        settings: &ServiceSettings<X>,
         services: &[&'static str],
         routes: Routes,
         outbox: Option<(Arc<dyn OutboxStore>, Arc<dyn EventBus>)>,
@@ -111,9 +119,10 @@ impl Service {
 
 /// The whole `main` of a service binary: settings (defaults → file → environment),
 /// telemetry, start, run until SIGTERM/SIGINT, drain.
-pub async fn main<F, Fut>(name: &str, defaults: ServiceSettings, build: F) -> anyhow::Result<()>
+pub async fn main<X, F, Fut>(name: &str, defaults: ServiceSettings<X>, build: F) -> anyhow::Result<()>
 where
-    F: FnOnce(ServiceSettings, crate::InProcessBus, Shutdown) -> Fut,
+    X: Serialize + serde::de::DeserializeOwned + Default,
+    F: FnOnce(ServiceSettings<X>, crate::InProcessBus, Shutdown) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<Service>>,
 {
     let settings = shop_platform::settings::load(name, &defaults)?;

@@ -38,7 +38,30 @@ where
                 .source(Some(setting_vars(vars))),
         )
         .build()?;
-    Ok(built.try_deserialize()?)
+    let given: serde_json::Value = built.clone().try_deserialize()?;
+    let settings: T = built.try_deserialize()?;
+    let unknown = unknown_keys(&given, &serde_json::to_value(&settings)?, "");
+    if !unknown.is_empty() {
+        anyhow::bail!("unknown settings: {}", unknown.join(", "));
+    }
+    Ok(settings)
+}
+
+/// Keys given that the settings type does not have (typos must not pass silently).
+fn unknown_keys(given: &serde_json::Value, known: &serde_json::Value, path: &str) -> Vec<String> {
+    let (Some(given), Some(known)) = (given.as_object(), known.as_object()) else {
+        return Vec::new();
+    };
+    given
+        .iter()
+        .flat_map(|(key, value)| {
+            let full = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            match known.get(key) {
+                Some(inner) => unknown_keys(value, inner, &full),
+                None => vec![full],
+            }
+        })
+        .collect()
 }
 
 /// `SHOP_` variables that are not settings: the config file path and the test harness's.
@@ -106,6 +129,34 @@ impl Default for TelemetrySettings {
 pub enum LogFormat {
     Json,
     Pretty,
+}
+
+/// A secret setting (a password, a key): never printed.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(SecretString);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(SecretString::from(value.into()))
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl Serialize for Secret {
+    /// Serialises the real value: only used to feed defaults into the layered loader.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.expose())
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 /// A connection URL that may carry credentials: never printed in full.

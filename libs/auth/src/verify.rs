@@ -1,0 +1,146 @@
+//! Token verification with a JWKS cache and a cache of verified tokens.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError, RwLock},
+    time::{Duration, Instant},
+};
+
+use async_trait::async_trait;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
+use shop_proto::identity::v1::Jwk;
+
+use crate::{AUDIENCE, AuthError, Claims, ISSUER, keys::now};
+
+/// Least time between two JWKS fetches triggered by unknown key ids (so garbage `kid`s
+/// cannot turn every request into a fetch).
+pub const REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+/// Clock skew tolerated on `exp` and `nbf`, in seconds.
+const LEEWAY: u64 = 30;
+/// Verified tokens remembered; the cache is emptied when full.
+const CACHE_CAPACITY: usize = 10_000;
+/// Longest token looked at.
+const MAX_TOKEN_LEN: usize = 4096;
+
+/// Where the public keys come from (identity's `GetJwks`).
+#[async_trait]
+pub trait KeySource: Send + Sync + 'static {
+    async fn jwks(&self) -> anyhow::Result<Vec<Jwk>>;
+}
+
+/// A fixed key set.
+pub struct StaticKeys(pub Vec<Jwk>);
+
+#[async_trait]
+impl KeySource for StaticKeys {
+    async fn jwks(&self) -> anyhow::Result<Vec<Jwk>> {
+        Ok(self.0.clone())
+    }
+}
+
+pub struct Verifier {
+    source: Arc<dyn KeySource>,
+    keys: RwLock<HashMap<String, Arc<DecodingKey>>>,
+    last_refresh: tokio::sync::Mutex<Option<Instant>>,
+    validation: Validation,
+    verified: Mutex<HashMap<String, Claims>>,
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Verifier {
+    pub fn new(source: Arc<dyn KeySource>) -> Self {
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = LEEWAY;
+        Self {
+            source,
+            keys: RwLock::default(),
+            last_refresh: tokio::sync::Mutex::new(None),
+            validation,
+            verified: Mutex::default(),
+        }
+    }
+
+    /// Verifies `token` and returns its claims.
+    pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(AuthError::Invalid("too long"));
+        }
+        if let Some(claims) = self.remembered(token) {
+            return Ok(claims);
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid("malformed"))?;
+        if header.alg != Algorithm::EdDSA {
+            return Err(AuthError::Invalid("algorithm not allowed"));
+        }
+        let kid = header.kid.ok_or(AuthError::Invalid("no key id"))?;
+        let key = match self.key(&kid) {
+            Some(key) => key,
+            None => {
+                self.refresh().await;
+                self.key(&kid).ok_or(AuthError::Invalid("unknown key"))?
+            }
+        };
+        let data = jsonwebtoken::decode::<Claims>(token, &key, &self.validation).map_err(|e| {
+            AuthError::Invalid(match e.kind() {
+                ErrorKind::ExpiredSignature => "expired",
+                ErrorKind::ImmatureSignature => "not yet valid",
+                ErrorKind::InvalidIssuer => "wrong issuer",
+                ErrorKind::InvalidAudience => "wrong audience",
+                ErrorKind::InvalidSignature => "bad signature",
+                ErrorKind::InvalidAlgorithm => "algorithm not allowed",
+                _ => "malformed",
+            })
+        })?;
+        self.remember(token, &data.claims);
+        Ok(data.claims)
+    }
+
+    fn key(&self, kid: &str) -> Option<Arc<DecodingKey>> {
+        read(&self.keys).get(kid).cloned()
+    }
+
+    /// Fetches the JWKS again, unless that happened within [`REFRESH_INTERVAL`].
+    pub async fn refresh(&self) {
+        let mut last = self.last_refresh.lock().await;
+        if last.is_some_and(|t| t.elapsed() < REFRESH_INTERVAL) {
+            return;
+        }
+        *last = Some(Instant::now());
+        match self.source.jwks().await {
+            Ok(jwks) => {
+                let keys: HashMap<String, Arc<DecodingKey>> = jwks
+                    .iter()
+                    .filter(|k| k.kty == "OKP" && k.crv == "Ed25519")
+                    .filter_map(|k| Some((k.kid.clone(), Arc::new(DecodingKey::from_ed_components(&k.x).ok()?))))
+                    .collect();
+                tracing::debug!(keys = keys.len(), "signing keys refreshed");
+                *self.keys.write().unwrap_or_else(PoisonError::into_inner) = keys;
+                // Tokens of a withdrawn key must not outlive it in the cache.
+                self.verified.lock().unwrap_or_else(PoisonError::into_inner).clear();
+            }
+            Err(err) => tracing::warn!(error = %err, "cannot fetch signing keys"),
+        }
+    }
+
+    fn remembered(&self, token: &str) -> Option<Claims> {
+        let cache = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
+        let claims = cache.get(token)?;
+        let now = now();
+        (now <= claims.exp + LEEWAY && claims.nbf <= now + LEEWAY).then(|| claims.clone())
+    }
+
+    fn remember(&self, token: &str, claims: &Claims) {
+        let mut cache = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= CACHE_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(token.to_owned(), claims.clone());
+    }
+}
