@@ -58,3 +58,42 @@ pub fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
         _ => false,
     }
 }
+
+/// Starts a transaction: write with `.session(&mut session)`, then hand the outcome to
+/// [`finish`].
+pub async fn begin(db: &Database) -> mongodb::error::Result<mongodb::ClientSession> {
+    let mut session = db.client().start_session().await?;
+    session.start_transaction().await?;
+    Ok(session)
+}
+
+/// Commits when `outcome` is a success, else aborts before returning the error (so the
+/// caller sees the transaction's writes gone).
+pub async fn finish<T>(mut session: mongodb::ClientSession, outcome: anyhow::Result<T>) -> anyhow::Result<T> {
+    match outcome {
+        Ok(value) => {
+            session.commit_transaction().await?;
+            Ok(value)
+        }
+        Err(err) => {
+            if let Err(abort) = session.abort_transaction().await {
+                tracing::warn!(error = %abort, "could not abort a transaction");
+            }
+            Err(err)
+        }
+    }
+}
+
+/// Timestamps as BSON datetimes (millisecond precision), so they sort and compare in queries.
+pub mod timestamp {
+    use mongodb::bson::DateTime;
+    use time::OffsetDateTime;
+
+    pub fn to_bson(t: OffsetDateTime) -> DateTime {
+        DateTime::from_millis(i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
+    }
+
+    pub fn from_bson(t: DateTime) -> anyhow::Result<OffsetDateTime> {
+        Ok(OffsetDateTime::from_unix_timestamp_nanos(i128::from(t.timestamp_millis()) * 1_000_000)?)
+    }
+}

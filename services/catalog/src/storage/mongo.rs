@@ -13,7 +13,7 @@ use mongodb::{
 };
 use serde::{Deserialize, Serialize};
 use shop_messaging::{Envelope, outbox::MongoOutbox};
-use time::OffsetDateTime;
+use shop_storage::timestamp;
 
 use super::{ProductStore, StoreError};
 use crate::domain::{
@@ -66,24 +66,18 @@ fn unexpected(err: impl Into<anyhow::Error>) -> StoreError {
 #[async_trait]
 impl ProductStore for MongoProductStore {
     async fn insert(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
-        let mut session = self.db.client().start_session().await.map_err(unexpected)?;
-        session.start_transaction().await.map_err(unexpected)?;
+        let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
         let written = async {
-            self.products
-                .insert_one(ProductDoc::from(product))
-                .session(&mut session)
-                .await?;
-            let claims = product.skus().map(|s| SkuClaim {
-                sku: s.as_str().to_owned(),
-                product_id: product.id.to_string(),
-            });
+            self.products.insert_one(ProductDoc::from(product)).session(&mut session).await?;
+            let claims = product
+                .skus()
+                .map(|s| SkuClaim { sku: s.as_str().to_owned(), product_id: product.id.to_string() });
             self.skus.insert_many(claims).session(&mut session).await?;
             self.outbox.add_in(&mut session, events).await?;
             anyhow::Ok(())
         }
         .await;
-        if let Err(err) = written {
-            let _ = session.abort_transaction().await;
+        if let Err(err) = shop_storage::finish(session, written).await {
             return Err(match err.downcast_ref::<mongodb::error::Error>() {
                 Some(e) if shop_storage::is_duplicate_key(e) => {
                     if self.get(product.id).await?.is_some() {
@@ -96,7 +90,6 @@ impl ProductStore for MongoProductStore {
                 _ => StoreError::Unexpected(err),
             });
         }
-        session.commit_transaction().await.map_err(unexpected)?;
         self.outbox.written();
         Ok(())
     }
@@ -188,18 +181,6 @@ struct ProductDoc {
     version: i64,
 }
 
-fn to_bson_time(t: OffsetDateTime) -> bson::DateTime {
-    bson::DateTime::from_millis(
-        i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX),
-    )
-}
-
-fn from_bson_time(t: bson::DateTime) -> anyhow::Result<OffsetDateTime> {
-    Ok(OffsetDateTime::from_unix_timestamp_nanos(
-        i128::from(t.timestamp_millis()) * 1_000_000,
-    )?)
-}
-
 impl From<&Product> for ProductDoc {
     fn from(p: &Product) -> Self {
         Self {
@@ -233,8 +214,8 @@ impl From<&Product> for ProductDoc {
                 .collect(),
             rating_count: p.rating.count,
             rating_histogram: p.rating.histogram,
-            created_at: to_bson_time(p.created_at),
-            updated_at: to_bson_time(p.updated_at),
+            created_at: timestamp::to_bson(p.created_at),
+            updated_at: timestamp::to_bson(p.updated_at),
             version: i64::try_from(p.version).unwrap_or(i64::MAX),
         }
     }
@@ -280,8 +261,8 @@ impl TryFrom<ProductDoc> for Product {
                 count: d.rating_count,
                 histogram: d.rating_histogram,
             },
-            created_at: from_bson_time(d.created_at)?,
-            updated_at: from_bson_time(d.updated_at)?,
+            created_at: timestamp::from_bson(d.created_at)?,
+            updated_at: timestamp::from_bson(d.updated_at)?,
             version: u64::try_from(d.version)?,
         })
     }

@@ -1,0 +1,177 @@
+//! Accounts: who a user is, how to reach them, what they may do.
+
+use std::fmt;
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UserId(Uuid);
+
+impl UserId {
+    pub fn new() -> Self {
+        Self(Uuid::now_v7())
+    }
+
+    pub const fn from_uuid(id: Uuid) -> Self {
+        Self(id)
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if s.len() != 36 {
+            return Err("must be a UUID".into());
+        }
+        Uuid::parse_str(s).map(Self).map_err(|_| "must be a UUID".into())
+    }
+}
+
+impl Default for UserId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.hyphenated().fmt(f)
+    }
+}
+
+/// An email address, trimmed and lower-cased so each address has one account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let email = raw.trim().to_lowercase();
+        let invalid = || "must be an email address".to_owned();
+        if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid());
+        }
+        let (local, domain) = email.rsplit_once('@').ok_or_else(invalid)?;
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && domain.split('.').all(|l| !l.is_empty() && l.len() <= 63);
+        if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
+            return Err(invalid());
+        }
+        Ok(Self(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A first or last name: at most 100 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Name(String);
+
+impl Name {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let name = raw.trim();
+        if name.chars().count() > 100 {
+            return Err("must be at most 100 characters".into());
+        }
+        if name.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A postal address; every line at most 200 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Address {
+    pub line1: String,
+    pub line2: String,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    /// ISO-3166-1 alpha-2, upper case; empty when unknown.
+    pub country: String,
+}
+
+impl Address {
+    /// Checks every field; returns the offending field names with reasons.
+    pub fn validate(&self) -> Vec<(&'static str, String)> {
+        let mut errors = Vec::new();
+        for (field, value) in [
+            ("address.line1", &self.line1),
+            ("address.line2", &self.line2),
+            ("address.city", &self.city),
+            ("address.region", &self.region),
+            ("address.postal_code", &self.postal_code),
+        ] {
+            if value.chars().count() > 200 || value.chars().any(char::is_control) {
+                errors.push((field, "must be at most 200 characters without control characters".to_owned()));
+            }
+        }
+        let country_ok = self.country.is_empty()
+            || (self.country.len() == 2 && self.country.bytes().all(|b| b.is_ascii_uppercase()));
+        if !country_ok {
+            errors.push(("address.country", "must be a two-letter ISO-3166 code such as US".to_owned()));
+        }
+        errors
+    }
+}
+
+/// What a user may change about themselves.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub first_name: Name,
+    pub last_name: Name,
+    pub address: Option<Address>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub email: Email,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    pub role: Role,
+    pub profile: Profile,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    /// Bumped on every write; stale writes are refused.
+    pub version: u64,
+}
+
+/// A registration that passed validation.
+#[derive(Debug)]
+pub struct NewAccount {
+    pub email: Email,
+    pub password: super::Password,
+    pub profile: Profile,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com", "ada@.com", "ada@example.com."] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Email::parse(&format!("{}@example.com", "a".repeat(65))).is_err());
+    }
+
+    #[test]
+    fn names_and_addresses_are_bounded() {
+        assert!(Name::parse(&"n".repeat(101)).is_err());
+        assert!(Name::parse("Ada\u{0}").is_err());
+        let bad = Address { country: "usa".into(), city: "c".repeat(201), ..Address::default() };
+        let fields: Vec<_> = bad.validate().into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["address.city", "address.country"]);
+    }
+}

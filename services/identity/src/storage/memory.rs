@@ -1,0 +1,130 @@
+//! Embedded identity stores for the all-in-one mode and unit tests.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Mutex, MutexGuard, PoisonError},
+};
+
+use async_trait::async_trait;
+use shop_auth::SigningKey;
+use shop_messaging::{Envelope, outbox::MemoryOutbox};
+
+use super::{Consumed, KeyStore, RefreshToken, SessionStore, StoreError, UserStore};
+use crate::domain::{Email, User, UserId};
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub struct MemoryUserStore {
+    users: Mutex<Vec<User>>,
+    outbox: MemoryOutbox,
+}
+
+impl MemoryUserStore {
+    pub fn new(outbox: MemoryOutbox) -> Self {
+        Self { users: Mutex::default(), outbox }
+    }
+}
+
+#[async_trait]
+impl UserStore for MemoryUserStore {
+    async fn insert(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError> {
+        let mut users = lock(&self.users);
+        if users.iter().any(|u| u.email == user.email) {
+            return Err(StoreError::EmailTaken);
+        }
+        users.push(user.clone());
+        self.outbox.add(events.iter().cloned());
+        Ok(())
+    }
+
+    async fn get(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        Ok(lock(&self.users).iter().find(|u| u.id == id).cloned())
+    }
+
+    async fn by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
+        Ok(lock(&self.users).iter().find(|u| &u.email == email).cloned())
+    }
+
+    async fn update(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError> {
+        let mut users = lock(&self.users);
+        let stored = users.iter_mut().find(|u| u.id == user.id).ok_or(StoreError::Stale)?;
+        if stored.version + 1 != user.version {
+            return Err(StoreError::Stale);
+        }
+        *stored = user.clone();
+        self.outbox.add(events.iter().cloned());
+        Ok(())
+    }
+
+    async fn list(&self, offset: u64, limit: u64) -> Result<(Vec<User>, u64), StoreError> {
+        let users = lock(&self.users);
+        let page = users
+            .iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .cloned()
+            .collect();
+        Ok((page, users.len() as u64))
+    }
+
+    async fn ping(&self) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct MemorySessionStore {
+    tokens: Mutex<HashMap<String, (RefreshToken, bool)>>,
+    revoked: Mutex<HashSet<String>>,
+}
+
+#[async_trait]
+impl SessionStore for MemorySessionStore {
+    async fn add(&self, token: &RefreshToken) -> anyhow::Result<()> {
+        lock(&self.tokens).insert(token.hash.clone(), (token.clone(), false));
+        Ok(())
+    }
+
+    async fn consume(&self, hash: &str) -> anyhow::Result<Consumed> {
+        Ok(match lock(&self.tokens).get_mut(hash) {
+            None => Consumed::Unknown,
+            Some((token, true)) => Consumed::Reused(token.clone()),
+            Some((token, used)) => {
+                *used = true;
+                Consumed::Fresh(token.clone())
+            }
+        })
+    }
+
+    async fn find(&self, hash: &str) -> anyhow::Result<Option<RefreshToken>> {
+        Ok(lock(&self.tokens).get(hash).map(|(t, _)| t.clone()))
+    }
+
+    async fn revoke_family(&self, family_id: &str) -> anyhow::Result<()> {
+        lock(&self.revoked).insert(family_id.to_owned());
+        Ok(())
+    }
+
+    async fn is_revoked(&self, family_id: &str) -> anyhow::Result<bool> {
+        Ok(lock(&self.revoked).contains(family_id))
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryKeyStore {
+    keys: Mutex<Vec<SigningKey>>,
+}
+
+#[async_trait]
+impl KeyStore for MemoryKeyStore {
+    async fn all(&self) -> anyhow::Result<Vec<SigningKey>> {
+        Ok(lock(&self.keys).clone())
+    }
+
+    async fn add(&self, key: &SigningKey) -> anyhow::Result<()> {
+        lock(&self.keys).push(key.clone());
+        Ok(())
+    }
+}

@@ -1,0 +1,75 @@
+//! Identity storage: users, refresh-token sessions and signing keys. Each trait has a
+//! MongoDB and an embedded implementation held to one contract (`tests/store_contract.rs`).
+
+mod memory;
+mod mongo;
+
+use async_trait::async_trait;
+use shop_auth::SigningKey;
+use shop_messaging::Envelope;
+
+pub use memory::{MemoryKeyStore, MemorySessionStore, MemoryUserStore};
+pub use mongo::{MongoKeyStore, MongoSessionStore, MongoUserStore};
+
+use crate::domain::{Email, User, UserId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the email address is taken")]
+    EmailTaken,
+    #[error("the record changed since it was read")]
+    Stale,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync + 'static {
+    /// Stores a new user with the events announcing it; the email must be free.
+    async fn insert(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError>;
+    async fn get(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    async fn by_email(&self, email: &Email) -> Result<Option<User>, StoreError>;
+    /// Replaces the user if the stored version is `user.version - 1` (else `Stale`).
+    async fn update(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError>;
+    /// A page of users, oldest first, and the total.
+    async fn list(&self, offset: u64, limit: u64) -> Result<(Vec<User>, u64), StoreError>;
+    async fn ping(&self) -> anyhow::Result<()>;
+}
+
+/// A refresh token as stored: only its hash, never the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshToken {
+    /// SHA-256 of the token, hex.
+    pub hash: String,
+    /// Every token issued by rotating one login shares a family.
+    pub family_id: String,
+    pub user_id: UserId,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// What consuming a refresh token found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Consumed {
+    /// Unused until now; it is used from here on.
+    Fresh(RefreshToken),
+    /// Already used once: a replay.
+    Reused(RefreshToken),
+    Unknown,
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
+    async fn add(&self, token: &RefreshToken) -> anyhow::Result<()>;
+    /// Marks the token used, atomically: of two concurrent calls only one sees `Fresh`.
+    async fn consume(&self, hash: &str) -> anyhow::Result<Consumed>;
+    async fn find(&self, hash: &str) -> anyhow::Result<Option<RefreshToken>>;
+    async fn revoke_family(&self, family_id: &str) -> anyhow::Result<()>;
+    async fn is_revoked(&self, family_id: &str) -> anyhow::Result<bool>;
+}
+
+#[async_trait]
+pub trait KeyStore: Send + Sync + 'static {
+    async fn all(&self) -> anyhow::Result<Vec<SigningKey>>;
+    async fn add(&self, key: &SigningKey) -> anyhow::Result<()>;
+}
