@@ -119,7 +119,11 @@ impl Service {
 
 /// The whole `main` of a service binary: settings (defaults → file → environment),
 /// telemetry, start, run until SIGTERM/SIGINT, drain.
-pub async fn main<X, F, Fut>(name: &str, defaults: ServiceSettings<X>, build: F) -> anyhow::Result<()>
+pub async fn main<X, F, Fut>(
+    name: &str,
+    defaults: ServiceSettings<X>,
+    build: F,
+) -> anyhow::Result<()>
 where
     X: Serialize + serde::de::DeserializeOwned + Default,
     F: FnOnce(ServiceSettings<X>, crate::InProcessBus, Shutdown) -> Fut,

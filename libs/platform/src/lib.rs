@@ -1,6 +1,7 @@
 //! Platform kit shared by every service: settings, telemetry, metrics, gRPC server
 //! plumbing, error mapping and graceful shutdown.
 
+pub mod demo;
 pub mod error;
 pub mod grpc;
 pub mod host;

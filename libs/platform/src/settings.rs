@@ -55,7 +55,11 @@ fn unknown_keys(given: &serde_json::Value, known: &serde_json::Value, path: &str
     given
         .iter()
         .flat_map(|(key, value)| {
-            let full = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            let full = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
             match known.get(key) {
                 Some(inner) => unknown_keys(value, inner, &full),
                 None => vec![full],

@@ -69,7 +69,10 @@ pub async fn begin(db: &Database) -> mongodb::error::Result<mongodb::ClientSessi
 
 /// Commits when `outcome` is a success, else aborts before returning the error (so the
 /// caller sees the transaction's writes gone).
-pub async fn finish<T>(mut session: mongodb::ClientSession, outcome: anyhow::Result<T>) -> anyhow::Result<T> {
+pub async fn finish<T>(
+    mut session: mongodb::ClientSession,
+    outcome: anyhow::Result<T>,
+) -> anyhow::Result<T> {
     match outcome {
         Ok(value) => {
             session.commit_transaction().await?;
@@ -90,10 +93,14 @@ pub mod timestamp {
     use time::OffsetDateTime;
 
     pub fn to_bson(t: OffsetDateTime) -> DateTime {
-        DateTime::from_millis(i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
+        DateTime::from_millis(
+            i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX),
+        )
     }
 
     pub fn from_bson(t: DateTime) -> anyhow::Result<OffsetDateTime> {
-        Ok(OffsetDateTime::from_unix_timestamp_nanos(i128::from(t.timestamp_millis()) * 1_000_000)?)
+        Ok(OffsetDateTime::from_unix_timestamp_nanos(
+            i128::from(t.timestamp_millis()) * 1_000_000,
+        )?)
     }
 }

@@ -17,7 +17,7 @@ use crate::{
 };
 
 /// Vendor owning the demo products (the demo vendor account's id).
-pub const DEMO_VENDOR_ID: &str = "01920000-0000-7000-8000-00000000a002";
+pub const DEMO_VENDOR_ID: &str = shop_platform::demo::VENDOR_ID;
 
 /// Id of the `n`th demo product (1-based); the first is shown at start-up.
 pub fn demo_product_id(n: u32) -> ProductId {

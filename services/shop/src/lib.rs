@@ -12,12 +12,12 @@ use shop_messaging::{
 };
 use shop_platform::{
     Shutdown,
-    settings::{Listen, LogFormat, TelemetrySettings},
+    settings::{Listen, LogFormat, Secret, TelemetrySettings},
 };
 use tokio::task::JoinSet;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct Settings {
     /// Where the gateway listens (the URL printed at start-up).
     pub http: Listen,
@@ -25,8 +25,11 @@ pub struct Settings {
     pub grpc_base_port: u16,
     /// First metrics port, likewise.
     pub metrics_base_port: u16,
-    /// Seed demo data (products, and accounts once identity lands).
+    /// Seed demo data: accounts (see the README) and a catalog.
     pub demo_data: bool,
+    /// `SHOP_ADMIN_EMAIL` / `SHOP_ADMIN_PASSWORD`: an admin account made at start-up if absent.
+    pub admin_email: Option<String>,
+    pub admin_password: Option<Secret>,
     pub telemetry: TelemetrySettings,
 }
 
@@ -37,6 +40,8 @@ impl Default for Settings {
             grpc_base_port: 50051,
             metrics_base_port: 9101,
             demo_data: true,
+            admin_email: None,
+            admin_password: None,
             telemetry: TelemetrySettings {
                 log_format: LogFormat::Pretty,
                 ..TelemetrySettings::default()
@@ -65,47 +70,83 @@ pub struct Platform {
     tasks: JoinSet<anyhow::Result<()>>,
 }
 
-type Builder =
-    fn(
-        ServiceSettings,
-        InProcessBus,
-        Shutdown,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<Service>> + Send>>;
-
-/// The services in start order, with their port offsets.
-const SERVICES: [(&str, Builder); 5] = [
-    ("identity", |s, b, d| {
-        Box::pin(shop_identity::build(s, b, d))
-    }),
-    ("catalog", |s, b, d| Box::pin(shop_catalog::build(s, b, d))),
-    ("inventory", |s, b, d| {
-        Box::pin(shop_inventory::build(s, b, d))
-    }),
-    ("order", |s, b, d| Box::pin(shop_order::build(s, b, d))),
-    ("payment", |s, b, d| Box::pin(shop_payment::build(s, b, d))),
-];
-
 fn port(base: u16, offset: u16) -> u16 {
     if base == 0 { 0 } else { base + offset }
+}
+
+/// A service's settings for this process: loopback ports by offset, embedded backends.
+fn local<X>(
+    settings: &Settings,
+    offset: u16,
+    mut service: ServiceSettings<X>,
+) -> ServiceSettings<X> {
+    service.grpc = Listen {
+        host: settings.http.host,
+        port: port(settings.grpc_base_port, offset),
+    };
+    service.metrics = Listen {
+        host: settings.http.host,
+        port: port(settings.metrics_base_port, offset),
+    };
+    service.demo_data = settings.demo_data;
+    service
 }
 
 /// Starts every service, then the gateway in front of them.
 pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Platform> {
     let bus = InProcessBus::default();
+    let mut identity = shop_identity::default_settings();
+    identity.extra.admin_email.clone_from(&settings.admin_email);
+    identity
+        .extra
+        .admin_password
+        .clone_from(&settings.admin_password);
+    let (b, d) = (&bus, &shutdown);
+    let started: [(&'static str, Service); 5] = [
+        (
+            "identity",
+            shop_identity::build(local(settings, 0, identity), b.clone(), d.clone()).await?,
+        ),
+        (
+            "catalog",
+            shop_catalog::build(
+                local(settings, 1, shop_catalog::default_settings()),
+                b.clone(),
+                d.clone(),
+            )
+            .await?,
+        ),
+        (
+            "inventory",
+            shop_inventory::build(
+                local(settings, 2, shop_inventory::default_settings()),
+                b.clone(),
+                d.clone(),
+            )
+            .await?,
+        ),
+        (
+            "order",
+            shop_order::build(
+                local(settings, 3, shop_order::default_settings()),
+                b.clone(),
+                d.clone(),
+            )
+            .await?,
+        ),
+        (
+            "payment",
+            shop_payment::build(
+                local(settings, 4, shop_payment::default_settings()),
+                b.clone(),
+                d.clone(),
+            )
+            .await?,
+        ),
+    ];
     let mut tasks = JoinSet::new();
     let mut services = Vec::new();
-    for ((name, build), offset) in SERVICES.into_iter().zip(0u16..) {
-        let mut s = ServiceSettings::defaults(name, 0, 0);
-        s.grpc = Listen {
-            host: settings.http.host,
-            port: port(settings.grpc_base_port, offset),
-        };
-        s.metrics = Listen {
-            host: settings.http.host,
-            port: port(settings.metrics_base_port, offset),
-        };
-        s.demo_data = settings.demo_data;
-        let service = build(s, bus.clone(), shutdown.clone()).await?;
+    for (name, service) in started {
         services.push((name, service.grpc_addr));
         tasks.spawn(async move {
             service.run().await;

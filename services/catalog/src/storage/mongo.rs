@@ -68,10 +68,14 @@ impl ProductStore for MongoProductStore {
     async fn insert(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
         let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
         let written = async {
-            self.products.insert_one(ProductDoc::from(product)).session(&mut session).await?;
-            let claims = product
-                .skus()
-                .map(|s| SkuClaim { sku: s.as_str().to_owned(), product_id: product.id.to_string() });
+            self.products
+                .insert_one(ProductDoc::from(product))
+                .session(&mut session)
+                .await?;
+            let claims = product.skus().map(|s| SkuClaim {
+                sku: s.as_str().to_owned(),
+                product_id: product.id.to_string(),
+            });
             self.skus.insert_many(claims).session(&mut session).await?;
             self.outbox.add_in(&mut session, events).await?;
             anyhow::Ok(())

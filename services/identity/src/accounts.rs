@@ -1,0 +1,219 @@
+//! What identity does: registration, sign-in, sessions (rotating refresh tokens with reuse
+//! detection), profiles and roles.
+
+use std::{sync::Arc, time::Duration};
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use rand_core::RngCore;
+use sha2::{Digest, Sha256};
+use shop_auth::{Caller, Role};
+use shop_messaging::{Envelope, new_event};
+use shop_proto::events::v1::{UserRegistered, UserRoleChanged};
+use time::OffsetDateTime;
+
+use crate::{
+    SERVICE,
+    domain::{Email, NewAccount, Profile, User, UserId},
+    error::IdentityError,
+    hashing::Hasher,
+    keys::KeyRing,
+    storage::{Consumed, RefreshToken, SessionStore, UserStore},
+};
+
+/// A signed-in session's tokens.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Access token lifetime, seconds.
+    pub expires_in: u64,
+}
+
+pub struct Accounts {
+    pub users: Arc<dyn UserStore>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub keys: Arc<KeyRing>,
+    pub hasher: Hasher,
+    pub refresh_ttl: Duration,
+}
+
+fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand_core::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl Accounts {
+    pub async fn register(
+        &self,
+        account: NewAccount,
+        role: Role,
+        id: Option<UserId>,
+    ) -> Result<(User, Tokens), IdentityError> {
+        let user = self.create(account, role, id).await?;
+        let tokens = self.start_session(&user).await?;
+        Ok((user, tokens))
+    }
+
+    /// Stores a new account (no session).
+    pub async fn create(
+        &self,
+        account: NewAccount,
+        role: Role,
+        id: Option<UserId>,
+    ) -> Result<User, IdentityError> {
+        if self.users.by_email(&account.email).await?.is_some() {
+            return Err(IdentityError::EmailTaken);
+        }
+        let now = OffsetDateTime::now_utc();
+        let user = User {
+            id: id.unwrap_or_default(),
+            email: account.email,
+            password_hash: self.hasher.hash(account.password.expose()).await?,
+            role,
+            profile: account.profile,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let event = new_event(
+            "identity.user_registered",
+            SERVICE,
+            &UserRegistered {
+                user_id: user.id.to_string(),
+                email: user.email.as_str().to_owned(),
+            },
+        );
+        self.users.insert(&user, &[event]).await?;
+        tracing::info!(user_id = %user.id, role = %user.role, "account registered");
+        Ok(user)
+    }
+
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<(User, Tokens), IdentityError> {
+        // A malformed email is just an unknown one: same answer, same time.
+        let user = match Email::parse(email) {
+            Ok(email) => self.users.by_email(&email).await?,
+            Err(_) => None,
+        };
+        let matched = self
+            .hasher
+            .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
+            .await?;
+        let user = user
+            .filter(|_| matched)
+            .ok_or(IdentityError::BadCredentials)?;
+        let tokens = self.start_session(&user).await?;
+        Ok((user, tokens))
+    }
+
+    async fn start_session(&self, user: &User) -> Result<Tokens, IdentityError> {
+        let family = uuid::Uuid::now_v7().simple().to_string();
+        self.issue(user, &family).await
+    }
+
+    async fn issue(&self, user: &User, family_id: &str) -> Result<Tokens, IdentityError> {
+        let (access_token, expires_in) = self.keys.issue(&user.id.to_string(), user.role)?;
+        let refresh_token = new_secret();
+        let expires_at = OffsetDateTime::now_utc().unix_timestamp()
+            + i64::try_from(self.refresh_ttl.as_secs()).unwrap_or(i64::MAX / 2);
+        self.sessions
+            .add(&RefreshToken {
+                hash: hash_token(&refresh_token),
+                family_id: family_id.to_owned(),
+                user_id: user.id,
+                expires_at,
+            })
+            .await?;
+        Ok(Tokens {
+            access_token,
+            refresh_token,
+            expires_in,
+        })
+    }
+
+    /// Trades a refresh token for a new pair. A token used twice revokes its whole family:
+    /// whoever holds a copy (thief or owner) must sign in again.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<(User, Tokens), IdentityError> {
+        let token = match self.sessions.consume(&hash_token(refresh_token)).await? {
+            Consumed::Fresh(token) => token,
+            Consumed::Reused(token) => {
+                tracing::warn!(user_id = %token.user_id, family = %token.family_id, "refresh token reused; session revoked");
+                self.sessions.revoke_family(&token.family_id).await?;
+                return Err(IdentityError::InvalidRefreshToken);
+            }
+            Consumed::Unknown => return Err(IdentityError::InvalidRefreshToken),
+        };
+        let expired = token.expires_at <= OffsetDateTime::now_utc().unix_timestamp();
+        if expired || self.sessions.is_revoked(&token.family_id).await? {
+            return Err(IdentityError::InvalidRefreshToken);
+        }
+        // The role is read afresh: a role change takes effect with the next token.
+        let user = self
+            .users
+            .get(token.user_id)
+            .await?
+            .ok_or(IdentityError::InvalidRefreshToken)?;
+        let tokens = self.issue(&user, &token.family_id).await?;
+        Ok((user, tokens))
+    }
+
+    /// Revokes the session of `refresh_token`, if it is the caller's.
+    pub async fn logout(&self, caller: &Caller, refresh_token: &str) -> Result<(), IdentityError> {
+        if let Some(token) = self.sessions.find(&hash_token(refresh_token)).await? {
+            if token.user_id.to_string() == caller.user_id {
+                self.sessions.revoke_family(&token.family_id).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<User, IdentityError> {
+        self.users.get(id).await?.ok_or(IdentityError::UserNotFound)
+    }
+
+    pub async fn update_profile(
+        &self,
+        id: UserId,
+        change: impl FnOnce(&mut Profile),
+    ) -> Result<User, IdentityError> {
+        let mut user = self.user(id).await?;
+        change(&mut user.profile);
+        user.updated_at = OffsetDateTime::now_utc();
+        user.version += 1;
+        self.users.update(&user, &[]).await?;
+        Ok(user)
+    }
+
+    pub async fn set_role(&self, id: UserId, role: Role) -> Result<User, IdentityError> {
+        let mut user = self.user(id).await?;
+        if user.role == role {
+            return Ok(user);
+        }
+        let event: Envelope = new_event(
+            "identity.user_role_changed",
+            SERVICE,
+            &UserRoleChanged {
+                user_id: user.id.to_string(),
+                old_role: user.role.as_str().to_owned(),
+                new_role: role.as_str().to_owned(),
+            },
+        );
+        tracing::info!(user_id = %user.id, from = %user.role, to = %role, "role changed");
+        user.role = role;
+        user.updated_at = OffsetDateTime::now_utc();
+        user.version += 1;
+        self.users.update(&user, &[event]).await?;
+        Ok(user)
+    }
+}

@@ -1,0 +1,34 @@
+//! Identity's own settings, beside the common service settings.
+
+use serde::{Deserialize, Serialize};
+use shop_platform::settings::Secret;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IdentityExtra {
+    /// `SHOP_ADMIN_EMAIL`: an admin account created at start-up if absent (never changed).
+    pub admin_email: Option<String>,
+    /// `SHOP_ADMIN_PASSWORD`: its password.
+    pub admin_password: Option<Secret>,
+    /// Lifetime of an access token.
+    pub access_token_ttl_secs: u64,
+    /// Lifetime of a refresh token (each use rotates it).
+    pub refresh_token_ttl_secs: u64,
+    /// A new signing key is made when the newest is this old; older keys keep verifying.
+    pub signing_key_rotation_days: u64,
+    /// Password hashes computed at once (0: one less than the cores, at least one).
+    pub password_hash_concurrency: usize,
+}
+
+impl Default for IdentityExtra {
+    fn default() -> Self {
+        Self {
+            admin_email: None,
+            admin_password: None,
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            signing_key_rotation_days: 30,
+            password_hash_concurrency: 0,
+        }
+    }
+}

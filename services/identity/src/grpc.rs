@@ -1,0 +1,314 @@
+//! Identity's gRPC face: validation at the edge, callers from their tokens, proto ↔ domain.
+
+use std::sync::Arc;
+
+use shop_auth::{Caller, Role, Verifier};
+use shop_platform::FieldError;
+use shop_proto::{
+    Timestamp,
+    common::v1 as common,
+    identity::v1::{self as pb, identity_service_server::IdentityService},
+};
+use tonic::{Request, Response, Status};
+
+use crate::{
+    accounts::{Accounts, Tokens},
+    domain::{Address, Email, Name, NewAccount, Password, Profile, User, UserId},
+    error::IdentityError,
+};
+
+/// Largest page of the user list.
+const MAX_PER_PAGE: u32 = 100;
+
+pub struct IdentityGrpc {
+    accounts: Arc<Accounts>,
+    verifier: Arc<Verifier>,
+}
+
+impl IdentityGrpc {
+    pub fn new(accounts: Arc<Accounts>, verifier: Arc<Verifier>) -> Self {
+        Self { accounts, verifier }
+    }
+
+    pub fn server(self) -> pb::identity_service_server::IdentityServiceServer<Self> {
+        pb::identity_service_server::IdentityServiceServer::new(self)
+    }
+
+    async fn caller<T>(&self, req: &Request<T>) -> Result<Caller, IdentityError> {
+        Ok(self.verifier.caller(req.metadata()).await?)
+    }
+
+    async fn admin<T>(&self, req: &Request<T>) -> Result<Caller, IdentityError> {
+        let caller = self.caller(req).await?;
+        if caller.is_admin() {
+            Ok(caller)
+        } else {
+            Err(IdentityError::Forbidden)
+        }
+    }
+}
+
+/// Collects field errors so a client sees every problem at once.
+#[derive(Default)]
+struct Fields(Vec<FieldError>);
+
+impl Fields {
+    fn check<T>(&mut self, field: &str, parsed: Result<T, String>) -> Option<T> {
+        parsed
+            .map_err(|message| {
+                self.0.push(FieldError {
+                    field: field.to_owned(),
+                    message,
+                })
+            })
+            .ok()
+    }
+
+    fn done(self) -> Result<(), IdentityError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(IdentityError::Invalid(self.0))
+        }
+    }
+}
+
+fn address_from(a: common::Address, fields: &mut Fields) -> Address {
+    let address = Address {
+        line1: a.line1.trim().to_owned(),
+        line2: a.line2.trim().to_owned(),
+        city: a.city.trim().to_owned(),
+        region: a.region.trim().to_owned(),
+        postal_code: a.postal_code.trim().to_owned(),
+        country: a.country.trim().to_owned(),
+    };
+    for (field, message) in address.validate() {
+        fields.0.push(FieldError {
+            field: field.to_owned(),
+            message,
+        });
+    }
+    address
+}
+
+fn address_to(a: &Address) -> common::Address {
+    common::Address {
+        line1: a.line1.clone(),
+        line2: a.line2.clone(),
+        city: a.city.clone(),
+        region: a.region.clone(),
+        postal_code: a.postal_code.clone(),
+        country: a.country.clone(),
+    }
+}
+
+pub fn user_to_proto(u: &User) -> pb::User {
+    pb::User {
+        id: u.id.to_string(),
+        email: u.email.as_str().to_owned(),
+        first_name: u.profile.first_name.as_str().to_owned(),
+        last_name: u.profile.last_name.as_str().to_owned(),
+        role: u.role.to_proto().into(),
+        address: u.profile.address.as_ref().map(address_to),
+        created_at: Some(Timestamp {
+            seconds: u.created_at.unix_timestamp(),
+            nanos: i32::try_from(u.created_at.nanosecond()).unwrap_or(0),
+        }),
+    }
+}
+
+fn auth_response(user: &User, tokens: Tokens) -> pb::AuthResponse {
+    pb::AuthResponse {
+        user: Some(user_to_proto(user)),
+        access_token: tokens.access_token,
+        refresh_token: tokens.refresh_token,
+        token_type: "Bearer".into(),
+        expires_in: u32::try_from(tokens.expires_in).unwrap_or(u32::MAX),
+    }
+}
+
+fn user_id(field: &str, raw: &str) -> Result<UserId, IdentityError> {
+    UserId::parse(raw).map_err(|e| IdentityError::invalid(field, e))
+}
+
+#[tonic::async_trait]
+impl IdentityService for IdentityGrpc {
+    #[tracing::instrument(skip_all)]
+    async fn register(
+        &self,
+        req: Request<pb::RegisterRequest>,
+    ) -> Result<Response<pb::AuthResponse>, Status> {
+        let r = req.into_inner();
+        let mut fields = Fields::default();
+        let email = fields.check("email", Email::parse(&r.email));
+        let password = fields.check("password", Password::parse(&r.password));
+        let first_name = fields.check("first_name", Name::parse(&r.first_name));
+        let last_name = fields.check("last_name", Name::parse(&r.last_name));
+        fields.done()?;
+        let (Some(email), Some(password), Some(first_name), Some(last_name)) =
+            (email, password, first_name, last_name)
+        else {
+            unreachable!("every field parsed when no error was collected");
+        };
+        let account = NewAccount {
+            email,
+            password,
+            profile: Profile {
+                first_name,
+                last_name,
+                address: None,
+            },
+        };
+        let (user, tokens) = self
+            .accounts
+            .register(account, Role::Customer, None)
+            .await?;
+        Ok(Response::new(auth_response(&user, tokens)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn login(
+        &self,
+        req: Request<pb::LoginRequest>,
+    ) -> Result<Response<pb::AuthResponse>, Status> {
+        let r = req.into_inner();
+        let (user, tokens) = self.accounts.login(&r.email, &r.password).await?;
+        Ok(Response::new(auth_response(&user, tokens)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn refresh(
+        &self,
+        req: Request<pb::RefreshRequest>,
+    ) -> Result<Response<pb::AuthResponse>, Status> {
+        let (user, tokens) = self.accounts.refresh(&req.get_ref().refresh_token).await?;
+        Ok(Response::new(auth_response(&user, tokens)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn logout(
+        &self,
+        req: Request<pb::LogoutRequest>,
+    ) -> Result<Response<pb::LogoutResponse>, Status> {
+        let caller = self.caller(&req).await?;
+        self.accounts
+            .logout(&caller, &req.get_ref().refresh_token)
+            .await?;
+        Ok(Response::new(pb::LogoutResponse {}))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_user(
+        &self,
+        req: Request<pb::GetUserRequest>,
+    ) -> Result<Response<pb::User>, Status> {
+        let caller = self.caller(&req).await?;
+        let wanted = if req.get_ref().user_id.is_empty() {
+            caller.user_id.as_str()
+        } else {
+            req.get_ref().user_id.as_str()
+        };
+        if wanted != caller.user_id && !caller.is_admin() {
+            return Err(IdentityError::Forbidden.into());
+        }
+        let user = self.accounts.user(user_id("user_id", wanted)?).await?;
+        Ok(Response::new(user_to_proto(&user)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_profile(
+        &self,
+        req: Request<pb::UpdateProfileRequest>,
+    ) -> Result<Response<pb::User>, Status> {
+        let caller = self.caller(&req).await?;
+        let r = req.into_inner();
+        let mut fields = Fields::default();
+        let first_name = r
+            .first_name
+            .map(|n| fields.check("first_name", Name::parse(&n)));
+        let last_name = r
+            .last_name
+            .map(|n| fields.check("last_name", Name::parse(&n)));
+        let address = r.address.map(|a| address_from(a, &mut fields));
+        fields.done()?;
+        let user = self
+            .accounts
+            .update_profile(user_id("user_id", &caller.user_id)?, |profile| {
+                if let Some(Some(name)) = first_name {
+                    profile.first_name = name;
+                }
+                if let Some(Some(name)) = last_name {
+                    profile.last_name = name;
+                }
+                if let Some(address) = address {
+                    profile.address = Some(address);
+                }
+            })
+            .await?;
+        Ok(Response::new(user_to_proto(&user)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_users(
+        &self,
+        req: Request<pb::ListUsersRequest>,
+    ) -> Result<Response<pb::ListUsersResponse>, Status> {
+        self.admin(&req).await?;
+        let page = req.into_inner().page.unwrap_or_default();
+        let (number, per_page) = (
+            page.page.max(1),
+            if page.per_page == 0 {
+                20
+            } else {
+                page.per_page
+            },
+        );
+        if per_page > MAX_PER_PAGE {
+            return Err(IdentityError::invalid(
+                "per_page",
+                format!("must be at most {MAX_PER_PAGE}"),
+            )
+            .into());
+        }
+        let offset = u64::from(number - 1) * u64::from(per_page);
+        let (users, total) = self
+            .accounts
+            .users
+            .list(offset, u64::from(per_page))
+            .await
+            .map_err(IdentityError::from)?;
+        Ok(Response::new(pb::ListUsersResponse {
+            users: users.iter().map(user_to_proto).collect(),
+            page: Some(common::PageInfo {
+                page: number,
+                per_page,
+                total,
+            }),
+        }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_role(
+        &self,
+        req: Request<pb::SetRoleRequest>,
+    ) -> Result<Response<pb::User>, Status> {
+        self.admin(&req).await?;
+        let r = req.get_ref();
+        let role = Role::from_proto(r.role())
+            .ok_or_else(|| IdentityError::invalid("role", "must be customer, vendor or admin"))?;
+        let user = self
+            .accounts
+            .set_role(user_id("user_id", &r.user_id)?, role)
+            .await?;
+        Ok(Response::new(user_to_proto(&user)))
+    }
+
+    async fn get_jwks(
+        &self,
+        _req: Request<pb::GetJwksRequest>,
+    ) -> Result<Response<pb::Jwks>, Status> {
+        Ok(Response::new(pb::Jwks {
+            keys: self.accounts.keys.jwks(),
+        }))
+    }
+}

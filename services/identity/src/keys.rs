@@ -1,0 +1,140 @@
+//! The signing key ring: the newest key signs, every key still in its verification window
+//! is published in the JWKS, and a new key is made when the newest grows old — so a
+//! rotation never logs anybody out.
+
+use std::{
+    sync::{Arc, RwLock},
+    time::Duration,
+};
+
+use async_trait::async_trait;
+use shop_auth::{KeySource, Role, Signer, SigningKey};
+use shop_proto::identity::v1::Jwk;
+
+use crate::storage::KeyStore;
+
+struct Current {
+    signer: Arc<Signer>,
+    jwks: Vec<Jwk>,
+}
+
+pub struct KeyRing {
+    store: Arc<dyn KeyStore>,
+    rotation: Duration,
+    token_ttl: Duration,
+    current: RwLock<Option<Current>>,
+}
+
+fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+impl KeyRing {
+    /// Loads the keys, making the first (or a fresh one, if the newest is due) as needed.
+    pub async fn open(
+        store: Arc<dyn KeyStore>,
+        rotation: Duration,
+        token_ttl: Duration,
+    ) -> anyhow::Result<Self> {
+        let ring = Self {
+            store,
+            rotation,
+            token_ttl,
+            current: RwLock::new(None),
+        };
+        ring.maintain().await?;
+        Ok(ring)
+    }
+
+    /// Rotates if the newest key is older than the rotation period, then reloads.
+    pub async fn maintain(&self) -> anyhow::Result<()> {
+        let keys = self.store.all().await?;
+        let newest = keys.iter().map(|k| k.created_at).max();
+        let due = newest.is_none_or(|t| {
+            unix_now() - t >= i64::try_from(self.rotation.as_secs()).unwrap_or(i64::MAX)
+        });
+        if due {
+            self.rotate().await?;
+        } else {
+            self.load(keys);
+        }
+        Ok(())
+    }
+
+    /// Makes a new signing key now; tokens signed with the older ones stay valid.
+    pub async fn rotate(&self) -> anyhow::Result<()> {
+        let key = SigningKey::generate()?;
+        self.store.add(&key).await?;
+        tracing::info!(kid = %key.kid, "new signing key");
+        self.load(self.store.all().await?);
+        Ok(())
+    }
+
+    fn load(&self, mut keys: Vec<SigningKey>) {
+        keys.sort_by_key(|k| k.created_at);
+        let Some(newest) = keys.last() else { return };
+        // A key verifies for one rotation period after it stopped signing, plus the
+        // lifetime of the last token it signed.
+        let window =
+            i64::try_from((self.rotation * 2 + self.token_ttl).as_secs()).unwrap_or(i64::MAX);
+        let now = unix_now();
+        let jwks = keys
+            .iter()
+            .filter(|k| now - k.created_at < window || k.kid == newest.kid)
+            .map(SigningKey::jwk)
+            .collect();
+        let current = Current {
+            signer: Arc::new(Signer::new(newest, self.token_ttl)),
+            jwks,
+        };
+        *self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(current);
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Current) -> T) -> T {
+        let guard = self
+            .current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(guard.as_ref().expect("the ring is loaded when opened"))
+    }
+
+    pub fn issue(&self, user_id: &str, role: Role) -> anyhow::Result<(String, u64)> {
+        self.with(|c| c.signer.clone()).issue(user_id, role)
+    }
+
+    pub fn jwks(&self) -> Vec<Jwk> {
+        self.with(|c| c.jwks.clone())
+    }
+
+    /// Re-reads the store (keys another replica made) every `interval` until `shutdown`.
+    pub fn spawn_maintenance(
+        self: &Arc<Self>,
+        interval: Duration,
+        shutdown: shop_platform::Shutdown,
+    ) {
+        let ring = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = shutdown.wait() => return,
+                    () = tokio::time::sleep(interval) => {}
+                }
+                if let Err(err) = ring.maintain().await {
+                    tracing::warn!(error = %err, "signing key maintenance failed");
+                }
+            }
+        });
+    }
+}
+
+/// Identity verifies tokens with its own ring: no network hop.
+#[async_trait]
+impl KeySource for KeyRing {
+    async fn jwks(&self) -> anyhow::Result<Vec<Jwk>> {
+        self.load(self.store.all().await?);
+        Ok(KeyRing::jwks(self))
+    }
+}

@@ -1,0 +1,401 @@
+//! MongoDB identity stores: `users` (unique email), `refresh_tokens` (by token hash),
+//! `revoked_families`, `signing_keys`. User changes and their events share a transaction.
+
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use mongodb::{
+    Collection, Database, IndexModel,
+    bson::{self, Binary, doc, spec::BinarySubtype},
+    options::{IndexOptions, ReturnDocument},
+};
+use serde::{Deserialize, Serialize};
+use shop_auth::{Role, SigningKey};
+use shop_messaging::{Envelope, outbox::MongoOutbox};
+use shop_storage::timestamp;
+
+use super::{Consumed, KeyStore, RefreshToken, SessionStore, StoreError, UserStore};
+use crate::domain::{Address, Email, Name, Profile, User, UserId};
+
+fn unexpected(err: impl Into<anyhow::Error>) -> StoreError {
+    StoreError::Unexpected(err.into())
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct AddressDoc {
+    line1: String,
+    line2: String,
+    city: String,
+    region: String,
+    postal_code: String,
+    country: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct UserDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    email: String,
+    password_hash: String,
+    role: String,
+    first_name: String,
+    last_name: String,
+    address: Option<AddressDoc>,
+    created_at: bson::DateTime,
+    updated_at: bson::DateTime,
+    version: i64,
+}
+
+impl From<&User> for UserDoc {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.to_string(),
+            email: u.email.as_str().to_owned(),
+            password_hash: u.password_hash.clone(),
+            role: u.role.as_str().to_owned(),
+            first_name: u.profile.first_name.as_str().to_owned(),
+            last_name: u.profile.last_name.as_str().to_owned(),
+            address: u.profile.address.as_ref().map(|a| AddressDoc {
+                line1: a.line1.clone(),
+                line2: a.line2.clone(),
+                city: a.city.clone(),
+                region: a.region.clone(),
+                postal_code: a.postal_code.clone(),
+                country: a.country.clone(),
+            }),
+            created_at: timestamp::to_bson(u.created_at),
+            updated_at: timestamp::to_bson(u.updated_at),
+            version: i64::try_from(u.version).unwrap_or(i64::MAX),
+        }
+    }
+}
+
+impl TryFrom<UserDoc> for User {
+    type Error = anyhow::Error;
+
+    fn try_from(d: UserDoc) -> anyhow::Result<Self> {
+        let bad = |what: &str, e: String| anyhow::anyhow!("stored user {}: {what}: {e}", d.id);
+        Ok(Self {
+            id: UserId::parse(&d.id).map_err(|e| bad("id", e))?,
+            email: Email::parse(&d.email).map_err(|e| bad("email", e))?,
+            role: Role::parse(&d.role).map_err(|e| bad("role", e))?,
+            profile: Profile {
+                first_name: Name::parse(&d.first_name).map_err(|e| bad("first_name", e))?,
+                last_name: Name::parse(&d.last_name).map_err(|e| bad("last_name", e))?,
+                address: d.address.map(|a| Address {
+                    line1: a.line1,
+                    line2: a.line2,
+                    city: a.city,
+                    region: a.region,
+                    postal_code: a.postal_code,
+                    country: a.country,
+                }),
+            },
+            password_hash: d.password_hash,
+            created_at: timestamp::from_bson(d.created_at)?,
+            updated_at: timestamp::from_bson(d.updated_at)?,
+            version: u64::try_from(d.version)?,
+        })
+    }
+}
+
+pub struct MongoUserStore {
+    db: Database,
+    users: Collection<UserDoc>,
+    outbox: MongoOutbox,
+}
+
+impl MongoUserStore {
+    pub async fn open(db: Database, outbox: MongoOutbox) -> anyhow::Result<Self> {
+        let users = db.collection::<UserDoc>("users");
+        shop_storage::ensure_indexes(
+            &users,
+            vec![
+                IndexModel::builder()
+                    .keys(doc! { "email": 1 })
+                    .options(
+                        IndexOptions::builder()
+                            .unique(true)
+                            .name("email_unique".to_owned())
+                            .build(),
+                    )
+                    .build(),
+            ],
+        )
+        .await?;
+        Ok(Self { db, users, outbox })
+    }
+
+    async fn one(&self, filter: bson::Document) -> Result<Option<User>, StoreError> {
+        let found = self.users.find_one(filter).await.map_err(unexpected)?;
+        found.map(User::try_from).transpose().map_err(unexpected)
+    }
+}
+
+#[async_trait]
+impl UserStore for MongoUserStore {
+    async fn insert(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError> {
+        let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
+        let written = async {
+            self.users
+                .insert_one(UserDoc::from(user))
+                .session(&mut session)
+                .await?;
+            self.outbox.add_in(&mut session, events).await?;
+            anyhow::Ok(())
+        }
+        .await;
+        match shop_storage::finish(session, written).await {
+            Ok(()) => {
+                self.outbox.written();
+                Ok(())
+            }
+            Err(err) => Err(match err.downcast_ref::<mongodb::error::Error>() {
+                Some(e) if shop_storage::is_duplicate_key(e) => StoreError::EmailTaken,
+                _ => StoreError::Unexpected(err),
+            }),
+        }
+    }
+
+    async fn get(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        self.one(doc! { "_id": id.to_string() }).await
+    }
+
+    async fn by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
+        self.one(doc! { "email": email.as_str() }).await
+    }
+
+    async fn update(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError> {
+        let previous = i64::try_from(user.version).unwrap_or(i64::MAX) - 1;
+        let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
+        let written = async {
+            let replaced = self
+                .users
+                .replace_one(
+                    doc! { "_id": user.id.to_string(), "version": previous },
+                    UserDoc::from(user),
+                )
+                .session(&mut session)
+                .await?;
+            anyhow::ensure!(replaced.matched_count == 1, StaleWrite);
+            self.outbox.add_in(&mut session, events).await?;
+            Ok(())
+        }
+        .await;
+        match shop_storage::finish(session, written).await {
+            Ok(()) => {
+                self.outbox.written();
+                Ok(())
+            }
+            Err(err) if err.is::<StaleWrite>() => Err(StoreError::Stale),
+            Err(err) => Err(match err.downcast_ref::<mongodb::error::Error>() {
+                Some(e) if shop_storage::is_duplicate_key(e) => StoreError::EmailTaken,
+                _ => StoreError::Unexpected(err),
+            }),
+        }
+    }
+
+    async fn list(&self, offset: u64, limit: u64) -> Result<(Vec<User>, u64), StoreError> {
+        let total = self
+            .users
+            .count_documents(doc! {})
+            .await
+            .map_err(unexpected)?;
+        let docs: Vec<UserDoc> = self
+            .users
+            .find(doc! {})
+            .sort(doc! { "_id": 1 })
+            .skip(offset)
+            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+            .await
+            .map_err(unexpected)?
+            .try_collect()
+            .await
+            .map_err(unexpected)?;
+        let users = docs
+            .into_iter()
+            .map(User::try_from)
+            .collect::<anyhow::Result<_>>()?;
+        Ok((users, total))
+    }
+
+    async fn ping(&self) -> anyhow::Result<()> {
+        shop_storage::ping(&self.db).await
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("stale write")]
+struct StaleWrite;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct TokenDoc {
+    #[serde(rename = "_id")]
+    hash: String,
+    family_id: String,
+    user_id: String,
+    expires_at: i64,
+    /// 0 until the token is rotated; raised with `$inc` under a guard.
+    uses: i32,
+}
+
+impl TryFrom<TokenDoc> for RefreshToken {
+    type Error = anyhow::Error;
+
+    fn try_from(d: TokenDoc) -> anyhow::Result<Self> {
+        Ok(Self {
+            user_id: UserId::parse(&d.user_id).map_err(|e| anyhow::anyhow!("stored token: {e}"))?,
+            hash: d.hash,
+            family_id: d.family_id,
+            expires_at: d.expires_at,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct RevokedDoc {
+    #[serde(rename = "_id")]
+    family_id: String,
+}
+
+pub struct MongoSessionStore {
+    tokens: Collection<TokenDoc>,
+    revoked: Collection<RevokedDoc>,
+}
+
+impl MongoSessionStore {
+    pub async fn open(db: &Database) -> anyhow::Result<Self> {
+        let tokens = db.collection::<TokenDoc>("refresh_tokens");
+        shop_storage::ensure_indexes(
+            &tokens,
+            vec![IndexModel::builder().keys(doc! { "family_id": 1 }).build()],
+        )
+        .await?;
+        Ok(Self {
+            tokens,
+            revoked: db.collection("revoked_families"),
+        })
+    }
+}
+
+#[async_trait]
+impl SessionStore for MongoSessionStore {
+    async fn add(&self, token: &RefreshToken) -> anyhow::Result<()> {
+        let doc = TokenDoc {
+            hash: token.hash.clone(),
+            family_id: token.family_id.clone(),
+            user_id: token.user_id.to_string(),
+            expires_at: token.expires_at,
+            uses: 0,
+        };
+        self.tokens.insert_one(doc).await?;
+        Ok(())
+    }
+
+    async fn consume(&self, hash: &str) -> anyhow::Result<Consumed> {
+        let fresh = self
+            .tokens
+            .find_one_and_update(
+                doc! { "_id": hash, "uses": 0 },
+                doc! { "$inc": { "uses": 1 } },
+            )
+            .return_document(ReturnDocument::After)
+            .await?;
+        if let Some(doc) = fresh {
+            return Ok(Consumed::Fresh(doc.try_into()?));
+        }
+        Ok(match self.tokens.find_one(doc! { "_id": hash }).await? {
+            Some(doc) => Consumed::Reused(doc.try_into()?),
+            None => Consumed::Unknown,
+        })
+    }
+
+    async fn find(&self, hash: &str) -> anyhow::Result<Option<RefreshToken>> {
+        self.tokens
+            .find_one(doc! { "_id": hash })
+            .await?
+            .map(RefreshToken::try_from)
+            .transpose()
+    }
+
+    async fn revoke_family(&self, family_id: &str) -> anyhow::Result<()> {
+        match self
+            .revoked
+            .insert_one(RevokedDoc {
+                family_id: family_id.to_owned(),
+            })
+            .await
+        {
+            Err(err) if !shop_storage::is_duplicate_key(&err) => Err(err.into()),
+            _ => Ok(()),
+        }
+    }
+
+    async fn is_revoked(&self, family_id: &str) -> anyhow::Result<bool> {
+        Ok(self
+            .revoked
+            .find_one(doc! { "_id": family_id })
+            .await?
+            .is_some())
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct KeyDoc {
+    #[serde(rename = "_id")]
+    kid: String,
+    private_pkcs8: Binary,
+    public: Binary,
+    created_at: i64,
+}
+
+pub struct MongoKeyStore {
+    keys: Collection<KeyDoc>,
+}
+
+impl MongoKeyStore {
+    pub fn new(db: &Database) -> Self {
+        Self {
+            keys: db.collection("signing_keys"),
+        }
+    }
+}
+
+fn binary(bytes: &[u8]) -> Binary {
+    Binary {
+        subtype: BinarySubtype::Generic,
+        bytes: bytes.to_vec(),
+    }
+}
+
+#[async_trait]
+impl KeyStore for MongoKeyStore {
+    async fn all(&self) -> anyhow::Result<Vec<SigningKey>> {
+        let docs: Vec<KeyDoc> = self
+            .keys
+            .find(doc! {})
+            .sort(doc! { "created_at": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs
+            .into_iter()
+            .map(|d| SigningKey {
+                kid: d.kid,
+                private_pkcs8: d.private_pkcs8.bytes,
+                public: d.public.bytes,
+                created_at: d.created_at,
+            })
+            .collect())
+    }
+
+    async fn add(&self, key: &SigningKey) -> anyhow::Result<()> {
+        let doc = KeyDoc {
+            kid: key.kid.clone(),
+            private_pkcs8: binary(&key.private_pkcs8),
+            public: binary(&key.public),
+            created_at: key.created_at,
+        };
+        self.keys.insert_one(doc).await?;
+        Ok(())
+    }
+}
