@@ -1,0 +1,183 @@
+//! The identity store contracts, run against the embedded stores and MongoDB.
+
+use std::sync::Arc;
+
+use shop_auth::{Role, SigningKey};
+use shop_identity::{
+    domain::{Email, Name, Profile, User, UserId},
+    storage::{
+        Consumed, KeyStore, MemoryKeyStore, MemorySessionStore, MemoryUserStore, MongoKeyStore, MongoSessionStore,
+        MongoUserStore, RefreshToken, SessionStore, StoreError, UserStore,
+    },
+};
+use shop_messaging::outbox::{MemoryOutbox, MongoOutbox};
+use shop_test_support::{mongo_url, require, unique};
+use time::OffsetDateTime;
+
+fn user(email: &str) -> User {
+    let now = OffsetDateTime::from_unix_timestamp(OffsetDateTime::now_utc().unix_timestamp()).unwrap();
+    User {
+        id: UserId::new(),
+        email: Email::parse(email).unwrap(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        role: Role::Customer,
+        profile: Profile { first_name: Name::parse("Ada").unwrap(), last_name: Name::parse("Lovelace").unwrap(), address: None },
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    }
+}
+
+fn email() -> String {
+    format!("{}@example.com", unique("u"))
+}
+
+async fn an_email_has_one_account(store: Arc<dyn UserStore>) {
+    let first = user(&email());
+    store.insert(&first, &[]).await.unwrap();
+    let twin = User { id: UserId::new(), ..first.clone() };
+    assert!(matches!(store.insert(&twin, &[]).await, Err(StoreError::EmailTaken)));
+    assert_eq!(store.by_email(&first.email).await.unwrap(), Some(first.clone()));
+    assert_eq!(store.get(first.id).await.unwrap(), Some(first));
+    assert!(store.get(twin.id).await.unwrap().is_none());
+}
+
+async fn a_stale_update_is_refused(store: Arc<dyn UserStore>) {
+    let original = user(&email());
+    store.insert(&original, &[]).await.unwrap();
+    let mut first = original.clone();
+    first.role = Role::Vendor;
+    first.version = 2;
+    store.update(&first, &[]).await.unwrap();
+    let mut late = original.clone();
+    late.role = Role::Admin;
+    late.version = 2;
+    assert!(matches!(store.update(&late, &[]).await, Err(StoreError::Stale)));
+    assert_eq!(store.get(original.id).await.unwrap().unwrap().role, Role::Vendor);
+}
+
+async fn users_are_listed_in_pages(store: Arc<dyn UserStore>) {
+    let (_, before) = store.list(0, 1).await.unwrap();
+    for _ in 0..3 {
+        store.insert(&user(&email()), &[]).await.unwrap();
+    }
+    let (page, total) = store.list(before + 1, 10).await.unwrap();
+    assert_eq!(total, before + 3);
+    assert_eq!(page.len(), 2);
+}
+
+fn token(family: &str) -> RefreshToken {
+    RefreshToken { hash: unique("h"), family_id: family.to_owned(), user_id: UserId::new(), expires_at: 4_000_000_000 }
+}
+
+async fn a_refresh_token_is_consumed_once(store: Arc<dyn SessionStore>) {
+    let t = token(&unique("f"));
+    store.add(&t).await.unwrap();
+    let results = futures::future::join_all((0..8).map(|_| store.consume(&t.hash))).await;
+    let fresh = results.iter().filter(|r| matches!(r, Ok(Consumed::Fresh(_)))).count();
+    let reused = results.iter().filter(|r| matches!(r, Ok(Consumed::Reused(_)))).count();
+    assert_eq!((fresh, reused), (1, 7), "exactly one concurrent consumer wins");
+    assert_eq!(store.consume("nope").await.unwrap(), Consumed::Unknown);
+    assert_eq!(store.find(&t.hash).await.unwrap(), Some(t));
+}
+
+async fn a_family_is_revoked_as_a_whole(store: Arc<dyn SessionStore>) {
+    let family = unique("f");
+    assert!(!store.is_revoked(&family).await.unwrap());
+    store.revoke_family(&family).await.unwrap();
+    store.revoke_family(&family).await.unwrap();
+    assert!(store.is_revoked(&family).await.unwrap());
+    assert!(!store.is_revoked(&unique("other")).await.unwrap());
+}
+
+async fn keys_are_kept_whole(store: Arc<dyn KeyStore>) {
+    let key = SigningKey::generate().unwrap();
+    store.add(&key).await.unwrap();
+    let all = store.all().await.unwrap();
+    let stored = all.iter().find(|k| k.kid == key.kid).unwrap();
+    assert_eq!(stored.private_pkcs8, key.private_pkcs8);
+    assert_eq!(stored.public, key.public);
+    assert_eq!(stored.created_at, key.created_at);
+}
+
+mod embedded {
+    use super::*;
+
+    fn users() -> Arc<dyn UserStore> {
+        Arc::new(MemoryUserStore::new(MemoryOutbox::default()))
+    }
+
+    #[tokio::test]
+    async fn an_email_has_one_account() {
+        super::an_email_has_one_account(users()).await;
+    }
+
+    #[tokio::test]
+    async fn a_stale_update_is_refused() {
+        super::a_stale_update_is_refused(users()).await;
+    }
+
+    #[tokio::test]
+    async fn users_are_listed_in_pages() {
+        super::users_are_listed_in_pages(users()).await;
+    }
+
+    #[tokio::test]
+    async fn a_refresh_token_is_consumed_once() {
+        super::a_refresh_token_is_consumed_once(Arc::new(MemorySessionStore::default())).await;
+    }
+
+    #[tokio::test]
+    async fn a_family_is_revoked_as_a_whole() {
+        super::a_family_is_revoked_as_a_whole(Arc::new(MemorySessionStore::default())).await;
+    }
+
+    #[tokio::test]
+    async fn keys_are_kept_whole() {
+        super::keys_are_kept_whole(Arc::new(MemoryKeyStore::default())).await;
+    }
+}
+
+mod mongo {
+    use super::*;
+
+    async fn db() -> mongodb::Database {
+        require("MongoDB", &mongo_url());
+        shop_storage::connect(&mongo_url(), &unique("identity")).await.unwrap()
+    }
+
+    async fn users() -> Arc<dyn UserStore> {
+        let db = db().await;
+        Arc::new(MongoUserStore::open(db.clone(), MongoOutbox::new(&db)).await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn an_email_has_one_account() {
+        super::an_email_has_one_account(users().await).await;
+    }
+
+    #[tokio::test]
+    async fn a_stale_update_is_refused() {
+        super::a_stale_update_is_refused(users().await).await;
+    }
+
+    #[tokio::test]
+    async fn users_are_listed_in_pages() {
+        super::users_are_listed_in_pages(users().await).await;
+    }
+
+    #[tokio::test]
+    async fn a_refresh_token_is_consumed_once() {
+        super::a_refresh_token_is_consumed_once(Arc::new(MongoSessionStore::open(&db().await).await.unwrap())).await;
+    }
+
+    #[tokio::test]
+    async fn a_family_is_revoked_as_a_whole() {
+        super::a_family_is_revoked_as_a_whole(Arc::new(MongoSessionStore::open(&db().await).await.unwrap())).await;
+    }
+
+    #[tokio::test]
+    async fn keys_are_kept_whole() {
+        super::keys_are_kept_whole(Arc::new(MongoKeyStore::new(&db().await))).await;
+    }
+}
