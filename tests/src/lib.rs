@@ -11,10 +11,7 @@ use std::{
 pub fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     // target/<profile>/deps/<test> → target/<profile>/<name>
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target dir");
+    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target dir");
     let path = dir.join(name);
     assert!(
         path.exists(),
@@ -41,13 +38,8 @@ impl Process {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        Self {
-            name: name.to_owned(),
-            child,
-        }
+        let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        Self { name: name.to_owned(), child }
     }
 
     pub fn pid(&self) -> u32 {
@@ -56,22 +48,15 @@ impl Process {
 
     /// Sends `signal` (e.g. `INT`, `TERM`, `KILL`) and waits for the exit.
     pub fn signal_and_wait(&mut self, signal: &str, timeout: Duration) -> std::process::ExitStatus {
-        let sent = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(self.pid().to_string())
-            .status()
-            .expect("kill command");
+        let sent =
+            Command::new("kill").arg(format!("-{signal}")).arg(self.pid().to_string()).status().expect("kill command");
         assert!(sent.success(), "could not signal {}", self.name);
         let deadline = std::time::Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status;
             }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{} did not exit after SIG{signal}",
-                self.name
-            );
+            assert!(std::time::Instant::now() < deadline, "{} did not exit after SIG{signal}", self.name);
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -85,18 +70,136 @@ impl Drop for Process {
 }
 
 /// Waits until `GET url` answers `status`.
-pub async fn wait_for_status(
-    client: &reqwest::Client,
-    url: &str,
-    status: u16,
-    timeout: Duration,
-) -> bool {
+pub async fn wait_for_status(client: &reqwest::Client, url: &str, status: u16, timeout: Duration) -> bool {
     shop_test_support::eventually(timeout, || async {
-        client
-            .get(url)
-            .send()
-            .await
-            .is_ok_and(|r| r.status().as_u16() == status)
+        client.get(url).send().await.is_ok_and(|r| r.status().as_u16() == status)
     })
     .await
+}
+
+/// A typed client of the gateway's REST API.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+/// A response reduced to what tests look at.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: serde_json::Value,
+    pub text: String,
+}
+
+impl Api {
+    pub fn new(base: impl Into<String>) -> Self {
+        Self { base: base.into(), client: shop_test_support::http() }
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> Reply {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.expect("request sent");
+        let (status, headers) = (res.status().as_u16(), res.headers().clone());
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        Reply { status, headers, body, text }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send(reqwest::Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: serde_json::Value) -> Reply {
+        self.send(reqwest::Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: serde_json::Value) -> Reply {
+        self.send(reqwest::Method::PATCH, path, token, Some(body)).await
+    }
+
+    /// Registers a fresh customer; returns (email, password, session body).
+    pub async fn register_customer(&self) -> (String, String, serde_json::Value) {
+        let email = format!("{}@example.com", shop_test_support::unique("user"));
+        let password = "a long enough passphrase".to_owned();
+        let reply = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                serde_json::json!({"email": email, "password": password, "first_name": "Test"}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        (email, password, reply.body)
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.post("/api/v1/auth/login", None, serde_json::json!({"email": email, "password": password})).await
+    }
+}
+
+/// The whole session life cycle through the gateway, as a user lives it:
+/// register → login → /me → refresh → old refresh token refused → logout → refresh refused;
+/// and a second registration of the same email is a conflict.
+pub async fn session_lifecycle(api: &Api) {
+    let (email, password, registered) = api.register_customer().await;
+    assert_eq!(registered["token_type"], "Bearer");
+    assert_eq!(registered["user"]["email"], email);
+    assert_eq!(registered["user"]["role"], "customer");
+    assert!(registered["expires_in"].as_u64().unwrap() > 0);
+
+    let login = api.login(&email.to_uppercase(), &password).await;
+    assert_eq!(login.status, 200, "{}", login.text);
+    let access = login.body["access_token"].as_str().unwrap().to_owned();
+    let refresh = login.body["refresh_token"].as_str().unwrap().to_owned();
+
+    let me = api.get("/api/v1/me", Some(&access)).await;
+    assert_eq!(me.status, 200, "{}", me.text);
+    assert_eq!(me.body["email"], email);
+    assert_eq!(me.body["id"], registered["user"]["id"]);
+
+    let renewed = api.post("/api/v1/auth/refresh", None, serde_json::json!({"refresh_token": refresh})).await;
+    assert_eq!(renewed.status, 200, "{}", renewed.text);
+    let new_access = renewed.body["access_token"].as_str().unwrap().to_owned();
+    let new_refresh = renewed.body["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(new_refresh, refresh);
+    assert_eq!(api.get("/api/v1/me", Some(&new_access)).await.status, 200);
+
+    let replay = api.post("/api/v1/auth/refresh", None, serde_json::json!({"refresh_token": refresh})).await;
+    assert_eq!(replay.status, 401, "a rotated refresh token no longer works");
+    assert_eq!(replay.body["code"], "invalid_refresh_token");
+
+    // The replay revoked the whole session: the newer token is dead too.
+    let after_replay = api.post("/api/v1/auth/refresh", None, serde_json::json!({"refresh_token": new_refresh})).await;
+    assert_eq!(after_replay.status, 401);
+
+    // A fresh session, ended by logout.
+    let second = api.login(&email, &password).await;
+    let (access, refresh) = (
+        second.body["access_token"].as_str().unwrap().to_owned(),
+        second.body["refresh_token"].as_str().unwrap().to_owned(),
+    );
+    let logout = api.post("/api/v1/auth/logout", Some(&access), serde_json::json!({"refresh_token": refresh})).await;
+    assert_eq!(logout.status, 204, "{}", logout.text);
+    let refused = api.post("/api/v1/auth/refresh", None, serde_json::json!({"refresh_token": refresh})).await;
+    assert_eq!(refused.status, 401);
+
+    let twice = api
+        .post("/api/v1/auth/register", None, serde_json::json!({"email": email, "password": "another long passphrase"}))
+        .await;
+    assert_eq!(twice.status, 409);
+    assert_eq!(twice.body["code"], "email_taken");
 }

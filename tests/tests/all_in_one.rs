@@ -17,24 +17,10 @@ struct Running {
 
 async fn platform() -> Running {
     let shutdown = Shutdown::new();
-    let platform = start(&Settings::ephemeral(), shutdown.clone())
-        .await
-        .expect("platform starts");
+    let platform = start(&Settings::ephemeral(), shutdown.clone()).await.expect("platform starts");
     let base = format!("http://{}", platform.gateway_addr);
-    assert!(
-        wait_for_status(
-            &http(),
-            &format!("{base}/readyz"),
-            200,
-            Duration::from_secs(10)
-        )
-        .await
-    );
-    Running {
-        base,
-        shutdown,
-        platform,
-    }
+    assert!(wait_for_status(&http(), &format!("{base}/readyz"), 200, Duration::from_secs(10)).await);
+    Running { base, shutdown, platform }
 }
 
 impl Running {
@@ -48,11 +34,7 @@ impl Running {
 async fn a_seeded_product_is_served_with_its_variants() {
     let app = platform().await;
     let id = demo_product_id(1);
-    let res = http()
-        .get(format!("{}/api/v1/products/{id}", app.base))
-        .send()
-        .await
-        .unwrap();
+    let res = http().get(format!("{}/api/v1/products/{id}", app.base)).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.headers().contains_key("x-request-id"));
     let body: Value = res.json().await.unwrap();
@@ -72,11 +54,7 @@ async fn a_seeded_product_is_served_with_its_variants() {
 async fn a_malformed_id_is_a_400_problem_naming_the_field() {
     let app = platform().await;
     for bad in ["nope", "%7B%22%24gt%22%3A%22%22%7D", &"x".repeat(300)] {
-        let res = http()
-            .get(format!("{}/api/v1/products/{bad}", app.base))
-            .send()
-            .await
-            .unwrap();
+        let res = http().get(format!("{}/api/v1/products/{bad}", app.base)).send().await.unwrap();
         assert_eq!(res.status(), 400, "{bad}");
         assert_eq!(res.headers()["content-type"], "application/problem+json");
         let body: Value = res.json().await.unwrap();
@@ -90,25 +68,13 @@ async fn a_malformed_id_is_a_400_problem_naming_the_field() {
 #[tokio::test]
 async fn an_unknown_product_or_route_is_a_404_problem() {
     let app = platform().await;
-    let res = http()
-        .get(format!(
-            "{}/api/v1/products/{}",
-            app.base,
-            uuid::Uuid::now_v7()
-        ))
-        .send()
-        .await
-        .unwrap();
+    let res = http().get(format!("{}/api/v1/products/{}", app.base, uuid::Uuid::now_v7())).send().await.unwrap();
     assert_eq!(res.status(), 404);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], "not_found");
     assert_eq!(body["type"], "/problems/not_found");
 
-    let res = http()
-        .get(format!("{}/api/v1/nothing-here", app.base))
-        .send()
-        .await
-        .unwrap();
+    let res = http().get(format!("{}/api/v1/nothing-here", app.base)).send().await.unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     app.stop().await;
@@ -118,19 +84,9 @@ async fn an_unknown_product_or_route_is_a_404_problem() {
 async fn a_well_formed_request_id_is_echoed_and_a_bad_one_replaced() {
     let app = platform().await;
     let url = format!("{}/healthz", app.base);
-    let res = http()
-        .get(&url)
-        .header("x-request-id", "abc-123")
-        .send()
-        .await
-        .unwrap();
+    let res = http().get(&url).header("x-request-id", "abc-123").send().await.unwrap();
     assert_eq!(res.headers()["x-request-id"], "abc-123");
-    let res = http()
-        .get(&url)
-        .header("x-request-id", "bad id\twith tab")
-        .send()
-        .await
-        .unwrap();
+    let res = http().get(&url).header("x-request-id", "bad id\twith tab").send().await.unwrap();
     let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
     app.stop().await;
@@ -139,22 +95,11 @@ async fn a_well_formed_request_id_is_echoed_and_a_bad_one_replaced() {
 #[tokio::test]
 async fn the_openapi_document_describes_the_served_routes() {
     let app = platform().await;
-    let doc: Value = http()
-        .get(format!("{}/api/openapi.json", app.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = http().get(format!("{}/api/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
     for path in ["/api/v1/products/{id}", "/healthz", "/readyz"] {
-        assert!(
-            paths.contains_key(path),
-            "{path} missing from {:?}",
-            paths.keys()
-        );
+        assert!(paths.contains_key(path), "{path} missing from {:?}", paths.keys());
     }
     assert!(doc["components"]["schemas"]["ProductView"].is_object());
     app.stop().await;
@@ -164,19 +109,8 @@ async fn the_openapi_document_describes_the_served_routes() {
 async fn metrics_count_requests_per_route_and_grpc_method() {
     let app = platform().await;
     let id = demo_product_id(2);
-    http()
-        .get(format!("{}/api/v1/products/{id}", app.base))
-        .send()
-        .await
-        .unwrap();
-    let text = http()
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    http().get(format!("{}/api/v1/products/{id}", app.base)).send().await.unwrap();
+    let text = http().get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(
         text.contains(r#"http_server_requests_total{method="GET",route="/api/v1/products/{id}",status="200"} 1"#),
         "{text}"

@@ -27,9 +27,7 @@ struct Created(Mutex<HashSet<String>>);
 #[async_trait::async_trait]
 impl EventHandler for Created {
     async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
-        let payload = <shop_proto::events::v1::ProductChanged as prost::Message>::decode(
-            event.payload.as_slice(),
-        )?;
+        let payload = <shop_proto::events::v1::ProductChanged as prost::Message>::decode(event.payload.as_slice())?;
         self.0.lock().unwrap().insert(payload.product_id);
         Ok(())
     }
@@ -62,18 +60,9 @@ async fn the_fleet_serves_from_real_infrastructure_and_readiness_follows_the_ser
     let bus = RabbitBus::new(&amqp_url(), BusSettings::default());
     let created = Arc::new(Created::default());
     let consumer = unique("fleet_listener");
-    let subscription = bus
-        .subscribe(&consumer, &["catalog.product_created"], created.clone())
-        .await
-        .unwrap();
+    let subscription = bus.subscribe(&consumer, &["catalog.product_created"], created.clone()).await.unwrap();
 
-    let ports: Vec<Ports> = SERVICES
-        .iter()
-        .map(|_| Ports {
-            grpc: free_port(),
-            metrics: free_port(),
-        })
-        .collect();
+    let ports: Vec<Ports> = SERVICES.iter().map(|_| Ports { grpc: free_port(), metrics: free_port() }).collect();
     let mut processes: Vec<Process> = SERVICES
         .iter()
         .zip(&ports)
@@ -100,60 +89,28 @@ async fn the_fleet_serves_from_real_infrastructure_and_readiness_follows_the_ser
     let base = format!("http://127.0.0.1:{http_port}");
     let client = http();
     assert!(
-        wait_for_status(
-            &client,
-            &format!("{base}/readyz"),
-            200,
-            Duration::from_secs(60)
-        )
-        .await,
+        wait_for_status(&client, &format!("{base}/readyz"), 200, Duration::from_secs(60)).await,
         "the fleet never became ready"
     );
-    let ready: Value = client
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ready: Value = client.get(format!("{base}/readyz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(ready["checks"]["redis"], "serving");
 
     // The read path, from MongoDB through catalog's gRPC and the gateway.
-    let res = client
-        .get(format!("{base}/api/v1/products/{}", demo_product_id(7)))
-        .send()
-        .await
-        .unwrap();
+    let res = client.get(format!("{base}/api/v1/products/{}", demo_product_id(7))).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let product: Value = res.json().await.unwrap();
     assert_eq!(product["id"], demo_product_id(7).to_string());
 
     // Each service exports RED metrics for its gRPC methods.
     let catalog_metrics = format!("http://127.0.0.1:{}/metrics", ports[1].metrics);
-    let text = client
-        .get(&catalog_metrics)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        text.contains(r#"grpc_method="/shop.catalog.v1.CatalogService/GetProduct""#),
-        "{text}"
-    );
+    let text = client.get(&catalog_metrics).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains(r#"grpc_method="/shop.catalog.v1.CatalogService/GetProduct""#), "{text}");
 
     // Every seeded product was announced over RabbitMQ through the outbox.
-    let announced = shop_test_support::eventually(Duration::from_secs(60), || async {
-        created.0.lock().unwrap().len() == 240
-    })
-    .await;
-    assert!(
-        announced,
-        "{} of 240 product_created events",
-        created.0.lock().unwrap().len()
-    );
+    let announced =
+        shop_test_support::eventually(Duration::from_secs(60), || async { created.0.lock().unwrap().len() == 240 })
+            .await;
+    assert!(announced, "{} of 240 product_created events", created.0.lock().unwrap().len());
     subscription.stop().await;
     bus.remove_consumer(&consumer).await.unwrap();
 
@@ -161,23 +118,8 @@ async fn the_fleet_serves_from_real_infrastructure_and_readiness_follows_the_ser
     let catalog = &mut processes[1];
     let status = catalog.signal_and_wait("TERM", Duration::from_secs(30));
     assert!(status.success(), "catalog exited with {status}");
-    assert!(
-        wait_for_status(
-            &client,
-            &format!("{base}/readyz"),
-            503,
-            Duration::from_secs(10)
-        )
-        .await
-    );
-    let not_ready: Value = client
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert!(wait_for_status(&client, &format!("{base}/readyz"), 503, Duration::from_secs(10)).await);
+    let not_ready: Value = client.get(format!("{base}/readyz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(not_ready["status"], "not_ready");
     assert_eq!(not_ready["checks"]["catalog"], "unreachable");
     assert_eq!(not_ready["checks"]["identity"], "serving");
@@ -205,20 +147,8 @@ async fn the_all_in_one_binary_serves_demo_data_and_exits_zero_on_ctrl_c() {
     );
     let base = format!("http://127.0.0.1:{port}");
     let client = http();
-    assert!(
-        wait_for_status(
-            &client,
-            &format!("{base}/readyz"),
-            200,
-            Duration::from_secs(30)
-        )
-        .await
-    );
-    let res = client
-        .get(format!("{base}/api/v1/products/{}", demo_product_id(1)))
-        .send()
-        .await
-        .unwrap();
+    assert!(wait_for_status(&client, &format!("{base}/readyz"), 200, Duration::from_secs(30)).await);
+    let res = client.get(format!("{base}/api/v1/products/{}", demo_product_id(1))).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let status = shop.signal_and_wait("INT", Duration::from_secs(30));
     assert!(status.success(), "exited with {status}");

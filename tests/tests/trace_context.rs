@@ -22,10 +22,7 @@ use tracing_subscriber::layer::SubscriberExt;
 struct Captured(Arc<Mutex<Vec<SpanData>>>);
 
 impl SpanExporter for Captured {
-    fn export(
-        &self,
-        batch: Vec<SpanData>,
-    ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
+    fn export(&self, batch: Vec<SpanData>) -> impl std::future::Future<Output = OTelSdkResult> + Send {
         self.0.lock().unwrap().extend(batch);
         std::future::ready(Ok(()))
     }
@@ -43,13 +40,7 @@ impl Captured {
     }
 
     fn with_name(&self, name: &str) -> Vec<SpanData> {
-        self.0
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|s| s.name == name)
-            .cloned()
-            .collect()
+        self.0.lock().unwrap().iter().filter(|s| s.name == name).cloned().collect()
     }
 }
 
@@ -59,70 +50,40 @@ const CATALOG_SPAN: &str = "/shop.catalog.v1.CatalogService/GetProduct";
 #[tokio::test]
 async fn a_request_yields_gateway_and_catalog_spans_in_one_trace() {
     let spans = Captured::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(spans.clone())
-        .build();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("shop")));
+    let provider = SdkTracerProvider::builder().with_simple_exporter(spans.clone()).build();
+    let subscriber =
+        tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(provider.tracer("shop")));
     tracing::subscriber::set_global_default(subscriber).expect("first subscriber");
 
     let shutdown = Shutdown::new();
-    let platform = start(&Settings::ephemeral(), shutdown.clone())
-        .await
-        .unwrap();
-    let url = format!(
-        "http://{}/api/v1/products/{}",
-        platform.gateway_addr,
-        demo_product_id(3)
-    );
+    let platform = start(&Settings::ephemeral(), shutdown.clone()).await.unwrap();
+    let url = format!("http://{}/api/v1/products/{}", platform.gateway_addr, demo_product_id(3));
 
     // A caller that is itself traced: its trace continues through both services.
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
-    let res = http()
-        .get(&url)
-        .header("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01"))
-        .send()
-        .await
-        .unwrap();
+    let res =
+        http().get(&url).header("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01")).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert!(
-        eventually(Duration::from_secs(5), || async {
-            !spans.named(trace_id, CATALOG_SPAN).is_empty()
-        })
-        .await
-    );
+    assert!(eventually(Duration::from_secs(5), || async { !spans.named(trace_id, CATALOG_SPAN).is_empty() }).await);
     let gateway = spans.named(trace_id, GATEWAY_SPAN);
     let catalog = spans.named(trace_id, CATALOG_SPAN);
     assert_eq!(gateway.len(), 1, "one gateway span in the caller's trace");
     assert_eq!(catalog.len(), 1, "one catalog span in the caller's trace");
     assert_eq!(gateway[0].parent_span_id.to_string(), "00f067aa0ba902b7");
-    assert!(
-        catalog[0].parent_span_is_remote,
-        "catalog's parent came over the wire"
-    );
+    assert!(catalog[0].parent_span_is_remote, "catalog's parent came over the wire");
     assert_eq!(catalog[0].parent_span_id, gateway[0].span_context.span_id());
 
     // A caller without trace context: the gateway starts a trace and catalog joins it.
     let res = http().get(&url).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert!(
-        eventually(Duration::from_secs(5), || async {
-            spans.with_name(GATEWAY_SPAN).len() == 2
-        })
-        .await
-    );
+    assert!(eventually(Duration::from_secs(5), || async { spans.with_name(GATEWAY_SPAN).len() == 2 }).await);
     let fresh = spans
         .with_name(GATEWAY_SPAN)
         .into_iter()
         .find(|s| s.span_context.trace_id().to_string() != trace_id)
         .expect("a second gateway span");
     let fresh_trace = fresh.span_context.trace_id().to_string();
-    assert!(
-        eventually(Duration::from_secs(5), || async {
-            !spans.named(&fresh_trace, CATALOG_SPAN).is_empty()
-        })
-        .await
-    );
+    assert!(eventually(Duration::from_secs(5), || async { !spans.named(&fresh_trace, CATALOG_SPAN).is_empty() }).await);
 
     shutdown.trigger();
     platform.stopped().await.unwrap();

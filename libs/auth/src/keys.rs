@@ -31,17 +31,13 @@ impl std::fmt::Debug for SigningKey {
 }
 
 pub(crate) fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 impl SigningKey {
     pub fn generate() -> anyhow::Result<Self> {
         let key = ed25519_dalek::SigningKey::generate(&mut rand_core::OsRng);
-        let der = key
-            .to_pkcs8_der()
-            .map_err(|e| anyhow::anyhow!("encoding the key: {e}"))?;
+        let der = key.to_pkcs8_der().map_err(|e| anyhow::anyhow!("encoding the key: {e}"))?;
         Ok(Self {
             kid: uuid::Uuid::now_v7().simple().to_string(),
             private_pkcs8: der.as_bytes().to_vec(),
@@ -73,11 +69,7 @@ pub struct Signer {
 
 impl Signer {
     pub fn new(key: &SigningKey, ttl: Duration) -> Self {
-        Self {
-            kid: key.kid.clone(),
-            key: EncodingKey::from_ed_der(&key.private_pkcs8),
-            ttl,
-        }
+        Self { kid: key.kid.clone(), key: EncodingKey::from_ed_der(&key.private_pkcs8), ttl }
     }
 
     pub fn kid(&self) -> &str {
@@ -99,9 +91,6 @@ impl Signer {
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());
-        Ok((
-            jsonwebtoken::encode(&header, &claims, &self.key)?,
-            self.ttl.as_secs(),
-        ))
+        Ok((jsonwebtoken::encode(&header, &claims, &self.key)?, self.ttl.as_secs()))
     }
 }

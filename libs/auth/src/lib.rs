@@ -73,9 +73,5 @@ pub fn bearer(value: &str) -> Option<&str> {
 
 /// The bearer token in gRPC request metadata.
 pub fn bearer_in(metadata: &tonic::metadata::MetadataMap) -> Option<&str> {
-    metadata
-        .get("authorization")?
-        .to_str()
-        .ok()
-        .and_then(bearer)
+    metadata.get("authorization")?.to_str().ok().and_then(bearer)
 }

@@ -75,8 +75,7 @@ impl Verifier {
         if let Some(claims) = self.remembered(token) {
             return Ok(claims);
         }
-        let header =
-            jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid("malformed"))?;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid("malformed"))?;
         if header.alg != Algorithm::EdDSA {
             return Err(AuthError::Invalid("algorithm not allowed"));
         }
@@ -119,20 +118,12 @@ impl Verifier {
                 let keys: HashMap<String, Arc<DecodingKey>> = jwks
                     .iter()
                     .filter(|k| k.kty == "OKP" && k.crv == "Ed25519")
-                    .filter_map(|k| {
-                        Some((
-                            k.kid.clone(),
-                            Arc::new(DecodingKey::from_ed_components(&k.x).ok()?),
-                        ))
-                    })
+                    .filter_map(|k| Some((k.kid.clone(), Arc::new(DecodingKey::from_ed_components(&k.x).ok()?))))
                     .collect();
                 tracing::debug!(keys = keys.len(), "signing keys refreshed");
                 *self.keys.write().unwrap_or_else(PoisonError::into_inner) = keys;
                 // Tokens of a withdrawn key must not outlive it in the cache.
-                self.verified
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .clear();
+                self.verified.lock().unwrap_or_else(PoisonError::into_inner).clear();
             }
             Err(err) => tracing::warn!(error = %err, "cannot fetch signing keys"),
         }
@@ -156,16 +147,9 @@ impl Verifier {
 
 impl Verifier {
     /// The caller whose bearer token is in `metadata` (a gRPC request's).
-    pub async fn caller(
-        &self,
-        metadata: &tonic::metadata::MetadataMap,
-    ) -> Result<crate::Caller, AuthError> {
+    pub async fn caller(&self, metadata: &tonic::metadata::MetadataMap) -> Result<crate::Caller, AuthError> {
         let token = crate::bearer_in(metadata).ok_or(AuthError::Missing)?;
         let claims = self.verify(token).await?;
-        Ok(crate::Caller {
-            user_id: claims.sub,
-            role: claims.role,
-            token: token.to_owned(),
-        })
+        Ok(crate::Caller { user_id: claims.sub, role: claims.role, token: token.to_owned() })
     }
 }

@@ -29,20 +29,12 @@ pub struct MemoryInbox {
 impl InboxStore for MemoryInbox {
     async fn seen(&self, consumer: &str, event_id: &str) -> anyhow::Result<bool> {
         let key = (consumer.to_owned(), event_id.to_owned());
-        Ok(self
-            .seen
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .contains(&key))
+        Ok(self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&key))
     }
 
     async fn record(&self, consumer: &str, event_id: &str) -> anyhow::Result<bool> {
         let key = (consumer.to_owned(), event_id.to_owned());
-        Ok(self
-            .seen
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(key))
+        Ok(self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key))
     }
 }
 
@@ -60,9 +52,7 @@ pub struct MongoInbox {
 
 impl MongoInbox {
     pub fn new(db: &Database) -> Self {
-        Self {
-            collection: db.collection("inbox"),
-        }
+        Self { collection: db.collection("inbox") }
     }
 }
 
@@ -73,21 +63,11 @@ fn key(consumer: &str, event_id: &str) -> String {
 #[async_trait]
 impl InboxStore for MongoInbox {
     async fn seen(&self, consumer: &str, event_id: &str) -> anyhow::Result<bool> {
-        Ok(self
-            .collection
-            .find_one(doc! { "_id": key(consumer, event_id) })
-            .await?
-            .is_some())
+        Ok(self.collection.find_one(doc! { "_id": key(consumer, event_id) }).await?.is_some())
     }
 
     async fn record(&self, consumer: &str, event_id: &str) -> anyhow::Result<bool> {
-        match self
-            .collection
-            .insert_one(InboxDoc {
-                id: key(consumer, event_id),
-            })
-            .await
-        {
+        match self.collection.insert_one(InboxDoc { id: key(consumer, event_id) }).await {
             Ok(_) => Ok(true),
             Err(err) if shop_storage::is_duplicate_key(&err) => Ok(false),
             Err(err) => Err(err.into()),
@@ -107,11 +87,7 @@ pub struct Deduplicate<H> {
 
 impl<H: EventHandler> Deduplicate<H> {
     pub fn new(consumer: &str, inbox: Arc<dyn InboxStore>, inner: H) -> Self {
-        Self {
-            consumer: consumer.to_owned(),
-            inbox,
-            inner,
-        }
+        Self { consumer: consumer.to_owned(), inbox, inner }
     }
 }
 

@@ -81,11 +81,7 @@ pub struct BusSettings {
 
 impl Default for BusSettings {
     fn default() -> Self {
-        Self {
-            max_deliveries: 5,
-            prefetch: 32,
-            retry_delay: Duration::from_millis(200),
-        }
+        Self { max_deliveries: 5, prefetch: 32, retry_delay: Duration::from_millis(200) }
     }
 }
 
@@ -121,11 +117,7 @@ pub trait EventBus: Send + Sync + 'static {
     ) -> Result<Subscription, BusError>;
 
     /// Removes and returns up to `max` events dead-lettered for `consumer`.
-    async fn take_dead_letters(
-        &self,
-        consumer: &str,
-        max: usize,
-    ) -> Result<Vec<Envelope>, BusError>;
+    async fn take_dead_letters(&self, consumer: &str, max: usize) -> Result<Vec<Envelope>, BusError>;
 
     /// Whether the broker can be reached now (readiness).
     async fn ready(&self) -> bool;
@@ -149,11 +141,7 @@ impl Subscription {
 }
 
 /// Runs `handler` for `event` inside a span parented on the producer's trace context.
-pub(crate) async fn dispatch(
-    consumer: &str,
-    handler: &dyn EventHandler,
-    event: &Envelope,
-) -> anyhow::Result<()> {
+pub(crate) async fn dispatch(consumer: &str, handler: &dyn EventHandler, event: &Envelope) -> anyhow::Result<()> {
     use tracing::Instrument;
     let span = tracing::info_span!(
         "event.consume",

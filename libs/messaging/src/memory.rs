@@ -10,9 +10,7 @@ use async_trait::async_trait;
 use shop_platform::Shutdown;
 use tokio::sync::mpsc;
 
-use crate::{
-    BusError, BusSettings, Envelope, EventBus, EventHandler, Subscription, dispatch, topic,
-};
+use crate::{BusError, BusSettings, Envelope, EventBus, EventHandler, Subscription, dispatch, topic};
 
 struct Message {
     event: Envelope,
@@ -36,17 +34,12 @@ pub struct InProcessBus {
 
 impl InProcessBus {
     pub fn new(settings: BusSettings) -> Self {
-        Self {
-            settings,
-            queues: Arc::default(),
-        }
+        Self { settings, queues: Arc::default() }
     }
 
     fn queues(&self) -> std::sync::MutexGuard<'_, HashMap<String, Queue>> {
         // A panic while holding this lock leaves the map itself consistent.
-        self.queues
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.queues.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -54,15 +47,8 @@ impl InProcessBus {
 impl EventBus for InProcessBus {
     async fn publish(&self, event: &Envelope) -> Result<(), BusError> {
         for queue in self.queues().values() {
-            if queue
-                .patterns
-                .iter()
-                .any(|p| topic::matches(p, &event.r#type))
-            {
-                let _ = queue.tx.send(Message {
-                    event: event.clone(),
-                    deliveries: 0,
-                });
+            if queue.patterns.iter().any(|p| topic::matches(p, &event.r#type)) {
+                let _ = queue.tx.send(Message { event: event.clone(), deliveries: 0 });
             }
         }
         Ok(())
@@ -78,12 +64,7 @@ impl EventBus for InProcessBus {
             let mut queues = self.queues();
             let queue = queues.entry(consumer.to_owned()).or_insert_with(|| {
                 let (tx, rx) = mpsc::unbounded_channel();
-                Queue {
-                    patterns: Vec::new(),
-                    tx,
-                    rx: Arc::new(tokio::sync::Mutex::new(rx)),
-                    dead: Vec::new(),
-                }
+                Queue { patterns: Vec::new(), tx, rx: Arc::new(tokio::sync::Mutex::new(rx)), dead: Vec::new() }
             });
             for p in patterns {
                 if !queue.patterns.iter().any(|q| q == p) {
@@ -105,10 +86,7 @@ impl EventBus for InProcessBus {
                     msg = rx.recv() => match msg { Some(m) => m, None => return },
                 };
                 msg.deliveries += 1;
-                if dispatch(&consumer, handler.as_ref(), &msg.event)
-                    .await
-                    .is_ok()
-                {
+                if dispatch(&consumer, handler.as_ref(), &msg.event).await.is_ok() {
                     continue;
                 }
                 if msg.deliveries >= bus.settings.max_deliveries {
@@ -125,11 +103,7 @@ impl EventBus for InProcessBus {
         Ok(Subscription::new(stop, task))
     }
 
-    async fn take_dead_letters(
-        &self,
-        consumer: &str,
-        max: usize,
-    ) -> Result<Vec<Envelope>, BusError> {
+    async fn take_dead_letters(&self, consumer: &str, max: usize) -> Result<Vec<Envelope>, BusError> {
         Ok(self
             .queues()
             .get_mut(consumer)

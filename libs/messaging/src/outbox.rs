@@ -42,10 +42,7 @@ pub struct MemoryOutbox {
 impl MemoryOutbox {
     /// Adds events; callers hold their own store lock so state and events change together.
     pub fn add(&self, events: impl IntoIterator<Item = Envelope>) {
-        let mut map = self
-            .events
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for event in events {
             map.insert(event.event_id.clone(), event);
         }
@@ -57,18 +54,12 @@ impl MemoryOutbox {
 #[async_trait]
 impl OutboxStore for MemoryOutbox {
     async fn pending(&self, limit: usize) -> anyhow::Result<Vec<Envelope>> {
-        let map = self
-            .events
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let map = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Ok(map.values().take(limit).cloned().collect())
     }
 
     async fn remove(&self, event_id: &str) -> anyhow::Result<()> {
-        self.events
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(event_id);
+        self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(event_id);
         Ok(())
     }
 
@@ -96,10 +87,7 @@ pub struct MongoOutbox {
 
 impl MongoOutbox {
     pub fn new(db: &Database) -> Self {
-        Self {
-            collection: db.collection("outbox"),
-            notify: Arc::new(Notify::new()),
-        }
+        Self { collection: db.collection("outbox"), notify: Arc::new(Notify::new()) }
     }
 
     fn docs(events: &[Envelope]) -> Vec<OutboxDoc> {
@@ -108,25 +96,15 @@ impl MongoOutbox {
             .map(|e| OutboxDoc {
                 id: e.event_id.clone(),
                 event_type: e.r#type.clone(),
-                envelope: Binary {
-                    subtype: BinarySubtype::Generic,
-                    bytes: e.encode_to_vec(),
-                },
+                envelope: Binary { subtype: BinarySubtype::Generic, bytes: e.encode_to_vec() },
             })
             .collect()
     }
 
     /// Writes `events` inside the caller's transaction.
-    pub async fn add_in(
-        &self,
-        session: &mut ClientSession,
-        events: &[Envelope],
-    ) -> anyhow::Result<()> {
+    pub async fn add_in(&self, session: &mut ClientSession, events: &[Envelope]) -> anyhow::Result<()> {
         if !events.is_empty() {
-            self.collection
-                .insert_many(Self::docs(events))
-                .session(session)
-                .await?;
+            self.collection.insert_many(Self::docs(events)).session(session).await?;
         }
         Ok(())
     }
@@ -158,9 +136,7 @@ impl OutboxStore for MongoOutbox {
             .await?
             .try_collect()
             .await?;
-        docs.into_iter()
-            .map(|d| Ok(Envelope::decode(d.envelope.bytes.as_slice())?))
-            .collect()
+        docs.into_iter().map(|d| Ok(Envelope::decode(d.envelope.bytes.as_slice())?)).collect()
     }
 
     async fn remove(&self, event_id: &str) -> anyhow::Result<()> {

@@ -10,9 +10,8 @@ use futures::StreamExt;
 use lapin::{
     BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, ExchangeKind,
     options::{
-        BasicAckOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions,
-        BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions, ExchangeDeclareOptions,
-        QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions,
+        BasicAckOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions,
+        ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions,
     },
     types::{AMQPValue, FieldTable, ShortString},
 };
@@ -20,9 +19,7 @@ use prost::Message as _;
 use shop_platform::Shutdown;
 use tokio::sync::Mutex;
 
-use crate::{
-    BusError, BusSettings, EXCHANGE, Envelope, EventBus, EventHandler, Subscription, dispatch,
-};
+use crate::{BusError, BusSettings, EXCHANGE, Envelope, EventBus, EventHandler, Subscription, dispatch};
 
 /// Exchange that receives dead-lettered events, routed by consumer name.
 const DEAD_LETTER_EXCHANGE: &str = "shop.events.dlx";
@@ -81,26 +78,13 @@ impl RabbitBus {
         .map_err(|_| unavailable("connection attempt timed out"))?
         .map_err(unavailable)?;
         let channel = conn.create_channel().await.map_err(unavailable)?;
-        let durable = ExchangeDeclareOptions {
-            durable: true,
-            ..ExchangeDeclareOptions::default()
-        };
+        let durable = ExchangeDeclareOptions { durable: true, ..ExchangeDeclareOptions::default() };
         channel
-            .exchange_declare(
-                EXCHANGE.into(),
-                ExchangeKind::Topic,
-                durable,
-                FieldTable::default(),
-            )
+            .exchange_declare(EXCHANGE.into(), ExchangeKind::Topic, durable, FieldTable::default())
             .await
             .map_err(unavailable)?;
         channel
-            .exchange_declare(
-                DEAD_LETTER_EXCHANGE.into(),
-                ExchangeKind::Direct,
-                durable,
-                FieldTable::default(),
-            )
+            .exchange_declare(DEAD_LETTER_EXCHANGE.into(), ExchangeKind::Direct, durable, FieldTable::default())
             .await
             .map_err(unavailable)?;
         let _ = channel.close(200, "declared".into()).await;
@@ -112,11 +96,7 @@ impl RabbitBus {
 
     /// A fresh channel on the shared connection.
     async fn channel(&self) -> Result<Channel, BusError> {
-        self.connection()
-            .await?
-            .create_channel()
-            .await
-            .map_err(unavailable)
+        self.connection().await?.create_channel().await.map_err(unavailable)
     }
 
     async fn publisher(&self) -> Result<Channel, BusError> {
@@ -125,30 +105,16 @@ impl RabbitBus {
             return Ok(ch.clone());
         }
         let channel = self.channel().await?;
-        channel
-            .confirm_select(ConfirmSelectOptions::default())
-            .await
-            .map_err(unavailable)?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await.map_err(unavailable)?;
         *slot = Some(channel.clone());
         Ok(channel)
     }
 
     /// Declares the consumer's quorum queue, its dead-letter queue and bindings.
-    async fn declare_consumer(
-        &self,
-        channel: &Channel,
-        consumer: &str,
-        patterns: &[String],
-    ) -> Result<(), BusError> {
-        let durable = QueueDeclareOptions {
-            durable: true,
-            ..QueueDeclareOptions::default()
-        };
+    async fn declare_consumer(&self, channel: &Channel, consumer: &str, patterns: &[String]) -> Result<(), BusError> {
+        let durable = QueueDeclareOptions { durable: true, ..QueueDeclareOptions::default() };
         let mut quorum = FieldTable::default();
-        quorum.insert(
-            "x-queue-type".into(),
-            AMQPValue::LongString("quorum".into()),
-        );
+        quorum.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
         channel
             .queue_declare(dead_letter_queue(consumer).into(), durable, quorum.clone())
             .await
@@ -167,18 +133,9 @@ impl RabbitBus {
         // RabbitMQ counts redeliveries: the limit is the deliveries after the first.
         let limit = i64::from(self.inner.settings.max_deliveries.saturating_sub(1));
         args.insert("x-delivery-limit".into(), AMQPValue::LongLongInt(limit));
-        args.insert(
-            "x-dead-letter-exchange".into(),
-            AMQPValue::LongString(DEAD_LETTER_EXCHANGE.into()),
-        );
-        args.insert(
-            "x-dead-letter-routing-key".into(),
-            AMQPValue::LongString(consumer.into()),
-        );
-        channel
-            .queue_declare(queue_name(consumer).into(), durable, args)
-            .await
-            .map_err(unavailable)?;
+        args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString(DEAD_LETTER_EXCHANGE.into()));
+        args.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(consumer.into()));
+        channel.queue_declare(queue_name(consumer).into(), durable, args).await.map_err(unavailable)?;
         for pattern in patterns {
             channel
                 .queue_bind(
@@ -198,10 +155,7 @@ impl RabbitBus {
     pub async fn remove_consumer(&self, consumer: &str) -> Result<(), BusError> {
         let channel = self.channel().await?;
         for queue in [queue_name(consumer), dead_letter_queue(consumer)] {
-            channel
-                .queue_delete(queue.into(), QueueDeleteOptions::default())
-                .await
-                .map_err(unavailable)?;
+            channel.queue_delete(queue.into(), QueueDeleteOptions::default()).await.map_err(unavailable)?;
         }
         let _ = channel.close(200, "done".into()).await;
         Ok(())
@@ -217,10 +171,7 @@ impl RabbitBus {
     ) -> Result<(), BusError> {
         let channel = self.channel().await?;
         self.declare_consumer(&channel, consumer, patterns).await?;
-        channel
-            .basic_qos(self.inner.settings.prefetch, BasicQosOptions::default())
-            .await
-            .map_err(unavailable)?;
+        channel.basic_qos(self.inner.settings.prefetch, BasicQosOptions::default()).await.map_err(unavailable)?;
         let mut deliveries = channel
             .basic_consume(
                 queue_name(consumer).into(),
@@ -246,24 +197,15 @@ impl RabbitBus {
             };
             let Ok(event) = Envelope::decode(delivery.data.as_slice()) else {
                 tracing::error!(consumer, "undecodable message dead-lettered");
-                let reject = BasicNackOptions {
-                    requeue: false,
-                    ..BasicNackOptions::default()
-                };
+                let reject = BasicNackOptions { requeue: false, ..BasicNackOptions::default() };
                 delivery.nack(reject).await.map_err(unavailable)?;
                 continue;
             };
             if dispatch(consumer, handler, &event).await.is_ok() {
-                delivery
-                    .ack(BasicAckOptions::default())
-                    .await
-                    .map_err(unavailable)?;
+                delivery.ack(BasicAckOptions::default()).await.map_err(unavailable)?;
             } else {
                 tokio::time::sleep(self.inner.settings.retry_delay).await;
-                let retry = BasicNackOptions {
-                    requeue: true,
-                    ..BasicNackOptions::default()
-                };
+                let retry = BasicNackOptions { requeue: true, ..BasicNackOptions::default() };
                 delivery.nack(retry).await.map_err(unavailable)?;
             }
         }
@@ -285,18 +227,9 @@ impl EventBus for RabbitBus {
             .with_content_type("application/x-protobuf".into())
             .with_delivery_mode(2)
             .with_headers(headers);
-        let options = BasicPublishOptions {
-            mandatory: true,
-            ..BasicPublishOptions::default()
-        };
+        let options = BasicPublishOptions { mandatory: true, ..BasicPublishOptions::default() };
         let confirm = channel
-            .basic_publish(
-                EXCHANGE.into(),
-                event.r#type.as_str().into(),
-                options,
-                &event.encode_to_vec(),
-                props,
-            )
+            .basic_publish(EXCHANGE.into(), event.r#type.as_str().into(), options, &event.encode_to_vec(), props)
             .await
             .map_err(unavailable)?
             .await
@@ -332,10 +265,7 @@ impl EventBus for RabbitBus {
         let task = tokio::spawn(async move {
             let mut backoff = Duration::from_millis(100);
             while !watch.is_triggered() {
-                match bus
-                    .consume_once(&consumer, &patterns, handler.as_ref(), &watch)
-                    .await
-                {
+                match bus.consume_once(&consumer, &patterns, handler.as_ref(), &watch).await {
                     Ok(()) => return,
                     Err(err) => {
                         tracing::warn!(consumer, error = %err, "consumer lost its channel; retrying");
@@ -351,19 +281,12 @@ impl EventBus for RabbitBus {
         Ok(Subscription::new(stop, task))
     }
 
-    async fn take_dead_letters(
-        &self,
-        consumer: &str,
-        max: usize,
-    ) -> Result<Vec<Envelope>, BusError> {
+    async fn take_dead_letters(&self, consumer: &str, max: usize) -> Result<Vec<Envelope>, BusError> {
         let channel = self.channel().await?;
         let mut out = Vec::new();
         while out.len() < max {
             let Some(msg) = channel
-                .basic_get(
-                    dead_letter_queue(consumer).into(),
-                    BasicGetOptions::default(),
-                )
+                .basic_get(dead_letter_queue(consumer).into(), BasicGetOptions::default())
                 .await
                 .map_err(unavailable)?
             else {
@@ -372,10 +295,7 @@ impl EventBus for RabbitBus {
             if let Ok(event) = Envelope::decode(msg.delivery.data.as_slice()) {
                 out.push(event);
             }
-            msg.delivery
-                .ack(BasicAckOptions::default())
-                .await
-                .map_err(unavailable)?;
+            msg.delivery.ack(BasicAckOptions::default()).await.map_err(unavailable)?;
         }
         let _ = channel.close(200, "done".into()).await;
         Ok(out)

@@ -76,21 +76,9 @@ impl Service {
         shutdown: Shutdown,
     ) -> anyhow::Result<Self> {
         let relay = outbox.map(|(store, bus)| Relay::start(store, bus, shutdown.child()));
-        let host = ServiceHost::start(
-            settings.grpc,
-            settings.metrics,
-            services,
-            routes,
-            prometheus::Registry::new(),
-        )
-        .await?;
-        Ok(Self {
-            grpc_addr: host.grpc_addr,
-            metrics_addr: host.metrics_addr,
-            host,
-            relay,
-            shutdown,
-        })
+        let host =
+            ServiceHost::start(settings.grpc, settings.metrics, services, routes, prometheus::Registry::new()).await?;
+        Ok(Self { grpc_addr: host.grpc_addr, metrics_addr: host.metrics_addr, host, relay, shutdown })
     }
 
     /// Serves until shutdown, then drains the server and the relay.
@@ -110,8 +98,7 @@ impl Service {
         embedded: &crate::InProcessBus,
         shutdown: Shutdown,
     ) -> anyhow::Result<Self> {
-        let backends =
-            crate::backends::Backends::connect(&settings.backends, &settings.bus, embedded).await?;
+        let backends = crate::backends::Backends::connect(&settings.backends, &settings.bus, embedded).await?;
         drop(backends);
         Self::start(settings, &[], Routes::default(), None, shutdown).await
     }
@@ -119,11 +106,7 @@ impl Service {
 
 /// The whole `main` of a service binary: settings (defaults → file → environment),
 /// telemetry, start, run until SIGTERM/SIGINT, drain.
-pub async fn main<X, F, Fut>(
-    name: &str,
-    defaults: ServiceSettings<X>,
-    build: F,
-) -> anyhow::Result<()>
+pub async fn main<X, F, Fut>(name: &str, defaults: ServiceSettings<X>, build: F) -> anyhow::Result<()>
 where
     X: Serialize + serde::de::DeserializeOwned + Default,
     F: FnOnce(ServiceSettings<X>, crate::InProcessBus, Shutdown) -> Fut,

@@ -10,10 +10,7 @@ pub(crate) fn matches(pattern: &str, key: &str) -> bool {
 fn matches_words(pattern: &[&str], key: &[&str]) -> bool {
     match (pattern.first(), key.first()) {
         (None, None) => true,
-        (Some(&"#"), _) => {
-            matches_words(&pattern[1..], key)
-                || (!key.is_empty() && matches_words(pattern, &key[1..]))
-        }
+        (Some(&"#"), _) => matches_words(&pattern[1..], key) || (!key.is_empty() && matches_words(pattern, &key[1..])),
         (Some(&"*"), Some(_)) => matches_words(&pattern[1..], &key[1..]),
         (Some(p), Some(k)) if p == k => matches_words(&pattern[1..], &key[1..]),
         _ => false,

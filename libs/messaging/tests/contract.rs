@@ -23,11 +23,7 @@ use shop_test_support::{amqp_url, eventually, mongo_url, proxy::Proxy, require, 
 const WAIT: Duration = Duration::from_secs(15);
 
 fn settings() -> BusSettings {
-    BusSettings {
-        max_deliveries: 3,
-        prefetch: 8,
-        retry_delay: Duration::from_millis(20),
-    }
+    BusSettings { max_deliveries: 3, prefetch: 8, retry_delay: Duration::from_millis(20) }
 }
 
 /// A fresh routing namespace so concurrent tests on one broker never see each other.
@@ -39,21 +35,11 @@ struct Topic {
 
 fn topic() -> Topic {
     let ns = unique("t");
-    Topic {
-        consumer: unique("c"),
-        event_type: format!("{ns}.happened"),
-        pattern: format!("{ns}.*"),
-    }
+    Topic { consumer: unique("c"), event_type: format!("{ns}.happened"), pattern: format!("{ns}.*") }
 }
 
 fn event(t: &Topic, order: &str) -> Envelope {
-    new_event(
-        &t.event_type,
-        "tests",
-        &ReservationExpired {
-            order_id: order.into(),
-        },
-    )
+    new_event(&t.event_type, "tests", &ReservationExpired { order_id: order.into() })
 }
 
 /// Records what it sees; fails the first `fail_first` deliveries.
@@ -66,10 +52,7 @@ struct Recorder {
 
 impl Recorder {
     fn failing(n: u32) -> Arc<Self> {
-        Arc::new(Self {
-            fail_first: n,
-            ..Self::default()
-        })
+        Arc::new(Self { fail_first: n, ..Self::default() })
     }
 
     fn seen(&self) -> Vec<String> {
@@ -84,8 +67,7 @@ impl EventHandler for Recorder {
         if call <= self.fail_first {
             anyhow::bail!("failing on purpose ({call})");
         }
-        let order =
-            <ReservationExpired as prost::Message>::decode(event.payload.as_slice())?.order_id;
+        let order = <ReservationExpired as prost::Message>::decode(event.payload.as_slice())?.order_id;
         self.seen.lock().unwrap().push(order);
         Ok(())
     }
@@ -94,24 +76,13 @@ impl EventHandler for Recorder {
 async fn published_events_reach_the_subscriber(bus: Arc<dyn EventBus>) {
     let t = topic();
     let rec = Recorder::failing(0);
-    let sub = bus
-        .subscribe(&t.consumer, &[&t.pattern], Arc::new(rec.clone()))
-        .await
-        .unwrap();
+    let sub = bus.subscribe(&t.consumer, &[&t.pattern], Arc::new(rec.clone())).await.unwrap();
     for n in 0..3 {
         bus.publish(&event(&t, &format!("o{n}"))).await.unwrap();
     }
-    let other = new_event(
-        "elsewhere.happened",
-        "tests",
-        &ReservationExpired::default(),
-    );
+    let other = new_event("elsewhere.happened", "tests", &ReservationExpired::default());
     bus.publish(&other).await.unwrap();
-    assert!(
-        eventually(WAIT, || async { rec.seen().len() == 3 }).await,
-        "got {:?}",
-        rec.seen()
-    );
+    assert!(eventually(WAIT, || async { rec.seen().len() == 3 }).await, "got {:?}", rec.seen());
     assert_eq!(rec.seen(), ["o0", "o1", "o2"]);
     sub.stop().await;
 }
@@ -119,29 +90,18 @@ async fn published_events_reach_the_subscriber(bus: Arc<dyn EventBus>) {
 async fn a_failed_event_is_redelivered(bus: Arc<dyn EventBus>) {
     let t = topic();
     let rec = Recorder::failing(1);
-    let sub = bus
-        .subscribe(&t.consumer, &[&t.pattern], Arc::new(rec.clone()))
-        .await
-        .unwrap();
+    let sub = bus.subscribe(&t.consumer, &[&t.pattern], Arc::new(rec.clone())).await.unwrap();
     bus.publish(&event(&t, "o1")).await.unwrap();
     assert!(eventually(WAIT, || async { rec.seen() == ["o1"] }).await);
     assert_eq!(rec.calls.load(Ordering::SeqCst), 2);
-    assert!(
-        bus.take_dead_letters(&t.consumer, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(bus.take_dead_letters(&t.consumer, 10).await.unwrap().is_empty());
     sub.stop().await;
 }
 
 async fn an_event_failing_every_time_is_dead_lettered(bus: Arc<dyn EventBus>) {
     let t = topic();
     let rec = Recorder::failing(u32::MAX);
-    let sub = bus
-        .subscribe(&t.consumer, &[&t.pattern], Arc::new(rec.clone()))
-        .await
-        .unwrap();
+    let sub = bus.subscribe(&t.consumer, &[&t.pattern], Arc::new(rec.clone())).await.unwrap();
     let poison = event(&t, "poison");
     bus.publish(&poison).await.unwrap();
     let mut dead = Vec::new();
@@ -160,10 +120,7 @@ async fn the_inbox_ignores_a_duplicate(bus: Arc<dyn EventBus>, inbox: Arc<dyn In
     let t = topic();
     let rec = Recorder::failing(0);
     let handler = Deduplicate::new(&t.consumer, inbox, rec.clone());
-    let sub = bus
-        .subscribe(&t.consumer, &[&t.pattern], Arc::new(handler))
-        .await
-        .unwrap();
+    let sub = bus.subscribe(&t.consumer, &[&t.pattern], Arc::new(handler)).await.unwrap();
     let once = event(&t, "once");
     bus.publish(&once).await.unwrap();
     bus.publish(&once).await.unwrap();
@@ -193,33 +150,18 @@ async fn the_outbox_delivers_events_written_during_an_outage(
 ) {
     let t = topic();
     let rec = Recorder::failing(0);
-    let sub = consumer_bus
-        .subscribe(&t.consumer, &[&t.pattern], Arc::new(rec.clone()))
-        .await
-        .unwrap();
+    let sub = consumer_bus.subscribe(&t.consumer, &[&t.pattern], Arc::new(rec.clone())).await.unwrap();
     broker.set(false);
     let stop = Shutdown::new();
     let relay = Relay::start(outbox.clone(), relay_bus, stop.clone());
     write((0..5).map(|n| event(&t, &format!("o{n}"))).collect()).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert!(
-        rec.seen().is_empty(),
-        "nothing can arrive while the broker is down"
-    );
+    assert!(rec.seen().is_empty(), "nothing can arrive while the broker is down");
     assert_eq!(outbox.pending(100).await.unwrap().len(), 5);
     broker.set(true);
-    assert!(
-        eventually(WAIT, || async { rec.seen().len() == 5 }).await,
-        "got {:?}",
-        rec.seen()
-    );
+    assert!(eventually(WAIT, || async { rec.seen().len() == 5 }).await, "got {:?}", rec.seen());
     assert_eq!(rec.seen(), ["o0", "o1", "o2", "o3", "o4"]);
-    assert!(
-        eventually(WAIT, || async {
-            outbox.pending(100).await.unwrap().is_empty()
-        })
-        .await
-    );
+    assert!(eventually(WAIT, || async { outbox.pending(100).await.unwrap().is_empty() }).await);
     stop.trigger();
     relay.join().await;
     sub.stop().await;
@@ -306,10 +248,7 @@ mod in_process {
     #[tokio::test]
     async fn the_outbox_delivers_events_written_during_an_outage() {
         let inner = InProcessBus::new(settings());
-        let broker = Arc::new(Switchable {
-            bus: inner.clone(),
-            up: AtomicBool::new(true),
-        });
+        let broker = Arc::new(Switchable { bus: inner.clone(), up: AtomicBool::new(true) });
         let outbox = MemoryOutbox::default();
         let writer = outbox.clone();
         super::the_outbox_delivers_events_written_during_an_outage(
@@ -333,9 +272,7 @@ mod real {
 
     async fn db() -> mongodb::Database {
         require("MongoDB", &mongo_url());
-        shop_storage::connect(&mongo_url(), &unique("messaging"))
-            .await
-            .unwrap()
+        shop_storage::connect(&mongo_url(), &unique("messaging")).await.unwrap()
     }
 
     #[tokio::test]
@@ -367,16 +304,10 @@ mod real {
     async fn the_outbox_delivers_events_written_during_an_outage() {
         let consumer_bus = bus();
         let target = amqp_url();
-        let host = target
-            .split('@')
-            .nth(1)
-            .and_then(|h| h.split('/').next())
-            .unwrap_or("127.0.0.1:5672");
+        let host = target.split('@').nth(1).and_then(|h| h.split('/').next()).unwrap_or("127.0.0.1:5672");
         let proxy = Proxy::start(host, true).await;
-        let relay_bus = Arc::new(RabbitBus::new(
-            &format!("amqp://guest:guest@127.0.0.1:{}/%2f", proxy.port),
-            settings(),
-        ));
+        let relay_bus =
+            Arc::new(RabbitBus::new(&format!("amqp://guest:guest@127.0.0.1:{}/%2f", proxy.port), settings()));
         let outbox = MongoOutbox::new(&db().await);
         let writer = outbox.clone();
         super::the_outbox_delivers_events_written_during_an_outage(

@@ -90,12 +90,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            code: kind.default_code().to_owned(),
-            message: message.into(),
-            fields: Vec::new(),
-        }
+        Self { kind, code: kind.default_code().to_owned(), message: message.into(), fields: Vec::new() }
     }
 
     pub fn with_code(mut self, code: &str) -> Self {
@@ -108,17 +103,11 @@ impl ApiError {
     }
 
     pub fn invalid(fields: Vec<FieldError>) -> Self {
-        Self {
-            fields,
-            ..Self::new(ErrorKind::InvalidArgument, "the request has invalid fields")
-        }
+        Self { fields, ..Self::new(ErrorKind::InvalidArgument, "the request has invalid fields") }
     }
 
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
-        Self::invalid(vec![FieldError {
-            field: field.to_owned(),
-            message: message.into(),
-        }])
+        Self::invalid(vec![FieldError { field: field.to_owned(), message: message.into() }])
     }
 
     /// Logs the full error chain once and hides it from the client.

@@ -45,9 +45,7 @@ impl GrpcServer {
         let local_addr = listener.local_addr()?;
         let (health, health_service) = tonic_health::server::health_reporter();
         for name in services.iter().copied().chain([""]) {
-            health
-                .set_service_status(name, ServingStatus::Serving)
-                .await;
+            health.set_service_status(name, ServingStatus::Serving).await;
         }
         // Advertise what this server serves, not every contract in the descriptor set.
         let reflection = || {
@@ -65,10 +63,7 @@ impl GrpcServer {
         };
         let reflection_v1 = reflection().build_v1()?;
         let reflection_v1alpha = reflection().build_v1alpha()?;
-        let routes = routes
-            .add_service(health_service)
-            .add_service(reflection_v1)
-            .add_service(reflection_v1alpha);
+        let routes = routes.add_service(health_service).add_service(reflection_v1).add_service(reflection_v1alpha);
 
         let layer = ObserveLayer {
             metrics: RedMetrics::register(registry, "grpc_server", &["grpc_method"], "grpc_code")?,
@@ -86,22 +81,14 @@ impl GrpcServer {
                 tracing::error!(error = %err, "gRPC server failed");
             }
         });
-        Ok(Self {
-            local_addr,
-            health,
-            services: services.to_vec(),
-            stop,
-            task,
-        })
+        Ok(Self { local_addr, health, services: services.to_vec(), stop, task })
     }
 
     /// Reports NOT_SERVING so balancers stop routing here, stops accepting, and waits
     /// (bounded) for in-flight calls to finish.
     pub async fn drain(self) {
         for name in self.services.iter().copied().chain([""]) {
-            self.health
-                .set_service_status(name, ServingStatus::NotServing)
-                .await;
+            self.health.set_service_status(name, ServingStatus::NotServing).await;
         }
         self.stop.trigger();
         drain("grpc", DRAIN_DEADLINE, self.task).await;
@@ -123,10 +110,7 @@ impl<S> tower::Layer<S> for ObserveLayer {
     type Service = Observe<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Observe {
-            inner,
-            layer: self.clone(),
-        }
+        Observe { inner, layer: self.clone() }
     }
 }
 
@@ -195,13 +179,8 @@ where
 /// The method path for known services, else `unknown` (keeps label sets bounded).
 fn method_label<'a>(path: &'a str, known: &HashSet<String>) -> &'a str {
     let service = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    let infrastructure =
-        service.starts_with("grpc.health.") || service.starts_with("grpc.reflection.");
-    if infrastructure || known.contains(service) {
-        path
-    } else {
-        "unknown"
-    }
+    let infrastructure = service.starts_with("grpc.health.") || service.starts_with("grpc.reflection.");
+    if infrastructure || known.contains(service) { path } else { "unknown" }
 }
 
 #[cfg(test)]
@@ -216,9 +195,6 @@ mod tests {
             "/shop.catalog.v1.CatalogService/GetProduct"
         );
         assert_eq!(method_label("/evil.Service/x", &known), "unknown");
-        assert_eq!(
-            method_label("/grpc.health.v1.Health/Check", &known),
-            "/grpc.health.v1.Health/Check"
-        );
+        assert_eq!(method_label("/grpc.health.v1.Health/Check", &known), "/grpc.health.v1.Health/Check");
     }
 }

@@ -7,17 +7,14 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Request, Response, body::Incoming, service::service_fn};
 use hyper_util::rt::TokioIo;
-use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
-};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
 use tokio::net::TcpListener;
 
 use crate::Shutdown;
 
 /// Latency buckets in seconds, from 0.5 ms to 10 s.
-pub const LATENCY_BUCKETS: &[f64] = &[
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+pub const LATENCY_BUCKETS: &[f64] =
+    &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 /// Request count and latency per method and outcome (rate, errors, duration).
 #[derive(Clone)]
@@ -29,24 +26,13 @@ pub struct RedMetrics {
 impl RedMetrics {
     /// Registers `<prefix>_requests_total{<labels>, <outcome>}` and
     /// `<prefix>_request_duration_seconds{<labels>}` in `registry`.
-    pub fn register(
-        registry: &Registry,
-        prefix: &str,
-        labels: &[&str],
-        outcome: &str,
-    ) -> prometheus::Result<Self> {
+    pub fn register(registry: &Registry, prefix: &str, labels: &[&str], outcome: &str) -> prometheus::Result<Self> {
         let mut all: Vec<&str> = labels.to_vec();
         all.push(outcome);
-        let requests = IntCounterVec::new(
-            Opts::new(format!("{prefix}_requests_total"), "Requests handled."),
-            &all,
-        )?;
+        let requests = IntCounterVec::new(Opts::new(format!("{prefix}_requests_total"), "Requests handled."), &all)?;
         let duration = HistogramVec::new(
-            HistogramOpts::new(
-                format!("{prefix}_request_duration_seconds"),
-                "Time to handle a request.",
-            )
-            .buckets(LATENCY_BUCKETS.to_vec()),
+            HistogramOpts::new(format!("{prefix}_request_duration_seconds"), "Time to handle a request.")
+                .buckets(LATENCY_BUCKETS.to_vec()),
             labels,
         )?;
         registry.register(Box::new(requests.clone()))?;
@@ -59,9 +45,7 @@ impl RedMetrics {
         let mut all: Vec<&str> = labels.to_vec();
         all.push(outcome);
         self.requests.with_label_values(&all).inc();
-        self.duration
-            .with_label_values(labels)
-            .observe(elapsed.as_secs_f64());
+        self.duration.with_label_values(labels).observe(elapsed.as_secs_f64());
     }
 }
 
@@ -94,33 +78,21 @@ pub async fn serve(listener: TcpListener, registry: Registry, shutdown: Shutdown
                 let registry = registry.clone();
                 async move { Ok::<_, Infallible>(respond(&req, &registry)) }
             });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), svc)
-                .await;
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
         });
     }
 }
 
 fn respond(req: &Request<Incoming>, registry: &Registry) -> Response<Full<Bytes>> {
     let (status, content_type, body) = match (req.method(), req.uri().path()) {
-        (&hyper::Method::GET, "/metrics") => (
-            200,
-            "text/plain; version=0.0.4",
-            Bytes::from(render(registry)),
-        ),
+        (&hyper::Method::GET, "/metrics") => (200, "text/plain; version=0.0.4", Bytes::from(render(registry))),
         (&hyper::Method::GET, "/healthz") => (200, "text/plain", Bytes::from_static(b"ok")),
         _ => (404, "text/plain", Bytes::from_static(b"not found")),
     };
-    Response::builder()
-        .status(status)
-        .header("content-type", content_type)
-        .body(Full::new(body))
-        .unwrap_or_default()
+    Response::builder().status(status).header("content-type", content_type).body(Full::new(body)).unwrap_or_default()
 }
 
 /// Binds a listener, reporting which address failed.
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|err| anyhow::anyhow!("cannot listen on {addr}: {err}"))
+    TcpListener::bind(addr).await.map_err(|err| anyhow::anyhow!("cannot listen on {addr}: {err}"))
 }

@@ -17,11 +17,7 @@ where
     layered(defaults, Some(&file), std::env::vars())
 }
 
-fn layered<T>(
-    defaults: &T,
-    file: Option<&str>,
-    vars: impl Iterator<Item = (String, String)>,
-) -> anyhow::Result<T>
+fn layered<T>(defaults: &T, file: Option<&str>, vars: impl Iterator<Item = (String, String)>) -> anyhow::Result<T>
 where
     T: Serialize + DeserializeOwned,
 {
@@ -55,11 +51,7 @@ fn unknown_keys(given: &serde_json::Value, known: &serde_json::Value, path: &str
     given
         .iter()
         .flat_map(|(key, value)| {
-            let full = if path.is_empty() {
-                key.clone()
-            } else {
-                format!("{path}.{key}")
-            };
+            let full = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
             match known.get(key) {
                 Some(inner) => unknown_keys(value, inner, &full),
                 None => vec![full],
@@ -71,11 +63,8 @@ fn unknown_keys(given: &serde_json::Value, known: &serde_json::Value, path: &str
 /// `SHOP_` variables that are not settings: the config file path and the test harness's.
 const NOT_SETTINGS: &[&str] = &["SHOP_CONFIG", "SHOP_TEST_", "SHOP_STATE_DIR"];
 
-fn setting_vars(
-    vars: impl Iterator<Item = (String, String)>,
-) -> std::collections::HashMap<String, String> {
-    vars.filter(|(k, _)| k.starts_with("SHOP_") && !NOT_SETTINGS.iter().any(|n| k.starts_with(n)))
-        .collect()
+fn setting_vars(vars: impl Iterator<Item = (String, String)>) -> std::collections::HashMap<String, String> {
+    vars.filter(|(k, _)| k.starts_with("SHOP_") && !NOT_SETTINGS.iter().any(|n| k.starts_with(n))).collect()
 }
 
 /// Where a listener binds. Port 0 picks a free port (tests).
@@ -88,17 +77,11 @@ pub struct Listen {
 
 impl Listen {
     pub const fn loopback(port: u16) -> Self {
-        Self {
-            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            port,
-        }
+        Self { host: IpAddr::V4(Ipv4Addr::LOCALHOST), port }
     }
 
     pub const fn any(port: u16) -> Self {
-        Self {
-            host: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-            port,
-        }
+        Self { host: IpAddr::V4(Ipv4Addr::UNSPECIFIED), port }
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -120,11 +103,7 @@ pub struct TelemetrySettings {
 
 impl Default for TelemetrySettings {
     fn default() -> Self {
-        Self {
-            log_filter: "info".into(),
-            log_format: LogFormat::Json,
-            otlp_endpoint: None,
-        }
+        Self { log_filter: "info".into(), log_format: LogFormat::Json, otlp_endpoint: None }
     }
 }
 
@@ -219,12 +198,7 @@ pub struct BackendSettings {
 
 impl BackendSettings {
     pub fn embedded(database: &str) -> Self {
-        Self {
-            mongo_url: None,
-            mongo_database: database.to_owned(),
-            amqp_url: None,
-            redis_url: None,
-        }
+        Self { mongo_url: None, mongo_database: database.to_owned(), amqp_url: None, redis_url: None }
     }
 }
 
@@ -246,22 +220,14 @@ mod tests {
     }
 
     fn sample(vars: &[(&str, &str)]) -> anyhow::Result<Sample> {
-        let defaults = Sample {
-            http: Listen::loopback(8080),
-            name: "shop".into(),
-        };
+        let defaults = Sample { http: Listen::loopback(8080), name: "shop".into() };
         let env = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
         layered(&defaults, None, env)
     }
 
     #[test]
     fn environment_overrides_nested_defaults() {
-        let s = sample(&[
-            ("SHOP_HTTP__PORT", "9090"),
-            ("SHOP_TEST_MONGO_URL", "x"),
-            ("PATH", "/bin"),
-        ])
-        .unwrap();
+        let s = sample(&[("SHOP_HTTP__PORT", "9090"), ("SHOP_TEST_MONGO_URL", "x"), ("PATH", "/bin")]).unwrap();
         assert_eq!(s.http.port, 9090);
         assert_eq!(s.name, "shop");
     }
@@ -276,9 +242,6 @@ mod tests {
         let url = SecretUrl::new("amqp://guest:secret@rabbit:5672/%2f");
         assert_eq!(url.redacted(), "amqp://***@rabbit:5672/%2f");
         assert!(!format!("{url:?}").contains("secret"));
-        assert_eq!(
-            SecretUrl::new("redis://cache:6379").redacted(),
-            "redis://cache:6379"
-        );
+        assert_eq!(SecretUrl::new("redis://cache:6379").redacted(), "redis://cache:6379");
     }
 }

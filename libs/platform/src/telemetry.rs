@@ -22,20 +22,12 @@ impl Drop for TelemetryGuard {
 /// Builds the tracer provider for `service`: spans are always created (so trace ids reach
 /// logs and downstream calls) and exported only when `otlp_endpoint` is set.
 /// Must be called inside a tokio runtime.
-pub fn tracer_provider(
-    service: &str,
-    settings: &TelemetrySettings,
-) -> anyhow::Result<SdkTracerProvider> {
-    let resource = Resource::builder()
-        .with_service_name(service.to_owned())
-        .build();
+pub fn tracer_provider(service: &str, settings: &TelemetrySettings) -> anyhow::Result<SdkTracerProvider> {
+    let resource = Resource::builder().with_service_name(service.to_owned()).build();
     let mut builder = SdkTracerProvider::builder().with_resource(resource);
     if let Some(endpoint) = settings.otlp_endpoint.as_deref().filter(|e| !e.is_empty()) {
         use opentelemetry_otlp::WithExportConfig;
-        let exporter = opentelemetry_otlp::SpanExporter::builder()
-            .with_tonic()
-            .with_endpoint(endpoint)
-            .build()?;
+        let exporter = opentelemetry_otlp::SpanExporter::builder().with_tonic().with_endpoint(endpoint).build()?;
         builder = builder.with_batch_exporter(exporter);
     }
     Ok(builder.build())
@@ -44,8 +36,7 @@ pub fn tracer_provider(
 /// Installs the global subscriber. Call once, first thing in `main`.
 pub fn init(service: &str, settings: &TelemetrySettings) -> anyhow::Result<TelemetryGuard> {
     let provider = tracer_provider(service, settings)?;
-    let filter =
-        EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&settings.log_filter))?;
+    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&settings.log_filter))?;
     let fmt = match settings.log_format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
@@ -56,10 +47,6 @@ pub fn init(service: &str, settings: &TelemetrySettings) -> anyhow::Result<Telem
         LogFormat::Pretty => tracing_subscriber::fmt::layer().compact().boxed(),
     };
     let otel = tracing_opentelemetry::layer().with_tracer(provider.tracer(service.to_owned()));
-    tracing_subscriber::registry()
-        .with(filter)
-        .with(fmt)
-        .with(otel)
-        .try_init()?;
+    tracing_subscriber::registry().with(filter).with(fmt).with(otel).try_init()?;
     Ok(TelemetryGuard { provider })
 }

@@ -22,10 +22,7 @@ pub fn current_map() -> HashMap<String, String> {
 /// Makes `span` a child of the remote context found in `carrier`, if any.
 pub fn set_parent(span: &tracing::Span, carrier: &dyn Extractor) {
     let cx = TraceContextPropagator::new().extract(carrier);
-    if opentelemetry::trace::TraceContextExt::span(&cx)
-        .span_context()
-        .is_valid()
-    {
+    if opentelemetry::trace::TraceContextExt::span(&cx).span_context().is_valid() {
         // Fails only when the span is disabled; then there is nothing to link.
         let _ = span.set_parent(cx);
     }
@@ -34,9 +31,7 @@ pub fn set_parent(span: &tracing::Span, carrier: &dyn Extractor) {
 /// The hex trace id of `span`, if it is being traced.
 pub fn trace_id(span: &tracing::Span) -> Option<String> {
     let cx = span.context();
-    let sc = opentelemetry::trace::TraceContextExt::span(&cx)
-        .span_context()
-        .clone();
+    let sc = opentelemetry::trace::TraceContextExt::span(&cx).span_context().clone();
     sc.is_valid().then(|| sc.trace_id().to_string())
 }
 
@@ -58,10 +53,7 @@ pub struct MetadataInjector<'a>(pub &'a mut tonic::metadata::MetadataMap);
 
 impl Injector for MetadataInjector<'_> {
     fn set(&mut self, key: &str, value: String) {
-        if let (Ok(key), Ok(value)) = (
-            tonic::metadata::MetadataKey::from_bytes(key.as_bytes()),
-            value.parse(),
-        ) {
+        if let (Ok(key), Ok(value)) = (tonic::metadata::MetadataKey::from_bytes(key.as_bytes()), value.parse()) {
             self.0.insert(key, value);
         }
     }
@@ -73,10 +65,7 @@ pub struct PropagateInterceptor;
 
 impl tonic::service::Interceptor for PropagateInterceptor {
     fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        inject(
-            &tracing::Span::current(),
-            &mut MetadataInjector(req.metadata_mut()),
-        );
+        inject(&tracing::Span::current(), &mut MetadataInjector(req.metadata_mut()));
         Ok(req)
     }
 }

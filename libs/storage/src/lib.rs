@@ -19,9 +19,7 @@ use mongodb::{
 pub async fn connect(url: &str, database: &str) -> anyhow::Result<Database> {
     let mut options = ClientOptions::parse(url).await?;
     options.app_name.get_or_insert_with(|| database.to_owned());
-    options
-        .server_selection_timeout
-        .get_or_insert(Duration::from_secs(10));
+    options.server_selection_timeout.get_or_insert(Duration::from_secs(10));
     let client = mongodb::Client::with_options(options)?;
     let db = client.database(database);
     ping(&db).await?;
@@ -50,10 +48,7 @@ pub async fn ensure_indexes<T: Send + Sync>(
 pub fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
     match err.kind.as_ref() {
         ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == 11000,
-        ErrorKind::InsertMany(e) => e
-            .write_errors
-            .as_ref()
-            .is_some_and(|errs| errs.iter().any(|e| e.code == 11000)),
+        ErrorKind::InsertMany(e) => e.write_errors.as_ref().is_some_and(|errs| errs.iter().any(|e| e.code == 11000)),
         ErrorKind::Command(e) => e.code == 11000,
         _ => false,
     }
@@ -69,10 +64,7 @@ pub async fn begin(db: &Database) -> mongodb::error::Result<mongodb::ClientSessi
 
 /// Commits when `outcome` is a success, else aborts before returning the error (so the
 /// caller sees the transaction's writes gone).
-pub async fn finish<T>(
-    mut session: mongodb::ClientSession,
-    outcome: anyhow::Result<T>,
-) -> anyhow::Result<T> {
+pub async fn finish<T>(mut session: mongodb::ClientSession, outcome: anyhow::Result<T>) -> anyhow::Result<T> {
     match outcome {
         Ok(value) => {
             session.commit_transaction().await?;
@@ -93,14 +85,10 @@ pub mod timestamp {
     use time::OffsetDateTime;
 
     pub fn to_bson(t: OffsetDateTime) -> DateTime {
-        DateTime::from_millis(
-            i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX),
-        )
+        DateTime::from_millis(i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
     }
 
     pub fn from_bson(t: DateTime) -> anyhow::Result<OffsetDateTime> {
-        Ok(OffsetDateTime::from_unix_timestamp_nanos(
-            i128::from(t.timestamp_millis()) * 1_000_000,
-        )?)
+        Ok(OffsetDateTime::from_unix_timestamp_nanos(i128::from(t.timestamp_millis()) * 1_000_000)?)
     }
 }

@@ -5,14 +5,12 @@ use std::{net::TcpListener, time::Duration};
 
 /// MongoDB (or the stand-in) for tests: `SHOP_TEST_MONGO_URL`, default local.
 pub fn mongo_url() -> String {
-    std::env::var("SHOP_TEST_MONGO_URL")
-        .unwrap_or_else(|_| "mongodb://127.0.0.1:27017/?directConnection=true".into())
+    std::env::var("SHOP_TEST_MONGO_URL").unwrap_or_else(|_| "mongodb://127.0.0.1:27017/?directConnection=true".into())
 }
 
 /// RabbitMQ for tests: `SHOP_TEST_AMQP_URL`, default local guest.
 pub fn amqp_url() -> String {
-    std::env::var("SHOP_TEST_AMQP_URL")
-        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+    std::env::var("SHOP_TEST_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 
 /// Redis for tests: `SHOP_TEST_REDIS_URL`, default local.
@@ -28,13 +26,8 @@ pub fn require(what: &str, url: &str) {
     let reachable = std::net::ToSocketAddrs::to_socket_addrs(host_port)
         .ok()
         .and_then(|mut addrs| addrs.next())
-        .is_some_and(|addr| {
-            std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok()
-        });
-    assert!(
-        reachable,
-        "{what} is not reachable at {host_port}: start it (scripts/test does) or set SHOP_TEST_* URLs"
-    );
+        .is_some_and(|addr| std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok());
+    assert!(reachable, "{what} is not reachable at {host_port}: start it (scripts/test does) or set SHOP_TEST_* URLs");
 }
 
 /// A name no other test run uses (databases, consumers, event types).
@@ -44,10 +37,7 @@ pub fn unique(prefix: &str) -> String {
 
 /// A port that was free a moment ago (for child processes that must be told their port).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("no free port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("no free port")
 }
 
 /// An HTTP client for talking to the gateway.
@@ -56,10 +46,7 @@ pub fn http() -> reqwest::Client {
     PROVIDER.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("HTTP client")
+    reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("HTTP client")
 }
 
 /// Polls `check` every 50 ms until it is true or `timeout` passes.

@@ -50,12 +50,7 @@ impl Proxy {
                 });
             }
         });
-        Self {
-            port,
-            up: state,
-            epoch,
-            task,
-        }
+        Self { port, up: state, epoch, task }
     }
 
     /// Refuses new connections and cuts open ones.

@@ -18,10 +18,7 @@ pub enum CatalogError {
 
 impl CatalogError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Invalid(vec![FieldError {
-            field: field.to_owned(),
-            message: message.into(),
-        }])
+        Self::Invalid(vec![FieldError { field: field.to_owned(), message: message.into() }])
     }
 }
 
@@ -41,8 +38,7 @@ impl From<CatalogError> for ApiError {
             CatalogError::ProductNotFound => ApiError::not_found("product"),
             CatalogError::Invalid(fields) => ApiError::invalid(fields),
             CatalogError::DuplicateSku(sku) => {
-                ApiError::new(ErrorKind::Conflict, format!("SKU {sku} is already used"))
-                    .with_code("duplicate_sku")
+                ApiError::new(ErrorKind::Conflict, format!("SKU {sku} is already used")).with_code("duplicate_sku")
             }
             CatalogError::Unexpected(e) => ApiError::internal(&e),
         }

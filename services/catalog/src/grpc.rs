@@ -36,20 +36,11 @@ impl CatalogGrpc {
 #[tonic::async_trait]
 impl CatalogService for CatalogGrpc {
     #[tracing::instrument(skip_all, fields(product_id = %req.get_ref().id))]
-    async fn get_product(
-        &self,
-        req: Request<pb::GetProductRequest>,
-    ) -> Result<Response<pb::Product>, Status> {
-        let id: ProductId = req
-            .get_ref()
-            .id
-            .parse()
-            .map_err(|e: String| CatalogError::invalid("id", e))?;
+    async fn get_product(&self, req: Request<pb::GetProductRequest>) -> Result<Response<pb::Product>, Status> {
+        let id: ProductId = req.get_ref().id.parse().map_err(|e: String| CatalogError::invalid("id", e))?;
         let product = self.products.get(id).await.map_err(CatalogError::from)?;
         // Drafts and archived products are not shown to the public.
-        let product = product
-            .filter(|p| p.status == ProductStatus::Active)
-            .ok_or(CatalogError::ProductNotFound)?;
+        let product = product.filter(|p| p.status == ProductStatus::Active).ok_or(CatalogError::ProductNotFound)?;
         Ok(Response::new(to_proto(&product)))
     }
 
@@ -60,33 +51,24 @@ impl CatalogService for CatalogGrpc {
     ) -> Result<Response<pb::GetProductsResponse>, Status> {
         let wanted = &req.get_ref().skus;
         if wanted.len() > MAX_BATCH {
-            return Err(
-                CatalogError::invalid("skus", format!("at most {MAX_BATCH} per call")).into(),
-            );
+            return Err(CatalogError::invalid("skus", format!("at most {MAX_BATCH} per call")).into());
         }
         let skus = wanted
             .iter()
             .map(|s| Sku::parse(s).map_err(|e| CatalogError::invalid("skus", e)))
             .collect::<Result<Vec<_>, _>>()?;
-        let products = self
-            .products
-            .by_skus(&skus)
-            .await
-            .map_err(CatalogError::from)?;
+        let products = self.products.by_skus(&skus).await.map_err(CatalogError::from)?;
         let items = products
             .iter()
             .flat_map(|p| {
-                p.variants
-                    .iter()
-                    .filter(|v| skus.contains(&v.sku))
-                    .map(move |v| pb::PricedSku {
-                        sku: v.sku.as_str().to_owned(),
-                        product_id: p.id.to_string(),
-                        name: p.name.clone(),
-                        vendor_id: p.vendor_id.clone(),
-                        price: Some(money(&v.price)),
-                        purchasable: p.status == ProductStatus::Active,
-                    })
+                p.variants.iter().filter(|v| skus.contains(&v.sku)).map(move |v| pb::PricedSku {
+                    sku: v.sku.as_str().to_owned(),
+                    product_id: p.id.to_string(),
+                    name: p.name.clone(),
+                    vendor_id: p.vendor_id.clone(),
+                    price: Some(money(&v.price)),
+                    purchasable: p.status == ProductStatus::Active,
+                })
             })
             .collect();
         Ok(Response::new(pb::GetProductsResponse { items }))
@@ -94,17 +76,11 @@ impl CatalogService for CatalogGrpc {
 }
 
 fn money(m: &crate::domain::Money) -> PbMoney {
-    PbMoney {
-        amount: m.amount,
-        currency: m.currency.to_string(),
-    }
+    PbMoney { amount: m.amount, currency: m.currency.to_string() }
 }
 
 fn timestamp(t: OffsetDateTime) -> Timestamp {
-    Timestamp {
-        seconds: t.unix_timestamp(),
-        nanos: i32::try_from(t.nanosecond()).unwrap_or(0),
-    }
+    Timestamp { seconds: t.unix_timestamp(), nanos: i32::try_from(t.nanosecond()).unwrap_or(0) }
 }
 
 const fn status(s: ProductStatus) -> pb::ProductStatus {
@@ -122,14 +98,7 @@ pub fn to_proto(p: &Product) -> pb::Product {
         description: p.description.clone(),
         category_id: p.category_id.clone().unwrap_or_default(),
         tags: p.tags.clone(),
-        images: p
-            .images
-            .iter()
-            .map(|i| pb::Image {
-                url: i.url.clone(),
-                alt: i.alt.clone(),
-            })
-            .collect(),
+        images: p.images.iter().map(|i| pb::Image { url: i.url.clone(), alt: i.alt.clone() }).collect(),
         attributes: p.attributes.clone().into_iter().collect(),
         status: status(p.status).into(),
         vendor_id: p.vendor_id.clone(),

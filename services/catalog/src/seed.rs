@@ -10,9 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     SERVICE,
-    domain::{
-        Currency, Image, Money, Product, ProductId, ProductStatus, RatingSummary, Sku, Variant,
-    },
+    domain::{Currency, Image, Money, Product, ProductId, ProductStatus, RatingSummary, Sku, Variant},
     storage::ProductStore,
 };
 
@@ -21,9 +19,7 @@ pub const DEMO_VENDOR_ID: &str = shop_platform::demo::VENDOR_ID;
 
 /// Id of the `n`th demo product (1-based); the first is shown at start-up.
 pub fn demo_product_id(n: u32) -> ProductId {
-    ProductId::from_uuid(Uuid::from_u128(
-        0x0192_0000_0000_7000_8000_0000_0000_0000 | u128::from(n),
-    ))
+    ProductId::from_uuid(Uuid::from_u128(0x0192_0000_0000_7000_8000_0000_0000_0000 | u128::from(n)))
 }
 
 struct Line {
@@ -120,13 +116,9 @@ pub fn demo_products() -> Vec<Product> {
                         .variant_values
                         .iter()
                         .map(|value| Variant {
-                            sku: Sku::parse(&format!("{code}-{}", slug(value).to_uppercase()))
-                                .expect("valid sku"),
+                            sku: Sku::parse(&format!("{code}-{}", slug(value).to_uppercase())).expect("valid sku"),
                             price: Money::new(price, usd.clone()).expect("positive"),
-                            attributes: BTreeMap::from([(
-                                line.variant_key.to_owned(),
-                                (*value).to_owned(),
-                            )]),
+                            attributes: BTreeMap::from([(line.variant_key.to_owned(), (*value).to_owned())]),
                         })
                         .collect();
                     let reviews = (n * 7) % 23;
@@ -152,7 +144,13 @@ pub fn demo_products() -> Vec<Product> {
                         variants,
                         rating: RatingSummary {
                             count: reviews,
-                            histogram: [reviews / 12, reviews / 10, reviews / 6, reviews / 4, reviews - reviews / 12 - reviews / 10 - reviews / 6 - reviews / 4],
+                            histogram: [
+                                reviews / 12,
+                                reviews / 10,
+                                reviews / 6,
+                                reviews / 4,
+                                reviews - reviews / 12 - reviews / 10 - reviews / 6 - reviews / 4,
+                            ],
                         },
                         name,
                         created_at: created,
@@ -203,10 +201,6 @@ mod tests {
         let variant_count: usize = products.iter().map(|p| p.variants.len()).sum();
         assert_eq!(skus.len(), variant_count, "SKUs are unique");
         assert_eq!(products[0].id, demo_product_id(1));
-        assert!(
-            products
-                .iter()
-                .all(|p| p.rating.histogram.iter().sum::<u32>() == p.rating.count)
-        );
+        assert!(products.iter().all(|p| p.rating.histogram.iter().sum::<u32>() == p.rating.count));
     }
 }

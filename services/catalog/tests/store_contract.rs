@@ -21,11 +21,7 @@ fn product(n: usize) -> Product {
 }
 
 fn event() -> Envelope {
-    new_event(
-        "catalog.product_created",
-        "tests",
-        &ProductDeleted::default(),
-    )
+    new_event("catalog.product_created", "tests", &ProductDeleted::default())
 }
 
 async fn a_stored_product_reads_back_unchanged(store: Arc<dyn ProductStore>) {
@@ -33,23 +29,13 @@ async fn a_stored_product_reads_back_unchanged(store: Arc<dyn ProductStore>) {
     store.insert(&p, &[]).await.unwrap();
     let read = store.get(p.id).await.unwrap().expect("stored");
     // Timestamps are kept to the millisecond.
-    assert_eq!(
-        read.created_at.unix_timestamp(),
-        p.created_at.unix_timestamp()
-    );
-    let read = Product {
-        created_at: p.created_at,
-        updated_at: p.updated_at,
-        ..read
-    };
+    assert_eq!(read.created_at.unix_timestamp(), p.created_at.unix_timestamp());
+    let read = Product { created_at: p.created_at, updated_at: p.updated_at, ..read };
     assert_eq!(read, p);
     assert!(store.get(ProductId::new()).await.unwrap().is_none());
 }
 
-async fn a_sku_belongs_to_one_product_only(
-    store: Arc<dyn ProductStore>,
-    outbox: Arc<dyn OutboxStore>,
-) {
+async fn a_sku_belongs_to_one_product_only(store: Arc<dyn ProductStore>, outbox: Arc<dyn OutboxStore>) {
     let first = product(1);
     store.insert(&first, &[event()]).await.unwrap();
     let mut second = product(2);
@@ -57,21 +43,11 @@ async fn a_sku_belongs_to_one_product_only(
     let before = outbox.pending(1000).await.unwrap().len();
     let err = store.insert(&second, &[event()]).await.unwrap_err();
     assert!(matches!(err, StoreError::DuplicateSku(_)), "{err:?}");
-    assert!(
-        store.get(second.id).await.unwrap().is_none(),
-        "nothing stored"
-    );
-    assert_eq!(
-        outbox.pending(1000).await.unwrap().len(),
-        before,
-        "no event for a failed write"
-    );
+    assert!(store.get(second.id).await.unwrap().is_none(), "nothing stored");
+    assert_eq!(outbox.pending(1000).await.unwrap().len(), before, "no event for a failed write");
 }
 
-async fn events_are_stored_with_the_product(
-    store: Arc<dyn ProductStore>,
-    outbox: Arc<dyn OutboxStore>,
-) {
+async fn events_are_stored_with_the_product(store: Arc<dyn ProductStore>, outbox: Arc<dyn OutboxStore>) {
     let p = product(3);
     let e = event();
     store.insert(&p, std::slice::from_ref(&e)).await.unwrap();
@@ -84,11 +60,7 @@ async fn products_are_found_by_sku(store: Arc<dyn ProductStore>) {
     let b = product(5);
     store.insert(&a, &[]).await.unwrap();
     store.insert(&b, &[]).await.unwrap();
-    let wanted = vec![
-        a.variants[0].sku.clone(),
-        a.variants[1].sku.clone(),
-        Sku::parse("NOPE-1").unwrap(),
-    ];
+    let wanted = vec![a.variants[0].sku.clone(), a.variants[1].sku.clone(), Sku::parse("NOPE-1").unwrap()];
     let found = store.by_skus(&wanted).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].id, a.id);
@@ -99,10 +71,7 @@ mod embedded {
 
     fn stores() -> (Arc<dyn ProductStore>, Arc<dyn OutboxStore>) {
         let outbox = MemoryOutbox::default();
-        (
-            Arc::new(MemoryProductStore::new(outbox.clone())),
-            Arc::new(outbox),
-        )
+        (Arc::new(MemoryProductStore::new(outbox.clone())), Arc::new(outbox))
     }
 
     #[tokio::test]
@@ -133,14 +102,9 @@ mod mongo {
 
     async fn stores() -> (Arc<dyn ProductStore>, Arc<dyn OutboxStore>) {
         require("MongoDB", &mongo_url());
-        let db = shop_storage::connect(&mongo_url(), &unique("catalog"))
-            .await
-            .unwrap();
+        let db = shop_storage::connect(&mongo_url(), &unique("catalog")).await.unwrap();
         let outbox = MongoOutbox::new(&db);
-        (
-            Arc::new(MongoProductStore::open(db, outbox.clone()).await.unwrap()),
-            Arc::new(outbox),
-        )
+        (Arc::new(MongoProductStore::open(db, outbox.clone()).await.unwrap()), Arc::new(outbox))
     }
 
     #[tokio::test]

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use shop_platform::settings::{Listen, SecretUrl, TelemetrySettings};
 
+use crate::edge::RateLimits;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GatewaySettings {
@@ -17,6 +19,14 @@ pub struct GatewaySettings {
     pub max_body_bytes: usize,
     /// Deadline for one upstream call, in milliseconds.
     pub upstream_timeout_ms: u64,
+    pub rate_limits: RateLimits,
+    /// Proxies in front that append to `X-Forwarded-For` (0: the peer is the client).
+    pub forwarded_hops: usize,
+    /// Origins allowed to call the API from a browser, comma-separated
+    /// (e.g. `https://shop.example.com,https://admin.shop.example.com`).
+    pub cors_origins: String,
+    /// Send `Strict-Transport-Security` (TLS ends in front of the gateway).
+    pub hsts: bool,
 }
 
 /// gRPC endpoints of the services behind the gateway.
@@ -52,6 +62,10 @@ impl Default for GatewaySettings {
             telemetry: TelemetrySettings::default(),
             max_body_bytes: 1024 * 1024,
             upstream_timeout_ms: 5000,
+            rate_limits: RateLimits::default(),
+            forwarded_hops: 0,
+            cors_origins: String::new(),
+            hsts: false,
         }
     }
 }

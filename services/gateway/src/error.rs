@@ -43,15 +43,9 @@ impl Problem {
 
     /// A body over the size limit.
     pub fn too_large(limit: usize) -> Self {
-        let error = ApiError::new(
-            ErrorKind::InvalidArgument,
-            format!("the request body exceeds {limit} bytes"),
-        )
-        .with_code("payload_too_large");
-        Self {
-            error,
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-        }
+        let error = ApiError::new(ErrorKind::InvalidArgument, format!("the request body exceeds {limit} bytes"))
+            .with_code("payload_too_large");
+        Self { error, status: StatusCode::PAYLOAD_TOO_LARGE }
     }
 }
 
@@ -104,10 +98,7 @@ pub fn body(err: &ApiError, status: StatusCode) -> ProblemBody {
         errors: err
             .fields
             .iter()
-            .map(|FieldError { field, message }| FieldErrorBody {
-                field: field.clone(),
-                message: message.clone(),
-            })
+            .map(|FieldError { field, message }| FieldErrorBody { field: field.clone(), message: message.clone() })
             .collect(),
     }
 }
@@ -118,8 +109,6 @@ impl ResponseError for Problem {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
-            .content_type("application/problem+json")
-            .json(body(&self.error, self.status))
+        HttpResponse::build(self.status).content_type("application/problem+json").json(body(&self.error, self.status))
     }
 }

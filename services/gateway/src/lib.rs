@@ -1,8 +1,11 @@
 //! HTTP gateway: the public REST API, in front of the gRPC services.
 
+pub mod auth;
 pub mod config;
+pub mod edge;
 pub mod error;
 mod middleware;
+pub mod ratelimit;
 pub mod routes;
 pub mod startup;
 pub mod upstream;

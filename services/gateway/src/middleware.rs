@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use actix_web::{
     Error,
-    body::MessageBody,
+    body::{BoxBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     http::header::{HeaderName, HeaderValue},
     middleware::Next,
@@ -20,10 +20,7 @@ use tracing::Instrument;
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 fn acceptable(id: &str) -> bool {
-    (1..=128).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 /// Reads W3C trace context from actix's header map.
@@ -41,8 +38,8 @@ impl opentelemetry::propagation::Extractor for Headers<'_> {
 
 pub async fn observe(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     let started = Instant::now();
     let request_id = req
         .headers()
@@ -52,9 +49,7 @@ pub async fn observe(
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
     let method = req.method().as_str().to_owned();
     // Route templates, never raw paths, keep label sets and span names bounded.
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     let span = tracing::info_span!(
         "http.request",
         otel.name = %format!("{method} {route}"),
@@ -64,13 +59,15 @@ pub async fn observe(
         request_id = %request_id,
         trace_id = tracing::field::Empty,
         http.status_code = tracing::field::Empty,
+        user_id = tracing::field::Empty,
     );
     set_parent(&span, &Headers(req.headers()));
     if let Some(id) = trace_id(&span) {
         span.record("trace_id", id);
     }
     let metrics = req.app_data::<web::Data<RedMetrics>>().cloned();
-    let mut res = next.call(req).instrument(span.clone()).await?;
+    // The inner middleware answer errors themselves, so every response passes here.
+    let mut res = next.call(req).instrument(span.clone()).await?.map_into_boxed_body();
     let status = res.status();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert(REQUEST_ID, value);
@@ -82,17 +79,9 @@ pub async fn observe(
     span.record("http.status_code", status.as_u16());
     span.in_scope(|| {
         if status.is_server_error() {
-            tracing::error!(
-                status = status.as_u16(),
-                elapsed_ms = elapsed.as_millis(),
-                "request failed"
-            );
+            tracing::error!(status = status.as_u16(), elapsed_ms = elapsed.as_millis(), "request failed");
         } else {
-            tracing::debug!(
-                status = status.as_u16(),
-                elapsed_ms = elapsed.as_millis(),
-                "request served"
-            );
+            tracing::debug!(status = status.as_u16(), elapsed_ms = elapsed.as_millis(), "request served");
         }
     });
     Ok(res)

@@ -1,13 +1,25 @@
-//! Builds the gateway: upstream clients, Redis, metrics, the actix-web server.
+//! Builds the gateway: upstream clients, token verification, rate limiting, metrics and
+//! the actix-web server with its middleware.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, middleware::from_fn, web};
+use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, http::header, middleware::from_fn, web};
+use shop_auth::{KeySource, Verifier};
 use shop_platform::{Shutdown, metrics::RedMetrics, shutdown::DRAIN_DEADLINE};
-use utoipa::OpenApi;
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
 use utoipa_actix_web::AppExt;
 
-use crate::{GatewaySettings, middleware, routes, upstream::Clients};
+use crate::{
+    GatewaySettings, auth,
+    edge::{self, EdgePolicy, Hsts},
+    middleware,
+    ratelimit::{MemoryLimiter, RateLimiter, RedisLimiter},
+    routes,
+    upstream::Clients,
+};
 
 /// What every request handler can reach.
 pub struct State {
@@ -15,18 +27,45 @@ pub struct State {
     pub redis: Option<deadpool_redis::Pool>,
 }
 
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build();
+        api.components.get_or_insert_with(Default::default).add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
 #[derive(OpenApi)]
-#[openapi(info(
-    title = "Shop API",
-    description = "The public REST API of the shop platform. Errors are RFC 9457 problem documents with a stable `code`."
-))]
+#[openapi(
+    info(
+        title = "Shop API",
+        description = "The public REST API of the shop platform. Errors are RFC 9457 problem documents with a stable `code`."
+    ),
+    modifiers(&BearerAuth)
+)]
 struct ApiDoc;
 
 /// The OpenAPI document, generated from the route annotations.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) =
-        routes::api(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
+    let (_, api) = routes::api(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
     api
+}
+
+fn cors(origins: &str) -> actix_cors::Cors {
+    let cors = origins
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .fold(actix_cors::Cors::default(), actix_cors::Cors::allowed_origin);
+    cors.allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .allowed_header("idempotency-key")
+        .allowed_header("x-request-id")
+        .expose_headers(["x-request-id", "retry-after"])
+        .max_age(600)
+        // Other origins simply get no CORS headers (the browser then refuses the response).
+        .block_on_origin_mismatch(false)
 }
 
 pub struct Gateway {
@@ -37,38 +76,61 @@ pub struct Gateway {
 impl Gateway {
     /// Binds the listener and prepares the server; nothing is served until `run`.
     pub async fn build(settings: GatewaySettings) -> anyhow::Result<Self> {
+        Self::build_with_keys(settings, None).await
+    }
+
+    /// As [`Gateway::build`], verifying tokens against `keys` instead of identity's JWKS.
+    pub async fn build_with_keys(settings: GatewaySettings, keys: Option<Arc<dyn KeySource>>) -> anyhow::Result<Self> {
         let listener = std::net::TcpListener::bind(settings.http.addr())
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.http.addr()))?;
         let addr = listener.local_addr()?;
-        let clients = Clients::new(
-            &settings.upstreams,
-            Duration::from_millis(settings.upstream_timeout_ms),
-        )?;
+        let clients = Clients::new(&settings.upstreams, Duration::from_millis(settings.upstream_timeout_ms))?;
+        let verifier = match keys {
+            Some(keys) => Arc::new(Verifier::new(keys)),
+            None => auth::verifier(clients.identity_keys.clone()),
+        };
         let redis = match &settings.redis_url {
             Some(url) => Some(
-                deadpool_redis::Config::from_url(url.expose())
-                    .create_pool(Some(deadpool_redis::Runtime::Tokio1))?,
+                deadpool_redis::Config::from_url(url.expose()).create_pool(Some(deadpool_redis::Runtime::Tokio1))?,
             ),
             None => None,
         };
+        let limiter: Arc<dyn RateLimiter> = match &redis {
+            Some(pool) => Arc::new(RedisLimiter::new(pool.clone())),
+            None => Arc::new(MemoryLimiter::default()),
+        };
         let registry = prometheus::Registry::new();
-        let metrics =
-            RedMetrics::register(&registry, "http_server", &["method", "route"], "status")?;
+        let metrics = RedMetrics::register(&registry, "http_server", &["method", "route"], "status")?;
         let state = web::Data::new(State { clients, redis });
         let registry = web::Data::new(registry);
         let metrics = web::Data::new(metrics);
+        let verifier = web::Data::from(verifier);
+        let limiter = web::Data::from(limiter);
+        let policy =
+            web::Data::new(EdgePolicy { limits: settings.rate_limits, forwarded_hops: settings.forwarded_hops });
+        let hsts = web::Data::new(Hsts(settings.hsts));
         let openapi_json = openapi().to_json()?;
         let limit = settings.max_body_bytes;
+        let origins = settings.cors_origins.clone();
         let mut server = HttpServer::new(move || {
             let json = openapi_json.clone();
             let app = App::new()
                 .app_data(state.clone())
                 .app_data(registry.clone())
                 .app_data(metrics.clone())
+                .app_data(verifier.clone())
+                .app_data(limiter.clone())
+                .app_data(policy.clone())
+                .app_data(hsts.clone())
                 .app_data(routes::json_config(limit))
                 .app_data(web::PayloadConfig::default().limit(limit))
                 .app_data(routes::path_config())
                 .app_data(routes::query_config())
+                // Listed innermost first: a request meets observe, headers, CORS, auth, limits.
+                .wrap(from_fn(edge::rate_limit))
+                .wrap(from_fn(auth::authenticate))
+                .wrap(cors(&origins))
+                .wrap(from_fn(edge::security_headers))
                 .wrap(from_fn(middleware::observe))
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi());
@@ -79,11 +141,7 @@ impl Gateway {
                     "/api/openapi.json",
                     web::get().to(move || {
                         let json = json.clone();
-                        async move {
-                            HttpResponse::Ok()
-                                .content_type("application/json")
-                                .body(json)
-                        }
+                        async move { HttpResponse::Ok().content_type("application/json").body(json) }
                     }),
                 )
                 .default_service(web::to(routes::not_found))

@@ -3,14 +3,15 @@
 use std::time::Duration;
 
 use shop_platform::trace_context::PropagateInterceptor;
-use shop_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
+use shop_proto::{
+    catalog::v1::catalog_service_client::CatalogServiceClient,
+    identity::v1::identity_service_client::IdentityServiceClient,
+};
 use tonic::{
     service::interceptor::InterceptedService,
     transport::{Channel, Endpoint},
 };
-use tonic_health::pb::{
-    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
-};
+use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
 
 use crate::config::Upstreams;
 
@@ -27,7 +28,10 @@ pub struct Upstream {
 #[derive(Clone)]
 pub struct Clients {
     pub all: Vec<Upstream>,
+    pub identity: IdentityServiceClient<Traced>,
     pub catalog: CatalogServiceClient<Traced>,
+    /// Identity without interceptors, for fetching keys outside any request.
+    pub identity_keys: IdentityServiceClient<Channel>,
 }
 
 fn channel(url: &str, timeout: Duration) -> anyhow::Result<Channel> {
@@ -51,24 +55,13 @@ impl Clients {
         ];
         let all = named
             .into_iter()
-            .map(|(name, url)| {
-                Ok(Upstream {
-                    name,
-                    channel: channel(url, timeout)?,
-                })
-            })
+            .map(|(name, url)| Ok(Upstream { name, channel: channel(url, timeout)? }))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let by_name = |n: &str| {
-            all.iter()
-                .find(|u| u.name == n)
-                .map(|u| u.channel.clone())
-                .expect("named above")
-        };
+        let by_name = |n: &str| all.iter().find(|u| u.name == n).map(|u| u.channel.clone()).expect("named above");
         Ok(Self {
-            catalog: CatalogServiceClient::with_interceptor(
-                by_name("catalog"),
-                PropagateInterceptor,
-            ),
+            identity: IdentityServiceClient::with_interceptor(by_name("identity"), PropagateInterceptor),
+            catalog: CatalogServiceClient::with_interceptor(by_name("catalog"), PropagateInterceptor),
+            identity_keys: IdentityServiceClient::new(by_name("identity")),
             all,
         })
     }
@@ -77,9 +70,7 @@ impl Clients {
 /// Asks one upstream's gRPC health service whether it is serving.
 pub async fn check(upstream: &Upstream, timeout: Duration) -> &'static str {
     let mut client = HealthClient::new(upstream.channel.clone());
-    let call = client.check(HealthCheckRequest {
-        service: String::new(),
-    });
+    let call = client.check(HealthCheckRequest { service: String::new() });
     match tokio::time::timeout(timeout, call).await {
         Ok(Ok(res)) if res.get_ref().status == ServingStatus::Serving as i32 => "serving",
         Ok(Ok(_)) => "not_serving",

@@ -38,10 +38,7 @@ pub struct Accounts {
 }
 
 fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn new_secret() -> String {
@@ -63,12 +60,7 @@ impl Accounts {
     }
 
     /// Stores a new account (no session).
-    pub async fn create(
-        &self,
-        account: NewAccount,
-        role: Role,
-        id: Option<UserId>,
-    ) -> Result<User, IdentityError> {
+    pub async fn create(&self, account: NewAccount, role: Role, id: Option<UserId>) -> Result<User, IdentityError> {
         if self.users.by_email(&account.email).await?.is_some() {
             return Err(IdentityError::EmailTaken);
         }
@@ -86,33 +78,21 @@ impl Accounts {
         let event = new_event(
             "identity.user_registered",
             SERVICE,
-            &UserRegistered {
-                user_id: user.id.to_string(),
-                email: user.email.as_str().to_owned(),
-            },
+            &UserRegistered { user_id: user.id.to_string(), email: user.email.as_str().to_owned() },
         );
         self.users.insert(&user, &[event]).await?;
         tracing::info!(user_id = %user.id, role = %user.role, "account registered");
         Ok(user)
     }
 
-    pub async fn login(
-        &self,
-        email: &str,
-        password: &str,
-    ) -> Result<(User, Tokens), IdentityError> {
+    pub async fn login(&self, email: &str, password: &str) -> Result<(User, Tokens), IdentityError> {
         // A malformed email is just an unknown one: same answer, same time.
         let user = match Email::parse(email) {
             Ok(email) => self.users.by_email(&email).await?,
             Err(_) => None,
         };
-        let matched = self
-            .hasher
-            .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
-            .await?;
-        let user = user
-            .filter(|_| matched)
-            .ok_or(IdentityError::BadCredentials)?;
+        let matched = self.hasher.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+        let user = user.filter(|_| matched).ok_or(IdentityError::BadCredentials)?;
         let tokens = self.start_session(&user).await?;
         Ok((user, tokens))
     }
@@ -135,11 +115,7 @@ impl Accounts {
                 expires_at,
             })
             .await?;
-        Ok(Tokens {
-            access_token,
-            refresh_token,
-            expires_in,
-        })
+        Ok(Tokens { access_token, refresh_token, expires_in })
     }
 
     /// Trades a refresh token for a new pair. A token used twice revokes its whole family:
@@ -159,11 +135,7 @@ impl Accounts {
             return Err(IdentityError::InvalidRefreshToken);
         }
         // The role is read afresh: a role change takes effect with the next token.
-        let user = self
-            .users
-            .get(token.user_id)
-            .await?
-            .ok_or(IdentityError::InvalidRefreshToken)?;
+        let user = self.users.get(token.user_id).await?.ok_or(IdentityError::InvalidRefreshToken)?;
         let tokens = self.issue(&user, &token.family_id).await?;
         Ok((user, tokens))
     }
@@ -182,11 +154,7 @@ impl Accounts {
         self.users.get(id).await?.ok_or(IdentityError::UserNotFound)
     }
 
-    pub async fn update_profile(
-        &self,
-        id: UserId,
-        change: impl FnOnce(&mut Profile),
-    ) -> Result<User, IdentityError> {
+    pub async fn update_profile(&self, id: UserId, change: impl FnOnce(&mut Profile)) -> Result<User, IdentityError> {
         let mut user = self.user(id).await?;
         change(&mut user.profile);
         user.updated_at = OffsetDateTime::now_utc();

@@ -29,10 +29,7 @@ pub enum IdentityError {
 
 impl IdentityError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Invalid(vec![FieldError {
-            field: field.to_owned(),
-            message: message.into(),
-        }])
+        Self::Invalid(vec![FieldError { field: field.to_owned(), message: message.into() }])
     }
 }
 
@@ -56,29 +53,20 @@ impl From<IdentityError> for ApiError {
     fn from(err: IdentityError) -> Self {
         match err {
             IdentityError::Invalid(fields) => ApiError::invalid(fields),
-            IdentityError::EmailTaken => ApiError::new(
-                ErrorKind::Conflict,
-                "the email address is already registered",
-            )
-            .with_code("email_taken"),
+            IdentityError::EmailTaken => {
+                ApiError::new(ErrorKind::Conflict, "the email address is already registered").with_code("email_taken")
+            }
             IdentityError::BadCredentials => {
-                ApiError::new(ErrorKind::Unauthenticated, "invalid email or password")
-                    .with_code("invalid_credentials")
+                ApiError::new(ErrorKind::Unauthenticated, "invalid email or password").with_code("invalid_credentials")
             }
-            IdentityError::InvalidRefreshToken => ApiError::new(
-                ErrorKind::Unauthenticated,
-                "the refresh token is invalid, expired or revoked",
-            )
-            .with_code("invalid_refresh_token"),
-            IdentityError::Unauthenticated => {
-                ApiError::new(ErrorKind::Unauthenticated, "authentication required")
+            IdentityError::InvalidRefreshToken => {
+                ApiError::new(ErrorKind::Unauthenticated, "the refresh token is invalid, expired or revoked")
+                    .with_code("invalid_refresh_token")
             }
+            IdentityError::Unauthenticated => ApiError::new(ErrorKind::Unauthenticated, "authentication required"),
             IdentityError::Forbidden => ApiError::new(ErrorKind::PermissionDenied, "not allowed"),
             IdentityError::UserNotFound => ApiError::not_found("user"),
-            IdentityError::Conflict => ApiError::new(
-                ErrorKind::Conflict,
-                "the account changed meanwhile; try again",
-            ),
+            IdentityError::Conflict => ApiError::new(ErrorKind::Conflict, "the account changed meanwhile; try again"),
             IdentityError::Unexpected(e) => ApiError::internal(&e),
         }
     }

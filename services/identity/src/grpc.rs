@@ -40,11 +40,7 @@ impl IdentityGrpc {
 
     async fn admin<T>(&self, req: &Request<T>) -> Result<Caller, IdentityError> {
         let caller = self.caller(req).await?;
-        if caller.is_admin() {
-            Ok(caller)
-        } else {
-            Err(IdentityError::Forbidden)
-        }
+        if caller.is_admin() { Ok(caller) } else { Err(IdentityError::Forbidden) }
     }
 }
 
@@ -54,22 +50,11 @@ struct Fields(Vec<FieldError>);
 
 impl Fields {
     fn check<T>(&mut self, field: &str, parsed: Result<T, String>) -> Option<T> {
-        parsed
-            .map_err(|message| {
-                self.0.push(FieldError {
-                    field: field.to_owned(),
-                    message,
-                })
-            })
-            .ok()
+        parsed.map_err(|message| self.0.push(FieldError { field: field.to_owned(), message })).ok()
     }
 
     fn done(self) -> Result<(), IdentityError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(IdentityError::Invalid(self.0))
-        }
+        if self.0.is_empty() { Ok(()) } else { Err(IdentityError::Invalid(self.0)) }
     }
 }
 
@@ -83,10 +68,7 @@ fn address_from(a: common::Address, fields: &mut Fields) -> Address {
         country: a.country.trim().to_owned(),
     };
     for (field, message) in address.validate() {
-        fields.0.push(FieldError {
-            field: field.to_owned(),
-            message,
-        });
+        fields.0.push(FieldError { field: field.to_owned(), message });
     }
     address
 }
@@ -134,10 +116,7 @@ fn user_id(field: &str, raw: &str) -> Result<UserId, IdentityError> {
 #[tonic::async_trait]
 impl IdentityService for IdentityGrpc {
     #[tracing::instrument(skip_all)]
-    async fn register(
-        &self,
-        req: Request<pb::RegisterRequest>,
-    ) -> Result<Response<pb::AuthResponse>, Status> {
+    async fn register(&self, req: Request<pb::RegisterRequest>) -> Result<Response<pb::AuthResponse>, Status> {
         let r = req.into_inner();
         let mut fields = Fields::default();
         let email = fields.check("email", Email::parse(&r.email));
@@ -145,69 +124,40 @@ impl IdentityService for IdentityGrpc {
         let first_name = fields.check("first_name", Name::parse(&r.first_name));
         let last_name = fields.check("last_name", Name::parse(&r.last_name));
         fields.done()?;
-        let (Some(email), Some(password), Some(first_name), Some(last_name)) =
-            (email, password, first_name, last_name)
+        let (Some(email), Some(password), Some(first_name), Some(last_name)) = (email, password, first_name, last_name)
         else {
             unreachable!("every field parsed when no error was collected");
         };
-        let account = NewAccount {
-            email,
-            password,
-            profile: Profile {
-                first_name,
-                last_name,
-                address: None,
-            },
-        };
-        let (user, tokens) = self
-            .accounts
-            .register(account, Role::Customer, None)
-            .await?;
+        let account = NewAccount { email, password, profile: Profile { first_name, last_name, address: None } };
+        let (user, tokens) = self.accounts.register(account, Role::Customer, None).await?;
         Ok(Response::new(auth_response(&user, tokens)))
     }
 
     #[tracing::instrument(skip_all)]
-    async fn login(
-        &self,
-        req: Request<pb::LoginRequest>,
-    ) -> Result<Response<pb::AuthResponse>, Status> {
+    async fn login(&self, req: Request<pb::LoginRequest>) -> Result<Response<pb::AuthResponse>, Status> {
         let r = req.into_inner();
         let (user, tokens) = self.accounts.login(&r.email, &r.password).await?;
         Ok(Response::new(auth_response(&user, tokens)))
     }
 
     #[tracing::instrument(skip_all)]
-    async fn refresh(
-        &self,
-        req: Request<pb::RefreshRequest>,
-    ) -> Result<Response<pb::AuthResponse>, Status> {
+    async fn refresh(&self, req: Request<pb::RefreshRequest>) -> Result<Response<pb::AuthResponse>, Status> {
         let (user, tokens) = self.accounts.refresh(&req.get_ref().refresh_token).await?;
         Ok(Response::new(auth_response(&user, tokens)))
     }
 
     #[tracing::instrument(skip_all)]
-    async fn logout(
-        &self,
-        req: Request<pb::LogoutRequest>,
-    ) -> Result<Response<pb::LogoutResponse>, Status> {
+    async fn logout(&self, req: Request<pb::LogoutRequest>) -> Result<Response<pb::LogoutResponse>, Status> {
         let caller = self.caller(&req).await?;
-        self.accounts
-            .logout(&caller, &req.get_ref().refresh_token)
-            .await?;
+        self.accounts.logout(&caller, &req.get_ref().refresh_token).await?;
         Ok(Response::new(pb::LogoutResponse {}))
     }
 
     #[tracing::instrument(skip_all)]
-    async fn get_user(
-        &self,
-        req: Request<pb::GetUserRequest>,
-    ) -> Result<Response<pb::User>, Status> {
+    async fn get_user(&self, req: Request<pb::GetUserRequest>) -> Result<Response<pb::User>, Status> {
         let caller = self.caller(&req).await?;
-        let wanted = if req.get_ref().user_id.is_empty() {
-            caller.user_id.as_str()
-        } else {
-            req.get_ref().user_id.as_str()
-        };
+        let wanted =
+            if req.get_ref().user_id.is_empty() { caller.user_id.as_str() } else { req.get_ref().user_id.as_str() };
         if wanted != caller.user_id && !caller.is_admin() {
             return Err(IdentityError::Forbidden.into());
         }
@@ -216,19 +166,12 @@ impl IdentityService for IdentityGrpc {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn update_profile(
-        &self,
-        req: Request<pb::UpdateProfileRequest>,
-    ) -> Result<Response<pb::User>, Status> {
+    async fn update_profile(&self, req: Request<pb::UpdateProfileRequest>) -> Result<Response<pb::User>, Status> {
         let caller = self.caller(&req).await?;
         let r = req.into_inner();
         let mut fields = Fields::default();
-        let first_name = r
-            .first_name
-            .map(|n| fields.check("first_name", Name::parse(&n)));
-        let last_name = r
-            .last_name
-            .map(|n| fields.check("last_name", Name::parse(&n)));
+        let first_name = r.first_name.map(|n| fields.check("first_name", Name::parse(&n)));
+        let last_name = r.last_name.map(|n| fields.check("last_name", Name::parse(&n)));
         let address = r.address.map(|a| address_from(a, &mut fields));
         fields.done()?;
         let user = self
@@ -249,66 +192,33 @@ impl IdentityService for IdentityGrpc {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn list_users(
-        &self,
-        req: Request<pb::ListUsersRequest>,
-    ) -> Result<Response<pb::ListUsersResponse>, Status> {
+    async fn list_users(&self, req: Request<pb::ListUsersRequest>) -> Result<Response<pb::ListUsersResponse>, Status> {
         self.admin(&req).await?;
         let page = req.into_inner().page.unwrap_or_default();
-        let (number, per_page) = (
-            page.page.max(1),
-            if page.per_page == 0 {
-                20
-            } else {
-                page.per_page
-            },
-        );
+        let (number, per_page) = (page.page.max(1), if page.per_page == 0 { 20 } else { page.per_page });
         if per_page > MAX_PER_PAGE {
-            return Err(IdentityError::invalid(
-                "per_page",
-                format!("must be at most {MAX_PER_PAGE}"),
-            )
-            .into());
+            return Err(IdentityError::invalid("per_page", format!("must be at most {MAX_PER_PAGE}")).into());
         }
         let offset = u64::from(number - 1) * u64::from(per_page);
-        let (users, total) = self
-            .accounts
-            .users
-            .list(offset, u64::from(per_page))
-            .await
-            .map_err(IdentityError::from)?;
+        let (users, total) =
+            self.accounts.users.list(offset, u64::from(per_page)).await.map_err(IdentityError::from)?;
         Ok(Response::new(pb::ListUsersResponse {
             users: users.iter().map(user_to_proto).collect(),
-            page: Some(common::PageInfo {
-                page: number,
-                per_page,
-                total,
-            }),
+            page: Some(common::PageInfo { page: number, per_page, total }),
         }))
     }
 
     #[tracing::instrument(skip_all)]
-    async fn set_role(
-        &self,
-        req: Request<pb::SetRoleRequest>,
-    ) -> Result<Response<pb::User>, Status> {
+    async fn set_role(&self, req: Request<pb::SetRoleRequest>) -> Result<Response<pb::User>, Status> {
         self.admin(&req).await?;
         let r = req.get_ref();
         let role = Role::from_proto(r.role())
             .ok_or_else(|| IdentityError::invalid("role", "must be customer, vendor or admin"))?;
-        let user = self
-            .accounts
-            .set_role(user_id("user_id", &r.user_id)?, role)
-            .await?;
+        let user = self.accounts.set_role(user_id("user_id", &r.user_id)?, role).await?;
         Ok(Response::new(user_to_proto(&user)))
     }
 
-    async fn get_jwks(
-        &self,
-        _req: Request<pb::GetJwksRequest>,
-    ) -> Result<Response<pb::Jwks>, Status> {
-        Ok(Response::new(pb::Jwks {
-            keys: self.accounts.keys.jwks(),
-        }))
+    async fn get_jwks(&self, _req: Request<pb::GetJwksRequest>) -> Result<Response<pb::Jwks>, Status> {
+        Ok(Response::new(pb::Jwks { keys: self.accounts.keys.jwks() }))
     }
 }

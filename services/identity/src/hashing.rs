@@ -23,51 +23,32 @@ impl Hasher {
     /// `concurrency` 0 means one less than the cores (at least one).
     pub async fn new(concurrency: usize) -> anyhow::Result<Self> {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        let permits = if concurrency == 0 {
-            cores.saturating_sub(1).max(1)
-        } else {
-            concurrency
-        };
+        let permits = if concurrency == 0 { cores.saturating_sub(1).max(1) } else { concurrency };
         let decoy = tokio::task::spawn_blocking(|| {
             let random = uuid::Uuid::new_v4().to_string();
-            argon2()
-                .hash_password(random.as_bytes())
-                .map(|h| h.to_string())
+            argon2().hash_password(random.as_bytes()).map(|h| h.to_string())
         })
         .await?
         .map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
-        Ok(Self {
-            permits: Arc::new(Semaphore::new(permits)),
-            decoy: Arc::new(decoy),
-        })
+        Ok(Self { permits: Arc::new(Semaphore::new(permits)), decoy: Arc::new(decoy) })
     }
 
     pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
         let _permit = self.permits.acquire().await?;
         let password = password.to_owned();
-        tokio::task::spawn_blocking(move || {
-            argon2()
-                .hash_password(password.as_bytes())
-                .map(|h| h.to_string())
-        })
-        .await?
-        .map_err(|e| anyhow::anyhow!("hashing: {e}"))
+        tokio::task::spawn_blocking(move || argon2().hash_password(password.as_bytes()).map(|h| h.to_string()))
+            .await?
+            .map_err(|e| anyhow::anyhow!("hashing: {e}"))
     }
 
     /// Whether `password` matches `hash`; with no hash, spends the same time and says no.
     pub async fn verify(&self, password: &str, hash: Option<&str>) -> anyhow::Result<bool> {
         let _permit = self.permits.acquire().await?;
         let known = hash.is_some();
-        let (password, hash) = (
-            password.to_owned(),
-            hash.map_or_else(|| self.decoy.to_string(), str::to_owned),
-        );
-        let matched = tokio::task::spawn_blocking(move || {
-            argon2()
-                .verify_password(password.as_bytes(), hash.as_str())
-                .is_ok()
-        })
-        .await?;
+        let (password, hash) = (password.to_owned(), hash.map_or_else(|| self.decoy.to_string(), str::to_owned));
+        let matched =
+            tokio::task::spawn_blocking(move || argon2().verify_password(password.as_bytes(), hash.as_str()).is_ok())
+                .await?;
         Ok(known && matched)
     }
 }
@@ -80,27 +61,9 @@ mod tests {
     async fn hashes_are_argon2id_with_owasp_parameters_and_verify() {
         let hasher = Hasher::new(1).await.unwrap();
         let hash = hasher.hash("correct horse battery staple").await.unwrap();
-        assert!(
-            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{hash}"
-        );
-        assert!(
-            hasher
-                .verify("correct horse battery staple", Some(&hash))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !hasher
-                .verify("wrong horse battery staple", Some(&hash))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !hasher
-                .verify("correct horse battery staple", None)
-                .await
-                .unwrap()
-        );
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(hasher.verify("correct horse battery staple", Some(&hash)).await.unwrap());
+        assert!(!hasher.verify("wrong horse battery staple", Some(&hash)).await.unwrap());
+        assert!(!hasher.verify("correct horse battery staple", None).await.unwrap());
     }
 }

@@ -31,17 +31,8 @@ fn unix_now() -> i64 {
 
 impl KeyRing {
     /// Loads the keys, making the first (or a fresh one, if the newest is due) as needed.
-    pub async fn open(
-        store: Arc<dyn KeyStore>,
-        rotation: Duration,
-        token_ttl: Duration,
-    ) -> anyhow::Result<Self> {
-        let ring = Self {
-            store,
-            rotation,
-            token_ttl,
-            current: RwLock::new(None),
-        };
+    pub async fn open(store: Arc<dyn KeyStore>, rotation: Duration, token_ttl: Duration) -> anyhow::Result<Self> {
+        let ring = Self { store, rotation, token_ttl, current: RwLock::new(None) };
         ring.maintain().await?;
         Ok(ring)
     }
@@ -50,9 +41,7 @@ impl KeyRing {
     pub async fn maintain(&self) -> anyhow::Result<()> {
         let keys = self.store.all().await?;
         let newest = keys.iter().map(|k| k.created_at).max();
-        let due = newest.is_none_or(|t| {
-            unix_now() - t >= i64::try_from(self.rotation.as_secs()).unwrap_or(i64::MAX)
-        });
+        let due = newest.is_none_or(|t| unix_now() - t >= i64::try_from(self.rotation.as_secs()).unwrap_or(i64::MAX));
         if due {
             self.rotate().await?;
         } else {
@@ -75,29 +64,16 @@ impl KeyRing {
         let Some(newest) = keys.last() else { return };
         // A key verifies for one rotation period after it stopped signing, plus the
         // lifetime of the last token it signed.
-        let window =
-            i64::try_from((self.rotation * 2 + self.token_ttl).as_secs()).unwrap_or(i64::MAX);
+        let window = i64::try_from((self.rotation * 2 + self.token_ttl).as_secs()).unwrap_or(i64::MAX);
         let now = unix_now();
-        let jwks = keys
-            .iter()
-            .filter(|k| now - k.created_at < window || k.kid == newest.kid)
-            .map(SigningKey::jwk)
-            .collect();
-        let current = Current {
-            signer: Arc::new(Signer::new(newest, self.token_ttl)),
-            jwks,
-        };
-        *self
-            .current
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(current);
+        let jwks =
+            keys.iter().filter(|k| now - k.created_at < window || k.kid == newest.kid).map(SigningKey::jwk).collect();
+        let current = Current { signer: Arc::new(Signer::new(newest, self.token_ttl)), jwks };
+        *self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(current);
     }
 
     fn with<T>(&self, f: impl FnOnce(&Current) -> T) -> T {
-        let guard = self
-            .current
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let guard = self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         f(guard.as_ref().expect("the ring is loaded when opened"))
     }
 
@@ -110,11 +86,7 @@ impl KeyRing {
     }
 
     /// Re-reads the store (keys another replica made) every `interval` until `shutdown`.
-    pub fn spawn_maintenance(
-        self: &Arc<Self>,
-        interval: Duration,
-        shutdown: shop_platform::Shutdown,
-    ) {
+    pub fn spawn_maintenance(self: &Arc<Self>, interval: Duration, shutdown: shop_platform::Shutdown) {
         let ring = self.clone();
         tokio::spawn(async move {
             loop {

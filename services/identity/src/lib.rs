@@ -29,8 +29,8 @@ use crate::{
     hashing::Hasher,
     keys::KeyRing,
     storage::{
-        KeyStore, MemoryKeyStore, MemorySessionStore, MemoryUserStore, MongoKeyStore,
-        MongoSessionStore, MongoUserStore, SessionStore, UserStore,
+        KeyStore, MemoryKeyStore, MemorySessionStore, MemoryUserStore, MongoKeyStore, MongoSessionStore,
+        MongoUserStore, SessionStore, UserStore,
     },
 };
 
@@ -46,11 +46,7 @@ pub fn default_settings() -> Settings {
 const KEY_MAINTENANCE: Duration = Duration::from_secs(600);
 
 /// Connects the backends, prepares keys and bootstrap accounts, and starts serving.
-pub async fn build(
-    settings: Settings,
-    embedded: InProcessBus,
-    shutdown: Shutdown,
-) -> anyhow::Result<Service> {
+pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
     let extra = &settings.extra;
     let backends = Backends::connect(&settings.backends, &settings.bus, &embedded).await?;
     let (users, sessions, keys, outbox): (
@@ -90,27 +86,12 @@ pub async fn build(
         refresh_ttl: Duration::from_secs(extra.refresh_token_ttl_secs),
     });
     if let (Some(email), Some(password)) = (&extra.admin_email, &extra.admin_password) {
-        seed::ensure_account(
-            &accounts,
-            email,
-            password.expose(),
-            Role::Admin,
-            None,
-            "Admin",
-        )
-        .await?;
+        seed::ensure_account(&accounts, email, password.expose(), Role::Admin, None, "Admin").await?;
     }
     if settings.demo_data {
         seed::demo_accounts(&accounts).await?;
     }
     let verifier = Arc::new(Verifier::new(ring));
     let routes = tonic::service::Routes::new(IdentityGrpc::new(accounts, verifier).server());
-    Service::start(
-        &settings,
-        &[SERVICE_NAME],
-        routes,
-        Some((outbox, backends.bus)),
-        shutdown,
-    )
-    .await
+    Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown).await
 }

@@ -11,27 +11,9 @@ use crate::{
 
 /// Demo sign-ins (listed in the README): email, password, role, id, first name.
 pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str, &str); 3] = [
-    (
-        "admin@shop.local",
-        "admin-demo-password",
-        Role::Admin,
-        shop_platform::demo::ADMIN_ID,
-        "Ada",
-    ),
-    (
-        "vendor@shop.local",
-        "vendor-demo-password",
-        Role::Vendor,
-        shop_platform::demo::VENDOR_ID,
-        "Vera",
-    ),
-    (
-        "customer@shop.local",
-        "customer-demo-password",
-        Role::Customer,
-        shop_platform::demo::CUSTOMER_ID,
-        "Cole",
-    ),
+    ("admin@shop.local", "admin-demo-password", Role::Admin, shop_platform::demo::ADMIN_ID, "Ada"),
+    ("vendor@shop.local", "vendor-demo-password", Role::Vendor, shop_platform::demo::VENDOR_ID, "Vera"),
+    ("customer@shop.local", "customer-demo-password", Role::Customer, shop_platform::demo::CUSTOMER_ID, "Cole"),
 ];
 
 /// Creates the account unless one with this email exists.
@@ -47,25 +29,13 @@ pub async fn ensure_account(
     if accounts.users.by_email(&email).await?.is_some() {
         return Ok(());
     }
-    let password = Password::parse(password)
-        .map_err(|e| anyhow::anyhow!("password of {} {e}", email.as_str()))?;
+    let password = Password::parse(password).map_err(|e| anyhow::anyhow!("password of {} {e}", email.as_str()))?;
     let profile = Profile {
         first_name: Name::parse(first_name).map_err(anyhow::Error::msg)?,
         last_name: Name::default(),
         address: None,
     };
-    match accounts
-        .create(
-            NewAccount {
-                email,
-                password,
-                profile,
-            },
-            role,
-            id,
-        )
-        .await
-    {
+    match accounts.create(NewAccount { email, password, profile }, role, id).await {
         // Another replica made it first.
         Ok(_) | Err(IdentityError::EmailTaken) => Ok(()),
         Err(err) => Err(anyhow::anyhow!("creating an account: {err}")),

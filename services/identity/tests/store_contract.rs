@@ -21,7 +21,11 @@ fn user(email: &str) -> User {
         email: Email::parse(email).unwrap(),
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
         role: Role::Customer,
-        profile: Profile { first_name: Name::parse("Ada").unwrap(), last_name: Name::parse("Lovelace").unwrap(), address: None },
+        profile: Profile {
+            first_name: Name::parse("Ada").unwrap(),
+            last_name: Name::parse("Lovelace").unwrap(),
+            address: None,
+        },
         created_at: now,
         updated_at: now,
         version: 1,

@@ -2,10 +2,6 @@
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    shop_messaging::service::main(
-        shop_inventory::SERVICE,
-        shop_inventory::default_settings(),
-        shop_inventory::build,
-    )
-    .await
+    shop_messaging::service::main(shop_inventory::SERVICE, shop_inventory::default_settings(), shop_inventory::build)
+        .await
 }

@@ -16,10 +16,6 @@ pub fn default_settings() -> ServiceSettings {
 }
 
 /// Connects the backends and starts serving.
-pub async fn build(
-    settings: ServiceSettings,
-    embedded: InProcessBus,
-    shutdown: Shutdown,
-) -> anyhow::Result<Service> {
+pub async fn build(settings: ServiceSettings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
     Service::bare(&settings, &embedded, shutdown).await
 }

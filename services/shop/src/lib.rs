@@ -42,10 +42,7 @@ impl Default for Settings {
             demo_data: true,
             admin_email: None,
             admin_password: None,
-            telemetry: TelemetrySettings {
-                log_format: LogFormat::Pretty,
-                ..TelemetrySettings::default()
-            },
+            telemetry: TelemetrySettings { log_format: LogFormat::Pretty, ..TelemetrySettings::default() },
         }
     }
 }
@@ -53,12 +50,7 @@ impl Default for Settings {
 impl Settings {
     /// Every listener on a free loopback port (tests).
     pub fn ephemeral() -> Self {
-        Self {
-            http: Listen::loopback(0),
-            grpc_base_port: 0,
-            metrics_base_port: 0,
-            ..Self::default()
-        }
+        Self { http: Listen::loopback(0), grpc_base_port: 0, metrics_base_port: 0, ..Self::default() }
     }
 }
 
@@ -75,19 +67,9 @@ fn port(base: u16, offset: u16) -> u16 {
 }
 
 /// A service's settings for this process: loopback ports by offset, embedded backends.
-fn local<X>(
-    settings: &Settings,
-    offset: u16,
-    mut service: ServiceSettings<X>,
-) -> ServiceSettings<X> {
-    service.grpc = Listen {
-        host: settings.http.host,
-        port: port(settings.grpc_base_port, offset),
-    };
-    service.metrics = Listen {
-        host: settings.http.host,
-        port: port(settings.metrics_base_port, offset),
-    };
+fn local<X>(settings: &Settings, offset: u16, mut service: ServiceSettings<X>) -> ServiceSettings<X> {
+    service.grpc = Listen { host: settings.http.host, port: port(settings.grpc_base_port, offset) };
+    service.metrics = Listen { host: settings.http.host, port: port(settings.metrics_base_port, offset) };
     service.demo_data = settings.demo_data;
     service
 }
@@ -97,51 +79,22 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     let bus = InProcessBus::default();
     let mut identity = shop_identity::default_settings();
     identity.extra.admin_email.clone_from(&settings.admin_email);
-    identity
-        .extra
-        .admin_password
-        .clone_from(&settings.admin_password);
+    identity.extra.admin_password.clone_from(&settings.admin_password);
     let (b, d) = (&bus, &shutdown);
     let started: [(&'static str, Service); 5] = [
-        (
-            "identity",
-            shop_identity::build(local(settings, 0, identity), b.clone(), d.clone()).await?,
-        ),
+        ("identity", shop_identity::build(local(settings, 0, identity), b.clone(), d.clone()).await?),
         (
             "catalog",
-            shop_catalog::build(
-                local(settings, 1, shop_catalog::default_settings()),
-                b.clone(),
-                d.clone(),
-            )
-            .await?,
+            shop_catalog::build(local(settings, 1, shop_catalog::default_settings()), b.clone(), d.clone()).await?,
         ),
         (
             "inventory",
-            shop_inventory::build(
-                local(settings, 2, shop_inventory::default_settings()),
-                b.clone(),
-                d.clone(),
-            )
-            .await?,
+            shop_inventory::build(local(settings, 2, shop_inventory::default_settings()), b.clone(), d.clone()).await?,
         ),
-        (
-            "order",
-            shop_order::build(
-                local(settings, 3, shop_order::default_settings()),
-                b.clone(),
-                d.clone(),
-            )
-            .await?,
-        ),
+        ("order", shop_order::build(local(settings, 3, shop_order::default_settings()), b.clone(), d.clone()).await?),
         (
             "payment",
-            shop_payment::build(
-                local(settings, 4, shop_payment::default_settings()),
-                b.clone(),
-                d.clone(),
-            )
-            .await?,
+            shop_payment::build(local(settings, 4, shop_payment::default_settings()), b.clone(), d.clone()).await?,
         ),
     ];
     let mut tasks = JoinSet::new();
@@ -154,17 +107,10 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
         });
     }
     let url = |name: &str| {
-        let addr = services
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, a)| *a)
-            .expect("started above");
+        let addr = services.iter().find(|(n, _)| *n == name).map(|(_, a)| *a).expect("started above");
         format!("http://{addr}")
     };
-    let mut gateway = GatewaySettings {
-        http: settings.http,
-        ..GatewaySettings::default()
-    };
+    let mut gateway = GatewaySettings { http: settings.http, ..GatewaySettings::default() };
     gateway.upstreams.identity = url("identity");
     gateway.upstreams.catalog = url("catalog");
     gateway.upstreams.inventory = url("inventory");
@@ -173,11 +119,7 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     let gateway = Gateway::build(gateway).await?;
     let gateway_addr = gateway.addr;
     tasks.spawn(gateway.run(shutdown));
-    Ok(Platform {
-        gateway_addr,
-        services,
-        tasks,
-    })
+    Ok(Platform { gateway_addr, services, tasks })
 }
 
 impl Platform {

@@ -14,10 +14,7 @@ async fn main() -> anyhow::Result<()> {
     println!("\nShop is running at {url}");
     println!("  readiness:  {url}/readyz");
     println!("  API docs:   {url}/api/openapi.json");
-    println!(
-        "  a product:  {url}/api/v1/products/{}",
-        shop_catalog::seed::demo_product_id(1)
-    );
+    println!("  a product:  {url}/api/v1/products/{}", shop_catalog::seed::demo_product_id(1));
     println!("Press Ctrl-C to stop.\n");
     platform.stopped().await
 }

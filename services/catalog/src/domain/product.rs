@@ -35,9 +35,7 @@ impl FromStr for ProductId {
         if s.len() != 36 {
             return Err("must be a UUID".into());
         }
-        Uuid::parse_str(s)
-            .map(Self)
-            .map_err(|_| "must be a UUID".into())
+        Uuid::parse_str(s).map(Self).map_err(|_| "must be a UUID".into())
     }
 }
 
@@ -53,9 +51,7 @@ pub struct Sku(String);
 
 impl Sku {
     pub fn parse(s: &str) -> Result<Self, String> {
-        let ok = (1..=64).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        let ok = (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
         if ok {
             Ok(Self(s.to_owned()))
         } else {
@@ -120,12 +116,7 @@ impl RatingSummary {
         if self.count == 0 {
             return 0.0;
         }
-        let stars: u32 = self
-            .histogram
-            .iter()
-            .zip(1u32..)
-            .map(|(n, star)| n * star)
-            .sum();
+        let stars: u32 = self.histogram.iter().zip(1u32..).map(|(n, star)| n * star).sum();
         f64::from(stars) / f64::from(self.count)
     }
 }
@@ -163,13 +154,7 @@ mod tests {
     fn product_ids_accept_only_canonical_uuids() {
         let id = ProductId::new();
         assert_eq!(id.to_string().parse::<ProductId>(), Ok(id));
-        for bad in [
-            "",
-            "42",
-            "not-a-uuid",
-            "{\"$gt\":\"\"}",
-            "0190a0e2a0e27000800000000000000a",
-        ] {
+        for bad in ["", "42", "not-a-uuid", "{\"$gt\":\"\"}", "0190a0e2a0e27000800000000000000a"] {
             assert!(bad.parse::<ProductId>().is_err(), "{bad}");
         }
     }
@@ -184,10 +169,7 @@ mod tests {
 
     #[test]
     fn the_average_rating_weights_each_star() {
-        let r = RatingSummary {
-            count: 4,
-            histogram: [0, 0, 1, 1, 2],
-        };
+        let r = RatingSummary { count: 4, histogram: [0, 0, 1, 1, 2] };
         assert!((r.average() - 4.25).abs() < 1e-9);
         assert!(RatingSummary::default().average().abs() < f64::EPSILON);
     }

@@ -24,10 +24,7 @@ pub struct MemoryProductStore {
 
 impl MemoryProductStore {
     pub fn new(outbox: MemoryOutbox) -> Self {
-        Self {
-            state: Mutex::default(),
-            outbox,
-        }
+        Self { state: Mutex::default(), outbox }
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -60,16 +57,10 @@ impl ProductStore for MemoryProductStore {
 
     async fn by_skus(&self, skus: &[Sku]) -> Result<Vec<Product>, StoreError> {
         let state = self.state();
-        let mut ids: Vec<ProductId> = skus
-            .iter()
-            .filter_map(|s| state.skus.get(s).copied())
-            .collect();
+        let mut ids: Vec<ProductId> = skus.iter().filter_map(|s| state.skus.get(s).copied()).collect();
         ids.sort_unstable();
         ids.dedup();
-        Ok(ids
-            .iter()
-            .filter_map(|id| state.products.get(id).cloned())
-            .collect())
+        Ok(ids.iter().filter_map(|id| state.products.get(id).cloned()).collect())
     }
 
     async fn count(&self) -> Result<u64, StoreError> {

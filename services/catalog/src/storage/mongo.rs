@@ -16,9 +16,7 @@ use shop_messaging::{Envelope, outbox::MongoOutbox};
 use shop_storage::timestamp;
 
 use super::{ProductStore, StoreError};
-use crate::domain::{
-    Currency, Image, Money, Product, ProductId, ProductStatus, RatingSummary, Sku, Variant,
-};
+use crate::domain::{Currency, Image, Money, Product, ProductId, ProductStatus, RatingSummary, Sku, Variant};
 
 pub struct MongoProductStore {
     db: Database,
@@ -50,12 +48,7 @@ impl MongoProductStore {
         )
         .await?;
         let skus = db.collection("skus");
-        Ok(Self {
-            db,
-            products,
-            skus,
-            outbox,
-        })
+        Ok(Self { db, products, skus, outbox })
     }
 }
 
@@ -68,14 +61,9 @@ impl ProductStore for MongoProductStore {
     async fn insert(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
         let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
         let written = async {
-            self.products
-                .insert_one(ProductDoc::from(product))
-                .session(&mut session)
-                .await?;
-            let claims = product.skus().map(|s| SkuClaim {
-                sku: s.as_str().to_owned(),
-                product_id: product.id.to_string(),
-            });
+            self.products.insert_one(ProductDoc::from(product)).session(&mut session).await?;
+            let claims =
+                product.skus().map(|s| SkuClaim { sku: s.as_str().to_owned(), product_id: product.id.to_string() });
             self.skus.insert_many(claims).session(&mut session).await?;
             self.outbox.add_in(&mut session, events).await?;
             anyhow::Ok(())
@@ -99,11 +87,7 @@ impl ProductStore for MongoProductStore {
     }
 
     async fn get(&self, id: ProductId) -> Result<Option<Product>, StoreError> {
-        let found = self
-            .products
-            .find_one(doc! { "_id": id.to_string() })
-            .await
-            .map_err(unexpected)?;
+        let found = self.products.find_one(doc! { "_id": id.to_string() }).await.map_err(unexpected)?;
         found.map(Product::try_from).transpose().map_err(unexpected)
     }
 
@@ -128,16 +112,11 @@ impl ProductStore for MongoProductStore {
             .try_collect()
             .await
             .map_err(unexpected)?;
-        docs.into_iter()
-            .map(|d| Product::try_from(d).map_err(unexpected))
-            .collect()
+        docs.into_iter().map(|d| Product::try_from(d).map_err(unexpected)).collect()
     }
 
     async fn count(&self) -> Result<u64, StoreError> {
-        self.products
-            .count_documents(doc! {})
-            .await
-            .map_err(unexpected)
+        self.products.count_documents(doc! {}).await.map_err(unexpected)
     }
 
     async fn ping(&self) -> anyhow::Result<()> {
@@ -193,14 +172,7 @@ impl From<&Product> for ProductDoc {
             description: p.description.clone(),
             category_id: p.category_id.clone(),
             tags: p.tags.clone(),
-            images: p
-                .images
-                .iter()
-                .map(|i| ImageDoc {
-                    url: i.url.clone(),
-                    alt: i.alt.clone(),
-                })
-                .collect(),
+            images: p.images.iter().map(|i| ImageDoc { url: i.url.clone(), alt: i.alt.clone() }).collect(),
             attributes: p.attributes.clone(),
             status: p.status.as_str().to_owned(),
             vendor_id: p.vendor_id.clone(),
@@ -209,10 +181,7 @@ impl From<&Product> for ProductDoc {
                 .iter()
                 .map(|v| VariantDoc {
                     sku: v.sku.as_str().to_owned(),
-                    price: MoneyDoc {
-                        amount: v.price.amount,
-                        currency: v.price.currency.to_string(),
-                    },
+                    price: MoneyDoc { amount: v.price.amount, currency: v.price.currency.to_string() },
                     attributes: v.attributes.clone(),
                 })
                 .collect(),
@@ -234,8 +203,7 @@ impl TryFrom<ProductDoc> for Product {
             .variants
             .iter()
             .map(|v| {
-                let currency =
-                    Currency::parse(&v.price.currency).map_err(|e| bad("currency", e))?;
+                let currency = Currency::parse(&v.price.currency).map_err(|e| bad("currency", e))?;
                 Ok(Variant {
                     sku: Sku::parse(&v.sku).map_err(|e| bad("sku", e))?,
                     price: Money::new(v.price.amount, currency).map_err(|e| bad("price", e))?,
@@ -250,21 +218,11 @@ impl TryFrom<ProductDoc> for Product {
             description: d.description,
             category_id: d.category_id,
             tags: d.tags,
-            images: d
-                .images
-                .into_iter()
-                .map(|i| Image {
-                    url: i.url,
-                    alt: i.alt,
-                })
-                .collect(),
+            images: d.images.into_iter().map(|i| Image { url: i.url, alt: i.alt }).collect(),
             attributes: d.attributes,
             vendor_id: d.vendor_id,
             variants,
-            rating: RatingSummary {
-                count: d.rating_count,
-                histogram: d.rating_histogram,
-            },
+            rating: RatingSummary { count: d.rating_count, histogram: d.rating_histogram },
             created_at: timestamp::from_bson(d.created_at)?,
             updated_at: timestamp::from_bson(d.updated_at)?,
             version: u64::try_from(d.version)?,

@@ -1,13 +1,49 @@
 //! The REST routes, each documented for the generated OpenAPI document.
 
+pub mod identity;
 pub mod ops;
 pub mod products;
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
 use shop_platform::ErrorKind;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::{UtoipaApp, scope};
 
 use crate::error::Problem;
+
+/// `?page=1&per_page=20` (per_page at most 100).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+/// One page of a list.
+#[derive(Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: u32,
+    pub per_page: u32,
+    pub total: u64,
+}
+
+impl<T> Page<T> {
+    pub fn new(items: Vec<T>, info: &shop_proto::common::v1::PageInfo) -> Self {
+        Self { items, page: info.page, per_page: info.per_page, total: info.total }
+    }
+}
+
+/// A protobuf timestamp as RFC 3339 (UTC).
+pub fn rfc3339(t: Option<shop_proto::Timestamp>) -> String {
+    let t = t.unwrap_or_default();
+    time::OffsetDateTime::from_unix_timestamp(t.seconds)
+        .map(|d| d + time::Duration::nanoseconds(i64::from(t.nanos)))
+        .ok()
+        .and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
 
 /// Registers the documented API routes.
 pub fn api<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
@@ -19,43 +55,44 @@ where
             InitError = (),
         >,
 {
-    app.service(ops::healthz)
-        .service(ops::readyz)
-        .service(scope("/api/v1").service(products::get_product))
+    app.service(ops::healthz).service(ops::readyz).service(identity::jwks).service(
+        scope("/api/v1")
+            .service(identity::register)
+            .service(identity::login)
+            .service(identity::refresh)
+            .service(identity::logout)
+            .service(identity::me)
+            .service(identity::update_me)
+            .service(identity::list_users)
+            .service(identity::set_role)
+            .service(products::get_product),
+    )
 }
 
 /// Answer for paths no route matches.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, Problem> {
-    Err(Problem::new(
-        ErrorKind::NotFound,
-        format!("no route for {} {}", req.method(), req.path()),
-    ))
+    Err(Problem::new(ErrorKind::NotFound, format!("no route for {} {}", req.method(), req.path())))
 }
 
 /// Turns body/path/query extraction failures into problem documents.
 pub fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(limit)
-        .error_handler(move |err, _| {
-            use actix_web::error::JsonPayloadError;
-            let problem = match &err {
-                JsonPayloadError::OverflowKnownLength { .. }
-                | JsonPayloadError::Overflow { .. } => Problem::too_large(limit),
-                JsonPayloadError::ContentType => {
-                    Problem::new(ErrorKind::InvalidArgument, "expected application/json")
-                }
-                _ => Problem::invalid("body", err.to_string()),
-            };
-            problem.into()
-        })
+    web::JsonConfig::default().limit(limit).error_handler(move |err, _| {
+        use actix_web::error::JsonPayloadError;
+        let problem = match &err {
+            JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+                Problem::too_large(limit)
+            }
+            JsonPayloadError::ContentType => Problem::new(ErrorKind::InvalidArgument, "expected application/json"),
+            _ => Problem::invalid("body", err.to_string()),
+        };
+        problem.into()
+    })
 }
 
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|err, _| Problem::invalid("path", err.to_string()).into())
+    web::PathConfig::default().error_handler(|err, _| Problem::invalid("path", err.to_string()).into())
 }
 
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default()
-        .error_handler(|err, _| Problem::invalid("query", err.to_string()).into())
+    web::QueryConfig::default().error_handler(|err, _| Problem::invalid("query", err.to_string()).into())
 }

@@ -23,47 +23,28 @@ pub struct Health {
 #[utoipa::path(tag = "ops", responses((status = 200, body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health {
-        status: "ok",
-        checks: BTreeMap::new(),
-    })
+    HttpResponse::Ok().json(Health { status: "ok", checks: BTreeMap::new() })
 }
 
 /// Readiness: every upstream service reports SERVING (and Redis answers, when configured).
 #[utoipa::path(tag = "ops", responses((status = 200, body = Health), (status = 503, body = Health)))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<State>) -> HttpResponse {
-    let probes = state
-        .clients
-        .all
-        .iter()
-        .map(|u| async move { (u.name, upstream::check(u, PROBE_TIMEOUT).await) });
-    let mut checks: BTreeMap<&'static str, &'static str> = futures::future::join_all(probes)
-        .await
-        .into_iter()
-        .collect();
+    let probes = state.clients.all.iter().map(|u| async move { (u.name, upstream::check(u, PROBE_TIMEOUT).await) });
+    let mut checks: BTreeMap<&'static str, &'static str> =
+        futures::future::join_all(probes).await.into_iter().collect();
     if let Some(redis) = &state.redis {
         checks.insert("redis", redis_check(redis).await);
     }
     let ready = checks.values().all(|s| *s == "serving");
-    let body = Health {
-        status: if ready { "ready" } else { "not_ready" },
-        checks,
-    };
-    if ready {
-        HttpResponse::Ok().json(body)
-    } else {
-        HttpResponse::ServiceUnavailable().json(body)
-    }
+    let body = Health { status: if ready { "ready" } else { "not_ready" }, checks };
+    if ready { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
 }
 
 async fn redis_check(pool: &deadpool_redis::Pool) -> &'static str {
     let ping = async {
         let mut conn = pool.get().await.ok()?;
-        deadpool_redis::redis::cmd("PING")
-            .query_async::<String>(&mut conn)
-            .await
-            .ok()
+        deadpool_redis::redis::cmd("PING").query_async::<String>(&mut conn).await.ok()
     };
     match tokio::time::timeout(PROBE_TIMEOUT, ping).await {
         Ok(Some(_)) => "serving",
@@ -73,7 +54,5 @@ async fn redis_check(pool: &deadpool_redis::Pool) -> &'static str {
 
 /// Prometheus metrics of the gateway.
 pub async fn metrics(registry: web::Data<prometheus::Registry>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(shop_platform::metrics::render(&registry))
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(shop_platform::metrics::render(&registry))
 }

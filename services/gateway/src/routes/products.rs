@@ -7,7 +7,9 @@ use serde::Serialize;
 use shop_proto::catalog::v1 as pb;
 
 use crate::{
+    auth::Authenticated,
     error::{Problem, ProblemBody},
+    routes::rfc3339,
     startup::State,
 };
 
@@ -62,22 +64,7 @@ pub struct ProductView {
 
 pub fn money(m: Option<shop_proto::common::v1::Money>) -> MoneyView {
     let m = m.unwrap_or_default();
-    MoneyView {
-        amount: m.amount,
-        currency: m.currency,
-    }
-}
-
-fn rfc3339(t: Option<shop_proto::Timestamp>) -> String {
-    let t = t.unwrap_or_default();
-    time::OffsetDateTime::from_unix_timestamp(t.seconds)
-        .map(|d| d + time::Duration::nanoseconds(i64::from(t.nanos)))
-        .ok()
-        .and_then(|d| {
-            d.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
+    MoneyView { amount: m.amount, currency: m.currency }
 }
 
 const fn status(s: pb::ProductStatus) -> &'static str {
@@ -98,14 +85,7 @@ impl From<pb::Product> for ProductView {
             description: p.description,
             category_id: Some(p.category_id).filter(|c| !c.is_empty()),
             tags: p.tags,
-            images: p
-                .images
-                .into_iter()
-                .map(|i| ImageView {
-                    url: i.url,
-                    alt: i.alt,
-                })
-                .collect(),
+            images: p.images.into_iter().map(|i| ImageView { url: i.url, alt: i.alt }).collect(),
             attributes: p.attributes.into_iter().collect(),
             vendor_id: p.vendor_id,
             variants: p
@@ -117,11 +97,7 @@ impl From<pb::Product> for ProductView {
                     attributes: v.attributes.into_iter().collect(),
                 })
                 .collect(),
-            rating: RatingView {
-                average: rating.average,
-                count: rating.count,
-                histogram: rating.histogram,
-            },
+            rating: RatingView { average: rating.average, count: rating.count, histogram: rating.histogram },
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),
         }
@@ -141,14 +117,14 @@ impl From<pb::Product> for ProductView {
 #[get("/products/{id}")]
 pub async fn get_product(
     state: web::Data<State>,
+    caller: Option<Authenticated>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let mut client = state.clients.catalog.clone();
-    let product = client
-        .get_product(pb::GetProductRequest {
-            id: id.into_inner(),
-        })
-        .await?
-        .into_inner();
+    let request = tonic::Request::new(pb::GetProductRequest { id: id.into_inner() });
+    let request = match caller {
+        Some(Authenticated(caller)) => caller.authorize(request),
+        None => request,
+    };
+    let product = state.clients.catalog.clone().get_product(request).await?.into_inner();
     Ok(HttpResponse::Ok().json(ProductView::from(product)))
 }

@@ -23,9 +23,7 @@ impl UserId {
         if s.len() != 36 {
             return Err("must be a UUID".into());
         }
-        Uuid::parse_str(s)
-            .map(Self)
-            .map_err(|_| "must be a UUID".into())
+        Uuid::parse_str(s).map(Self).map_err(|_| "must be a UUID".into())
     }
 }
 
@@ -113,19 +111,13 @@ impl Address {
             ("address.postal_code", &self.postal_code),
         ] {
             if value.chars().count() > 200 || value.chars().any(char::is_control) {
-                errors.push((
-                    field,
-                    "must be at most 200 characters without control characters".to_owned(),
-                ));
+                errors.push((field, "must be at most 200 characters without control characters".to_owned()));
             }
         }
         let country_ok = self.country.is_empty()
             || (self.country.len() == 2 && self.country.bytes().all(|b| b.is_ascii_uppercase()));
         if !country_ok {
-            errors.push((
-                "address.country",
-                "must be a two-letter ISO-3166 code such as US".to_owned(),
-            ));
+            errors.push(("address.country", "must be a two-letter ISO-3166 code such as US".to_owned()));
         }
         errors
     }
@@ -167,20 +159,10 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(
-            Email::parse("  Ada@Example.COM ").unwrap().as_str(),
-            "ada@example.com"
-        );
-        for bad in [
-            "",
-            "ada",
-            "ada@",
-            "@example.com",
-            "ada@example",
-            "a da@example.com",
-            "ada@.com",
-            "ada@example.com.",
-        ] {
+        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+        for bad in
+            ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com", "ada@.com", "ada@example.com."]
+        {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(65))).is_err());
@@ -190,11 +172,7 @@ mod tests {
     fn names_and_addresses_are_bounded() {
         assert!(Name::parse(&"n".repeat(101)).is_err());
         assert!(Name::parse("Ada\u{0}").is_err());
-        let bad = Address {
-            country: "usa".into(),
-            city: "c".repeat(201),
-            ..Address::default()
-        };
+        let bad = Address { country: "usa".into(), city: "c".repeat(201), ..Address::default() };
         let fields: Vec<_> = bad.validate().into_iter().map(|(f, _)| f).collect();
         assert_eq!(fields, ["address.city", "address.country"]);
     }

@@ -50,15 +50,9 @@ mod tests {
         assert!(Password::parse(&"x".repeat(129)).is_err());
         assert!(Password::parse("password").is_err());
         assert!(Password::parse("iloveyou").is_err());
-        assert!(
-            Password::parse("QWERTYUIOP").is_err(),
-            "compared without case"
-        );
+        assert!(Password::parse("QWERTYUIOP").is_err(), "compared without case");
         assert!(Password::parse("correct horse battery staple").is_ok());
-        assert!(
-            Password::parse(&"é".repeat(128)).is_ok(),
-            "counted in characters, not bytes"
-        );
+        assert!(Password::parse(&"é".repeat(128)).is_ok(), "counted in characters, not bytes");
     }
 
     #[test]

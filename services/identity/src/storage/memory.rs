@@ -23,10 +23,7 @@ pub struct MemoryUserStore {
 
 impl MemoryUserStore {
     pub fn new(outbox: MemoryOutbox) -> Self {
-        Self {
-            users: Mutex::default(),
-            outbox,
-        }
+        Self { users: Mutex::default(), outbox }
     }
 }
 
@@ -47,18 +44,12 @@ impl UserStore for MemoryUserStore {
     }
 
     async fn by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
-        Ok(lock(&self.users)
-            .iter()
-            .find(|u| &u.email == email)
-            .cloned())
+        Ok(lock(&self.users).iter().find(|u| &u.email == email).cloned())
     }
 
     async fn update(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError> {
         let mut users = lock(&self.users);
-        let stored = users
-            .iter_mut()
-            .find(|u| u.id == user.id)
-            .ok_or(StoreError::Stale)?;
+        let stored = users.iter_mut().find(|u| u.id == user.id).ok_or(StoreError::Stale)?;
         if stored.version + 1 != user.version {
             return Err(StoreError::Stale);
         }

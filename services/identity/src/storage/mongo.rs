@@ -112,12 +112,7 @@ impl MongoUserStore {
             vec![
                 IndexModel::builder()
                     .keys(doc! { "email": 1 })
-                    .options(
-                        IndexOptions::builder()
-                            .unique(true)
-                            .name("email_unique".to_owned())
-                            .build(),
-                    )
+                    .options(IndexOptions::builder().unique(true).name("email_unique".to_owned()).build())
                     .build(),
             ],
         )
@@ -136,10 +131,7 @@ impl UserStore for MongoUserStore {
     async fn insert(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError> {
         let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
         let written = async {
-            self.users
-                .insert_one(UserDoc::from(user))
-                .session(&mut session)
-                .await?;
+            self.users.insert_one(UserDoc::from(user)).session(&mut session).await?;
             self.outbox.add_in(&mut session, events).await?;
             anyhow::Ok(())
         }
@@ -170,10 +162,7 @@ impl UserStore for MongoUserStore {
         let written = async {
             let replaced = self
                 .users
-                .replace_one(
-                    doc! { "_id": user.id.to_string(), "version": previous },
-                    UserDoc::from(user),
-                )
+                .replace_one(doc! { "_id": user.id.to_string(), "version": previous }, UserDoc::from(user))
                 .session(&mut session)
                 .await?;
             anyhow::ensure!(replaced.matched_count == 1, StaleWrite);
@@ -195,11 +184,7 @@ impl UserStore for MongoUserStore {
     }
 
     async fn list(&self, offset: u64, limit: u64) -> Result<(Vec<User>, u64), StoreError> {
-        let total = self
-            .users
-            .count_documents(doc! {})
-            .await
-            .map_err(unexpected)?;
+        let total = self.users.count_documents(doc! {}).await.map_err(unexpected)?;
         let docs: Vec<UserDoc> = self
             .users
             .find(doc! {})
@@ -211,10 +196,7 @@ impl UserStore for MongoUserStore {
             .try_collect()
             .await
             .map_err(unexpected)?;
-        let users = docs
-            .into_iter()
-            .map(User::try_from)
-            .collect::<anyhow::Result<_>>()?;
+        let users = docs.into_iter().map(User::try_from).collect::<anyhow::Result<_>>()?;
         Ok((users, total))
     }
 
@@ -265,15 +247,9 @@ pub struct MongoSessionStore {
 impl MongoSessionStore {
     pub async fn open(db: &Database) -> anyhow::Result<Self> {
         let tokens = db.collection::<TokenDoc>("refresh_tokens");
-        shop_storage::ensure_indexes(
-            &tokens,
-            vec![IndexModel::builder().keys(doc! { "family_id": 1 }).build()],
-        )
-        .await?;
-        Ok(Self {
-            tokens,
-            revoked: db.collection("revoked_families"),
-        })
+        shop_storage::ensure_indexes(&tokens, vec![IndexModel::builder().keys(doc! { "family_id": 1 }).build()])
+            .await?;
+        Ok(Self { tokens, revoked: db.collection("revoked_families") })
     }
 }
 
@@ -294,10 +270,7 @@ impl SessionStore for MongoSessionStore {
     async fn consume(&self, hash: &str) -> anyhow::Result<Consumed> {
         let fresh = self
             .tokens
-            .find_one_and_update(
-                doc! { "_id": hash, "uses": 0 },
-                doc! { "$inc": { "uses": 1 } },
-            )
+            .find_one_and_update(doc! { "_id": hash, "uses": 0 }, doc! { "$inc": { "uses": 1 } })
             .return_document(ReturnDocument::After)
             .await?;
         if let Some(doc) = fresh {
@@ -310,32 +283,18 @@ impl SessionStore for MongoSessionStore {
     }
 
     async fn find(&self, hash: &str) -> anyhow::Result<Option<RefreshToken>> {
-        self.tokens
-            .find_one(doc! { "_id": hash })
-            .await?
-            .map(RefreshToken::try_from)
-            .transpose()
+        self.tokens.find_one(doc! { "_id": hash }).await?.map(RefreshToken::try_from).transpose()
     }
 
     async fn revoke_family(&self, family_id: &str) -> anyhow::Result<()> {
-        match self
-            .revoked
-            .insert_one(RevokedDoc {
-                family_id: family_id.to_owned(),
-            })
-            .await
-        {
+        match self.revoked.insert_one(RevokedDoc { family_id: family_id.to_owned() }).await {
             Err(err) if !shop_storage::is_duplicate_key(&err) => Err(err.into()),
             _ => Ok(()),
         }
     }
 
     async fn is_revoked(&self, family_id: &str) -> anyhow::Result<bool> {
-        Ok(self
-            .revoked
-            .find_one(doc! { "_id": family_id })
-            .await?
-            .is_some())
+        Ok(self.revoked.find_one(doc! { "_id": family_id }).await?.is_some())
     }
 }
 
@@ -354,29 +313,18 @@ pub struct MongoKeyStore {
 
 impl MongoKeyStore {
     pub fn new(db: &Database) -> Self {
-        Self {
-            keys: db.collection("signing_keys"),
-        }
+        Self { keys: db.collection("signing_keys") }
     }
 }
 
 fn binary(bytes: &[u8]) -> Binary {
-    Binary {
-        subtype: BinarySubtype::Generic,
-        bytes: bytes.to_vec(),
-    }
+    Binary { subtype: BinarySubtype::Generic, bytes: bytes.to_vec() }
 }
 
 #[async_trait]
 impl KeyStore for MongoKeyStore {
     async fn all(&self) -> anyhow::Result<Vec<SigningKey>> {
-        let docs: Vec<KeyDoc> = self
-            .keys
-            .find(doc! {})
-            .sort(doc! { "created_at": 1 })
-            .await?
-            .try_collect()
-            .await?;
+        let docs: Vec<KeyDoc> = self.keys.find(doc! {}).sort(doc! { "created_at": 1 }).await?.try_collect().await?;
         Ok(docs
             .into_iter()
             .map(|d| SigningKey {

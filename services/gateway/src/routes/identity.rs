@@ -1,0 +1,319 @@
+//! Identity routes: accounts, sessions, profiles, user administration, the JWKS.
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use serde::{Deserialize, Serialize};
+use shop_proto::{common::v1 as common, identity::v1 as pb};
+use tonic::Request;
+use utoipa::ToSchema;
+
+use crate::{
+    auth::{Admin, Authenticated},
+    error::{Problem, ProblemBody},
+    routes::{Page, PageQuery, rfc3339},
+    startup::State,
+};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBody {
+    pub email: String,
+    /// 8–128 characters, not a common password.
+    pub password: String,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshBody {
+    pub refresh_token: String,
+}
+
+#[derive(Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AddressBody {
+    #[serde(default)]
+    pub line1: String,
+    #[serde(default)]
+    pub line2: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub postal_code: String,
+    /// ISO-3166-1 alpha-2.
+    #[serde(default)]
+    pub country: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub address: Option<AddressBody>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RolePatch {
+    /// `customer`, `vendor` or `admin`.
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// `customer`, `vendor` or `admin`.
+    pub role: &'static str,
+    pub address: Option<AddressBody>,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    pub user: UserView,
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Access token lifetime in seconds.
+    pub expires_in: u32,
+}
+
+fn role_name(role: pb::Role) -> &'static str {
+    shop_auth::Role::from_proto(role).map_or("customer", shop_auth::Role::as_str)
+}
+
+impl From<pb::User> for UserView {
+    fn from(u: pb::User) -> Self {
+        Self {
+            role: role_name(u.role()),
+            id: u.id,
+            email: u.email,
+            first_name: u.first_name,
+            last_name: u.last_name,
+            address: u.address.map(|a| AddressBody {
+                line1: a.line1,
+                line2: a.line2,
+                city: a.city,
+                region: a.region,
+                postal_code: a.postal_code,
+                country: a.country,
+            }),
+            created_at: rfc3339(u.created_at),
+        }
+    }
+}
+
+impl From<pb::AuthResponse> for SessionView {
+    fn from(r: pb::AuthResponse) -> Self {
+        Self {
+            user: r.user.unwrap_or_default().into(),
+            access_token: r.access_token,
+            refresh_token: r.refresh_token,
+            token_type: r.token_type,
+            expires_in: r.expires_in,
+        }
+    }
+}
+
+fn session(status: actix_web::http::StatusCode, r: pb::AuthResponse) -> HttpResponse {
+    HttpResponse::build(status).json(SessionView::from(r))
+}
+
+/// Creates a customer account and signs it in.
+#[utoipa::path(tag = "identity", request_body = RegisterBody, responses(
+    (status = 201, body = SessionView),
+    (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+    (status = 409, description = "email taken", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 429, body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[post("/auth/register")]
+pub async fn register(state: web::Data<State>, body: web::Json<RegisterBody>) -> Result<HttpResponse, Problem> {
+    let b = body.into_inner();
+    let request =
+        pb::RegisterRequest { email: b.email, password: b.password, first_name: b.first_name, last_name: b.last_name };
+    let r = state.clients.identity.clone().register(request).await?.into_inner();
+    Ok(session(actix_web::http::StatusCode::CREATED, r))
+}
+
+/// Signs in. Unknown email and wrong password get the same 401.
+#[utoipa::path(tag = "identity", request_body = LoginBody, responses(
+    (status = 200, body = SessionView),
+    (status = 401, body = ProblemBody, content_type = "application/problem+json"),
+    (status = 429, body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[post("/auth/login")]
+pub async fn login(state: web::Data<State>, body: web::Json<LoginBody>) -> Result<HttpResponse, Problem> {
+    let b = body.into_inner();
+    let r = state.clients.identity.clone().login(pb::LoginRequest { email: b.email, password: b.password }).await?;
+    Ok(session(actix_web::http::StatusCode::OK, r.into_inner()))
+}
+
+/// Trades a refresh token for a new pair; the old refresh token stops working.
+#[utoipa::path(tag = "identity", request_body = RefreshBody, responses(
+    (status = 200, body = SessionView),
+    (status = 401, body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[post("/auth/refresh")]
+pub async fn refresh(state: web::Data<State>, body: web::Json<RefreshBody>) -> Result<HttpResponse, Problem> {
+    let request = pb::RefreshRequest { refresh_token: body.into_inner().refresh_token };
+    let r = state.clients.identity.clone().refresh(request).await?;
+    Ok(session(actix_web::http::StatusCode::OK, r.into_inner()))
+}
+
+/// Ends the session: the refresh token (and every token rotated from it) is revoked.
+#[utoipa::path(tag = "identity", request_body = RefreshBody, security(("bearer" = [])), responses(
+    (status = 204),
+    (status = 401, body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<State>,
+    Authenticated(caller): Authenticated,
+    body: web::Json<RefreshBody>,
+) -> Result<HttpResponse, Problem> {
+    let request = caller.authorize(Request::new(pb::LogoutRequest { refresh_token: body.into_inner().refresh_token }));
+    state.clients.identity.clone().logout(request).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's own profile.
+#[utoipa::path(tag = "identity", security(("bearer" = [])), responses(
+    (status = 200, body = UserView),
+    (status = 401, body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/me")]
+pub async fn me(state: web::Data<State>, Authenticated(caller): Authenticated) -> Result<HttpResponse, Problem> {
+    let request = caller.authorize(Request::new(pb::GetUserRequest { user_id: String::new() }));
+    let user = state.clients.identity.clone().get_user(request).await?.into_inner();
+    Ok(HttpResponse::Ok().json(UserView::from(user)))
+}
+
+/// Changes the caller's names or address (nothing else is settable).
+#[utoipa::path(tag = "identity", request_body = ProfilePatch, security(("bearer" = [])), responses(
+    (status = 200, body = UserView),
+    (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+    (status = 401, body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[patch("/me")]
+pub async fn update_me(
+    state: web::Data<State>,
+    Authenticated(caller): Authenticated,
+    body: web::Json<ProfilePatch>,
+) -> Result<HttpResponse, Problem> {
+    let b = body.into_inner();
+    let request = pb::UpdateProfileRequest {
+        first_name: b.first_name,
+        last_name: b.last_name,
+        address: b.address.map(|a| common::Address {
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            region: a.region,
+            postal_code: a.postal_code,
+            country: a.country,
+        }),
+    };
+    let user = state.clients.identity.clone().update_profile(caller.authorize(Request::new(request))).await?;
+    Ok(HttpResponse::Ok().json(UserView::from(user.into_inner())))
+}
+
+/// Every user, a page at a time (admin).
+#[utoipa::path(tag = "admin", params(PageQuery), security(("bearer" = [])), responses(
+    (status = 200, body = Page<UserView>),
+    (status = 401, body = ProblemBody, content_type = "application/problem+json"),
+    (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/admin/users")]
+pub async fn list_users(
+    state: web::Data<State>,
+    Admin(caller): Admin,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, Problem> {
+    let page = query.into_inner().validate()?;
+    let request = pb::ListUsersRequest { page: Some(page) };
+    let r = state.clients.identity.clone().list_users(caller.authorize(Request::new(request))).await?.into_inner();
+    let info = r.page.unwrap_or_default();
+    Ok(HttpResponse::Ok().json(Page::new(r.users.into_iter().map(UserView::from).collect(), &info)))
+}
+
+/// Changes a user's role (admin). Takes effect with the user's next token.
+#[utoipa::path(tag = "admin", request_body = RolePatch, security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, body = UserView),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+#[patch("/admin/users/{id}")]
+pub async fn set_role(
+    state: web::Data<State>,
+    Admin(caller): Admin,
+    id: web::Path<String>,
+    body: web::Json<RolePatch>,
+) -> Result<HttpResponse, Problem> {
+    let role = shop_auth::Role::parse(&body.role).map_err(|e| Problem::invalid("role", e))?;
+    let request = pb::SetRoleRequest { user_id: id.into_inner(), role: role.to_proto().into() };
+    let user = state.clients.identity.clone().set_role(caller.authorize(Request::new(request))).await?;
+    Ok(HttpResponse::Ok().json(UserView::from(user.into_inner())))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JwkView {
+    pub kty: String,
+    pub crv: String,
+    pub kid: String,
+    pub alg: String,
+    #[serde(rename = "use")]
+    pub use_: String,
+    pub x: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JwksView {
+    pub keys: Vec<JwkView>,
+}
+
+/// The public keys access tokens are signed with.
+#[utoipa::path(tag = "identity", responses((status = 200, body = JwksView)))]
+#[get("/.well-known/jwks.json")]
+pub async fn jwks(state: web::Data<State>) -> Result<HttpResponse, Problem> {
+    let keys = state.clients.identity.clone().get_jwks(pb::GetJwksRequest {}).await?.into_inner().keys;
+    let keys = keys
+        .into_iter()
+        .map(|k| JwkView { kty: k.kty, crv: k.crv, kid: k.kid, alg: k.alg, use_: k.r#use, x: k.x })
+        .collect();
+    Ok(HttpResponse::Ok().insert_header(("cache-control", "public, max-age=300")).json(JwksView { keys }))
+}
+
+/// `?page=&per_page=` with the documented bounds.
+impl PageQuery {
+    pub fn validate(self) -> Result<common::PageRequest, Problem> {
+        let page = self.page.unwrap_or(1);
+        let per_page = self.per_page.unwrap_or(20);
+        if page == 0 {
+            return Err(Problem::invalid("page", "must be at least 1"));
+        }
+        if !(1..=100).contains(&per_page) {
+            return Err(Problem::invalid("per_page", "must be between 1 and 100"));
+        }
+        Ok(common::PageRequest { page, per_page })
+    }
+}
