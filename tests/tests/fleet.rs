@@ -46,6 +46,10 @@ fn service_env(name: &str, ports: &Ports, run: &str) -> Vec<(&'static str, Strin
     if name == "catalog" {
         env.push(("SHOP_DEMO_DATA", "true".to_owned()));
     }
+    if name == "identity" {
+        env.push(("SHOP_ADMIN_EMAIL", "fleet-admin@example.com".to_owned()));
+        env.push(("SHOP_ADMIN_PASSWORD", "fleet admin passphrase".to_owned()));
+    }
     env
 }
 
@@ -73,6 +77,9 @@ async fn the_fleet_serves_from_real_infrastructure_and_readiness_follows_the_ser
         ("SHOP_HTTP__HOST", "127.0.0.1".to_owned()),
         ("SHOP_HTTP__PORT", http_port.to_string()),
         ("SHOP_REDIS_URL", redis_url()),
+        // Sign-ins from this test share one address with every other run on this Redis.
+        ("SHOP_RATE_LIMITS__AUTH__PER_MINUTE", "10000".to_owned()),
+        ("SHOP_RATE_LIMITS__AUTH__BURST", "1000".to_owned()),
     ];
     let upstream_keys = [
         "SHOP_UPSTREAMS__IDENTITY",
@@ -100,6 +107,13 @@ async fn the_fleet_serves_from_real_infrastructure_and_readiness_follows_the_ser
     assert_eq!(res.status(), 200);
     let product: Value = res.json().await.unwrap();
     assert_eq!(product["id"], demo_product_id(7).to_string());
+
+    // Accounts and sessions, stored in MongoDB and checked by every hop.
+    shop_e2e::session_lifecycle(&shop_e2e::Api::new(base.clone())).await;
+    let admin = shop_e2e::Api::new(base.clone());
+    let login = admin.login("fleet-admin@example.com", "fleet admin passphrase").await;
+    assert_eq!(login.status, 200, "the admin from SHOP_ADMIN_EMAIL/PASSWORD exists: {}", login.text);
+    assert_eq!(login.body["user"]["role"], "admin");
 
     // Each service exports RED metrics for its gRPC methods.
     let catalog_metrics = format!("http://127.0.0.1:{}/metrics", ports[1].metrics);
