@@ -48,7 +48,9 @@ async fn passwords_never_appear_in_logs_or_responses() {
     let shutdown = Shutdown::new();
     let platform = start(&Settings::ephemeral(), shutdown.clone()).await.unwrap();
     let api = Api::new(format!("http://{}", platform.gateway_addr));
-    assert!(shop_e2e::wait_for_status(&api.client, &format!("{}/readyz", api.base), 200, Duration::from_secs(10)).await);
+    assert!(
+        shop_e2e::wait_for_status(&api.client, &format!("{}/readyz", api.base), 200, Duration::from_secs(10)).await
+    );
 
     let password = "Tr0ub4dor&3-unmistakable-secret";
     let email = "logcheck@example.com";

@@ -12,7 +12,6 @@ use std::{
 };
 
 use tokio::{net::TcpListener, task::JoinHandle};
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::service::Routes;
 use tonic_health::{ServingStatus, server::HealthReporter};
 use tracing::Instrument;
@@ -69,7 +68,8 @@ impl GrpcServer {
             metrics: RedMetrics::register(registry, "grpc_server", &["grpc_method"], "grpc_code")?,
             known: Arc::new(services.iter().map(|s| (*s).to_owned()).collect()),
         };
-        let incoming = TcpListenerStream::new(listener);
+        // Small replies must leave at once, not wait for Nagle's algorithm.
+        let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
         let stop = Shutdown::new();
         let signal = stop.clone();
         let task = tokio::spawn(async move {

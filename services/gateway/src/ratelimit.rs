@@ -27,14 +27,14 @@ impl Default for Limit {
 }
 
 impl Limit {
-    /// Time between two requests at the sustained rate, in microseconds.
+    /// Time between two requests at the sustained rate, in microseconds (at least one).
     fn interval_us(self) -> u64 {
-        60_000_000 / u64::from(self.per_minute.max(1))
+        (60_000_000 / u64::from(self.per_minute.max(1))).max(1)
     }
 
     /// How far ahead of now the arrival time may run, in microseconds.
     fn tolerance_us(self) -> u64 {
-        self.interval_us() * u64::from(self.burst.max(1))
+        self.interval_us().saturating_mul(u64::from(self.burst.max(1)))
     }
 }
 
@@ -53,7 +53,7 @@ pub trait RateLimiter: Send + Sync + 'static {
 /// GCRA step shared by both limiters: the new arrival time, or how long to wait.
 fn gcra(now_us: u64, tat_us: Option<u64>, limit: Limit) -> Result<u64, u64> {
     let tat = tat_us.unwrap_or(now_us).max(now_us);
-    let next = tat + limit.interval_us();
+    let next = tat.saturating_add(limit.interval_us());
     let allow_at = next.saturating_sub(limit.tolerance_us());
     if now_us < allow_at { Err(allow_at - now_us) } else { Ok(next) }
 }
@@ -83,8 +83,9 @@ const SWEEP_AT: usize = 100_000;
 #[async_trait]
 impl RateLimiter for MemoryLimiter {
     async fn check(&self, key: &str, limit: Limit) -> Decision {
-        let now = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let mut arrivals = self.arrivals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Read the clock under the lock, so arrival times only move forward.
+        let now = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
         if arrivals.len() >= SWEEP_AT {
             arrivals.retain(|_, tat| *tat > now);
         }

@@ -68,7 +68,8 @@ mod redis {
 
     fn limiter() -> Arc<dyn RateLimiter> {
         require("Redis", &redis_url());
-        let pool = deadpool_redis::Config::from_url(redis_url()).create_pool(Some(deadpool_redis::Runtime::Tokio1)).unwrap();
+        let pool =
+            deadpool_redis::Config::from_url(redis_url()).create_pool(Some(deadpool_redis::Runtime::Tokio1)).unwrap();
         Arc::new(RedisLimiter::new(pool))
     }
 

@@ -142,10 +142,9 @@ impl Accounts {
 
     /// Revokes the session of `refresh_token`, if it is the caller's.
     pub async fn logout(&self, caller: &Caller, refresh_token: &str) -> Result<(), IdentityError> {
-        if let Some(token) = self.sessions.find(&hash_token(refresh_token)).await? {
-            if token.user_id.to_string() == caller.user_id {
-                self.sessions.revoke_family(&token.family_id).await?;
-            }
+        let token = self.sessions.find(&hash_token(refresh_token)).await?;
+        if let Some(token) = token.filter(|t| t.user_id.to_string() == caller.user_id) {
+            self.sessions.revoke_family(&token.family_id).await?;
         }
         Ok(())
     }

@@ -42,6 +42,9 @@ pub fn default_settings() -> Settings {
     Settings::defaults(SERVICE, 50051, 9101)
 }
 
+/// The identity stores and the outbox they write events to.
+type Stores = (Arc<dyn UserStore>, Arc<dyn SessionStore>, Arc<dyn KeyStore>, Arc<dyn OutboxStore>);
+
 /// How often a replica looks for signing keys another replica made (and rotates when due).
 const KEY_MAINTENANCE: Duration = Duration::from_secs(600);
 
@@ -49,12 +52,7 @@ const KEY_MAINTENANCE: Duration = Duration::from_secs(600);
 pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
     let extra = &settings.extra;
     let backends = Backends::connect(&settings.backends, &settings.bus, &embedded).await?;
-    let (users, sessions, keys, outbox): (
-        Arc<dyn UserStore>,
-        Arc<dyn SessionStore>,
-        Arc<dyn KeyStore>,
-        Arc<dyn OutboxStore>,
-    ) = match &backends.db {
+    let (users, sessions, keys, outbox): Stores = match &backends.db {
         Some(db) => {
             let outbox = MongoOutbox::new(db);
             (

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
-use shop_gateway::{Gateway, GatewaySettings};
+use shop_gateway::{Gateway, GatewaySettings, edge::RateLimits};
 use shop_messaging::{
     InProcessBus,
     service::{Service, ServiceSettings},
@@ -30,6 +30,8 @@ pub struct Settings {
     /// `SHOP_ADMIN_EMAIL` / `SHOP_ADMIN_PASSWORD`: an admin account made at start-up if absent.
     pub admin_email: Option<String>,
     pub admin_password: Option<Secret>,
+    /// The gateway's rate limits (`SHOP_RATE_LIMITS__USER__PER_MINUTE`, …).
+    pub rate_limits: RateLimits,
     pub telemetry: TelemetrySettings,
 }
 
@@ -42,6 +44,7 @@ impl Default for Settings {
             demo_data: true,
             admin_email: None,
             admin_password: None,
+            rate_limits: RateLimits::default(),
             telemetry: TelemetrySettings { log_format: LogFormat::Pretty, ..TelemetrySettings::default() },
         }
     }
@@ -110,7 +113,8 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
         let addr = services.iter().find(|(n, _)| *n == name).map(|(_, a)| *a).expect("started above");
         format!("http://{addr}")
     };
-    let mut gateway = GatewaySettings { http: settings.http, ..GatewaySettings::default() };
+    let mut gateway =
+        GatewaySettings { http: settings.http, rate_limits: settings.rate_limits, ..GatewaySettings::default() };
     gateway.upstreams.identity = url("identity");
     gateway.upstreams.catalog = url("catalog");
     gateway.upstreams.inventory = url("inventory");
