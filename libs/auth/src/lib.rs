@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use keys::{Signer, SigningKey};
 pub use role::Role;
-pub use verify::{KeySource, REFRESH_INTERVAL, StaticKeys, Verifier};
+pub use verify::{IdentityJwks, KeySource, REFRESH_INTERVAL, StaticKeys, Verifier};
 
 /// `iss` of every access token.
 pub const ISSUER: &str = "shop-identity";

@@ -153,3 +153,31 @@ impl Verifier {
         Ok(crate::Caller { user_id: claims.sub, role: claims.role, token: token.to_owned() })
     }
 }
+
+/// Fetches the JWKS from identity over gRPC (`GetJwks`).
+pub struct IdentityJwks(
+    shop_proto::identity::v1::identity_service_client::IdentityServiceClient<tonic::transport::Channel>,
+);
+
+impl IdentityJwks {
+    pub fn new(channel: tonic::transport::Channel) -> Self {
+        Self(shop_proto::identity::v1::identity_service_client::IdentityServiceClient::new(channel))
+    }
+
+    /// Connects lazily to identity at `url` (a service may start before identity).
+    pub fn lazy(url: &str) -> anyhow::Result<Self> {
+        let channel = tonic::transport::Endpoint::from_shared(url.to_owned())?
+            .connect_timeout(Duration::from_secs(2))
+            .timeout(Duration::from_secs(5))
+            .connect_lazy();
+        Ok(Self::new(channel))
+    }
+}
+
+#[async_trait]
+impl KeySource for IdentityJwks {
+    async fn jwks(&self) -> anyhow::Result<Vec<Jwk>> {
+        let request = shop_proto::identity::v1::GetJwksRequest {};
+        Ok(self.0.clone().get_jwks(request).await?.into_inner().keys)
+    }
+}

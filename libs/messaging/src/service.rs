@@ -28,6 +28,8 @@ pub struct ServiceSettings<X = NoExtra> {
     pub telemetry: TelemetrySettings,
     /// Fill empty stores with demo data at start-up (the all-in-one mode does).
     pub demo_data: bool,
+    /// Identity's gRPC endpoint, where the keys that verify callers' tokens come from.
+    pub identity_url: String,
     #[serde(flatten)]
     pub extra: X,
 }
@@ -46,6 +48,7 @@ impl<X: Default> ServiceSettings<X> {
             bus: BusSettings::default(),
             telemetry: TelemetrySettings::default(),
             demo_data: false,
+            identity_url: "http://127.0.0.1:50051".into(),
             extra: X::default(),
         }
     }
@@ -63,6 +66,7 @@ pub struct Service {
     pub metrics_addr: SocketAddr,
     host: ServiceHost,
     relay: Option<Relay>,
+    subscriptions: Vec<crate::Subscription>,
     shutdown: Shutdown,
 }
 
@@ -78,12 +82,29 @@ impl Service {
         let relay = outbox.map(|(store, bus)| Relay::start(store, bus, shutdown.child()));
         let host =
             ServiceHost::start(settings.grpc, settings.metrics, services, routes, prometheus::Registry::new()).await?;
-        Ok(Self { grpc_addr: host.grpc_addr, metrics_addr: host.metrics_addr, host, relay, shutdown })
+        Ok(Self {
+            grpc_addr: host.grpc_addr,
+            metrics_addr: host.metrics_addr,
+            host,
+            relay,
+            subscriptions: Vec::new(),
+            shutdown,
+        })
     }
 
-    /// Serves until shutdown, then drains the server and the relay.
+    /// Event consumers to stop (first) when the service stops.
+    pub fn consuming(mut self, subscriptions: Vec<crate::Subscription>) -> Self {
+        self.subscriptions.extend(subscriptions);
+        self
+    }
+
+    /// Serves until shutdown; then stops consuming, drains the server and the relay.
     pub async fn run(self) {
-        self.host.run_until(self.shutdown).await;
+        self.shutdown.wait().await;
+        for subscription in self.subscriptions {
+            subscription.stop().await;
+        }
+        self.host.drain().await;
         if let Some(relay) = self.relay {
             relay.join().await;
         }

@@ -39,6 +39,11 @@ impl ServiceHost {
     /// Waits for `shutdown`, then drains gRPC and stops the metrics endpoint.
     pub async fn run_until(self, shutdown: Shutdown) {
         shutdown.wait().await;
+        self.drain().await;
+    }
+
+    /// Drains gRPC (NOT_SERVING, stop accepting, finish in-flight) and stops the metrics endpoint.
+    pub async fn drain(self) {
         self.grpc.drain().await;
         self.metrics_stop.trigger();
         let _ = self.metrics.await;

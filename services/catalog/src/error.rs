@@ -8,10 +8,26 @@ use crate::storage::StoreError;
 pub enum CatalogError {
     #[error("product not found")]
     ProductNotFound,
+    #[error("category not found")]
+    CategoryNotFound,
+    #[error("review not found")]
+    ReviewNotFound,
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
     #[error("SKU {0} is already used by another product")]
     DuplicateSku(String),
+    #[error("the slug is taken")]
+    SlugTaken,
+    #[error("this user already reviewed this product")]
+    AlreadyReviewed,
+    #[error("the category still has products or sub-categories")]
+    CategoryInUse,
+    #[error("the record changed meanwhile; try again")]
+    Conflict,
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("not allowed")]
+    Forbidden,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -26,20 +42,38 @@ impl From<StoreError> for CatalogError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::DuplicateSku(sku) => Self::DuplicateSku(sku),
-            StoreError::DuplicateId => Self::Unexpected(anyhow::anyhow!("product id collision")),
+            StoreError::DuplicateId => Self::Unexpected(anyhow::anyhow!("id collision")),
+            StoreError::SlugTaken => Self::SlugTaken,
+            StoreError::DuplicateReview => Self::AlreadyReviewed,
+            StoreError::Stale => Self::Conflict,
             StoreError::Unexpected(e) => Self::Unexpected(e),
         }
     }
 }
 
+impl From<shop_auth::AuthError> for CatalogError {
+    fn from(_: shop_auth::AuthError) -> Self {
+        Self::Unauthenticated
+    }
+}
+
 impl From<CatalogError> for ApiError {
     fn from(err: CatalogError) -> Self {
+        let conflict = |code: &str, message: String| ApiError::new(ErrorKind::Conflict, message).with_code(code);
         match err {
             CatalogError::ProductNotFound => ApiError::not_found("product"),
+            CatalogError::CategoryNotFound => ApiError::not_found("category"),
+            CatalogError::ReviewNotFound => ApiError::not_found("review"),
             CatalogError::Invalid(fields) => ApiError::invalid(fields),
-            CatalogError::DuplicateSku(sku) => {
-                ApiError::new(ErrorKind::Conflict, format!("SKU {sku} is already used")).with_code("duplicate_sku")
+            CatalogError::DuplicateSku(sku) => conflict("duplicate_sku", format!("SKU {sku} is already used")),
+            CatalogError::SlugTaken => conflict("slug_taken", "the slug is taken".into()),
+            CatalogError::AlreadyReviewed => conflict("already_reviewed", "you already reviewed this product".into()),
+            CatalogError::CategoryInUse => {
+                conflict("category_in_use", "the category still has products or sub-categories".into())
             }
+            CatalogError::Conflict => conflict("conflict", "the record changed meanwhile; try again".into()),
+            CatalogError::Unauthenticated => ApiError::new(ErrorKind::Unauthenticated, "authentication required"),
+            CatalogError::Forbidden => ApiError::new(ErrorKind::PermissionDenied, "not allowed"),
             CatalogError::Unexpected(e) => ApiError::internal(&e),
         }
     }

@@ -1,5 +1,6 @@
 //! Catalog service: products with variants, categories, reviews and search.
 
+pub mod catalog;
 pub mod domain;
 pub mod error;
 pub mod grpc;
@@ -7,7 +8,9 @@ pub mod seed;
 pub mod startup;
 pub mod storage;
 
-pub use shop_messaging::service::ServiceSettings as Settings;
+pub use startup::CatalogExtra;
+
+pub type Settings = shop_messaging::service::ServiceSettings<CatalogExtra>;
 pub use startup::build;
 
 /// Producer name on events and the service's name in telemetry.

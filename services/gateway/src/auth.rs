@@ -11,23 +11,10 @@ use actix_web::{
     middleware::Next,
     web,
 };
-use async_trait::async_trait;
-use shop_auth::{Caller, KeySource, Role, Verifier};
+use shop_auth::{Caller, IdentityJwks, Role, Verifier};
 use shop_platform::{ApiError, ErrorKind};
-use shop_proto::identity::v1::{GetJwksRequest, Jwk, identity_service_client::IdentityServiceClient};
-use tonic::transport::Channel;
 
 use crate::error::Problem;
-
-/// Fetches the JWKS from identity over gRPC.
-pub struct IdentityKeys(pub IdentityServiceClient<Channel>);
-
-#[async_trait]
-impl KeySource for IdentityKeys {
-    async fn jwks(&self) -> anyhow::Result<Vec<Jwk>> {
-        Ok(self.0.clone().get_jwks(GetJwksRequest {}).await?.into_inner().keys)
-    }
-}
 
 fn unauthorized(detail: &str) -> Problem {
     Problem::from(ApiError::new(ErrorKind::Unauthenticated, detail))
@@ -102,6 +89,6 @@ impl FromRequest for Admin {
 }
 
 /// The verifier the gateway uses, fed by identity's JWKS.
-pub fn verifier(identity: IdentityServiceClient<Channel>) -> Arc<Verifier> {
-    Arc::new(Verifier::new(Arc::new(IdentityKeys(identity))))
+pub fn verifier(identity: tonic::transport::Channel) -> Arc<Verifier> {
+    Arc::new(Verifier::new(Arc::new(IdentityJwks::new(identity))))
 }

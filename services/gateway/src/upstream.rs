@@ -30,8 +30,8 @@ pub struct Clients {
     pub all: Vec<Upstream>,
     pub identity: IdentityServiceClient<Traced>,
     pub catalog: CatalogServiceClient<Traced>,
-    /// Identity without interceptors, for fetching keys outside any request.
-    pub identity_keys: IdentityServiceClient<Channel>,
+    /// Identity's channel, for fetching keys outside any request.
+    pub identity_keys: Channel,
 }
 
 fn channel(url: &str, timeout: Duration) -> anyhow::Result<Channel> {
@@ -61,7 +61,7 @@ impl Clients {
         Ok(Self {
             identity: IdentityServiceClient::with_interceptor(by_name("identity"), PropagateInterceptor),
             catalog: CatalogServiceClient::with_interceptor(by_name("catalog"), PropagateInterceptor),
-            identity_keys: IdentityServiceClient::new(by_name("identity")),
+            identity_keys: by_name("identity"),
             all,
         })
     }

@@ -65,14 +65,23 @@ pub struct Platform {
     tasks: JoinSet<anyhow::Result<()>>,
 }
 
-fn port(base: u16, offset: u16) -> u16 {
-    if base == 0 { 0 } else { base + offset }
+/// The gRPC ports of the five services, in start order. With a base of 0, free ports are
+/// found first, so that every service knows the others' addresses before any starts.
+fn grpc_ports(base: u16) -> anyhow::Result<Vec<u16>> {
+    if base != 0 {
+        return Ok((0..5).map(|i| base + i).collect());
+    }
+    let held = (0..5).map(|_| std::net::TcpListener::bind("127.0.0.1:0")).collect::<Result<Vec<_>, _>>()?;
+    Ok(held.iter().map(|l| l.local_addr().map(|a| a.port())).collect::<Result<_, _>>()?)
 }
 
-/// A service's settings for this process: loopback ports by offset, embedded backends.
-fn local<X>(settings: &Settings, offset: u16, mut service: ServiceSettings<X>) -> ServiceSettings<X> {
-    service.grpc = Listen { host: settings.http.host, port: port(settings.grpc_base_port, offset) };
-    service.metrics = Listen { host: settings.http.host, port: port(settings.metrics_base_port, offset) };
+/// A service's settings for this process: its ports, where identity is, demo data.
+fn local<X>(settings: &Settings, ports: &[u16], offset: u16, mut service: ServiceSettings<X>) -> ServiceSettings<X> {
+    let host = settings.http.host;
+    service.grpc = Listen { host, port: ports[usize::from(offset)] };
+    let metrics = if settings.metrics_base_port == 0 { 0 } else { settings.metrics_base_port + offset };
+    service.metrics = Listen { host, port: metrics };
+    service.identity_url = format!("http://{}", std::net::SocketAddr::new(host, ports[0]));
     service.demo_data = settings.demo_data;
     service
 }
@@ -80,24 +89,30 @@ fn local<X>(settings: &Settings, offset: u16, mut service: ServiceSettings<X>) -
 /// Starts every service, then the gateway in front of them.
 pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Platform> {
     let bus = InProcessBus::default();
+    let ports = grpc_ports(settings.grpc_base_port)?;
+    let url = |offset: usize| format!("http://{}", std::net::SocketAddr::new(settings.http.host, ports[offset]));
     let mut identity = shop_identity::default_settings();
     identity.extra.admin_email.clone_from(&settings.admin_email);
     identity.extra.admin_password.clone_from(&settings.admin_password);
+    let mut catalog = shop_catalog::default_settings();
+    catalog.extra.order_url = url(3);
     let (b, d) = (&bus, &shutdown);
     let started: [(&'static str, Service); 5] = [
-        ("identity", shop_identity::build(local(settings, 0, identity), b.clone(), d.clone()).await?),
-        (
-            "catalog",
-            shop_catalog::build(local(settings, 1, shop_catalog::default_settings()), b.clone(), d.clone()).await?,
-        ),
+        ("identity", shop_identity::build(local(settings, &ports, 0, identity), b.clone(), d.clone()).await?),
+        ("catalog", shop_catalog::build(local(settings, &ports, 1, catalog), b.clone(), d.clone()).await?),
         (
             "inventory",
-            shop_inventory::build(local(settings, 2, shop_inventory::default_settings()), b.clone(), d.clone()).await?,
+            shop_inventory::build(local(settings, &ports, 2, shop_inventory::default_settings()), b.clone(), d.clone())
+                .await?,
         ),
-        ("order", shop_order::build(local(settings, 3, shop_order::default_settings()), b.clone(), d.clone()).await?),
+        (
+            "order",
+            shop_order::build(local(settings, &ports, 3, shop_order::default_settings()), b.clone(), d.clone()).await?,
+        ),
         (
             "payment",
-            shop_payment::build(local(settings, 4, shop_payment::default_settings()), b.clone(), d.clone()).await?,
+            shop_payment::build(local(settings, &ports, 4, shop_payment::default_settings()), b.clone(), d.clone())
+                .await?,
         ),
     ];
     let mut tasks = JoinSet::new();

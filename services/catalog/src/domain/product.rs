@@ -136,13 +136,63 @@ pub struct Product {
     pub rating: RatingSummary,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// Available units per SKU, as inventory last reported them (empty: not tracked).
+    pub stock: BTreeMap<Sku, i64>,
     /// Bumped on every write; stale writes are refused.
     pub version: u64,
 }
 
 impl Product {
+    /// A new product owned by `vendor_id`.
+    pub fn create(fields: super::input::ValidProduct, vendor_id: &str, now: OffsetDateTime) -> Self {
+        let mut product = Self {
+            id: ProductId::new(),
+            name: String::new(),
+            description: String::new(),
+            category_id: None,
+            tags: Vec::new(),
+            images: Vec::new(),
+            attributes: BTreeMap::new(),
+            status: ProductStatus::Draft,
+            vendor_id: vendor_id.to_owned(),
+            variants: Vec::new(),
+            rating: RatingSummary::default(),
+            created_at: now,
+            updated_at: now,
+            stock: BTreeMap::new(),
+            version: 0,
+        };
+        product.apply(fields, now);
+        product
+    }
+
+    /// Replaces the client-settable fields and bumps the version.
+    pub fn apply(&mut self, fields: super::input::ValidProduct, now: OffsetDateTime) {
+        self.name = fields.name;
+        self.description = fields.description;
+        self.category_id = fields.category_id.map(|c| c.to_string());
+        self.tags = fields.tags;
+        self.images = fields.images;
+        self.attributes = fields.attributes;
+        self.status = fields.status;
+        self.variants = fields.variants;
+        self.stock.retain(|sku, _| self.variants.iter().any(|v| &v.sku == sku));
+        self.updated_at = now;
+        self.version += 1;
+    }
+
     pub fn skus(&self) -> impl Iterator<Item = &Sku> {
         self.variants.iter().map(|v| &v.sku)
+    }
+
+    /// The lowest variant price ("from" price), what price filters and sorts use.
+    pub fn min_price(&self) -> i64 {
+        self.variants.iter().map(|v| v.price.amount).min().unwrap_or(0)
+    }
+
+    /// Whether any variant is available; `None` when inventory has not reported.
+    pub fn in_stock(&self) -> Option<bool> {
+        (!self.stock.is_empty()).then(|| self.stock.values().any(|n| *n > 0))
     }
 }
 

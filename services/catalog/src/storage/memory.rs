@@ -1,24 +1,42 @@
-//! Embedded product store for the all-in-one mode and unit tests.
+//! Embedded catalog stores for the all-in-one mode and unit tests. Search ranks with the
+//! same weights as the MongoDB text index.
 
 use std::{
-    collections::HashMap,
+    cmp::Reverse,
+    collections::{HashMap, HashSet},
     sync::{Mutex, MutexGuard, PoisonError},
 };
 
 use async_trait::async_trait;
 use shop_messaging::{Envelope, outbox::MemoryOutbox};
 
-use super::{ProductStore, StoreError};
-use crate::domain::{Product, ProductId, Sku};
+use super::{CategoryStore, ProductStore, ReviewStore, StoreError};
+use crate::domain::{
+    Category, CategoryId, Product, ProductId, Review, ReviewId, SearchQuery, SearchSort, Sku,
+    review::ReviewSort,
+    search::{DESCRIPTION_WEIGHT, NAME_WEIGHT, TAG_WEIGHT},
+};
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn page<T>(items: Vec<T>, offset: u64, limit: u64) -> Vec<T> {
+    items
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect()
+}
 
 #[derive(Default)]
-struct State {
-    products: HashMap<ProductId, Product>,
+struct Products {
+    by_id: HashMap<ProductId, Product>,
     skus: HashMap<Sku, ProductId>,
 }
 
 pub struct MemoryProductStore {
-    state: Mutex<State>,
+    state: Mutex<Products>,
     outbox: MemoryOutbox,
 }
 
@@ -26,17 +44,30 @@ impl MemoryProductStore {
     pub fn new(outbox: MemoryOutbox) -> Self {
         Self { state: Mutex::default(), outbox }
     }
+}
 
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+/// Text relevance: per query term, the weight of each field holding it as a word.
+fn score(product: &Product, terms: &[String]) -> u32 {
+    let words = |text: &str| -> HashSet<String> {
+        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+    };
+    let (name, description) = (words(&product.name), words(&product.description));
+    let tags: HashSet<String> = product.tags.iter().flat_map(|t| words(t)).collect();
+    terms
+        .iter()
+        .map(|t| {
+            u32::from(name.contains(t)) * NAME_WEIGHT
+                + u32::from(tags.contains(t)) * TAG_WEIGHT
+                + u32::from(description.contains(t)) * DESCRIPTION_WEIGHT
+        })
+        .sum()
 }
 
 #[async_trait]
 impl ProductStore for MemoryProductStore {
     async fn insert(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
-        let mut state = self.state();
-        if state.products.contains_key(&product.id) {
+        let mut state = lock(&self.state);
+        if state.by_id.contains_key(&product.id) {
             return Err(StoreError::DuplicateId);
         }
         if let Some(sku) = product.skus().find(|s| state.skus.contains_key(*s)) {
@@ -45,29 +76,197 @@ impl ProductStore for MemoryProductStore {
         for sku in product.skus() {
             state.skus.insert(sku.clone(), product.id);
         }
-        state.products.insert(product.id, product.clone());
+        state.by_id.insert(product.id, product.clone());
         // Under the same lock: the product and its events appear together.
         self.outbox.add(events.iter().cloned());
         Ok(())
     }
 
     async fn get(&self, id: ProductId) -> Result<Option<Product>, StoreError> {
-        Ok(self.state().products.get(&id).cloned())
+        Ok(lock(&self.state).by_id.get(&id).cloned())
+    }
+
+    async fn update(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
+        let mut state = lock(&self.state);
+        let stored = state.by_id.get(&product.id).ok_or(StoreError::Stale)?;
+        if stored.version + 1 != product.version {
+            return Err(StoreError::Stale);
+        }
+        if let Some(sku) = product.skus().find(|s| state.skus.get(*s).is_some_and(|owner| *owner != product.id)) {
+            return Err(StoreError::DuplicateSku(sku.as_str().to_owned()));
+        }
+        state.skus.retain(|_, owner| *owner != product.id);
+        for sku in product.skus() {
+            state.skus.insert(sku.clone(), product.id);
+        }
+        state.by_id.insert(product.id, product.clone());
+        self.outbox.add(events.iter().cloned());
+        Ok(())
+    }
+
+    async fn delete(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
+        let mut state = lock(&self.state);
+        if state.by_id.remove(&product.id).is_none() {
+            return Err(StoreError::Stale);
+        }
+        state.skus.retain(|_, owner| *owner != product.id);
+        self.outbox.add(events.iter().cloned());
+        Ok(())
     }
 
     async fn by_skus(&self, skus: &[Sku]) -> Result<Vec<Product>, StoreError> {
-        let state = self.state();
+        let state = lock(&self.state);
         let mut ids: Vec<ProductId> = skus.iter().filter_map(|s| state.skus.get(s).copied()).collect();
         ids.sort_unstable();
         ids.dedup();
-        Ok(ids.iter().filter_map(|id| state.products.get(id).cloned()).collect())
+        Ok(ids.iter().filter_map(|id| state.by_id.get(id).cloned()).collect())
+    }
+
+    async fn search(&self, q: &SearchQuery) -> Result<(Vec<Product>, u64), StoreError> {
+        let state = lock(&self.state);
+        let mut hits: Vec<(u32, &Product)> = state
+            .by_id
+            .values()
+            .filter(|p| q.visibility.sees(p.status, &p.vendor_id))
+            .filter(|p| {
+                q.categories
+                    .as_ref()
+                    .is_none_or(|cs| p.category_id.as_ref().is_some_and(|c| cs.iter().any(|x| &x.to_string() == c)))
+            })
+            .filter(|p| q.tag.as_ref().is_none_or(|t| p.tags.contains(t)))
+            .filter(|p| q.min_price.is_none_or(|m| p.min_price() >= m))
+            .filter(|p| q.max_price.is_none_or(|m| p.min_price() <= m))
+            .filter(|p| !q.in_stock || p.in_stock() == Some(true))
+            .map(|p| (score(p, &q.terms), p))
+            .filter(|(s, _)| q.terms.is_empty() || *s > 0)
+            .collect();
+        // Ties break by id, so pages are stable.
+        match q.sort {
+            SearchSort::Relevance if !q.terms.is_empty() => hits.sort_by_key(|(s, p)| (Reverse(*s), p.id)),
+            SearchSort::Relevance | SearchSort::Newest => hits.sort_by_key(|(_, p)| (Reverse(p.created_at), p.id)),
+            SearchSort::PriceAsc => hits.sort_by_key(|(_, p)| (p.min_price(), p.id)),
+            SearchSort::PriceDesc => hits.sort_by_key(|(_, p)| (Reverse(p.min_price()), p.id)),
+            SearchSort::Rating => hits.sort_by(|(_, a), (_, b)| {
+                b.rating
+                    .average()
+                    .total_cmp(&a.rating.average())
+                    .then(b.rating.count.cmp(&a.rating.count))
+                    .then(a.id.cmp(&b.id))
+            }),
+        }
+        let total = hits.len() as u64;
+        Ok((page(hits.into_iter().map(|(_, p)| p.clone()).collect(), q.offset, q.limit), total))
+    }
+
+    async fn count_in(&self, categories: &[CategoryId]) -> Result<u64, StoreError> {
+        let names: Vec<String> = categories.iter().map(ToString::to_string).collect();
+        Ok(lock(&self.state)
+            .by_id
+            .values()
+            .filter(|p| p.category_id.as_ref().is_some_and(|c| names.contains(c)))
+            .count() as u64)
     }
 
     async fn count(&self) -> Result<u64, StoreError> {
-        Ok(self.state().products.len() as u64)
+        Ok(lock(&self.state).by_id.len() as u64)
     }
 
     async fn ping(&self) -> anyhow::Result<()> {
         Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryCategoryStore {
+    categories: Mutex<Vec<Category>>,
+}
+
+#[async_trait]
+impl CategoryStore for MemoryCategoryStore {
+    async fn insert(&self, category: &Category) -> Result<(), StoreError> {
+        let mut all = lock(&self.categories);
+        if all.iter().any(|c| c.slug == category.slug) {
+            return Err(StoreError::SlugTaken);
+        }
+        all.push(category.clone());
+        Ok(())
+    }
+
+    async fn update(&self, category: &Category) -> Result<(), StoreError> {
+        let mut all = lock(&self.categories);
+        if all.iter().any(|c| c.slug == category.slug && c.id != category.id) {
+            return Err(StoreError::SlugTaken);
+        }
+        let stored = all.iter_mut().find(|c| c.id == category.id).ok_or(StoreError::Stale)?;
+        *stored = category.clone();
+        Ok(())
+    }
+
+    async fn delete(&self, id: CategoryId) -> Result<(), StoreError> {
+        lock(&self.categories).retain(|c| c.id != id);
+        Ok(())
+    }
+
+    async fn all(&self) -> Result<Vec<Category>, StoreError> {
+        Ok(lock(&self.categories).clone())
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryReviewStore {
+    reviews: Mutex<Vec<Review>>,
+    votes: Mutex<HashSet<(ReviewId, String)>>,
+}
+
+#[async_trait]
+impl ReviewStore for MemoryReviewStore {
+    async fn insert(&self, review: &Review) -> Result<(), StoreError> {
+        let mut reviews = lock(&self.reviews);
+        if reviews.iter().any(|r| r.product_id == review.product_id && r.user_id == review.user_id) {
+            return Err(StoreError::DuplicateReview);
+        }
+        reviews.push(review.clone());
+        Ok(())
+    }
+
+    async fn get(&self, id: ReviewId) -> Result<Option<Review>, StoreError> {
+        Ok(lock(&self.reviews).iter().find(|r| r.id == id).cloned())
+    }
+
+    async fn list(
+        &self,
+        product: ProductId,
+        sort: ReviewSort,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Review>, u64), StoreError> {
+        let mut found: Vec<Review> = lock(&self.reviews).iter().filter(|r| r.product_id == product).cloned().collect();
+        match sort {
+            ReviewSort::Newest => found.sort_by_key(|r| (Reverse(r.created_at), Reverse(r.id))),
+            ReviewSort::Helpful => {
+                found.sort_by_key(|r| (Reverse(r.helpful_count), Reverse(r.created_at), Reverse(r.id)))
+            }
+        }
+        let total = found.len() as u64;
+        Ok((page(found, offset, limit), total))
+    }
+
+    async fn histogram(&self, product: ProductId) -> Result<[u32; 5], StoreError> {
+        let mut histogram = [0u32; 5];
+        for r in lock(&self.reviews).iter().filter(|r| r.product_id == product) {
+            histogram[usize::from(r.rating.clamp(1, 5) - 1)] += 1;
+        }
+        Ok(histogram)
+    }
+
+    async fn vote(&self, review: ReviewId, user_id: &str) -> Result<bool, StoreError> {
+        let mut votes = lock(&self.votes);
+        if !votes.insert((review, user_id.to_owned())) {
+            return Ok(false);
+        }
+        if let Some(r) = lock(&self.reviews).iter_mut().find(|r| r.id == review) {
+            r.helpful_count += 1;
+        }
+        Ok(true)
     }
 }

@@ -1,5 +1,5 @@
-//! Product storage: one trait, a MongoDB and an embedded implementation, held to the same
-//! contract by `tests/store_contract.rs`.
+//! Catalog storage: products, categories and reviews. Each trait has a MongoDB and an
+//! embedded implementation, held to one contract by `tests/store_contract.rs`.
 
 mod memory;
 mod mongo;
@@ -7,17 +7,23 @@ mod mongo;
 use async_trait::async_trait;
 use shop_messaging::Envelope;
 
-pub use memory::MemoryProductStore;
-pub use mongo::MongoProductStore;
+pub use memory::{MemoryCategoryStore, MemoryProductStore, MemoryReviewStore};
+pub use mongo::{MongoCategoryStore, MongoProductStore, MongoReviewStore};
 
-use crate::domain::{Product, ProductId, Sku};
+use crate::domain::{Category, CategoryId, Product, ProductId, Review, ReviewId, SearchQuery, Sku, review::ReviewSort};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("SKU {0} belongs to another product")]
     DuplicateSku(String),
-    #[error("a product with this id exists")]
+    #[error("a record with this id exists")]
     DuplicateId,
+    #[error("the slug is taken")]
+    SlugTaken,
+    #[error("this user already reviewed this product")]
+    DuplicateReview,
+    #[error("the record changed since it was read")]
+    Stale,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -26,14 +32,47 @@ pub enum StoreError {
 pub trait ProductStore: Send + Sync + 'static {
     /// Stores a new product and, atomically with it, the events announcing it.
     async fn insert(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError>;
-
     async fn get(&self, id: ProductId) -> Result<Option<Product>, StoreError>;
-
+    /// Replaces the product if the stored version is `product.version - 1` (else `Stale`),
+    /// claiming new SKUs and releasing dropped ones, with its events.
+    async fn update(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError>;
+    /// Removes the product and its SKU claims, with its events.
+    async fn delete(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError>;
     /// The products owning `skus` (unknown SKUs are left out).
     async fn by_skus(&self, skus: &[Sku]) -> Result<Vec<Product>, StoreError>;
-
+    /// A page of matching products and the number of matches.
+    async fn search(&self, query: &SearchQuery) -> Result<(Vec<Product>, u64), StoreError>;
+    /// Products filed under any of `categories`.
+    async fn count_in(&self, categories: &[CategoryId]) -> Result<u64, StoreError>;
     async fn count(&self) -> Result<u64, StoreError>;
-
     /// Whether the backing store answers (readiness).
     async fn ping(&self) -> anyhow::Result<()>;
+}
+
+#[async_trait]
+pub trait CategoryStore: Send + Sync + 'static {
+    /// Stores a new category; its slug must be free.
+    async fn insert(&self, category: &Category) -> Result<(), StoreError>;
+    async fn update(&self, category: &Category) -> Result<(), StoreError>;
+    async fn delete(&self, id: CategoryId) -> Result<(), StoreError>;
+    /// The whole tree, flat (it is small and read as a whole).
+    async fn all(&self) -> Result<Vec<Category>, StoreError>;
+}
+
+#[async_trait]
+pub trait ReviewStore: Send + Sync + 'static {
+    /// Stores a review; a second one by the same user for the same product is refused.
+    async fn insert(&self, review: &Review) -> Result<(), StoreError>;
+    async fn get(&self, id: ReviewId) -> Result<Option<Review>, StoreError>;
+    async fn list(
+        &self,
+        product: ProductId,
+        sort: ReviewSort,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Review>, u64), StoreError>;
+    /// Reviews per star (index 0 = one star) of a product, counted from the reviews.
+    async fn histogram(&self, product: ProductId) -> Result<[u32; 5], StoreError>;
+    /// Records a helpful vote; `false` when this user had already voted for this review.
+    async fn vote(&self, review: ReviewId, user_id: &str) -> Result<bool, StoreError>;
 }

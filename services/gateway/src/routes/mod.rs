@@ -1,8 +1,10 @@
 //! The REST routes, each documented for the generated OpenAPI document.
 
+pub mod categories;
 pub mod identity;
 pub mod ops;
 pub mod products;
+pub mod reviews;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -32,6 +34,15 @@ pub struct Page<T> {
 impl<T> Page<T> {
     pub fn new(items: Vec<T>, info: &shop_proto::common::v1::PageInfo) -> Self {
         Self { items, page: info.page, per_page: info.per_page, total: info.total }
+    }
+}
+
+/// A gRPC request carrying the caller's token, when there is a caller.
+pub fn as_caller<T>(caller: Option<&shop_auth::Caller>, message: T) -> tonic::Request<T> {
+    let request = tonic::Request::new(message);
+    match caller {
+        Some(caller) => caller.authorize(request),
+        None => request,
     }
 }
 
@@ -65,7 +76,18 @@ where
             .service(identity::update_me)
             .service(identity::list_users)
             .service(identity::set_role)
-            .service(products::get_product),
+            .service(products::search_products)
+            .service(products::create_product)
+            .service(products::get_product)
+            .service(products::update_product)
+            .service(products::delete_product)
+            .service(categories::list_categories)
+            .service(categories::create_category)
+            .service(categories::update_category)
+            .service(categories::delete_category)
+            .service(reviews::list_reviews)
+            .service(reviews::create_review)
+            .service(reviews::vote_helpful),
     )
 }
 

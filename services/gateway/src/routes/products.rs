@@ -2,18 +2,19 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{HttpResponse, get, web};
-use serde::Serialize;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use serde::{Deserialize, Serialize};
 use shop_proto::catalog::v1 as pb;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     auth::Authenticated,
     error::{Problem, ProblemBody},
-    routes::rfc3339,
+    routes::{Page, PageQuery, as_caller, rfc3339},
     startup::State,
 };
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct MoneyView {
     /// Integer minor units (cents).
     pub amount: i64,
@@ -21,20 +22,23 @@ pub struct MoneyView {
     pub currency: String,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct ImageView {
     pub url: String,
     pub alt: String,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct VariantView {
     pub sku: String,
     pub price: MoneyView,
     pub attributes: BTreeMap<String, String>,
+    /// Units that can be bought now; absent when inventory does not track the SKU.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available: Option<i64>,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct RatingView {
     pub average: f64,
     pub count: u32,
@@ -42,7 +46,7 @@ pub struct RatingView {
     pub histogram: Vec<u32>,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct ProductView {
     pub id: String,
     pub name: String,
@@ -56,6 +60,8 @@ pub struct ProductView {
     pub vendor_id: String,
     pub variants: Vec<VariantView>,
     pub rating: RatingView,
+    /// Whether any variant can be bought now; `null` when inventory has not reported.
+    pub in_stock: Option<bool>,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -95,9 +101,11 @@ impl From<pb::Product> for ProductView {
                     sku: v.sku,
                     price: money(v.price),
                     attributes: v.attributes.into_iter().collect(),
+                    available: v.available,
                 })
                 .collect(),
             rating: RatingView { average: rating.average, count: rating.count, histogram: rating.histogram },
+            in_stock: p.in_stock,
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),
         }
@@ -120,11 +128,221 @@ pub async fn get_product(
     caller: Option<Authenticated>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let request = tonic::Request::new(pb::GetProductRequest { id: id.into_inner() });
-    let request = match caller {
-        Some(Authenticated(caller)) => caller.authorize(request),
-        None => request,
-    };
+    let request = as_caller(caller.as_ref().map(|c| &c.0), pb::GetProductRequest { id: id.into_inner() });
     let product = state.clients.catalog.clone().get_product(request).await?.into_inner();
     Ok(HttpResponse::Ok().json(ProductView::from(product)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoneyBody {
+    /// Integer minor units (cents); never a fraction.
+    pub amount: i64,
+    pub currency: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImageBody {
+    pub url: String,
+    #[serde(default)]
+    pub alt: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VariantBody {
+    pub sku: String,
+    pub price: MoneyBody,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// The client-settable product fields (never `id`, `vendor_id`, `rating`, timestamps).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductBody {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub category_id: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub images: Option<Vec<ImageBody>>,
+    pub attributes: Option<BTreeMap<String, String>>,
+    /// `draft` (default), `active` or `archived`.
+    pub status: Option<String>,
+    pub variants: Option<Vec<VariantBody>>,
+}
+
+fn status_of(s: &str) -> Result<pb::ProductStatus, Problem> {
+    match s {
+        "draft" => Ok(pb::ProductStatus::Draft),
+        "active" => Ok(pb::ProductStatus::Active),
+        "archived" => Ok(pb::ProductStatus::Archived),
+        _ => Err(Problem::invalid("status", "must be draft, active or archived")),
+    }
+}
+
+impl ProductBody {
+    /// The proto input and the names of the fields present.
+    fn into_input(self) -> Result<(pb::ProductInput, Vec<String>), Problem> {
+        let mut mask = Vec::new();
+        let mut present = |name: &str, here: bool| {
+            if here {
+                mask.push(name.to_owned());
+            }
+        };
+        present("name", self.name.is_some());
+        present("description", self.description.is_some());
+        present("category_id", self.category_id.is_some());
+        present("tags", self.tags.is_some());
+        present("images", self.images.is_some());
+        present("attributes", self.attributes.is_some());
+        present("status", self.status.is_some());
+        present("variants", self.variants.is_some());
+        let status = self.status.as_deref().map(status_of).transpose()?.unwrap_or(pb::ProductStatus::Unspecified);
+        let input = pb::ProductInput {
+            name: self.name.unwrap_or_default(),
+            description: self.description.unwrap_or_default(),
+            category_id: self.category_id.unwrap_or_default(),
+            tags: self.tags.unwrap_or_default(),
+            images: self.images.unwrap_or_default().into_iter().map(|i| pb::Image { url: i.url, alt: i.alt }).collect(),
+            attributes: self.attributes.unwrap_or_default().into_iter().collect(),
+            status: status.into(),
+            variants: self
+                .variants
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| pb::Variant {
+                    sku: v.sku,
+                    price: Some(shop_proto::common::v1::Money { amount: v.price.amount, currency: v.price.currency }),
+                    attributes: v.attributes.into_iter().collect(),
+                    available: None,
+                })
+                .collect(),
+        };
+        Ok((input, mask))
+    }
+}
+
+/// Creates a product owned by the calling vendor (or admin). It starts as a draft unless
+/// `status` says otherwise.
+#[utoipa::path(tag = "catalog", request_body = ProductBody, security(("bearer" = [])), responses(
+    (status = 201, body = ProductView),
+    (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+    (status = 401, body = ProblemBody, content_type = "application/problem+json"),
+    (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+    (status = 409, description = "a SKU is taken", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[post("/products")]
+pub async fn create_product(
+    state: web::Data<State>,
+    Authenticated(caller): Authenticated,
+    body: web::Json<ProductBody>,
+) -> Result<HttpResponse, Problem> {
+    let (input, _) = body.into_inner().into_input()?;
+    let request = caller.authorize(tonic::Request::new(pb::CreateProductRequest { product: Some(input) }));
+    let product = state.clients.catalog.clone().create_product(request).await?.into_inner();
+    Ok(HttpResponse::Created().json(ProductView::from(product)))
+}
+
+/// Changes the fields present in the body (owner vendor or admin).
+#[utoipa::path(tag = "catalog", request_body = ProductBody, security(("bearer" = [])),
+    params(("id" = String, Path, description = "Product id (UUID)")),
+    responses(
+        (status = 200, body = ProductView),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "another vendor's product", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+#[patch("/products/{id}")]
+pub async fn update_product(
+    state: web::Data<State>,
+    Authenticated(caller): Authenticated,
+    id: web::Path<String>,
+    body: web::Json<ProductBody>,
+) -> Result<HttpResponse, Problem> {
+    let (input, mask) = body.into_inner().into_input()?;
+    if mask.is_empty() {
+        return Err(Problem::invalid("body", "nothing to change"));
+    }
+    let message = pb::UpdateProductRequest { id: id.into_inner(), product: Some(input), update_mask: mask };
+    let product = state.clients.catalog.clone().update_product(caller.authorize(tonic::Request::new(message))).await?;
+    Ok(HttpResponse::Ok().json(ProductView::from(product.into_inner())))
+}
+
+/// Deletes a product (owner vendor or admin).
+#[utoipa::path(tag = "catalog", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Product id (UUID)")),
+    responses(
+        (status = 204),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+#[delete("/products/{id}")]
+pub async fn delete_product(
+    state: web::Data<State>,
+    Authenticated(caller): Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let request = caller.authorize(tonic::Request::new(pb::DeleteProductRequest { id: id.into_inner() }));
+    state.clients.catalog.clone().delete_product(request).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SearchParams {
+    /// Full-text query (name, tags, description).
+    pub q: Option<String>,
+    /// A category id; its sub-categories are included.
+    pub category: Option<String>,
+    pub tag: Option<String>,
+    /// Lowest variant price at least this (minor units).
+    pub min_price: Option<i64>,
+    /// Lowest variant price at most this (minor units).
+    pub max_price: Option<i64>,
+    /// Only products inventory reports as available.
+    pub in_stock: Option<bool>,
+    /// `relevance` (default), `price_asc`, `price_desc`, `newest`, `rating`.
+    pub sort: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+/// Searches the catalog. The public sees active products; a vendor also its own drafts.
+#[utoipa::path(tag = "catalog", params(SearchParams), responses(
+    (status = 200, body = Page<ProductView>),
+    (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/products")]
+pub async fn search_products(
+    state: web::Data<State>,
+    caller: Option<Authenticated>,
+    query: web::Query<SearchParams>,
+) -> Result<HttpResponse, Problem> {
+    let p = query.into_inner();
+    let sort = match p.sort.as_deref().unwrap_or("relevance") {
+        "relevance" => pb::SearchSort::Relevance,
+        "price_asc" => pb::SearchSort::PriceAsc,
+        "price_desc" => pb::SearchSort::PriceDesc,
+        "newest" => pb::SearchSort::Newest,
+        "rating" => pb::SearchSort::Rating,
+        _ => return Err(Problem::invalid("sort", "must be relevance, price_asc, price_desc, newest or rating")),
+    };
+    let page = PageQuery { page: p.page, per_page: p.per_page }.validate()?;
+    let message = pb::SearchProductsRequest {
+        query: p.q.unwrap_or_default(),
+        category_id: p.category.unwrap_or_default(),
+        tag: p.tag.unwrap_or_default(),
+        min_price: p.min_price,
+        max_price: p.max_price,
+        in_stock: p.in_stock.unwrap_or(false),
+        sort: sort.into(),
+        page: Some(page),
+    };
+    let found =
+        state.clients.catalog.clone().search_products(as_caller(caller.as_ref().map(|c| &c.0), message)).await?;
+    let found = found.into_inner();
+    let info = found.page.unwrap_or_default();
+    Ok(HttpResponse::Ok().json(Page::new(found.products.into_iter().map(ProductView::from).collect(), &info)))
 }

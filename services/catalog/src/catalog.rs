@@ -1,0 +1,319 @@
+//! What the catalog does: products owned by vendors, the category tree, reviews with
+//! helpful votes and rating summaries, search, and the events that announce changes.
+
+use std::sync::Arc;
+
+use shop_auth::{Caller, Role};
+use shop_messaging::{Envelope, new_event};
+use shop_proto::{
+    common::v1::Money as PbMoney,
+    events::v1::{PriceChanged, ProductChanged, ProductDeleted},
+    order::v1::{HasPurchasedRequest, order_service_client::OrderServiceClient},
+};
+use time::OffsetDateTime;
+
+use crate::{
+    SERVICE,
+    domain::{
+        Category, CategoryId, Product, ProductId, Review, ReviewId, SearchQuery, Sku, Visibility,
+        category::{subtree, would_cycle},
+        input::ProductFields,
+        review::ReviewSort,
+    },
+    error::CatalogError,
+    storage::{CategoryStore, ProductStore, ReviewStore, StoreError},
+};
+
+/// Attempts at a write that raced another one before giving up.
+const RETRIES: usize = 5;
+
+pub struct Catalog {
+    pub products: Arc<dyn ProductStore>,
+    pub categories: Arc<dyn CategoryStore>,
+    pub reviews: Arc<dyn ReviewStore>,
+    /// Answers "did this user buy this product?" for verified reviews.
+    pub orders: Option<OrderServiceClient<tonic::transport::Channel>>,
+}
+
+pub fn visibility(caller: Option<&Caller>) -> Visibility {
+    match caller {
+        Some(c) if c.role == Role::Admin => Visibility::Admin,
+        Some(c) if c.role == Role::Vendor => Visibility::Vendor(c.user_id.clone()),
+        _ => Visibility::Public,
+    }
+}
+
+fn may_edit(caller: &Caller, product: &Product) -> bool {
+    caller.role == Role::Admin || (caller.role == Role::Vendor && caller.user_id == product.vendor_id)
+}
+
+fn changed(kind: &str, p: &Product) -> Envelope {
+    let payload = ProductChanged {
+        product_id: p.id.to_string(),
+        vendor_id: p.vendor_id.clone(),
+        skus: p.skus().map(|s| s.as_str().to_owned()).collect(),
+        status: p.status.as_str().to_owned(),
+    };
+    new_event(kind, SERVICE, &payload)
+}
+
+fn money(m: &crate::domain::Money) -> PbMoney {
+    PbMoney { amount: m.amount, currency: m.currency.to_string() }
+}
+
+/// `catalog.price_changed` for every variant whose price moved.
+fn price_changes(before: &Product, after: &Product) -> Vec<Envelope> {
+    after
+        .variants
+        .iter()
+        .filter_map(|v| {
+            let old = before.variants.iter().find(|o| o.sku == v.sku)?;
+            (old.price != v.price).then(|| {
+                let payload = PriceChanged {
+                    product_id: after.id.to_string(),
+                    sku: v.sku.as_str().to_owned(),
+                    old_price: Some(money(&old.price)),
+                    new_price: Some(money(&v.price)),
+                };
+                new_event("catalog.price_changed", SERVICE, &payload)
+            })
+        })
+        .collect()
+}
+
+impl Catalog {
+    async fn category_exists(&self, id: Option<CategoryId>) -> Result<(), CatalogError> {
+        match id {
+            Some(id) if !self.categories.all().await?.iter().any(|c| c.id == id) => {
+                Err(CatalogError::invalid("category_id", "no such category"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub async fn create_product(&self, caller: &Caller, fields: &ProductFields) -> Result<Product, CatalogError> {
+        if !matches!(caller.role, Role::Vendor | Role::Admin) {
+            return Err(CatalogError::Forbidden);
+        }
+        let valid = fields.validate().map_err(CatalogError::Invalid)?;
+        self.category_exists(valid.category_id).await?;
+        let product = Product::create(valid, &caller.user_id, OffsetDateTime::now_utc());
+        self.products.insert(&product, &[changed("catalog.product_created", &product)]).await?;
+        tracing::info!(product_id = %product.id, vendor_id = %product.vendor_id, "product created");
+        Ok(product)
+    }
+
+    /// The product, if `caller` may see it (drafts only to their owner and admins).
+    pub async fn product(&self, caller: Option<&Caller>, id: ProductId) -> Result<Product, CatalogError> {
+        let product = self.products.get(id).await?.ok_or(CatalogError::ProductNotFound)?;
+        if visibility(caller).sees(product.status, &product.vendor_id) {
+            Ok(product)
+        } else {
+            Err(CatalogError::ProductNotFound)
+        }
+    }
+
+    /// Applies `edit` to the product's current fields; owner vendor or admin only.
+    pub async fn update_product(
+        &self,
+        caller: &Caller,
+        id: ProductId,
+        edit: impl Fn(&mut ProductFields),
+    ) -> Result<Product, CatalogError> {
+        for _ in 0..RETRIES {
+            let before = self.product(Some(caller), id).await?;
+            if !may_edit(caller, &before) {
+                return Err(CatalogError::Forbidden);
+            }
+            let mut fields = crate::grpc::fields_of(&before);
+            edit(&mut fields);
+            let valid = fields.validate().map_err(CatalogError::Invalid)?;
+            self.category_exists(valid.category_id).await?;
+            let mut after = before.clone();
+            after.apply(valid, OffsetDateTime::now_utc());
+            let mut events = vec![changed("catalog.product_updated", &after)];
+            events.extend(price_changes(&before, &after));
+            match self.products.update(&after, &events).await {
+                Err(StoreError::Stale) => continue,
+                other => other?,
+            }
+            return Ok(after);
+        }
+        Err(CatalogError::Conflict)
+    }
+
+    pub async fn delete_product(&self, caller: &Caller, id: ProductId) -> Result<(), CatalogError> {
+        let product = self.product(Some(caller), id).await?;
+        if !may_edit(caller, &product) {
+            return Err(CatalogError::Forbidden);
+        }
+        let payload = ProductDeleted {
+            product_id: id.to_string(),
+            skus: product.skus().map(|s| s.as_str().to_owned()).collect(),
+        };
+        let event = new_event("catalog.product_deleted", SERVICE, &payload);
+        match self.products.delete(&product, &[event]).await {
+            Err(StoreError::Stale) => Err(CatalogError::ProductNotFound),
+            other => Ok(other?),
+        }
+    }
+
+    pub async fn search(&self, query: &SearchQuery) -> Result<(Vec<Product>, u64), CatalogError> {
+        Ok(self.products.search(query).await?)
+    }
+
+    /// A category and all its descendants, for filtering.
+    pub async fn subtree(&self, root: CategoryId) -> Result<Vec<CategoryId>, CatalogError> {
+        let all = self.categories.all().await?;
+        if !all.iter().any(|c| c.id == root) {
+            return Err(CatalogError::CategoryNotFound);
+        }
+        Ok(subtree(&all, root))
+    }
+
+    pub async fn categories(&self) -> Result<Vec<Category>, CatalogError> {
+        Ok(self.categories.all().await?)
+    }
+
+    pub async fn create_category(&self, caller: &Caller, category: Category) -> Result<Category, CatalogError> {
+        if caller.role != Role::Admin {
+            return Err(CatalogError::Forbidden);
+        }
+        if let Some(parent) = category.parent_id
+            && !self.categories.all().await?.iter().any(|c| c.id == parent)
+        {
+            return Err(CatalogError::invalid("parent_id", "no such category"));
+        }
+        self.categories.insert(&category).await?;
+        Ok(category)
+    }
+
+    pub async fn update_category(
+        &self,
+        caller: &Caller,
+        id: CategoryId,
+        edit: impl FnOnce(&mut Category),
+    ) -> Result<Category, CatalogError> {
+        if caller.role != Role::Admin {
+            return Err(CatalogError::Forbidden);
+        }
+        let all = self.categories.all().await?;
+        let mut category = all.iter().find(|c| c.id == id).cloned().ok_or(CatalogError::CategoryNotFound)?;
+        edit(&mut category);
+        if let Some(parent) = category.parent_id {
+            if !all.iter().any(|c| c.id == parent) {
+                return Err(CatalogError::invalid("parent_id", "no such category"));
+            }
+            if would_cycle(&all, id, parent) {
+                return Err(CatalogError::invalid("parent_id", "a category cannot sit below itself"));
+            }
+        }
+        self.categories.update(&category).await?;
+        Ok(category)
+    }
+
+    /// Deletes an empty leaf category; one with products or sub-categories is refused.
+    pub async fn delete_category(&self, caller: &Caller, id: CategoryId) -> Result<(), CatalogError> {
+        if caller.role != Role::Admin {
+            return Err(CatalogError::Forbidden);
+        }
+        let all = self.categories.all().await?;
+        if !all.iter().any(|c| c.id == id) {
+            return Err(CatalogError::CategoryNotFound);
+        }
+        if all.iter().any(|c| c.parent_id == Some(id)) || self.products.count_in(&[id]).await? > 0 {
+            return Err(CatalogError::CategoryInUse);
+        }
+        Ok(self.categories.delete(id).await?)
+    }
+
+    async fn purchased(&self, user_id: &str, product: ProductId) -> bool {
+        let Some(orders) = &self.orders else { return false };
+        let request = HasPurchasedRequest { user_id: user_id.to_owned(), product_id: product.to_string() };
+        match orders.clone().has_purchased(request).await {
+            Ok(reply) => reply.into_inner().purchased,
+            // Until order answers, a review is simply not marked verified.
+            Err(status) => {
+                tracing::debug!(code = ?status.code(), "purchase check unavailable");
+                false
+            }
+        }
+    }
+
+    pub async fn review(
+        &self,
+        caller: &Caller,
+        product_id: ProductId,
+        rating: u8,
+        comment: String,
+    ) -> Result<Review, CatalogError> {
+        let product = self.product(Some(caller), product_id).await?;
+        let review = Review {
+            id: ReviewId::new(),
+            product_id,
+            user_id: caller.user_id.clone(),
+            rating,
+            comment,
+            verified_purchase: self.purchased(&caller.user_id, product_id).await,
+            helpful_count: 0,
+            created_at: OffsetDateTime::now_utc(),
+        };
+        self.reviews.insert(&review).await?;
+        self.refresh_rating(product.id).await?;
+        Ok(review)
+    }
+
+    /// Recounts a product's rating summary from its reviews (so it heals itself).
+    pub async fn refresh_rating(&self, id: ProductId) -> Result<(), CatalogError> {
+        for _ in 0..RETRIES {
+            let Some(mut product) = self.products.get(id).await? else { return Ok(()) };
+            let histogram = self.reviews.histogram(id).await?;
+            product.rating = crate::domain::RatingSummary { count: histogram.iter().sum(), histogram };
+            product.version += 1;
+            match self.products.update(&product, &[changed("catalog.product_updated", &product)]).await {
+                Err(StoreError::Stale) => continue,
+                other => return Ok(other?),
+            }
+        }
+        Err(CatalogError::Conflict)
+    }
+
+    pub async fn reviews(
+        &self,
+        product: ProductId,
+        sort: ReviewSort,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Review>, u64), CatalogError> {
+        self.product(None, product).await?;
+        Ok(self.reviews.list(product, sort, offset, limit).await?)
+    }
+
+    /// One helpful vote per user per review; a repeat changes nothing.
+    pub async fn vote(&self, caller: &Caller, review: ReviewId) -> Result<Review, CatalogError> {
+        if self.reviews.get(review).await?.is_none() {
+            return Err(CatalogError::ReviewNotFound);
+        }
+        self.reviews.vote(review, &caller.user_id).await?;
+        self.reviews.get(review).await?.ok_or(CatalogError::ReviewNotFound)
+    }
+
+    /// Records the available units inventory reported for a SKU.
+    pub async fn record_stock(&self, sku: &Sku, available: i64) -> Result<(), CatalogError> {
+        for _ in 0..RETRIES {
+            let Some(mut product) = self.products.by_skus(std::slice::from_ref(sku)).await?.pop() else {
+                return Ok(());
+            };
+            if product.stock.get(sku) == Some(&available) {
+                return Ok(());
+            }
+            product.stock.insert(sku.clone(), available);
+            product.version += 1;
+            match self.products.update(&product, &[changed("catalog.product_updated", &product)]).await {
+                Err(StoreError::Stale) => continue,
+                other => return Ok(other?),
+            }
+        }
+        Err(CatalogError::Conflict)
+    }
+}
