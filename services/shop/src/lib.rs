@@ -62,6 +62,8 @@ pub struct Platform {
     pub gateway_addr: SocketAddr,
     /// gRPC address of each service, by name.
     pub services: Vec<(&'static str, SocketAddr)>,
+    /// The in-process event bus the services share.
+    pub bus: InProcessBus,
     tasks: JoinSet<anyhow::Result<()>>,
 }
 
@@ -138,7 +140,7 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     let gateway = Gateway::build(gateway).await?;
     let gateway_addr = gateway.addr;
     tasks.spawn(gateway.run(shutdown));
-    Ok(Platform { gateway_addr, services, tasks })
+    Ok(Platform { gateway_addr, services, bus, tasks })
 }
 
 impl Platform {
