@@ -337,3 +337,31 @@ async fn changes_are_announced_and_inventory_reports_show_as_availability() {
     subscription.stop().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_cached_product_is_refreshed_when_catalog_changes_it() {
+    let app = platform().await;
+    let api = &app.api;
+    let vendor = token(api, "vendor@shop.local", "vendor-demo-password").await;
+    let code = sku();
+    let mut body = new_product("Cached Kettle", &code, 3000);
+    body["status"] = json!("active");
+    let created = api.post("/api/v1/products", Some(&vendor), body).await;
+    let path = format!("/api/v1/products/{}", created.body["id"].as_str().unwrap());
+    for _ in 0..3 {
+        assert_eq!(api.get(&path, None).await.body["variants"][0]["price"]["amount"], 3000);
+    }
+    let repriced = json!({"variants": [{"sku": code, "price": {"amount": 2500, "currency": "USD"}}]});
+    assert_eq!(api.patch(&path, Some(&vendor), repriced).await.status, 200);
+    let fresh = shop_test_support::eventually(Duration::from_secs(5), || async {
+        api.get(&path, None).await.body["variants"][0]["price"]["amount"] == json!(2500)
+    })
+    .await;
+    assert!(fresh, "the change reached the cache");
+    assert_eq!(api.send(reqwest::Method::DELETE, &path, Some(&vendor), None).await.status, 204);
+    let gone =
+        shop_test_support::eventually(Duration::from_secs(5), || async { api.get(&path, None).await.status == 404 })
+            .await;
+    assert!(gone, "a deleted product is not served from the cache");
+    app.stop().await;
+}

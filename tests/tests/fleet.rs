@@ -33,7 +33,7 @@ impl EventHandler for Created {
     }
 }
 
-fn service_env(name: &str, ports: &Ports, run: &str) -> Vec<(&'static str, String)> {
+fn service_env(name: &str, ports: &Ports, run: &str, all: &[Ports]) -> Vec<(&'static str, String)> {
     let mut env = vec![
         ("SHOP_GRPC__HOST", "127.0.0.1".to_owned()),
         ("SHOP_GRPC__PORT", ports.grpc.to_string()),
@@ -42,9 +42,11 @@ fn service_env(name: &str, ports: &Ports, run: &str) -> Vec<(&'static str, Strin
         ("SHOP_BACKENDS__MONGO_URL", mongo_url()),
         ("SHOP_BACKENDS__MONGO_DATABASE", format!("{run}_{name}")),
         ("SHOP_BACKENDS__AMQP_URL", amqp_url()),
+        ("SHOP_IDENTITY_URL", format!("http://127.0.0.1:{}", all[0].grpc)),
     ];
     if name == "catalog" {
         env.push(("SHOP_DEMO_DATA", "true".to_owned()));
+        env.push(("SHOP_ORDER_URL", format!("http://127.0.0.1:{}", all[3].grpc)));
     }
     if name == "identity" {
         env.push(("SHOP_ADMIN_EMAIL", "fleet-admin@example.com".to_owned()));
@@ -70,13 +72,14 @@ async fn the_fleet_serves_from_real_infrastructure_and_readiness_follows_the_ser
     let mut processes: Vec<Process> = SERVICES
         .iter()
         .zip(&ports)
-        .map(|(name, p)| Process::spawn(&format!("shop-{name}"), &service_env(name, p, &run)))
+        .map(|(name, p)| Process::spawn(&format!("shop-{name}"), &service_env(name, p, &run, &ports)))
         .collect();
     let http_port = free_port();
     let mut gateway_env = vec![
         ("SHOP_HTTP__HOST", "127.0.0.1".to_owned()),
         ("SHOP_HTTP__PORT", http_port.to_string()),
         ("SHOP_REDIS_URL", redis_url()),
+        ("SHOP_AMQP_URL", amqp_url()),
         // Sign-ins from this test share one address with every other run on this Redis.
         ("SHOP_RATE_LIMITS__AUTH__PER_MINUTE", "10000".to_owned()),
         ("SHOP_RATE_LIMITS__AUTH__BURST", "1000".to_owned()),

@@ -203,7 +203,9 @@ async fn forged_expired_and_foreign_tokens_are_all_refused_with_401() {
     // A gateway that trusts a key this test holds, in front of the same services.
     let key = SigningKey::generate().unwrap();
     let keys = Arc::new(StaticKeys(vec![key.jwk()]));
-    let gateway = Gateway::build_with_keys(app.gateway_settings(), Some(keys)).await.unwrap();
+    let gateway = Gateway::build_with(app.gateway_settings(), shop_gateway::Wiring { keys: Some(keys), bus: None })
+        .await
+        .unwrap();
     let api = Api::new(format!("http://{}", gateway.addr));
     let stop = Shutdown::new();
     let serving = tokio::spawn(gateway.run(stop.clone()));

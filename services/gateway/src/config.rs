@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use shop_platform::settings::{Listen, SecretUrl, TelemetrySettings};
 
+use shop_messaging::BusSettings;
+
 use crate::edge::RateLimits;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -14,6 +16,9 @@ pub struct GatewaySettings {
     pub upstreams: Upstreams,
     /// Redis for rate limits and caches shared by gateway replicas; in memory when absent.
     pub redis_url: Option<SecretUrl>,
+    /// RabbitMQ, where catalog's changes arrive to keep the product cache fresh.
+    pub amqp_url: Option<SecretUrl>,
+    pub bus: BusSettings,
     pub telemetry: TelemetrySettings,
     /// Largest request body accepted, in bytes (larger → 413).
     pub max_body_bytes: usize,
@@ -59,6 +64,8 @@ impl Default for GatewaySettings {
             workers: 0,
             upstreams: Upstreams::default(),
             redis_url: None,
+            amqp_url: None,
+            bus: BusSettings::default(),
             telemetry: TelemetrySettings::default(),
             max_body_bytes: 1024 * 1024,
             upstream_timeout_ms: 5000,

@@ -1,6 +1,7 @@
 //! HTTP gateway: the public REST API, in front of the gRPC services.
 
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod edge;
 pub mod error;
@@ -11,6 +12,6 @@ pub mod startup;
 pub mod upstream;
 
 pub use config::GatewaySettings;
-pub use startup::Gateway;
+pub use startup::{Gateway, Wiring};
 
 pub const SERVICE: &str = "gateway";

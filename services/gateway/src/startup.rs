@@ -12,8 +12,11 @@ use utoipa::{
 };
 use utoipa_actix_web::AppExt;
 
+use shop_messaging::{InProcessBus, Subscription, bus_for};
+
 use crate::{
     GatewaySettings, auth,
+    cache::{self, Invalidate, MemoryCache, ProductCache, RedisCache},
     edge::{self, EdgePolicy, Hsts},
     middleware,
     ratelimit::{MemoryLimiter, RateLimiter, RedisLimiter},
@@ -25,6 +28,16 @@ use crate::{
 pub struct State {
     pub clients: Clients,
     pub redis: Option<deadpool_redis::Pool>,
+    pub products: Arc<dyn ProductCache>,
+}
+
+/// What a gateway may be given besides its settings.
+#[derive(Default)]
+pub struct Wiring {
+    /// Verify tokens against these keys instead of identity's JWKS.
+    pub keys: Option<Arc<dyn KeySource>>,
+    /// The in-process bus to hear catalog's changes on, when there is no RabbitMQ.
+    pub bus: Option<InProcessBus>,
 }
 
 struct BearerAuth;
@@ -71,16 +84,18 @@ fn cors(origins: &str) -> actix_cors::Cors {
 pub struct Gateway {
     pub addr: SocketAddr,
     server: actix_web::dev::Server,
+    invalidation: Subscription,
 }
 
 impl Gateway {
     /// Binds the listener and prepares the server; nothing is served until `run`.
     pub async fn build(settings: GatewaySettings) -> anyhow::Result<Self> {
-        Self::build_with_keys(settings, None).await
+        Self::build_with(settings, Wiring::default()).await
     }
 
-    /// As [`Gateway::build`], verifying tokens against `keys` instead of identity's JWKS.
-    pub async fn build_with_keys(settings: GatewaySettings, keys: Option<Arc<dyn KeySource>>) -> anyhow::Result<Self> {
+    /// As [`Gateway::build`], with keys or a bus given by the caller.
+    pub async fn build_with(settings: GatewaySettings, wiring: Wiring) -> anyhow::Result<Self> {
+        let Wiring { keys, bus } = wiring;
         let listener = std::net::TcpListener::bind(settings.http.addr())
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.http.addr()))?;
         let addr = listener.local_addr()?;
@@ -99,9 +114,17 @@ impl Gateway {
             Some(pool) => Arc::new(RedisLimiter::new(pool.clone())),
             None => Arc::new(MemoryLimiter::default()),
         };
+        let products: Arc<dyn ProductCache> = match &redis {
+            Some(pool) => Arc::new(RedisCache::new(pool.clone())),
+            None => Arc::new(MemoryCache::default()),
+        };
+        let bus = bus_for(settings.amqp_url.as_ref(), &settings.bus, &bus.unwrap_or_default());
+        // Replicas share one queue: with a shared (Redis) cache one of them forgetting is enough.
+        let invalidation =
+            bus.subscribe(crate::SERVICE, &cache::EVENTS, Arc::new(Invalidate(products.clone()))).await?;
         let registry = prometheus::Registry::new();
         let metrics = RedMetrics::register(&registry, "http_server", &["method", "route"], "status")?;
-        let state = web::Data::new(State { clients, redis });
+        let state = web::Data::new(State { clients, redis, products });
         let registry = web::Data::new(registry);
         let metrics = web::Data::new(metrics);
         let verifier = web::Data::from(verifier);
@@ -153,7 +176,7 @@ impl Gateway {
         }
         let server = server.listen(listener)?.run();
         tracing::info!(%addr, "gateway listening");
-        Ok(Self { addr, server })
+        Ok(Self { addr, server, invalidation })
     }
 
     /// Serves until `shutdown`, then stops accepting and finishes in-flight requests.
@@ -161,6 +184,7 @@ impl Gateway {
         let handle: ServerHandle = self.server.handle();
         let server = tokio::spawn(self.server);
         shutdown.wait().await;
+        self.invalidation.stop().await;
         handle.stop(true).await;
         server.await??;
         Ok(())

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
-use shop_gateway::{Gateway, GatewaySettings, edge::RateLimits};
+use shop_gateway::{Gateway, GatewaySettings, Wiring, edge::RateLimits};
 use shop_messaging::{
     InProcessBus,
     service::{Service, ServiceSettings},
@@ -137,7 +137,7 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     gateway.upstreams.inventory = url("inventory");
     gateway.upstreams.order = url("order");
     gateway.upstreams.payment = url("payment");
-    let gateway = Gateway::build(gateway).await?;
+    let gateway = Gateway::build_with(gateway, Wiring { keys: None, bus: Some(bus.clone()) }).await?;
     let gateway_addr = gateway.addr;
     tasks.spawn(gateway.run(shutdown));
     Ok(Platform { gateway_addr, services, bus, tasks })

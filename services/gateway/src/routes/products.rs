@@ -128,9 +128,22 @@ pub async fn get_product(
     caller: Option<Authenticated>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let request = as_caller(caller.as_ref().map(|c| &c.0), pb::GetProductRequest { id: id.into_inner() });
+    let id = id.into_inner();
+    // Anonymous reads are the hot path and all see the same public product: cache them.
+    let public = caller.is_none();
+    if public && let Some(body) = state.products.get(&id).await {
+        return Ok(HttpResponse::Ok().content_type("application/json").body(body));
+    }
+    let request = as_caller(caller.as_ref().map(|c| &c.0), pb::GetProductRequest { id: id.clone() });
     let product = state.clients.catalog.clone().get_product(request).await?.into_inner();
-    Ok(HttpResponse::Ok().json(ProductView::from(product)))
+    let body = bytes::Bytes::from(
+        serde_json::to_vec(&ProductView::from(product))
+            .map_err(|e| Problem::from(shop_platform::ApiError::internal(&anyhow::Error::from(e))))?,
+    );
+    if public {
+        state.products.put(&id, body.clone()).await;
+    }
+    Ok(HttpResponse::Ok().content_type("application/json").body(body))
 }
 
 #[derive(Deserialize, ToSchema)]
