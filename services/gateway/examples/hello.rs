@@ -8,7 +8,8 @@ async fn main() -> std::io::Result<()> {
     let port: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(8081);
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     HttpServer::new(|| {
-        App::new().route("/hello", web::get().to(|| async { HttpResponse::Ok().json(serde_json::json!({"hello": "world"})) }))
+        App::new()
+            .route("/hello", web::get().to(|| async { HttpResponse::Ok().json(serde_json::json!({"hello": "world"})) }))
     })
     .workers(workers)
     .bind(("127.0.0.1", port))?
