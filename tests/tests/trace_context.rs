@@ -74,6 +74,8 @@ async fn a_request_yields_gateway_and_catalog_spans_in_one_trace() {
     assert_eq!(catalog[0].parent_span_id, gateway[0].span_context.span_id());
 
     // A caller without trace context: the gateway starts a trace and catalog joins it.
+    // (Another product: anonymous reads of the first one are now answered from the cache.)
+    let url = format!("http://{}/api/v1/products/{}", platform.gateway_addr, demo_product_id(4));
     let res = http().get(&url).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert!(eventually(Duration::from_secs(5), || async { spans.with_name(GATEWAY_SPAN).len() == 2 }).await);

@@ -82,6 +82,10 @@ pub async fn rate_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    // Probes and scrapes come often and from one place; they are never limited.
+    if matches!(req.path(), "/healthz" | "/readyz" | "/metrics") {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    }
     let policy = req.app_data::<web::Data<EdgePolicy>>().cloned().expect("edge policy configured");
     let limiter = req.app_data::<web::Data<dyn RateLimiter>>().cloned().expect("rate limiter configured");
     let ip = client_ip(&req, policy.forwarded_hops).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());

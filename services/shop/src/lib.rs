@@ -67,55 +67,49 @@ pub struct Platform {
     tasks: JoinSet<anyhow::Result<()>>,
 }
 
-/// The gRPC ports of the five services, in start order. With a base of 0, free ports are
-/// found first, so that every service knows the others' addresses before any starts.
-fn grpc_ports(base: u16) -> anyhow::Result<Vec<u16>> {
-    if base != 0 {
-        return Ok((0..5).map(|i| base + i).collect());
-    }
-    let held = (0..5).map(|_| std::net::TcpListener::bind("127.0.0.1:0")).collect::<Result<Vec<_>, _>>()?;
-    Ok(held.iter().map(|l| l.local_addr().map(|a| a.port())).collect::<Result<_, _>>()?)
+fn port(base: u16, offset: u16) -> u16 {
+    if base == 0 { 0 } else { base + offset }
 }
 
 /// A service's settings for this process: its ports, where identity is, demo data.
-fn local<X>(settings: &Settings, ports: &[u16], offset: u16, mut service: ServiceSettings<X>) -> ServiceSettings<X> {
+fn local<X>(settings: &Settings, offset: u16, identity: &str, mut service: ServiceSettings<X>) -> ServiceSettings<X> {
     let host = settings.http.host;
-    service.grpc = Listen { host, port: ports[usize::from(offset)] };
-    let metrics = if settings.metrics_base_port == 0 { 0 } else { settings.metrics_base_port + offset };
-    service.metrics = Listen { host, port: metrics };
-    service.identity_url = format!("http://{}", std::net::SocketAddr::new(host, ports[0]));
+    service.grpc = Listen { host, port: port(settings.grpc_base_port, offset) };
+    service.metrics = Listen { host, port: port(settings.metrics_base_port, offset) };
+    identity.clone_into(&mut service.identity_url);
     service.demo_data = settings.demo_data;
     service
 }
 
-/// Starts every service, then the gateway in front of them.
+/// Starts every service, then the gateway in front of them. A service that calls another
+/// starts after it, so it can be told the other's address (ports may be picked at bind).
 pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Platform> {
     let bus = InProcessBus::default();
-    let ports = grpc_ports(settings.grpc_base_port)?;
-    let url = |offset: usize| format!("http://{}", std::net::SocketAddr::new(settings.http.host, ports[offset]));
+    let (b, d) = (&bus, &shutdown);
     let mut identity = shop_identity::default_settings();
     identity.extra.admin_email.clone_from(&settings.admin_email);
     identity.extra.admin_password.clone_from(&settings.admin_password);
+    let identity_addr =
+        format!("http://{}", std::net::SocketAddr::new(settings.http.host, port(settings.grpc_base_port, 0)));
+    let identity = shop_identity::build(local(settings, 0, &identity_addr, identity), b.clone(), d.clone()).await?;
+    let id_url = format!("http://{}", identity.grpc_addr);
+    let inventory =
+        shop_inventory::build(local(settings, 2, &id_url, shop_inventory::default_settings()), b.clone(), d.clone())
+            .await?;
+    let order =
+        shop_order::build(local(settings, 3, &id_url, shop_order::default_settings()), b.clone(), d.clone()).await?;
+    let payment =
+        shop_payment::build(local(settings, 4, &id_url, shop_payment::default_settings()), b.clone(), d.clone())
+            .await?;
     let mut catalog = shop_catalog::default_settings();
-    catalog.extra.order_url = url(3);
-    let (b, d) = (&bus, &shutdown);
+    catalog.extra.order_url = format!("http://{}", order.grpc_addr);
+    let catalog = shop_catalog::build(local(settings, 1, &id_url, catalog), b.clone(), d.clone()).await?;
     let started: [(&'static str, Service); 5] = [
-        ("identity", shop_identity::build(local(settings, &ports, 0, identity), b.clone(), d.clone()).await?),
-        ("catalog", shop_catalog::build(local(settings, &ports, 1, catalog), b.clone(), d.clone()).await?),
-        (
-            "inventory",
-            shop_inventory::build(local(settings, &ports, 2, shop_inventory::default_settings()), b.clone(), d.clone())
-                .await?,
-        ),
-        (
-            "order",
-            shop_order::build(local(settings, &ports, 3, shop_order::default_settings()), b.clone(), d.clone()).await?,
-        ),
-        (
-            "payment",
-            shop_payment::build(local(settings, &ports, 4, shop_payment::default_settings()), b.clone(), d.clone())
-                .await?,
-        ),
+        ("identity", identity),
+        ("catalog", catalog),
+        ("inventory", inventory),
+        ("order", order),
+        ("payment", payment),
     ];
     let mut tasks = JoinSet::new();
     let mut services = Vec::new();
