@@ -203,3 +203,26 @@ pub async fn session_lifecycle(api: &Api) {
     assert_eq!(twice.status, 409);
     assert_eq!(twice.body["code"], "email_taken");
 }
+
+/// The all-in-one platform on free ports, with a client of its gateway.
+pub struct Running {
+    pub api: Api,
+    pub shutdown: shop_platform::Shutdown,
+    pub platform: shop::Platform,
+}
+
+impl Running {
+    /// Starts the platform and waits until its gateway is ready.
+    pub async fn start() -> Self {
+        let shutdown = shop_platform::Shutdown::new();
+        let platform = shop::start(&shop::Settings::ephemeral(), shutdown.clone()).await.expect("platform starts");
+        let api = Api::new(format!("http://{}", platform.gateway_addr));
+        assert!(wait_for_status(&api.client, &format!("{}/readyz", api.base), 200, Duration::from_secs(10)).await);
+        Self { api, shutdown, platform }
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.trigger();
+        self.platform.stopped().await.expect("clean stop");
+    }
+}

@@ -1,40 +1,15 @@
 //! The read path through the all-in-one platform: gateway → catalog over real gRPC.
 
-use std::time::Duration;
-
 use serde_json::Value;
-use shop::{Settings, start};
 use shop_catalog::seed::demo_product_id;
-use shop_e2e::wait_for_status;
-use shop_platform::Shutdown;
+use shop_e2e::Running;
 use shop_test_support::http;
-
-struct Running {
-    base: String,
-    shutdown: Shutdown,
-    platform: shop::Platform,
-}
-
-async fn platform() -> Running {
-    let shutdown = Shutdown::new();
-    let platform = start(&Settings::ephemeral(), shutdown.clone()).await.expect("platform starts");
-    let base = format!("http://{}", platform.gateway_addr);
-    assert!(wait_for_status(&http(), &format!("{base}/readyz"), 200, Duration::from_secs(10)).await);
-    Running { base, shutdown, platform }
-}
-
-impl Running {
-    async fn stop(self) {
-        self.shutdown.trigger();
-        self.platform.stopped().await.expect("clean stop");
-    }
-}
 
 #[tokio::test]
 async fn a_seeded_product_is_served_with_its_variants() {
-    let app = platform().await;
+    let app = Running::start().await;
     let id = demo_product_id(1);
-    let res = http().get(format!("{}/api/v1/products/{id}", app.base)).send().await.unwrap();
+    let res = http().get(format!("{}/api/v1/products/{id}", app.api.base)).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.headers().contains_key("x-request-id"));
     let body: Value = res.json().await.unwrap();
@@ -52,9 +27,9 @@ async fn a_seeded_product_is_served_with_its_variants() {
 
 #[tokio::test]
 async fn a_malformed_id_is_a_400_problem_naming_the_field() {
-    let app = platform().await;
+    let app = Running::start().await;
     for bad in ["nope", "%7B%22%24gt%22%3A%22%22%7D", &"x".repeat(300)] {
-        let res = http().get(format!("{}/api/v1/products/{bad}", app.base)).send().await.unwrap();
+        let res = http().get(format!("{}/api/v1/products/{bad}", app.api.base)).send().await.unwrap();
         assert_eq!(res.status(), 400, "{bad}");
         assert_eq!(res.headers()["content-type"], "application/problem+json");
         let body: Value = res.json().await.unwrap();
@@ -67,14 +42,14 @@ async fn a_malformed_id_is_a_400_problem_naming_the_field() {
 
 #[tokio::test]
 async fn an_unknown_product_or_route_is_a_404_problem() {
-    let app = platform().await;
-    let res = http().get(format!("{}/api/v1/products/{}", app.base, uuid::Uuid::now_v7())).send().await.unwrap();
+    let app = Running::start().await;
+    let res = http().get(format!("{}/api/v1/products/{}", app.api.base, uuid::Uuid::now_v7())).send().await.unwrap();
     assert_eq!(res.status(), 404);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], "not_found");
     assert_eq!(body["type"], "/problems/not_found");
 
-    let res = http().get(format!("{}/api/v1/nothing-here", app.base)).send().await.unwrap();
+    let res = http().get(format!("{}/api/v1/nothing-here", app.api.base)).send().await.unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     app.stop().await;
@@ -82,8 +57,8 @@ async fn an_unknown_product_or_route_is_a_404_problem() {
 
 #[tokio::test]
 async fn a_well_formed_request_id_is_echoed_and_a_bad_one_replaced() {
-    let app = platform().await;
-    let url = format!("{}/healthz", app.base);
+    let app = Running::start().await;
+    let url = format!("{}/healthz", app.api.base);
     let res = http().get(&url).header("x-request-id", "abc-123").send().await.unwrap();
     assert_eq!(res.headers()["x-request-id"], "abc-123");
     let res = http().get(&url).header("x-request-id", "bad id\twith tab").send().await.unwrap();
@@ -94,8 +69,9 @@ async fn a_well_formed_request_id_is_echoed_and_a_bad_one_replaced() {
 
 #[tokio::test]
 async fn the_openapi_document_describes_the_served_routes() {
-    let app = platform().await;
-    let doc: Value = http().get(format!("{}/api/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
+    let app = Running::start().await;
+    let doc: Value =
+        http().get(format!("{}/api/openapi.json", app.api.base)).send().await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
     for path in ["/api/v1/products/{id}", "/healthz", "/readyz"] {
@@ -107,10 +83,10 @@ async fn the_openapi_document_describes_the_served_routes() {
 
 #[tokio::test]
 async fn metrics_count_requests_per_route_and_grpc_method() {
-    let app = platform().await;
+    let app = Running::start().await;
     let id = demo_product_id(2);
-    http().get(format!("{}/api/v1/products/{id}", app.base)).send().await.unwrap();
-    let text = http().get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    http().get(format!("{}/api/v1/products/{id}", app.api.base)).send().await.unwrap();
+    let text = http().get(format!("{}/metrics", app.api.base)).send().await.unwrap().text().await.unwrap();
     assert!(
         text.contains(r#"http_server_requests_total{method="GET",route="/api/v1/products/{id}",status="200"} 1"#),
         "{text}"

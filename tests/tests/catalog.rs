@@ -7,34 +7,10 @@ use std::{
 };
 
 use serde_json::{Value, json};
-use shop::{Settings, start};
-use shop_e2e::Api;
+
+use shop_e2e::{Api, Running};
 use shop_messaging::{Envelope, EventBus, EventHandler, new_event};
-use shop_platform::Shutdown;
 use shop_proto::events::v1::StockChanged;
-
-struct Running {
-    api: Api,
-    shutdown: Shutdown,
-    platform: shop::Platform,
-}
-
-async fn platform() -> Running {
-    let shutdown = Shutdown::new();
-    let platform = start(&Settings::ephemeral(), shutdown.clone()).await.expect("platform starts");
-    let api = Api::new(format!("http://{}", platform.gateway_addr));
-    assert!(
-        shop_e2e::wait_for_status(&api.client, &format!("{}/readyz", api.base), 200, Duration::from_secs(10)).await
-    );
-    Running { api, shutdown, platform }
-}
-
-impl Running {
-    async fn stop(self) {
-        self.shutdown.trigger();
-        self.platform.stopped().await.expect("clean stop");
-    }
-}
 
 async fn token(api: &Api, email: &str, password: &str) -> String {
     let login = api.login(email, password).await;
@@ -64,7 +40,7 @@ fn new_product(name: &str, sku: &str, amount: i64) -> Value {
 
 #[tokio::test]
 async fn a_vendor_owns_what_it_creates_and_the_public_sees_it_once_active() {
-    let app = platform().await;
+    let app = Running::start().await;
     let api = &app.api;
     let vendor = token(api, "vendor@shop.local", "vendor-demo-password").await;
     let admin = token(api, "admin@shop.local", "admin-demo-password").await;
@@ -100,7 +76,7 @@ async fn a_vendor_owns_what_it_creates_and_the_public_sees_it_once_active() {
 
 #[tokio::test]
 async fn search_finds_by_text_category_subtree_price_and_pages_with_totals() {
-    let app = platform().await;
+    let app = Running::start().await;
     let api = &app.api;
     let text = api.get("/api/v1/products?q=merino+hoodie", None).await;
     assert_eq!(text.status, 200);
@@ -142,7 +118,7 @@ async fn search_finds_by_text_category_subtree_price_and_pages_with_totals() {
 
 #[tokio::test]
 async fn reviews_are_one_per_user_votes_count_once_and_the_rating_adds_up() {
-    let app = platform().await;
+    let app = Running::start().await;
     let api = &app.api;
     let vendor = token(api, "vendor@shop.local", "vendor-demo-password").await;
     let created = api.post("/api/v1/products", Some(&vendor), new_product("Review Target", &sku(), 900)).await;
@@ -187,7 +163,7 @@ async fn reviews_are_one_per_user_votes_count_once_and_the_rating_adds_up() {
 
 #[tokio::test]
 async fn bad_product_input_is_refused_with_field_errors_and_nothing_is_stored() {
-    let app = platform().await;
+    let app = Running::start().await;
     let api = &app.api;
     let vendor = token(api, "vendor@shop.local", "vendor-demo-password").await;
     let taken =
@@ -238,7 +214,7 @@ async fn bad_product_input_is_refused_with_field_errors_and_nothing_is_stored() 
 
 #[tokio::test]
 async fn categories_form_a_tree_that_admins_shape_and_in_use_ones_cannot_be_deleted() {
-    let app = platform().await;
+    let app = Running::start().await;
     let api = &app.api;
     let admin = token(api, "admin@shop.local", "admin-demo-password").await;
     let vendor = token(api, "vendor@shop.local", "vendor-demo-password").await;
@@ -300,7 +276,7 @@ impl EventHandler for Seen {
 
 #[tokio::test]
 async fn changes_are_announced_and_inventory_reports_show_as_availability() {
-    let app = platform().await;
+    let app = Running::start().await;
     let api = &app.api;
     let seen = Arc::new(Seen::default());
     let subscription = app.platform.bus.subscribe("test-listener", &["catalog.#"], seen.clone()).await.unwrap();
@@ -340,7 +316,7 @@ async fn changes_are_announced_and_inventory_reports_show_as_availability() {
 
 #[tokio::test]
 async fn a_cached_product_is_refreshed_when_catalog_changes_it() {
-    let app = platform().await;
+    let app = Running::start().await;
     let api = &app.api;
     let vendor = token(api, "vendor@shop.local", "vendor-demo-password").await;
     let code = sku();

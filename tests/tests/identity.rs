@@ -5,49 +5,26 @@ use std::{sync::Arc, time::Duration};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use shop::{Settings, start};
+
 use shop_auth::{AUDIENCE, ISSUER, SigningKey, StaticKeys};
-use shop_e2e::{Api, session_lifecycle};
+use shop_e2e::{Api, Running, session_lifecycle};
 use shop_gateway::{Gateway, GatewaySettings};
 use shop_platform::{Shutdown, settings::Listen};
 
-struct Running {
-    api: Api,
-    shutdown: Shutdown,
-    platform: shop::Platform,
-}
-
-async fn platform() -> Running {
-    let shutdown = Shutdown::new();
-    let platform = start(&Settings::ephemeral(), shutdown.clone()).await.expect("platform starts");
-    let api = Api::new(format!("http://{}", platform.gateway_addr));
-    assert!(
-        shop_e2e::wait_for_status(&api.client, &format!("{}/readyz", api.base), 200, Duration::from_secs(10)).await
-    );
-    Running { api, shutdown, platform }
-}
-
-impl Running {
-    async fn stop(self) {
-        self.shutdown.trigger();
-        self.platform.stopped().await.expect("clean stop");
-    }
-
-    /// Gateway settings pointing at this platform's services.
-    fn gateway_settings(&self) -> GatewaySettings {
-        let mut s = GatewaySettings { http: Listen::loopback(0), ..GatewaySettings::default() };
-        for (name, addr) in &self.platform.services {
-            let url = format!("http://{addr}");
-            match *name {
-                "identity" => s.upstreams.identity = url,
-                "catalog" => s.upstreams.catalog = url,
-                "inventory" => s.upstreams.inventory = url,
-                "order" => s.upstreams.order = url,
-                _ => s.upstreams.payment = url,
-            }
+/// Gateway settings pointing at this platform's services.
+fn gateway_settings(app: &Running) -> GatewaySettings {
+    let mut s = GatewaySettings { http: Listen::loopback(0), ..GatewaySettings::default() };
+    for (name, addr) in &app.platform.services {
+        let url = format!("http://{addr}");
+        match *name {
+            "identity" => s.upstreams.identity = url,
+            "catalog" => s.upstreams.catalog = url,
+            "inventory" => s.upstreams.inventory = url,
+            "order" => s.upstreams.order = url,
+            _ => s.upstreams.payment = url,
         }
-        s
     }
+    s
 }
 
 async fn admin_token(api: &Api) -> String {
@@ -58,14 +35,14 @@ async fn admin_token(api: &Api) -> String {
 
 #[tokio::test]
 async fn a_session_lives_from_registration_to_logout() {
-    let app = platform().await;
+    let app = Running::start().await;
     session_lifecycle(&app.api).await;
     app.stop().await;
 }
 
 #[tokio::test]
 async fn unknown_email_and_wrong_password_get_the_same_answer() {
-    let app = platform().await;
+    let app = Running::start().await;
     let (email, _, _) = app.api.register_customer().await;
     let wrong = app.api.login(&email, "not the password at all").await;
     let unknown = app.api.login("nobody@example.com", "not the password at all").await;
@@ -77,7 +54,7 @@ async fn unknown_email_and_wrong_password_get_the_same_answer() {
 
 #[tokio::test]
 async fn registration_rejects_weak_passwords_bad_emails_and_privileged_fields() {
-    let app = platform().await;
+    let app = Running::start().await;
     let weak =
         app.api.post("/api/v1/auth/register", None, json!({"email": "w@example.com", "password": "password1"})).await;
     assert_eq!(weak.status, 400);
@@ -110,7 +87,7 @@ async fn registration_rejects_weak_passwords_bad_emails_and_privileged_fields() 
 
 #[tokio::test]
 async fn roles_decide_what_a_user_may_do_and_a_change_applies_to_the_next_token() {
-    let app = platform().await;
+    let app = Running::start().await;
     let api = &app.api;
     let (email, password, session) = api.register_customer().await;
     let customer = session["access_token"].as_str().unwrap().to_owned();
@@ -149,7 +126,7 @@ async fn roles_decide_what_a_user_may_do_and_a_change_applies_to_the_next_token(
 
 #[tokio::test]
 async fn a_user_edits_only_their_profile_fields() {
-    let app = platform().await;
+    let app = Running::start().await;
     let (_, _, session) = app.api.register_customer().await;
     let token = session["access_token"].as_str().unwrap();
     let address = json!({"line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"});
@@ -169,7 +146,7 @@ async fn a_user_edits_only_their_profile_fields() {
 
 #[tokio::test]
 async fn the_jwks_publishes_the_signing_key() {
-    let app = platform().await;
+    let app = Running::start().await;
     let jwks = app.api.get("/.well-known/jwks.json", None).await;
     assert_eq!(jwks.status, 200);
     let key = &jwks.body["keys"][0];
@@ -199,11 +176,11 @@ fn sign(key: &SigningKey, kid: &str, claims: &Value) -> String {
 
 #[tokio::test]
 async fn forged_expired_and_foreign_tokens_are_all_refused_with_401() {
-    let app = platform().await;
+    let app = Running::start().await;
     // A gateway that trusts a key this test holds, in front of the same services.
     let key = SigningKey::generate().unwrap();
     let keys = Arc::new(StaticKeys(vec![key.jwk()]));
-    let gateway = Gateway::build_with(app.gateway_settings(), shop_gateway::Wiring { keys: Some(keys), bus: None })
+    let gateway = Gateway::build_with(gateway_settings(&app), shop_gateway::Wiring { keys: Some(keys), bus: None })
         .await
         .unwrap();
     let api = Api::new(format!("http://{}", gateway.addr));
@@ -263,7 +240,7 @@ async fn forged_expired_and_foreign_tokens_are_all_refused_with_401() {
 
 #[tokio::test]
 async fn a_login_brute_force_from_one_address_is_stopped_with_429() {
-    let app = platform().await;
+    let app = Running::start().await;
     let (email, _, _) = app.api.register_customer().await;
     let mut limited_at = None;
     for attempt in 1..=20 {
@@ -284,8 +261,8 @@ async fn a_login_brute_force_from_one_address_is_stopped_with_429() {
 
 #[tokio::test]
 async fn browsers_get_cors_only_for_allowed_origins_and_every_response_is_hardened() {
-    let app = platform().await;
-    let mut settings = app.gateway_settings();
+    let app = Running::start().await;
+    let mut settings = gateway_settings(&app);
     settings.cors_origins = "https://shop.example.com".into();
     let gateway = Gateway::build(settings).await.unwrap();
     let base = format!("http://{}", gateway.addr);
@@ -341,13 +318,13 @@ async fn signing_keys_rotate_without_logging_anyone_out() {
 #[tokio::test]
 async fn two_gateways_sharing_redis_enforce_one_limit_together() {
     shop_test_support::require("Redis", &shop_test_support::redis_url());
-    let app = platform().await;
+    let app = Running::start().await;
     let (_, _, session) = app.api.register_customer().await;
     let token = session["access_token"].as_str().unwrap().to_owned();
     let mut gateways = Vec::new();
     let stop = Shutdown::new();
     for _ in 0..2 {
-        let mut settings = app.gateway_settings();
+        let mut settings = gateway_settings(&app);
         settings.redis_url = Some(shop_platform::settings::SecretUrl::new(shop_test_support::redis_url()));
         settings.rate_limits.user = shop_gateway::ratelimit::Limit { per_minute: 60, burst: 10 };
         let gateway = Gateway::build(settings).await.unwrap();

@@ -1,40 +1,11 @@
 //! The category tree: each category has at most one parent.
 
-use std::{collections::HashMap, fmt};
+use std::collections::HashMap;
 
-use uuid::Uuid;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CategoryId(Uuid);
-
-impl CategoryId {
-    pub fn new() -> Self {
-        Self(Uuid::now_v7())
-    }
-
-    pub const fn from_uuid(id: Uuid) -> Self {
-        Self(id)
-    }
-
-    pub fn parse(s: &str) -> Result<Self, String> {
-        if s.len() != 36 {
-            return Err("must be a UUID".into());
-        }
-        Uuid::parse_str(s).map(Self).map_err(|_| "must be a UUID".into())
-    }
-}
-
-impl Default for CategoryId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Display for CategoryId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
+shop_platform::uuid_id!(
+    /// A category id.
+    CategoryId
+);
 
 /// A URL-friendly name: 1–64 of `a–z 0–9 -`, no leading, trailing or double hyphen.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -91,6 +62,7 @@ pub fn would_cycle(all: &[Category], id: CategoryId, parent: CategoryId) -> bool
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
     fn cat(id: u128, parent: Option<u128>) -> Category {
         Category {

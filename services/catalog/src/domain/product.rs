@@ -1,49 +1,15 @@
 //! Products: what a vendor sells, in one or more variants each with its own SKU and price.
 
-use std::{collections::BTreeMap, fmt, str::FromStr};
+use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use super::Money;
 
-/// A product id (a UUID).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ProductId(Uuid);
-
-impl ProductId {
-    pub fn new() -> Self {
-        Self(Uuid::now_v7())
-    }
-
-    pub const fn from_uuid(id: Uuid) -> Self {
-        Self(id)
-    }
-}
-
-impl Default for ProductId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl FromStr for ProductId {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        // Only the canonical hyphenated form: one spelling per product.
-        if s.len() != 36 {
-            return Err("must be a UUID".into());
-        }
-        Uuid::parse_str(s).map(Self).map_err(|_| "must be a UUID".into())
-    }
-}
-
-impl fmt::Display for ProductId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
+shop_platform::uuid_id!(
+    /// A product id.
+    ProductId
+);
 
 /// A stock-keeping unit: 1–64 characters of `A–Z a–z 0–9 - _ .`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

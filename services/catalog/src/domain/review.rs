@@ -1,39 +1,13 @@
 //! Reviews: one per user per product, with helpful votes.
 
-use std::fmt;
-
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use super::ProductId;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ReviewId(Uuid);
-
-impl ReviewId {
-    pub fn new() -> Self {
-        Self(Uuid::now_v7())
-    }
-
-    pub fn parse(s: &str) -> Result<Self, String> {
-        if s.len() != 36 {
-            return Err("must be a UUID".into());
-        }
-        Uuid::parse_str(s).map(Self).map_err(|_| "must be a UUID".into())
-    }
-}
-
-impl Default for ReviewId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Display for ReviewId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
+shop_platform::uuid_id!(
+    /// A review id.
+    ReviewId
+);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Review {

@@ -1,43 +1,13 @@
 //! Accounts: who a user is, how to reach them, what they may do.
 
-use std::fmt;
-
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use super::Role;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct UserId(Uuid);
-
-impl UserId {
-    pub fn new() -> Self {
-        Self(Uuid::now_v7())
-    }
-
-    pub const fn from_uuid(id: Uuid) -> Self {
-        Self(id)
-    }
-
-    pub fn parse(s: &str) -> Result<Self, String> {
-        if s.len() != 36 {
-            return Err("must be a UUID".into());
-        }
-        Uuid::parse_str(s).map(Self).map_err(|_| "must be a UUID".into())
-    }
-}
-
-impl Default for UserId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Display for UserId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
+shop_platform::uuid_id!(
+    /// A user id.
+    UserId
+);
 
 /// An email address, trimmed and lower-cased so each address has one account.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
