@@ -1,7 +1,11 @@
 //! Inventory service: stock, reservations and low-stock alerts.
 //!
 //! The service runs with its backends, health, reflection and metrics; its gRPC API
-//! (`shop.inventory.v1`) is served as its behaviour lands.
+//! (`shop.inventory.v1`) is served as its behaviour lands. The stock store below is the
+//! part that exists: atomic, idempotent, resumable reservations.
+
+pub mod domain;
+pub mod storage;
 
 use shop_messaging::{
     InProcessBus,

@@ -1,0 +1,183 @@
+//! Embedded stock store: one lock over everything, so each operation is atomic.
+
+use std::{
+    collections::HashMap,
+    sync::{Mutex, MutexGuard, PoisonError},
+};
+
+use async_trait::async_trait;
+
+use super::{StockStore, StoreError};
+use crate::domain::{LedgerEntry, Line, Reservation, ReservationState, Stock};
+
+#[derive(Default)]
+struct State {
+    stock: HashMap<String, Stock>,
+    reservations: HashMap<String, Reservation>,
+    ledger: Vec<LedgerEntry>,
+}
+
+#[derive(Default)]
+pub struct MemoryStockStore {
+    state: Mutex<State>,
+}
+
+impl MemoryStockStore {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn entry(sku: &str, on_hand: i64, reserved: i64, reason: &str, order: Option<&str>) -> LedgerEntry {
+    LedgerEntry {
+        sku: sku.to_owned(),
+        on_hand_delta: on_hand,
+        reserved_delta: reserved,
+        reason: reason.to_owned(),
+        order_id: order.map(str::to_owned),
+    }
+}
+
+fn blank(sku: &str) -> Stock {
+    Stock { sku: sku.to_owned(), on_hand: 0, reserved: 0, available: 0, low_stock_threshold: 0 }
+}
+
+#[async_trait]
+impl StockStore for MemoryStockStore {
+    async fn get(&self, sku: &str) -> Result<Option<Stock>, StoreError> {
+        Ok(self.state().stock.get(sku).cloned())
+    }
+
+    async fn set(&self, sku: &str, on_hand: Option<i64>, threshold: Option<i64>) -> Result<Stock, StoreError> {
+        let mut state = self.state();
+        let mut stock = state.stock.get(sku).cloned().unwrap_or_else(|| blank(sku));
+        if let Some(on_hand) = on_hand {
+            if on_hand < stock.reserved {
+                return Err(StoreError::BelowReserved(stock.reserved));
+            }
+            let delta = on_hand - stock.on_hand;
+            stock.on_hand += delta;
+            stock.available += delta;
+            state.ledger.push(entry(sku, delta, 0, "set", None));
+        }
+        if let Some(threshold) = threshold {
+            stock.low_stock_threshold = threshold;
+        }
+        state.stock.insert(sku.to_owned(), stock.clone());
+        Ok(stock)
+    }
+
+    async fn restock(&self, sku: &str, quantity: i64) -> Result<Stock, StoreError> {
+        let mut state = self.state();
+        let stock = state.stock.entry(sku.to_owned()).or_insert_with(|| blank(sku));
+        stock.on_hand += quantity;
+        stock.available += quantity;
+        let stock = stock.clone();
+        state.ledger.push(entry(sku, quantity, 0, "restock", None));
+        Ok(stock)
+    }
+
+    async fn reserve(&self, order_id: &str, lines: &[Line], expires_at: i64) -> Result<Reservation, StoreError> {
+        let mut state = self.state();
+        if let Some(existing) = state.reservations.get(order_id) {
+            return match existing.state {
+                ReservationState::Released => Err(StoreError::Released),
+                _ => Ok(existing.clone()),
+            };
+        }
+        if let Some(short) = lines.iter().find(|l| state.stock.get(&l.sku).is_none_or(|s| s.available < l.quantity)) {
+            return Err(StoreError::OutOfStock(short.sku.clone()));
+        }
+        for line in lines {
+            let stock = state.stock.get_mut(&line.sku).expect("checked above");
+            stock.available -= line.quantity;
+            stock.reserved += line.quantity;
+            state.ledger.push(entry(&line.sku, 0, line.quantity, "reserve", Some(order_id)));
+        }
+        let reservation = Reservation {
+            order_id: order_id.to_owned(),
+            lines: lines.to_vec(),
+            state: ReservationState::Held,
+            expires_at,
+        };
+        state.reservations.insert(order_id.to_owned(), reservation.clone());
+        Ok(reservation)
+    }
+
+    async fn commit(&self, order_id: &str) -> Result<Reservation, StoreError> {
+        let mut state = self.state();
+        let reservation = state.reservations.get(order_id).cloned().ok_or(StoreError::NoReservation)?;
+        match reservation.state {
+            ReservationState::Committed => return Ok(reservation),
+            ReservationState::Released => return Err(StoreError::Released),
+            ReservationState::Held => {}
+        }
+        for line in &reservation.lines {
+            let stock = state.stock.get_mut(&line.sku).expect("held units exist");
+            stock.on_hand -= line.quantity;
+            stock.reserved -= line.quantity;
+            state.ledger.push(entry(&line.sku, -line.quantity, -line.quantity, "commit", Some(order_id)));
+        }
+        let committed = Reservation { state: ReservationState::Committed, ..reservation };
+        state.reservations.insert(order_id.to_owned(), committed.clone());
+        Ok(committed)
+    }
+
+    async fn release(&self, order_id: &str) -> Result<(), StoreError> {
+        let mut state = self.state();
+        let Some(reservation) = state.reservations.get(order_id).cloned() else {
+            let tombstone = Reservation {
+                order_id: order_id.to_owned(),
+                lines: Vec::new(),
+                state: ReservationState::Released,
+                expires_at: 0,
+            };
+            state.reservations.insert(order_id.to_owned(), tombstone);
+            return Ok(());
+        };
+        if reservation.state != ReservationState::Held {
+            return Ok(());
+        }
+        for line in &reservation.lines {
+            let stock = state.stock.get_mut(&line.sku).expect("held units exist");
+            stock.available += line.quantity;
+            stock.reserved -= line.quantity;
+            state.ledger.push(entry(&line.sku, 0, -line.quantity, "release", Some(order_id)));
+        }
+        state
+            .reservations
+            .insert(order_id.to_owned(), Reservation { state: ReservationState::Released, ..reservation });
+        Ok(())
+    }
+
+    async fn expired(&self, now: i64) -> Result<Vec<String>, StoreError> {
+        let state = self.state();
+        Ok(state
+            .reservations
+            .values()
+            .filter(|r| r.state == ReservationState::Held && r.expires_at < now)
+            .map(|r| r.order_id.clone())
+            .collect())
+    }
+
+    async fn low(&self) -> Result<Vec<Stock>, StoreError> {
+        let mut low: Vec<Stock> =
+            self.state().stock.values().filter(|s| s.available <= s.low_stock_threshold).cloned().collect();
+        low.sort_by(|a, b| a.sku.cmp(&b.sku));
+        Ok(low)
+    }
+
+    async fn ledger(&self, sku: &str) -> Result<Vec<LedgerEntry>, StoreError> {
+        Ok(self.state().ledger.iter().filter(|e| e.sku == sku).cloned().collect())
+    }
+
+    async fn held(&self, sku: &str) -> Result<i64, StoreError> {
+        let state = self.state();
+        Ok(state
+            .reservations
+            .values()
+            .filter(|r| r.state == ReservationState::Held)
+            .flat_map(|r| r.lines.iter().filter(|l| l.sku == sku).map(|l| l.quantity))
+            .sum())
+    }
+}

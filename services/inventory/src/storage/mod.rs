@@ -1,0 +1,51 @@
+//! Stock storage: one trait with a MongoDB and an embedded implementation, held to one
+//! contract (`tests/store_contract.rs`), including many concurrent reservations.
+//!
+//! Reservations are idempotent per order and resumable: each step records its progress
+//! on the reservation, so a retry after a crash finishes the job instead of repeating it.
+
+mod memory;
+mod mongo;
+
+use async_trait::async_trait;
+
+pub use memory::MemoryStockStore;
+pub use mongo::MongoStockStore;
+
+use crate::domain::{LedgerEntry, Line, Reservation, Stock};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not enough stock of {0}")]
+    OutOfStock(String),
+    #[error("on hand cannot go below the {0} units reserved")]
+    BelowReserved(i64),
+    #[error("the reservation was released")]
+    Released,
+    #[error("no reservation for this order")]
+    NoReservation,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+#[async_trait]
+pub trait StockStore: Send + Sync + 'static {
+    async fn get(&self, sku: &str) -> Result<Option<Stock>, StoreError>;
+    /// Sets on hand and/or the low-stock threshold (creating the SKU if new).
+    async fn set(&self, sku: &str, on_hand: Option<i64>, threshold: Option<i64>) -> Result<Stock, StoreError>;
+    /// Adds units to on hand.
+    async fn restock(&self, sku: &str, quantity: i64) -> Result<Stock, StoreError>;
+    /// Holds every line or none. Idempotent per order: a repeat returns the first outcome.
+    async fn reserve(&self, order_id: &str, lines: &[Line], expires_at: i64) -> Result<Reservation, StoreError>;
+    /// Takes held units off the shelf. Idempotent.
+    async fn commit(&self, order_id: &str) -> Result<Reservation, StoreError>;
+    /// Gives held units back. Idempotent; releasing an unknown order stops a late reserve.
+    async fn release(&self, order_id: &str) -> Result<(), StoreError>;
+    /// Orders whose held reservation expired before `now` (unix seconds).
+    async fn expired(&self, now: i64) -> Result<Vec<String>, StoreError>;
+    /// SKUs at or under their threshold.
+    async fn low(&self) -> Result<Vec<Stock>, StoreError>;
+    async fn ledger(&self, sku: &str) -> Result<Vec<LedgerEntry>, StoreError>;
+    /// Units of `sku` held by open reservations (for invariant checks).
+    async fn held(&self, sku: &str) -> Result<i64, StoreError>;
+}

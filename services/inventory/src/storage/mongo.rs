@@ -1,0 +1,398 @@
+//! MongoDB stock store. Every change to a SKU is one guarded update of its document, so
+//! units are never taken below zero; each hold is written on the stock document itself
+//! (`holds` lists `order|quantity`) in the same update as the counters, which makes every
+//! step idempotent and a crashed reservation resumable from the stock alone.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use mongodb::{
+    Collection, Database,
+    bson::{Document, doc},
+};
+use serde::{Deserialize, Serialize};
+
+use super::{StockStore, StoreError};
+use crate::domain::{LedgerEntry, Line, Reservation, ReservationState, Stock};
+
+fn unexpected(err: impl Into<anyhow::Error>) -> StoreError {
+    StoreError::Unexpected(err.into())
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct StockDoc {
+    #[serde(rename = "_id")]
+    sku: String,
+    on_hand: i64,
+    reserved: i64,
+    available: i64,
+    threshold: i64,
+    #[serde(default)]
+    holds: Vec<String>,
+}
+
+impl From<StockDoc> for Stock {
+    fn from(d: StockDoc) -> Self {
+        Self {
+            sku: d.sku,
+            on_hand: d.on_hand,
+            reserved: d.reserved,
+            available: d.available,
+            low_stock_threshold: d.threshold,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct LineDoc {
+    sku: String,
+    quantity: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ReservationDoc {
+    #[serde(rename = "_id")]
+    order_id: String,
+    lines: Vec<LineDoc>,
+    /// reserving → held | failed; held → committing → committed; → releasing → released.
+    state: String,
+    failed_sku: Option<String>,
+    expires_at: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct LedgerDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    sku: String,
+    on_hand_delta: i64,
+    reserved_delta: i64,
+    reason: String,
+    order_id: Option<String>,
+}
+
+pub struct MongoStockStore {
+    stock: Collection<StockDoc>,
+    reservations: Collection<ReservationDoc>,
+    ledger: Collection<LedgerDoc>,
+}
+
+fn hold(order_id: &str, quantity: i64) -> String {
+    format!("{order_id}|{quantity}")
+}
+
+fn lines_of(doc: &ReservationDoc) -> Vec<Line> {
+    doc.lines.iter().map(|l| Line { sku: l.sku.clone(), quantity: l.quantity }).collect()
+}
+
+impl MongoStockStore {
+    pub async fn open(db: &Database) -> anyhow::Result<Self> {
+        let ledger = db.collection::<LedgerDoc>("ledger");
+        shop_storage::ensure_indexes(&ledger, vec![mongodb::IndexModel::builder().keys(doc! { "sku": 1 }).build()])
+            .await?;
+        let reservations = db.collection::<ReservationDoc>("reservations");
+        shop_storage::ensure_indexes(
+            &reservations,
+            vec![mongodb::IndexModel::builder().keys(doc! { "state": 1, "expires_at": 1 }).build()],
+        )
+        .await?;
+        Ok(Self { stock: db.collection("stock"), reservations, ledger })
+    }
+
+    async fn record(
+        &self,
+        id: String,
+        sku: &str,
+        on_hand: i64,
+        reserved: i64,
+        reason: &str,
+        order: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let entry = LedgerDoc {
+            id,
+            sku: sku.to_owned(),
+            on_hand_delta: on_hand,
+            reserved_delta: reserved,
+            reason: reason.to_owned(),
+            order_id: order.map(str::to_owned),
+        };
+        match self.ledger.insert_one(entry).await {
+            Err(err) if !shop_storage::is_duplicate_key(&err) => Err(unexpected(err)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Applies `change` to the stock of `line.sku` if `guard` matches; records the entry once.
+    async fn step(
+        &self,
+        order_id: &str,
+        line: &Line,
+        guard: Document,
+        change: Document,
+        deltas: (i64, i64),
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let mut filter = doc! { "_id": &line.sku };
+        filter.extend(guard);
+        let updated = self.stock.update_one(filter, change).await.map_err(unexpected)?;
+        if updated.modified_count == 1 {
+            let id = format!("{order_id}:{}:{reason}", line.sku);
+            self.record(id, &line.sku, deltas.0, deltas.1, reason, Some(order_id)).await?;
+        }
+        Ok(updated.modified_count == 1)
+    }
+
+    async fn take(&self, order_id: &str, line: &Line) -> Result<bool, StoreError> {
+        let entry = hold(order_id, line.quantity);
+        let guard = doc! { "available": { "$gte": line.quantity }, "holds": { "$ne": &entry } };
+        let change =
+            doc! { "$inc": { "available": -line.quantity, "reserved": line.quantity }, "$push": { "holds": &entry } };
+        if self.step(order_id, line, guard, change, (0, line.quantity), "reserve").await? {
+            return Ok(true);
+        }
+        // Already held by an earlier attempt of this order?
+        let held = self.stock.find_one(doc! { "_id": &line.sku, "holds": &entry }).await.map_err(unexpected)?;
+        Ok(held.is_some())
+    }
+
+    async fn give_back(&self, order_id: &str, line: &Line) -> Result<(), StoreError> {
+        let entry = hold(order_id, line.quantity);
+        let change =
+            doc! { "$inc": { "available": line.quantity, "reserved": -line.quantity }, "$pull": { "holds": &entry } };
+        self.step(order_id, line, doc! { "holds": &entry }, change, (0, -line.quantity), "release").await?;
+        Ok(())
+    }
+
+    async fn ship(&self, order_id: &str, line: &Line) -> Result<(), StoreError> {
+        let entry = hold(order_id, line.quantity);
+        let change =
+            doc! { "$inc": { "on_hand": -line.quantity, "reserved": -line.quantity }, "$pull": { "holds": &entry } };
+        self.step(order_id, line, doc! { "holds": &entry }, change, (-line.quantity, -line.quantity), "commit").await?;
+        Ok(())
+    }
+
+    /// Moves the reservation from one of `from` to `to`; whether it did.
+    async fn transition(&self, order_id: &str, from: &[&str], to: &str) -> Result<bool, StoreError> {
+        let updated = self
+            .reservations
+            .update_one(doc! { "_id": order_id, "state": { "$in": from } }, doc! { "$set": { "state": to } })
+            .await
+            .map_err(unexpected)?;
+        Ok(updated.modified_count == 1)
+    }
+
+    async fn load(&self, order_id: &str) -> Result<Option<ReservationDoc>, StoreError> {
+        self.reservations.find_one(doc! { "_id": order_id }).await.map_err(unexpected)
+    }
+
+    /// The outcome of an earlier reservation attempt for the same order; one that never
+    /// settled (its process died) is finished here.
+    async fn outcome(&self, order_id: &str) -> Result<Reservation, StoreError> {
+        // Another attempt may still be taking units: give it a moment to settle.
+        for _ in 0..50 {
+            let doc = self.load(order_id).await?.ok_or(StoreError::NoReservation)?;
+            let state = match doc.state.as_str() {
+                "held" | "committing" => ReservationState::Held,
+                "committed" => ReservationState::Committed,
+                "failed" => return Err(StoreError::OutOfStock(doc.failed_sku.unwrap_or_default())),
+                "released" | "releasing" => return Err(StoreError::Released),
+                _ => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+            };
+            return Ok(Reservation {
+                order_id: doc.order_id.clone(),
+                lines: lines_of(&doc),
+                state,
+                expires_at: doc.expires_at,
+            });
+        }
+        let doc = self.load(order_id).await?.ok_or(StoreError::NoReservation)?;
+        tracing::warn!(order_id, "finishing a reservation that never settled");
+        self.settle(order_id, &lines_of(&doc), doc.expires_at).await
+    }
+
+    /// Takes every line (each step idempotent), then marks the reservation held — or, if a
+    /// line is short or the order was released meanwhile, gives everything back.
+    async fn settle(&self, order_id: &str, lines: &[Line], expires_at: i64) -> Result<Reservation, StoreError> {
+        let mut short = None;
+        for line in lines {
+            if !self.take(order_id, line).await? {
+                short = Some(line.sku.clone());
+                break;
+            }
+        }
+        if short.is_none() && self.transition(order_id, &["reserving"], "held").await? {
+            let held = ReservationState::Held;
+            return Ok(Reservation { order_id: order_id.to_owned(), lines: lines.to_vec(), state: held, expires_at });
+        }
+        for line in lines {
+            self.give_back(order_id, line).await?;
+        }
+        match short {
+            Some(sku) => {
+                let failed = doc! { "$set": { "state": "failed", "failed_sku": &sku } };
+                let guard = doc! { "_id": order_id, "state": "reserving" };
+                self.reservations.update_one(guard, failed).await.map_err(unexpected)?;
+                Err(StoreError::OutOfStock(sku))
+            }
+            None => Err(StoreError::Released),
+        }
+    }
+}
+
+#[async_trait]
+impl StockStore for MongoStockStore {
+    async fn get(&self, sku: &str) -> Result<Option<Stock>, StoreError> {
+        Ok(self.stock.find_one(doc! { "_id": sku }).await.map_err(unexpected)?.map(Stock::from))
+    }
+
+    async fn set(&self, sku: &str, on_hand: Option<i64>, threshold: Option<i64>) -> Result<Stock, StoreError> {
+        let fresh =
+            StockDoc { sku: sku.to_owned(), on_hand: 0, reserved: 0, available: 0, threshold: 0, holds: Vec::new() };
+        if let Err(err) = self.stock.insert_one(fresh).await
+            && !shop_storage::is_duplicate_key(&err)
+        {
+            return Err(unexpected(err));
+        }
+        if let Some(threshold) = threshold {
+            self.stock
+                .update_one(doc! { "_id": sku }, doc! { "$set": { "threshold": threshold } })
+                .await
+                .map_err(unexpected)?;
+        }
+        if let Some(target) = on_hand {
+            loop {
+                let current = self.get(sku).await?.ok_or(StoreError::NoReservation)?;
+                if target < current.reserved {
+                    return Err(StoreError::BelowReserved(current.reserved));
+                }
+                let delta = target - current.on_hand;
+                let guard = doc! { "_id": sku, "on_hand": current.on_hand, "reserved": current.reserved };
+                let change = doc! { "$inc": { "on_hand": delta, "available": delta } };
+                if self.stock.update_one(guard, change).await.map_err(unexpected)?.matched_count == 1 {
+                    let id = uuid::Uuid::now_v7().to_string();
+                    self.record(id, sku, delta, 0, "set", None).await?;
+                    break;
+                }
+            }
+        }
+        self.get(sku).await?.ok_or_else(|| unexpected(anyhow::anyhow!("stock of {sku} vanished")))
+    }
+
+    async fn restock(&self, sku: &str, quantity: i64) -> Result<Stock, StoreError> {
+        self.set(sku, None, None).await?;
+        let change = doc! { "$inc": { "on_hand": quantity, "available": quantity } };
+        self.stock.update_one(doc! { "_id": sku }, change).await.map_err(unexpected)?;
+        self.record(uuid::Uuid::now_v7().to_string(), sku, quantity, 0, "restock", None).await?;
+        self.get(sku).await?.ok_or_else(|| unexpected(anyhow::anyhow!("stock of {sku} vanished")))
+    }
+
+    async fn reserve(&self, order_id: &str, lines: &[Line], expires_at: i64) -> Result<Reservation, StoreError> {
+        let doc = ReservationDoc {
+            order_id: order_id.to_owned(),
+            lines: lines.iter().map(|l| LineDoc { sku: l.sku.clone(), quantity: l.quantity }).collect(),
+            state: "reserving".into(),
+            failed_sku: None,
+            expires_at,
+        };
+        match self.reservations.insert_one(doc).await {
+            Ok(_) => {}
+            Err(err) if shop_storage::is_duplicate_key(&err) => return self.outcome(order_id).await,
+            Err(err) => return Err(unexpected(err)),
+        }
+        self.settle(order_id, lines, expires_at).await
+    }
+
+    async fn commit(&self, order_id: &str) -> Result<Reservation, StoreError> {
+        let doc = self.load(order_id).await?.ok_or(StoreError::NoReservation)?;
+        match doc.state.as_str() {
+            "committed" => {}
+            "held" | "committing" => {
+                self.transition(order_id, &["held"], "committing").await?;
+                for line in lines_of(&doc) {
+                    self.ship(order_id, &line).await?;
+                }
+                self.transition(order_id, &["committing"], "committed").await?;
+            }
+            _ => return Err(StoreError::Released),
+        }
+        let lines = lines_of(&doc);
+        Ok(Reservation {
+            order_id: order_id.to_owned(),
+            lines,
+            state: ReservationState::Committed,
+            expires_at: doc.expires_at,
+        })
+    }
+
+    async fn release(&self, order_id: &str) -> Result<(), StoreError> {
+        let tombstone = ReservationDoc {
+            order_id: order_id.to_owned(),
+            lines: Vec::new(),
+            state: "released".into(),
+            failed_sku: None,
+            expires_at: 0,
+        };
+        if self.reservations.insert_one(tombstone).await.is_ok() {
+            return Ok(());
+        }
+        let doc = self.load(order_id).await?.ok_or(StoreError::NoReservation)?;
+        if !self.transition(order_id, &["reserving", "held", "releasing"], "releasing").await? {
+            return Ok(());
+        }
+        for line in lines_of(&doc) {
+            self.give_back(order_id, &line).await?;
+        }
+        self.transition(order_id, &["releasing"], "released").await?;
+        Ok(())
+    }
+
+    async fn expired(&self, now: i64) -> Result<Vec<String>, StoreError> {
+        let docs: Vec<ReservationDoc> = self
+            .reservations
+            .find(doc! { "state": "held", "expires_at": { "$lt": now } })
+            .await
+            .map_err(unexpected)?
+            .try_collect()
+            .await
+            .map_err(unexpected)?;
+        Ok(docs.into_iter().map(|d| d.order_id).collect())
+    }
+
+    async fn low(&self) -> Result<Vec<Stock>, StoreError> {
+        let docs: Vec<StockDoc> = self
+            .stock
+            .find(doc! {})
+            .sort(doc! { "_id": 1 })
+            .await
+            .map_err(unexpected)?
+            .try_collect()
+            .await
+            .map_err(unexpected)?;
+        Ok(docs.into_iter().filter(|d| d.available <= d.threshold).map(Stock::from).collect())
+    }
+
+    async fn ledger(&self, sku: &str) -> Result<Vec<LedgerEntry>, StoreError> {
+        let docs: Vec<LedgerDoc> =
+            self.ledger.find(doc! { "sku": sku }).await.map_err(unexpected)?.try_collect().await.map_err(unexpected)?;
+        Ok(docs
+            .into_iter()
+            .map(|d| LedgerEntry {
+                sku: d.sku,
+                on_hand_delta: d.on_hand_delta,
+                reserved_delta: d.reserved_delta,
+                reason: d.reason,
+                order_id: d.order_id,
+            })
+            .collect())
+    }
+
+    async fn held(&self, sku: &str) -> Result<i64, StoreError> {
+        let holds =
+            self.stock.find_one(doc! { "_id": sku }).await.map_err(unexpected)?.map(|d| d.holds).unwrap_or_default();
+        Ok(holds.iter().filter_map(|h| h.rsplit_once('|')).filter_map(|(_, q)| q.parse::<i64>().ok()).sum())
+    }
+}

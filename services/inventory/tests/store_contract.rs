@@ -1,0 +1,180 @@
+//! The stock store contract on the embedded store and MongoDB: never below zero under
+//! many concurrent reservations, idempotent and consistent, with a ledger that adds up.
+
+use std::sync::Arc;
+
+use shop_inventory::{
+    domain::{Line, ReservationState},
+    storage::{MemoryStockStore, MongoStockStore, StockStore, StoreError},
+};
+use shop_test_support::{mongo_url, require, unique};
+
+fn sku() -> String {
+    unique("SKU").to_uppercase()
+}
+
+fn line(sku: &str, quantity: i64) -> Vec<Line> {
+    vec![Line { sku: sku.to_owned(), quantity }]
+}
+
+/// on_hand + sold = initial + restocked; reserved = units held by open reservations;
+/// available = on_hand - reserved; the ledger adds up to the counters.
+async fn invariants(store: &dyn StockStore, sku: &str, initial: i64, sold: i64) {
+    let stock = store.get(sku).await.unwrap().unwrap();
+    assert_eq!(stock.on_hand + sold, initial, "on hand + sold = initial");
+    assert_eq!(stock.reserved, store.held(sku).await.unwrap(), "reserved = held");
+    assert_eq!(stock.available, stock.on_hand - stock.reserved);
+    let ledger = store.ledger(sku).await.unwrap();
+    assert_eq!(ledger.iter().map(|e| e.on_hand_delta).sum::<i64>(), stock.on_hand, "the ledger adds up (on hand)");
+    assert_eq!(ledger.iter().map(|e| e.reserved_delta).sum::<i64>(), stock.reserved, "the ledger adds up (reserved)");
+}
+
+async fn concurrent_reservations_never_oversell(store: Arc<dyn StockStore>) {
+    let sku = sku();
+    store.set(&sku, Some(10), None).await.unwrap();
+    let attempts = (0..200).map(|n| {
+        let (store, sku) = (store.clone(), sku.clone());
+        tokio::spawn(async move { store.reserve(&format!("order-{sku}-{n}"), &line(&sku, 1), i64::MAX).await })
+    });
+    let results = futures::future::join_all(attempts).await;
+    let held: Vec<_> = results.iter().filter_map(|r| r.as_ref().unwrap().as_ref().ok()).collect();
+    let short = results.iter().filter(|r| matches!(r, Ok(Err(StoreError::OutOfStock(_))))).count();
+    assert_eq!((held.len(), short), (10, 190));
+    let stock = store.get(&sku).await.unwrap().unwrap();
+    assert_eq!((stock.on_hand, stock.reserved, stock.available), (10, 10, 0));
+    invariants(store.as_ref(), &sku, 10, 0).await;
+    for r in &held {
+        store.commit(&r.order_id).await.unwrap();
+    }
+    let stock = store.get(&sku).await.unwrap().unwrap();
+    assert_eq!((stock.on_hand, stock.reserved, stock.available), (0, 0, 0));
+    invariants(store.as_ref(), &sku, 10, 10).await;
+}
+
+async fn every_step_is_idempotent(store: Arc<dyn StockStore>) {
+    let (a, b) = (sku(), sku());
+    store.set(&a, Some(5), None).await.unwrap();
+    store.set(&b, Some(5), None).await.unwrap();
+    let order = unique("order");
+    let lines = vec![Line { sku: a.clone(), quantity: 2 }, Line { sku: b.clone(), quantity: 3 }];
+    let first = store.reserve(&order, &lines, i64::MAX).await.unwrap();
+    let again = store.reserve(&order, &lines, i64::MAX).await.unwrap();
+    assert_eq!(first, again);
+    assert_eq!(store.get(&a).await.unwrap().unwrap().reserved, 2, "reserved once");
+    store.commit(&order).await.unwrap();
+    let committed = store.commit(&order).await.unwrap();
+    assert_eq!(committed.state, ReservationState::Committed);
+    assert_eq!(store.get(&b).await.unwrap().unwrap().on_hand, 2, "committed once");
+    store.release(&order).await.unwrap();
+    assert_eq!(store.get(&b).await.unwrap().unwrap().on_hand, 2, "a committed order is not released");
+    invariants(store.as_ref(), &a, 5, 2).await;
+    invariants(store.as_ref(), &b, 5, 3).await;
+}
+
+async fn all_or_nothing_and_release_gives_units_back(store: Arc<dyn StockStore>) {
+    let (plenty, scarce) = (sku(), sku());
+    store.set(&plenty, Some(10), None).await.unwrap();
+    store.set(&scarce, Some(1), None).await.unwrap();
+    let lines = vec![Line { sku: plenty.clone(), quantity: 4 }, Line { sku: scarce.clone(), quantity: 2 }];
+    let short = store.reserve(&unique("order"), &lines, i64::MAX).await.unwrap_err();
+    assert!(matches!(short, StoreError::OutOfStock(ref s) if *s == scarce), "{short:?}");
+    assert_eq!(store.get(&plenty).await.unwrap().unwrap().available, 10, "nothing held when one line is short");
+    let order = unique("order");
+    store.reserve(&order, &line(&plenty, 4), i64::MAX).await.unwrap();
+    store.release(&order).await.unwrap();
+    store.release(&order).await.unwrap();
+    assert_eq!(store.get(&plenty).await.unwrap().unwrap().available, 10);
+    assert!(matches!(store.commit(&order).await, Err(StoreError::Released)));
+    invariants(store.as_ref(), &plenty, 10, 0).await;
+}
+
+async fn a_release_before_the_reservation_stops_it(store: Arc<dyn StockStore>) {
+    let sku = sku();
+    store.set(&sku, Some(3), None).await.unwrap();
+    let order = unique("order");
+    store.release(&order).await.unwrap();
+    assert!(matches!(store.reserve(&order, &line(&sku, 1), i64::MAX).await, Err(StoreError::Released)));
+    assert_eq!(store.get(&sku).await.unwrap().unwrap().available, 3);
+}
+
+async fn expired_holds_are_found_and_on_hand_never_drops_below_reserved(store: Arc<dyn StockStore>) {
+    let sku = sku();
+    store.set(&sku, Some(4), Some(2)).await.unwrap();
+    let order = unique("order");
+    store.reserve(&order, &line(&sku, 3), 100).await.unwrap();
+    assert!(store.expired(200).await.unwrap().contains(&order));
+    assert!(!store.expired(50).await.unwrap().contains(&order));
+    assert!(matches!(store.set(&sku, Some(2), None).await, Err(StoreError::BelowReserved(3))));
+    assert!(store.low().await.unwrap().iter().any(|s| s.sku == sku), "1 available, threshold 2");
+    store.restock(&sku, 5).await.unwrap();
+    assert!(!store.low().await.unwrap().iter().any(|s| s.sku == sku));
+    invariants(store.as_ref(), &sku, 9, 0).await;
+}
+
+mod embedded {
+    use super::*;
+
+    fn store() -> Arc<dyn StockStore> {
+        Arc::new(MemoryStockStore::default())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_reservations_never_oversell() {
+        super::concurrent_reservations_never_oversell(store()).await;
+    }
+
+    #[tokio::test]
+    async fn every_step_is_idempotent() {
+        super::every_step_is_idempotent(store()).await;
+    }
+
+    #[tokio::test]
+    async fn all_or_nothing_and_release_gives_units_back() {
+        super::all_or_nothing_and_release_gives_units_back(store()).await;
+    }
+
+    #[tokio::test]
+    async fn a_release_before_the_reservation_stops_it() {
+        super::a_release_before_the_reservation_stops_it(store()).await;
+    }
+
+    #[tokio::test]
+    async fn expired_holds_are_found_and_on_hand_never_drops_below_reserved() {
+        super::expired_holds_are_found_and_on_hand_never_drops_below_reserved(store()).await;
+    }
+}
+
+mod mongo {
+    use super::*;
+
+    async fn store() -> Arc<dyn StockStore> {
+        require("MongoDB", &mongo_url());
+        let db = shop_storage::connect(&mongo_url(), &unique("inventory")).await.unwrap();
+        Arc::new(MongoStockStore::open(&db).await.unwrap())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_reservations_never_oversell() {
+        super::concurrent_reservations_never_oversell(store().await).await;
+    }
+
+    #[tokio::test]
+    async fn every_step_is_idempotent() {
+        super::every_step_is_idempotent(store().await).await;
+    }
+
+    #[tokio::test]
+    async fn all_or_nothing_and_release_gives_units_back() {
+        super::all_or_nothing_and_release_gives_units_back(store().await).await;
+    }
+
+    #[tokio::test]
+    async fn a_release_before_the_reservation_stops_it() {
+        super::a_release_before_the_reservation_stops_it(store().await).await;
+    }
+
+    #[tokio::test]
+    async fn expired_holds_are_found_and_on_hand_never_drops_below_reserved() {
+        super::expired_holds_are_found_and_on_hand_never_drops_below_reserved(store().await).await;
+    }
+}
