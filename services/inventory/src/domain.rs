@@ -10,6 +10,8 @@ pub struct Stock {
     pub available: i64,
     /// At or under this many available units the SKU is "low".
     pub low_stock_threshold: i64,
+    /// The vendor owning the product the SKU belongs to (as catalog announced it).
+    pub vendor_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -178,3 +178,28 @@ mod mongo {
         super::expired_holds_are_found_and_on_hand_never_drops_below_reserved(store().await).await;
     }
 }
+
+async fn catalog_skus_are_adopted_once_and_low_marks_flip_once_per_crossing(store: Arc<dyn StockStore>) {
+    let sku = sku();
+    assert!(store.adopt(&sku, "vendor-1", 7).await.unwrap());
+    assert!(!store.adopt(&sku, "vendor-2", 99).await.unwrap(), "known SKUs keep their stock");
+    let stock = store.get(&sku).await.unwrap().unwrap();
+    assert_eq!((stock.on_hand, stock.available, stock.vendor_id.as_str()), (7, 7, "vendor-2"));
+    assert!(store.mark_low(&sku, true).await.unwrap());
+    assert!(!store.mark_low(&sku, true).await.unwrap(), "already low: no second alert");
+    assert!(store.mark_low(&sku, false).await.unwrap());
+    invariants(store.as_ref(), &sku, 7, 0).await;
+}
+
+#[tokio::test]
+async fn catalog_skus_are_adopted_once_and_low_marks_flip_once_per_crossing_embedded() {
+    catalog_skus_are_adopted_once_and_low_marks_flip_once_per_crossing(Arc::new(MemoryStockStore::default())).await;
+}
+
+#[tokio::test]
+async fn catalog_skus_are_adopted_once_and_low_marks_flip_once_per_crossing_mongo() {
+    require("MongoDB", &mongo_url());
+    let db = shop_storage::connect(&mongo_url(), &unique("inventory")).await.unwrap();
+    let store = Arc::new(MongoStockStore::open(&db).await.unwrap());
+    catalog_skus_are_adopted_once_and_low_marks_flip_once_per_crossing(store).await;
+}

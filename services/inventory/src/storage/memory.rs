@@ -13,6 +13,7 @@ use crate::domain::{LedgerEntry, Line, Reservation, ReservationState, Stock};
 #[derive(Default)]
 struct State {
     stock: HashMap<String, Stock>,
+    low: std::collections::HashSet<String>,
     reservations: HashMap<String, Reservation>,
     ledger: Vec<LedgerEntry>,
 }
@@ -39,7 +40,14 @@ fn entry(sku: &str, on_hand: i64, reserved: i64, reason: &str, order: Option<&st
 }
 
 fn blank(sku: &str) -> Stock {
-    Stock { sku: sku.to_owned(), on_hand: 0, reserved: 0, available: 0, low_stock_threshold: 0 }
+    Stock {
+        sku: sku.to_owned(),
+        on_hand: 0,
+        reserved: 0,
+        available: 0,
+        low_stock_threshold: 0,
+        vendor_id: String::new(),
+    }
 }
 
 #[async_trait]
@@ -169,6 +177,25 @@ impl StockStore for MemoryStockStore {
 
     async fn ledger(&self, sku: &str) -> Result<Vec<LedgerEntry>, StoreError> {
         Ok(self.state().ledger.iter().filter(|e| e.sku == sku).cloned().collect())
+    }
+
+    async fn adopt(&self, sku: &str, vendor_id: &str, on_hand: i64) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        if let Some(stock) = state.stock.get_mut(sku) {
+            vendor_id.clone_into(&mut stock.vendor_id);
+            return Ok(false);
+        }
+        let stock = Stock { on_hand, available: on_hand, vendor_id: vendor_id.to_owned(), ..blank(sku) };
+        state.stock.insert(sku.to_owned(), stock);
+        if on_hand != 0 {
+            state.ledger.push(entry(sku, on_hand, 0, "restock", None));
+        }
+        Ok(true)
+    }
+
+    async fn mark_low(&self, sku: &str, low: bool) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        Ok(if low { state.low.insert(sku.to_owned()) } else { state.low.remove(sku) })
     }
 
     async fn held(&self, sku: &str) -> Result<i64, StoreError> {

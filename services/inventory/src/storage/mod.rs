@@ -48,4 +48,8 @@ pub trait StockStore: Send + Sync + 'static {
     async fn ledger(&self, sku: &str) -> Result<Vec<LedgerEntry>, StoreError>;
     /// Units of `sku` held by open reservations (for invariant checks).
     async fn held(&self, sku: &str) -> Result<i64, StoreError>;
+    /// Records who owns `sku`, creating it with `on_hand` units if it is new; whether it was.
+    async fn adopt(&self, sku: &str, vendor_id: &str, on_hand: i64) -> Result<bool, StoreError>;
+    /// Flips the SKU's "low" mark to `low`; whether it changed (one alert per crossing).
+    async fn mark_low(&self, sku: &str, low: bool) -> Result<bool, StoreError>;
 }

@@ -30,6 +30,11 @@ struct StockDoc {
     threshold: i64,
     #[serde(default)]
     holds: Vec<String>,
+    #[serde(default)]
+    vendor_id: String,
+    /// 1 while at or under the threshold (so each crossing alerts once).
+    #[serde(default)]
+    low: i32,
 }
 
 impl From<StockDoc> for Stock {
@@ -40,6 +45,7 @@ impl From<StockDoc> for Stock {
             reserved: d.reserved,
             available: d.available,
             low_stock_threshold: d.threshold,
+            vendor_id: d.vendor_id,
         }
     }
 }
@@ -250,8 +256,16 @@ impl StockStore for MongoStockStore {
     }
 
     async fn set(&self, sku: &str, on_hand: Option<i64>, threshold: Option<i64>) -> Result<Stock, StoreError> {
-        let fresh =
-            StockDoc { sku: sku.to_owned(), on_hand: 0, reserved: 0, available: 0, threshold: 0, holds: Vec::new() };
+        let fresh = StockDoc {
+            sku: sku.to_owned(),
+            on_hand: 0,
+            reserved: 0,
+            available: 0,
+            threshold: 0,
+            holds: Vec::new(),
+            vendor_id: String::new(),
+            low: 0,
+        };
         if let Err(err) = self.stock.insert_one(fresh).await
             && !shop_storage::is_duplicate_key(&err)
         {
@@ -388,6 +402,43 @@ impl StockStore for MongoStockStore {
                 order_id: d.order_id,
             })
             .collect())
+    }
+
+    async fn adopt(&self, sku: &str, vendor_id: &str, on_hand: i64) -> Result<bool, StoreError> {
+        let fresh = StockDoc {
+            sku: sku.to_owned(),
+            on_hand,
+            reserved: 0,
+            available: on_hand,
+            threshold: 0,
+            holds: Vec::new(),
+            vendor_id: vendor_id.to_owned(),
+            low: 0,
+        };
+        match self.stock.insert_one(fresh).await {
+            Ok(_) => {
+                if on_hand != 0 {
+                    self.record(format!("adopt:{sku}"), sku, on_hand, 0, "restock", None).await?;
+                }
+                Ok(true)
+            }
+            Err(err) if shop_storage::is_duplicate_key(&err) => {
+                let owner = doc! { "$set": { "vendor_id": vendor_id } };
+                self.stock.update_one(doc! { "_id": sku }, owner).await.map_err(unexpected)?;
+                Ok(false)
+            }
+            Err(err) => Err(unexpected(err)),
+        }
+    }
+
+    async fn mark_low(&self, sku: &str, low: bool) -> Result<bool, StoreError> {
+        let (from, to) = if low { (0, 1) } else { (1, 0) };
+        let flipped = self
+            .stock
+            .update_one(doc! { "_id": sku, "low": from }, doc! { "$set": { "low": to } })
+            .await
+            .map_err(unexpected)?;
+        Ok(flipped.modified_count == 1)
     }
 
     async fn held(&self, sku: &str) -> Result<i64, StoreError> {
