@@ -29,6 +29,8 @@ pub trait OutboxStore: Send + Sync + 'static {
     async fn remove(&self, event_id: &str) -> anyhow::Result<()>;
     /// Wakes the relay early (after a write); polling covers other writers.
     fn notifier(&self) -> Arc<Notify>;
+    /// Stores events on their own, for changes that cannot share a transaction with them.
+    async fn append(&self, events: &[Envelope]) -> anyhow::Result<()>;
 }
 
 /// Outbox kept in memory, written under the embedded store's own lock.
@@ -65,6 +67,11 @@ impl OutboxStore for MemoryOutbox {
 
     fn notifier(&self) -> Arc<Notify> {
         self.notify.clone()
+    }
+
+    async fn append(&self, events: &[Envelope]) -> anyhow::Result<()> {
+        self.add(events.iter().cloned());
+        Ok(())
     }
 }
 
@@ -146,6 +153,10 @@ impl OutboxStore for MongoOutbox {
 
     fn notifier(&self) -> Arc<Notify> {
         self.notify.clone()
+    }
+
+    async fn append(&self, events: &[Envelope]) -> anyhow::Result<()> {
+        self.add(events).await
     }
 }
 

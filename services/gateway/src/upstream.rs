@@ -6,6 +6,7 @@ use shop_platform::trace_context::PropagateInterceptor;
 use shop_proto::{
     catalog::v1::catalog_service_client::CatalogServiceClient,
     identity::v1::identity_service_client::IdentityServiceClient,
+    inventory::v1::inventory_service_client::InventoryServiceClient,
 };
 use tonic::{
     service::interceptor::InterceptedService,
@@ -30,6 +31,7 @@ pub struct Clients {
     pub all: Vec<Upstream>,
     pub identity: IdentityServiceClient<Traced>,
     pub catalog: CatalogServiceClient<Traced>,
+    pub inventory: InventoryServiceClient<Traced>,
     /// Identity's channel, for fetching keys outside any request.
     pub identity_keys: Channel,
 }
@@ -61,6 +63,7 @@ impl Clients {
         Ok(Self {
             identity: IdentityServiceClient::with_interceptor(by_name("identity"), PropagateInterceptor),
             catalog: CatalogServiceClient::with_interceptor(by_name("catalog"), PropagateInterceptor),
+            inventory: InventoryServiceClient::with_interceptor(by_name("inventory"), PropagateInterceptor),
             identity_keys: by_name("identity"),
             all,
         })

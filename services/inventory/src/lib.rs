@@ -1,25 +1,81 @@
-//! Inventory service: stock, reservations and low-stock alerts.
-//!
-//! The service runs with its backends, health, reflection and metrics; its gRPC API
-//! (`shop.inventory.v1`) is served as its behaviour lands. The stock store below is the
-//! part that exists: atomic, idempotent, resumable reservations.
+//! Inventory service: stock per SKU owned by vendors, reservations for orders that expire
+//! when not committed, a ledger of every change, and low-stock alerts.
 
 pub mod domain;
+pub mod error;
+pub mod grpc;
+pub mod inventory;
 pub mod storage;
 
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use shop_auth::{IdentityJwks, Verifier};
 use shop_messaging::{
-    InProcessBus,
+    Envelope, EventHandler, InProcessBus,
+    backends::Backends,
+    outbox::{MemoryOutbox, MongoOutbox, OutboxStore},
     service::{Service, ServiceSettings},
 };
 use shop_platform::Shutdown;
+use shop_proto::{events::v1::ProductChanged, inventory::v1::inventory_service_server::SERVICE_NAME};
+
+use crate::{
+    grpc::InventoryGrpc,
+    inventory::Inventory,
+    storage::{MemoryStockStore, MongoStockStore, StockStore},
+};
 
 pub const SERVICE: &str = "inventory";
+
+/// How often expired reservations are looked for.
+const SWEEP_EVERY: Duration = Duration::from_secs(5);
 
 pub fn default_settings() -> ServiceSettings {
     ServiceSettings::defaults(SERVICE, 50053, 9103)
 }
 
-/// Connects the backends and starts serving.
+/// Learns SKUs and their owners from catalog.
+struct Adopt {
+    inventory: Arc<Inventory>,
+    demo: bool,
+}
+
+#[async_trait]
+impl EventHandler for Adopt {
+    async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
+        let product = <ProductChanged as prost::Message>::decode(event.payload.as_slice())?;
+        self.inventory.adopt(&product.skus, &product.vendor_id, self.demo).await.map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+/// Connects the backends and starts serving, consuming catalog's products and sweeping
+/// expired reservations.
 pub async fn build(settings: ServiceSettings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
-    Service::bare(&settings, &embedded, shutdown).await
+    let backends = Backends::connect(&settings.backends, &settings.bus, &embedded).await?;
+    let (store, outbox): (Arc<dyn StockStore>, Arc<dyn OutboxStore>) = match &backends.db {
+        Some(db) => (Arc::new(MongoStockStore::open(db).await?), Arc::new(MongoOutbox::new(db))),
+        None => (Arc::new(MemoryStockStore::default()), Arc::new(MemoryOutbox::default())),
+    };
+    let inventory = Arc::new(Inventory { store, outbox: outbox.clone() });
+    let adopt = Arc::new(Adopt { inventory: inventory.clone(), demo: settings.demo_data });
+    let products =
+        backends.bus.subscribe(SERVICE, &["catalog.product_created", "catalog.product_updated"], adopt).await?;
+    let sweeper = inventory.clone();
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = stop.wait() => return,
+                () = tokio::time::sleep(SWEEP_EVERY) => {}
+            }
+            if let Err(err) = sweeper.sweep().await {
+                tracing::warn!(error = %err, "reservation sweep failed");
+            }
+        }
+    });
+    let verifier = Arc::new(Verifier::new(Arc::new(IdentityJwks::lazy(&settings.identity_url)?)));
+    let routes = tonic::service::Routes::new(InventoryGrpc::new(inventory, verifier).server());
+    let service = Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown).await?;
+    Ok(service.consuming(vec![products]))
 }

@@ -2,6 +2,7 @@
 
 pub mod categories;
 pub mod identity;
+pub mod inventory;
 pub mod ops;
 pub mod products;
 pub mod reviews;
@@ -87,7 +88,10 @@ where
             .service(categories::delete_category)
             .service(reviews::list_reviews)
             .service(reviews::create_review)
-            .service(reviews::vote_helpful),
+            .service(reviews::vote_helpful)
+            .service(inventory::get_stock)
+            .service(inventory::set_stock)
+            .service(inventory::alerts),
     )
 }
 

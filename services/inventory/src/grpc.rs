@@ -1,0 +1,138 @@
+//! Inventory's gRPC face: callers from their tokens, validation at the edge.
+
+use std::{sync::Arc, time::Duration};
+
+use shop_auth::{Caller, Verifier};
+use shop_proto::{
+    Timestamp,
+    inventory::v1::{self as pb, inventory_service_server::InventoryService},
+};
+use tonic::{Request, Response, Status};
+
+use crate::{
+    domain::{self, Stock},
+    error::InventoryError,
+    inventory::Inventory,
+};
+
+/// Longest a reservation may be held.
+const MAX_TTL: Duration = Duration::from_secs(3600);
+/// Held when the caller does not say.
+const DEFAULT_TTL: Duration = Duration::from_secs(900);
+const MAX_UNITS: i64 = 1_000_000_000;
+
+pub struct InventoryGrpc {
+    inventory: Arc<Inventory>,
+    verifier: Arc<Verifier>,
+}
+
+impl InventoryGrpc {
+    pub fn new(inventory: Arc<Inventory>, verifier: Arc<Verifier>) -> Self {
+        Self { inventory, verifier }
+    }
+
+    pub fn server(self) -> pb::inventory_service_server::InventoryServiceServer<Self> {
+        pb::inventory_service_server::InventoryServiceServer::new(self)
+    }
+
+    async fn caller<T>(&self, req: &Request<T>) -> Result<Caller, InventoryError> {
+        Ok(self.verifier.caller(req.metadata()).await?)
+    }
+}
+
+fn to_proto(s: &Stock) -> pb::Stock {
+    pb::Stock {
+        sku: s.sku.clone(),
+        on_hand: s.on_hand,
+        reserved: s.reserved,
+        available: s.available,
+        low_stock_threshold: s.low_stock_threshold,
+    }
+}
+
+fn order_id(raw: &str) -> Result<&str, InventoryError> {
+    let ok = (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if ok { Ok(raw) } else { Err(InventoryError::invalid("order_id", "must be 1-64 letters, digits or hyphens")) }
+}
+
+fn units(field: &str, n: i64) -> Result<i64, InventoryError> {
+    if (0..=MAX_UNITS).contains(&n) {
+        Ok(n)
+    } else {
+        Err(InventoryError::invalid(field, format!("must be from 0 to {MAX_UNITS}")))
+    }
+}
+
+#[tonic::async_trait]
+impl InventoryService for InventoryGrpc {
+    #[tracing::instrument(skip_all, fields(sku = %req.get_ref().sku))]
+    async fn get_stock(&self, req: Request<pb::GetStockRequest>) -> Result<Response<pb::Stock>, Status> {
+        let caller = self.caller(&req).await?;
+        let stock = self.inventory.stock(&caller, &req.get_ref().sku).await?;
+        Ok(Response::new(to_proto(&stock)))
+    }
+
+    #[tracing::instrument(skip_all, fields(sku = %req.get_ref().sku))]
+    async fn set_stock(&self, req: Request<pb::SetStockRequest>) -> Result<Response<pb::Stock>, Status> {
+        let caller = self.caller(&req).await?;
+        let r = req.into_inner();
+        let on_hand = r.on_hand.map(|n| units("on_hand", n)).transpose()?;
+        let threshold = r.low_stock_threshold.map(|n| units("low_stock_threshold", n)).transpose()?;
+        if on_hand.is_none() && threshold.is_none() {
+            return Err(InventoryError::invalid("body", "set on_hand, low_stock_threshold or both").into());
+        }
+        let stock = self.inventory.set(&caller, &r.sku, on_hand, threshold).await?;
+        Ok(Response::new(to_proto(&stock)))
+    }
+
+    #[tracing::instrument(skip_all, fields(sku = %req.get_ref().sku))]
+    async fn restock(&self, req: Request<pb::RestockRequest>) -> Result<Response<pb::Stock>, Status> {
+        let caller = self.caller(&req).await?;
+        let r = req.into_inner();
+        if !(1..=MAX_UNITS).contains(&r.quantity) {
+            return Err(InventoryError::invalid("quantity", format!("must be from 1 to {MAX_UNITS}")).into());
+        }
+        let stock = self.inventory.restock(&caller, &r.sku, r.quantity).await?;
+        Ok(Response::new(to_proto(&stock)))
+    }
+
+    #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
+    async fn reserve(&self, req: Request<pb::ReserveRequest>) -> Result<Response<pb::ReserveResponse>, Status> {
+        self.caller(&req).await?;
+        let r = req.into_inner();
+        let order = order_id(&r.order_id)?;
+        let raw: Vec<(String, i64)> = r.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
+        let lines = domain::lines(&raw).map_err(|e| InventoryError::invalid("lines", e))?;
+        let ttl =
+            if r.ttl_seconds == 0 { DEFAULT_TTL } else { Duration::from_secs(u64::from(r.ttl_seconds)).min(MAX_TTL) };
+        let reservation = self.inventory.reserve(order, &lines, ttl).await?;
+        Ok(Response::new(pb::ReserveResponse {
+            order_id: reservation.order_id,
+            expires_at: Some(Timestamp { seconds: reservation.expires_at, nanos: 0 }),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
+    async fn commit(&self, req: Request<pb::CommitRequest>) -> Result<Response<pb::CommitResponse>, Status> {
+        self.caller(&req).await?;
+        self.inventory.commit(order_id(&req.get_ref().order_id)?).await?;
+        Ok(Response::new(pb::CommitResponse {}))
+    }
+
+    #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
+    async fn release(&self, req: Request<pb::ReleaseRequest>) -> Result<Response<pb::ReleaseResponse>, Status> {
+        self.caller(&req).await?;
+        self.inventory.release(order_id(&req.get_ref().order_id)?).await?;
+        Ok(Response::new(pb::ReleaseResponse {}))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_low_stock(
+        &self,
+        req: Request<pb::ListLowStockRequest>,
+    ) -> Result<Response<pb::ListLowStockResponse>, Status> {
+        let caller = self.caller(&req).await?;
+        let low = self.inventory.low(&caller).await?;
+        Ok(Response::new(pb::ListLowStockResponse { items: low.iter().map(to_proto).collect() }))
+    }
+}

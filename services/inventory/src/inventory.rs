@@ -1,0 +1,139 @@
+//! What inventory does: stock owned by vendors, reservations for orders that expire, and the
+//! events that tell catalog about availability and admins about low stock.
+
+use std::{sync::Arc, time::Duration};
+
+use shop_auth::{Caller, Role};
+use shop_messaging::{Envelope, new_event, outbox::OutboxStore};
+use shop_proto::events::v1::{ReservationExpired, StockChanged, StockLevel};
+
+use crate::{
+    SERVICE,
+    domain::{Line, Reservation, Stock},
+    error::InventoryError,
+    storage::StockStore,
+};
+
+pub struct Inventory {
+    pub store: Arc<dyn StockStore>,
+    pub outbox: Arc<dyn OutboxStore>,
+}
+
+fn may_manage(caller: &Caller, stock: &Stock) -> bool {
+    caller.role == Role::Admin || (caller.role == Role::Vendor && caller.user_id == stock.vendor_id)
+}
+
+fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+impl Inventory {
+    /// Announces the new availability of `skus`, and low stock once per crossing.
+    async fn changed(&self, skus: Vec<String>) -> Result<(), InventoryError> {
+        let mut events: Vec<Envelope> = Vec::new();
+        for sku in &skus {
+            let Some(stock) = self.store.get(sku).await? else { continue };
+            let changed = StockChanged { sku: stock.sku.clone(), available: stock.available };
+            events.push(new_event("inventory.stock_changed", SERVICE, &changed));
+            let low = stock.available <= stock.low_stock_threshold;
+            if self.store.mark_low(sku, low).await? && low {
+                let level = StockLevel {
+                    sku: stock.sku.clone(),
+                    available: stock.available,
+                    threshold: stock.low_stock_threshold,
+                };
+                events.push(new_event("inventory.stock_low", SERVICE, &level));
+                if stock.available == 0 {
+                    events.push(new_event("inventory.stock_depleted", SERVICE, &level));
+                }
+                tracing::info!(sku = %stock.sku, available = stock.available, "low stock");
+            }
+        }
+        self.outbox.append(&events).await?;
+        Ok(())
+    }
+
+    async fn managed(&self, caller: &Caller, sku: &str) -> Result<Stock, InventoryError> {
+        let stock = self.store.get(sku).await?.ok_or(InventoryError::UnknownSku)?;
+        if may_manage(caller, &stock) { Ok(stock) } else { Err(InventoryError::Forbidden) }
+    }
+
+    pub async fn stock(&self, caller: &Caller, sku: &str) -> Result<Stock, InventoryError> {
+        self.managed(caller, sku).await
+    }
+
+    pub async fn set(
+        &self,
+        caller: &Caller,
+        sku: &str,
+        on_hand: Option<i64>,
+        threshold: Option<i64>,
+    ) -> Result<Stock, InventoryError> {
+        self.managed(caller, sku).await?;
+        let stock = self.store.set(sku, on_hand, threshold).await?;
+        self.changed(vec![sku.to_owned()]).await?;
+        Ok(stock)
+    }
+
+    pub async fn restock(&self, caller: &Caller, sku: &str, quantity: i64) -> Result<Stock, InventoryError> {
+        self.managed(caller, sku).await?;
+        let stock = self.store.restock(sku, quantity).await?;
+        self.changed(vec![sku.to_owned()]).await?;
+        Ok(stock)
+    }
+
+    pub async fn reserve(&self, order_id: &str, lines: &[Line], ttl: Duration) -> Result<Reservation, InventoryError> {
+        let expires_at = unix_now() + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2);
+        let reservation = self.store.reserve(order_id, lines, expires_at).await?;
+        self.changed(lines.iter().map(|l| l.sku.clone()).collect()).await?;
+        Ok(reservation)
+    }
+
+    pub async fn commit(&self, order_id: &str) -> Result<Reservation, InventoryError> {
+        let reservation = self.store.commit(order_id).await?;
+        self.changed(reservation.lines.iter().map(|l| l.sku.clone()).collect()).await?;
+        Ok(reservation)
+    }
+
+    pub async fn release(&self, order_id: &str) -> Result<(), InventoryError> {
+        self.store.release(order_id).await?;
+        Ok(())
+    }
+
+    pub async fn low(&self, caller: &Caller) -> Result<Vec<Stock>, InventoryError> {
+        if caller.role != Role::Admin {
+            return Err(InventoryError::Forbidden);
+        }
+        Ok(self.store.low().await?)
+    }
+
+    /// Releases reservations whose time ran out; returns how many.
+    pub async fn sweep(&self) -> Result<usize, InventoryError> {
+        let expired = self.store.expired(unix_now()).await?;
+        for order_id in &expired {
+            self.store.release(order_id).await?;
+            let event =
+                new_event("inventory.reservation_expired", SERVICE, &ReservationExpired { order_id: order_id.clone() });
+            self.outbox.append(&[event]).await?;
+            tracing::info!(order_id, "reservation expired");
+        }
+        Ok(expired.len())
+    }
+
+    /// Keeps the SKUs catalog announces, with their owner (and demo units when asked).
+    pub async fn adopt(&self, skus: &[String], vendor_id: &str, demo: bool) -> Result<(), InventoryError> {
+        for sku in skus {
+            let units = if demo { demo_units(sku) } else { 0 };
+            if self.store.adopt(sku, vendor_id, units).await? && demo {
+                self.store.set(sku, None, Some(5)).await?;
+            }
+        }
+        self.changed(skus.to_vec()).await
+    }
+}
+
+/// Demo stock: most SKUs have a few dozen units; every thirteenth is nearly gone.
+fn demo_units(sku: &str) -> i64 {
+    let spread = sku.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    if spread % 13 == 0 { 2 } else { 10 + i64::try_from(spread % 40).unwrap_or(0) }
+}
