@@ -9,8 +9,7 @@ use std::{
 use serde_json::{Value, json};
 
 use shop_e2e::{Api, Running};
-use shop_messaging::{Envelope, EventBus, EventHandler, new_event};
-use shop_proto::events::v1::StockChanged;
+use shop_messaging::{Envelope, EventBus, EventHandler};
 
 async fn token(api: &Api, email: &str, password: &str) -> String {
     let login = api.login(email, password).await;
@@ -298,16 +297,21 @@ async fn changes_are_announced_and_inventory_reports_show_as_availability() {
         seen.0.lock().unwrap()
     );
 
-    assert_eq!(api.get(&path, None).await.body["in_stock"], Value::Null, "not tracked yet");
-    let report = new_event("inventory.stock_changed", "inventory", &StockChanged { sku: code.clone(), available: 4 });
-    app.platform.bus.publish(&report).await.unwrap();
-    let stocked = shop_test_support::eventually(Duration::from_secs(5), || async {
-        api.get(&path, None).await.body["in_stock"] == json!(true)
-    })
-    .await;
-    assert!(stocked);
+    // Inventory learned the SKU from catalog's event; what it reports shows on the product.
+    let stock = format!("/api/v1/inventory/{code}");
+    let level = async |units: i64| {
+        let set = api.send(reqwest::Method::PUT, &stock, Some(&vendor), Some(json!({"on_hand": units}))).await;
+        assert_eq!(set.status, 200, "{}", set.text);
+        shop_test_support::eventually(Duration::from_secs(5), || async {
+            api.get(&path, Some(&vendor)).await.body["variants"][0]["available"] == json!(units)
+        })
+        .await
+    };
+    assert!(level(0).await);
+    assert_eq!(api.get(&path, Some(&vendor)).await.body["in_stock"], json!(false));
+    assert!(level(4).await);
     let product = api.get(&path, None).await.body;
-    assert_eq!(product["variants"][0]["available"], 4);
+    assert_eq!((product["variants"][0]["available"].as_i64(), product["in_stock"].as_bool()), (Some(4), Some(true)));
     let in_stock = api.get("/api/v1/products?in_stock=true&q=announced", None).await.body;
     assert_eq!(in_stock["total"], 1);
     subscription.stop().await;
