@@ -7,6 +7,7 @@ use shop_proto::{
     catalog::v1::catalog_service_client::CatalogServiceClient,
     identity::v1::identity_service_client::IdentityServiceClient,
     inventory::v1::inventory_service_client::InventoryServiceClient,
+    payment::v1::payment_service_client::PaymentServiceClient,
 };
 use tonic::{
     service::interceptor::InterceptedService,
@@ -32,6 +33,7 @@ pub struct Clients {
     pub identity: IdentityServiceClient<Traced>,
     pub catalog: CatalogServiceClient<Traced>,
     pub inventory: InventoryServiceClient<Traced>,
+    pub payment: PaymentServiceClient<Traced>,
     /// Identity's channel, for fetching keys outside any request.
     pub identity_keys: Channel,
 }
@@ -64,6 +66,7 @@ impl Clients {
             identity: IdentityServiceClient::with_interceptor(by_name("identity"), PropagateInterceptor),
             catalog: CatalogServiceClient::with_interceptor(by_name("catalog"), PropagateInterceptor),
             inventory: InventoryServiceClient::with_interceptor(by_name("inventory"), PropagateInterceptor),
+            payment: PaymentServiceClient::with_interceptor(by_name("payment"), PropagateInterceptor),
             identity_keys: by_name("identity"),
             all,
         })

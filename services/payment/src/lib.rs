@@ -1,21 +1,72 @@
-//! Payment service: charges, refunds and provider webhooks.
-//!
-//! The service runs with its backends, health, reflection and metrics; its gRPC API
-//! (`shop.payment.v1`) is served as its behaviour lands.
+//! Payment service: charges (once per order), refunds (never above what was captured) and
+//! provider webhooks (signed, replay-proof), through a provider adapter — the sandbox here.
 
+pub mod domain;
+pub mod error;
+pub mod grpc;
+pub mod payments;
+pub mod provider;
+pub mod storage;
+pub mod webhook;
+
+use std::{sync::Arc, time::Duration};
+
+use serde::{Deserialize, Serialize};
+use shop_auth::{IdentityJwks, Verifier};
 use shop_messaging::{
     InProcessBus,
+    backends::Backends,
+    outbox::{MemoryOutbox, MongoOutbox, OutboxStore},
     service::{Service, ServiceSettings},
 };
-use shop_platform::Shutdown;
+use shop_platform::{Shutdown, settings::Secret};
+use shop_proto::payment::v1::payment_service_server::SERVICE_NAME;
+
+use crate::{
+    grpc::PaymentGrpc,
+    payments::Payments,
+    provider::Sandbox,
+    storage::{MemoryPaymentStore, MongoPaymentStore, PaymentStore},
+};
 
 pub const SERVICE: &str = "payment";
 
-pub fn default_settings() -> ServiceSettings {
-    ServiceSettings::defaults(SERVICE, 50055, 9105)
+/// Payment's own settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PaymentExtra {
+    /// Shared secret the provider signs webhooks with; webhooks are refused without one.
+    pub webhook_secret: Option<Secret>,
+    /// Delay the sandbox provider adds to every call (tests of slow providers).
+    pub sandbox_latency_ms: u64,
+    /// Share of sandbox calls that fail as if the provider were down (0 to 1).
+    pub sandbox_failure_rate: f64,
+}
+
+pub type Settings = ServiceSettings<PaymentExtra>;
+
+pub fn default_settings() -> Settings {
+    Settings::defaults(SERVICE, 50055, 9105)
 }
 
 /// Connects the backends and starts serving.
-pub async fn build(settings: ServiceSettings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
-    Service::bare(&settings, &embedded, shutdown).await
+pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
+    let backends = Backends::connect(&settings.backends, &settings.bus, &embedded).await?;
+    let (store, outbox): (Arc<dyn PaymentStore>, Arc<dyn OutboxStore>) = match &backends.db {
+        Some(db) => {
+            let outbox = MongoOutbox::new(db);
+            (Arc::new(MongoPaymentStore::new(db.clone(), outbox.clone())), Arc::new(outbox))
+        }
+        None => {
+            let outbox = MemoryOutbox::default();
+            (Arc::new(MemoryPaymentStore::new(outbox.clone())), Arc::new(outbox))
+        }
+    };
+    let extra = &settings.extra;
+    let provider = Arc::new(Sandbox::new(Duration::from_millis(extra.sandbox_latency_ms), extra.sandbox_failure_rate));
+    let payments = Arc::new(Payments { store, provider });
+    let verifier = Arc::new(Verifier::new(Arc::new(IdentityJwks::lazy(&settings.identity_url)?)));
+    let grpc = PaymentGrpc::new(payments, verifier, extra.webhook_secret.clone());
+    let routes = tonic::service::Routes::new(grpc.server());
+    Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown).await
 }

@@ -30,6 +30,8 @@ pub struct Settings {
     /// `SHOP_ADMIN_EMAIL` / `SHOP_ADMIN_PASSWORD`: an admin account made at start-up if absent.
     pub admin_email: Option<String>,
     pub admin_password: Option<Secret>,
+    /// Secret the payment provider signs webhooks with (`SHOP_PAYMENT_WEBHOOK_SECRET`).
+    pub payment_webhook_secret: Option<Secret>,
     /// The gateway's rate limits (`SHOP_RATE_LIMITS__USER__PER_MINUTE`, …).
     pub rate_limits: RateLimits,
     pub telemetry: TelemetrySettings,
@@ -45,6 +47,7 @@ impl Default for Settings {
             admin_email: None,
             admin_password: None,
             rate_limits: RateLimits::default(),
+            payment_webhook_secret: Some(Secret::new("whsec_all_in_one_demo")),
             telemetry: TelemetrySettings { log_format: LogFormat::Pretty, ..TelemetrySettings::default() },
         }
     }
@@ -98,9 +101,9 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
             .await?;
     let order =
         shop_order::build(local(settings, 3, &id_url, shop_order::default_settings()), b.clone(), d.clone()).await?;
-    let payment =
-        shop_payment::build(local(settings, 4, &id_url, shop_payment::default_settings()), b.clone(), d.clone())
-            .await?;
+    let mut payment = shop_payment::default_settings();
+    payment.extra.webhook_secret.clone_from(&settings.payment_webhook_secret);
+    let payment = shop_payment::build(local(settings, 4, &id_url, payment), b.clone(), d.clone()).await?;
     let mut catalog = shop_catalog::default_settings();
     catalog.extra.order_url = format!("http://{}", order.grpc_addr);
     let catalog = shop_catalog::build(local(settings, 1, &id_url, catalog), b.clone(), d.clone()).await?;

@@ -4,6 +4,7 @@ pub mod categories;
 pub mod identity;
 pub mod inventory;
 pub mod ops;
+pub mod payments;
 pub mod products;
 pub mod reviews;
 
@@ -91,7 +92,8 @@ where
             .service(reviews::vote_helpful)
             .service(inventory::get_stock)
             .service(inventory::set_stock)
-            .service(inventory::alerts),
+            .service(inventory::alerts)
+            .service(payments::webhook),
     )
 }
 

@@ -1,0 +1,127 @@
+//! Payment's gRPC face: callers from their tokens, validation at the edge.
+
+use std::sync::Arc;
+
+use shop_auth::Verifier;
+use shop_platform::settings::Secret;
+use shop_proto::{
+    Timestamp,
+    common::v1::Money,
+    payment::v1::{self as pb, payment_service_server::PaymentService},
+};
+use tonic::{Request, Response, Status};
+
+use crate::{
+    domain::{self, Payment, PaymentStatus},
+    error::PaymentError,
+    payments::Payments,
+    webhook,
+};
+
+pub struct PaymentGrpc {
+    payments: Arc<Payments>,
+    verifier: Arc<Verifier>,
+    webhook_secret: Option<Secret>,
+}
+
+impl PaymentGrpc {
+    pub fn new(payments: Arc<Payments>, verifier: Arc<Verifier>, webhook_secret: Option<Secret>) -> Self {
+        Self { payments, verifier, webhook_secret }
+    }
+
+    pub fn server(self) -> pb::payment_service_server::PaymentServiceServer<Self> {
+        pb::payment_service_server::PaymentServiceServer::new(self)
+    }
+
+    async fn authenticated<T>(&self, req: &Request<T>) -> Result<(), PaymentError> {
+        self.verifier.caller(req.metadata()).await?;
+        Ok(())
+    }
+}
+
+const fn status(s: PaymentStatus) -> pb::PaymentStatus {
+    match s {
+        PaymentStatus::Pending => pb::PaymentStatus::Unspecified,
+        PaymentStatus::Succeeded => pb::PaymentStatus::Succeeded,
+        PaymentStatus::Failed => pb::PaymentStatus::Failed,
+        PaymentStatus::PartiallyRefunded => pb::PaymentStatus::PartiallyRefunded,
+        PaymentStatus::Refunded => pb::PaymentStatus::Refunded,
+    }
+}
+
+fn to_proto(p: &Payment) -> pb::Payment {
+    pb::Payment {
+        id: p.order_id.clone(),
+        order_id: p.order_id.clone(),
+        status: status(p.status).into(),
+        amount: Some(Money { amount: p.amount, currency: p.currency.clone() }),
+        refunded: Some(Money { amount: p.refunded, currency: p.currency.clone() }),
+        failure_code: p.failure_code.clone().unwrap_or_default(),
+        created_at: Some(Timestamp { seconds: p.created_at, nanos: 0 }),
+    }
+}
+
+fn order_id(raw: &str) -> Result<&str, PaymentError> {
+    let ok = (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if ok { Ok(raw) } else { Err(PaymentError::invalid("order_id", "must be 1-64 letters, digits or hyphens")) }
+}
+
+#[tonic::async_trait]
+impl PaymentService for PaymentGrpc {
+    #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
+    async fn charge(&self, req: Request<pb::ChargeRequest>) -> Result<Response<pb::Payment>, Status> {
+        self.authenticated(&req).await?;
+        let r = req.into_inner();
+        let order = order_id(&r.order_id)?;
+        let amount = r.amount.unwrap_or_default();
+        if amount.amount <= 0 || amount.currency.len() != 3 {
+            return Err(PaymentError::invalid("amount", "a positive amount in a three-letter currency").into());
+        }
+        let token = domain::token(&r.payment_token).map_err(|e| PaymentError::invalid("payment_token", e))?;
+        let payment = self.payments.charge(order, amount.amount, &amount.currency, token).await?;
+        Ok(Response::new(to_proto(&payment)))
+    }
+
+    #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
+    async fn refund(&self, req: Request<pb::RefundRequest>) -> Result<Response<pb::Payment>, Status> {
+        self.authenticated(&req).await?;
+        let r = req.into_inner();
+        let order = order_id(&r.order_id)?;
+        if r.idempotency_key.is_empty() || r.idempotency_key.len() > 255 {
+            return Err(PaymentError::invalid("idempotency_key", "1 to 255 characters").into());
+        }
+        let payment = self.payments.refund(order, r.amount.map(|m| m.amount), &r.idempotency_key).await?;
+        Ok(Response::new(to_proto(&payment)))
+    }
+
+    #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
+    async fn get_payment(&self, req: Request<pb::GetPaymentRequest>) -> Result<Response<pb::Payment>, Status> {
+        self.authenticated(&req).await?;
+        let payment = self.payments.payment(order_id(&req.get_ref().order_id)?).await?;
+        Ok(Response::new(to_proto(&payment)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn handle_webhook(
+        &self,
+        req: Request<pb::HandleWebhookRequest>,
+    ) -> Result<Response<pb::HandleWebhookResponse>, Status> {
+        let secret = self.webhook_secret.as_ref().ok_or(PaymentError::Webhook(webhook::WebhookError::BadSignature))?;
+        let r = req.into_inner();
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let event =
+            webhook::verify(secret.expose().as_bytes(), &r.signature, &r.payload, now).map_err(PaymentError::from)?;
+        if !self.payments.store.first_webhook(&event.id).await.map_err(PaymentError::from)? {
+            tracing::info!(event_id = %event.id, "webhook replay ignored");
+            return Ok(Response::new(pb::HandleWebhookResponse {}));
+        }
+        if let ("charge.refunded", Some(order), Some(amount)) =
+            (event.kind.as_str(), &event.data.order_id, event.data.amount)
+        {
+            self.payments.refund(order_id(order)?, Some(amount), &event.id).await?;
+        } else {
+            tracing::info!(event_id = %event.id, kind = %event.kind, "webhook recorded");
+        }
+        Ok(Response::new(pb::HandleWebhookResponse {}))
+    }
+}

@@ -1,0 +1,143 @@
+//! What payment does: charge an order once whatever the retries, refund up to what was
+//! captured, and take the provider's signed callbacks.
+
+use std::{sync::Arc, time::Duration};
+
+use shop_messaging::new_event;
+use shop_proto::{common::v1::Money, events::v1::PaymentEvent};
+
+use crate::{
+    SERVICE,
+    domain::{Payment, PaymentStatus},
+    error::PaymentError,
+    provider::{ChargeOutcome, Provider, ProviderError},
+    storage::{PaymentStore, StoreError},
+};
+
+pub struct Payments {
+    pub store: Arc<dyn PaymentStore>,
+    pub provider: Arc<dyn Provider>,
+}
+
+fn event(kind: &str, p: &Payment, amount: i64) -> shop_messaging::Envelope {
+    let payload = PaymentEvent {
+        payment_id: p.order_id.clone(),
+        order_id: p.order_id.clone(),
+        amount: Some(Money { amount, currency: p.currency.clone() }),
+        failure_code: p.failure_code.clone().unwrap_or_default(),
+    };
+    new_event(kind, SERVICE, &payload)
+}
+
+impl Payments {
+    /// Charges the order once: a retried or concurrent call gets the first outcome.
+    pub async fn charge(
+        &self,
+        order_id: &str,
+        amount: i64,
+        currency: &str,
+        token: &str,
+    ) -> Result<Payment, PaymentError> {
+        let pending = Payment {
+            order_id: order_id.to_owned(),
+            status: PaymentStatus::Pending,
+            amount,
+            currency: currency.to_owned(),
+            refunded: 0,
+            failure_code: None,
+            provider_charge_id: None,
+            created_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        };
+        if !self.store.start(&pending).await? {
+            let existing = self.settled(order_id).await?;
+            if existing.amount != amount || existing.currency != currency {
+                return Err(PaymentError::Mismatch);
+            }
+            if existing.status != PaymentStatus::Pending {
+                return Ok(existing);
+            }
+            // The first attempt never finished (its process died): the provider's own
+            // idempotency makes asking again safe.
+        }
+        self.ask_provider(pending, token).await
+    }
+
+    /// Waits briefly for a concurrent first attempt to settle.
+    async fn settled(&self, order_id: &str) -> Result<Payment, PaymentError> {
+        let mut last = None;
+        for _ in 0..100 {
+            let payment = self.store.get(order_id).await?.ok_or(PaymentError::NotFound)?;
+            if payment.status != PaymentStatus::Pending {
+                return Ok(payment);
+            }
+            last = Some(payment);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        last.ok_or(PaymentError::NotFound)
+    }
+
+    async fn ask_provider(&self, pending: Payment, token: &str) -> Result<Payment, PaymentError> {
+        let outcome = self.provider.charge(&pending.order_id, token, pending.amount, &pending.currency).await;
+        let (settled, kind) = match outcome {
+            Ok(ChargeOutcome::Succeeded { charge_id }) => (
+                Payment { status: PaymentStatus::Succeeded, provider_charge_id: Some(charge_id), ..pending },
+                "payment.succeeded",
+            ),
+            Ok(ChargeOutcome::Declined { code }) => {
+                (Payment { status: PaymentStatus::Failed, failure_code: Some(code), ..pending }, "payment.failed")
+            }
+            Err(ProviderError::Refused(reason)) => {
+                tracing::info!(order_id = %pending.order_id, reason, "charge refused by the provider");
+                (
+                    Payment { status: PaymentStatus::Failed, failure_code: Some("invalid_token".into()), ..pending },
+                    "payment.failed",
+                )
+            }
+            Err(ProviderError::Unavailable) => return Err(PaymentError::ProviderUnavailable),
+        };
+        match self.store.settle(&settled, &[event(kind, &settled, settled.amount)]).await {
+            Ok(()) => Ok(settled),
+            // A concurrent attempt settled it first: its outcome stands.
+            Err(StoreError::Stale) => self.settled(&settled.order_id).await,
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    pub async fn payment(&self, order_id: &str) -> Result<Payment, PaymentError> {
+        self.store.get(order_id).await?.ok_or(PaymentError::NotFound)
+    }
+
+    /// Refunds `amount` (all that is left when `None`), once per `key`.
+    pub async fn refund(&self, order_id: &str, amount: Option<i64>, key: &str) -> Result<Payment, PaymentError> {
+        for _ in 0..5 {
+            let payment = self.payment(order_id).await?;
+            if !matches!(
+                payment.status,
+                PaymentStatus::Succeeded | PaymentStatus::PartiallyRefunded | PaymentStatus::Refunded
+            ) {
+                return Err(PaymentError::NotRefundable);
+            }
+            let left = payment.amount - payment.refunded;
+            let amount = amount.unwrap_or(left);
+            if amount <= 0 || amount > left {
+                if left == 0 && amount == 0 {
+                    return Ok(payment);
+                }
+                return Err(PaymentError::RefundTooLarge(left));
+            }
+            let charge = payment.provider_charge_id.clone().unwrap_or_default();
+            self.provider.refund(key, &charge, amount).await.map_err(|_| PaymentError::ProviderUnavailable)?;
+            let refunded = Payment { refunded: payment.refunded + amount, ..payment.clone() };
+            match self
+                .store
+                .refund(order_id, key, amount, payment.refunded, &[event("payment.refunded", &refunded, amount)])
+                .await
+            {
+                Ok(_) => return self.payment(order_id).await,
+                Err(StoreError::Stale) => continue,
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Err(PaymentError::Conflict)
+    }
+}

@@ -1,0 +1,46 @@
+//! Payment storage: one trait with a MongoDB and an embedded implementation, held to one
+//! contract (`tests/store_contract.rs`).
+
+mod memory;
+mod mongo;
+
+use async_trait::async_trait;
+use shop_messaging::Envelope;
+
+pub use memory::MemoryPaymentStore;
+pub use mongo::MongoPaymentStore;
+
+use crate::domain::{Payment, PaymentStatus};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the payment changed meanwhile")]
+    Stale,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+#[async_trait]
+pub trait PaymentStore: Send + Sync + 'static {
+    /// Records a pending payment; `false` when the order already has one (charge once).
+    async fn start(&self, payment: &Payment) -> Result<bool, StoreError>;
+    async fn get(&self, order_id: &str) -> Result<Option<Payment>, StoreError>;
+    /// Settles a pending payment with the provider's outcome, with its events.
+    async fn settle(&self, payment: &Payment, events: &[Envelope]) -> Result<(), StoreError>;
+    /// Adds `amount` to the refunded total if `refunded` is still what the caller read and
+    /// `key` is new; `false` when `key` was already applied. With its events.
+    async fn refund(
+        &self,
+        order_id: &str,
+        key: &str,
+        amount: i64,
+        read_refunded: i64,
+        events: &[Envelope],
+    ) -> Result<bool, StoreError>;
+    /// Records a webhook event id; `false` when it was seen before (a replay).
+    async fn first_webhook(&self, event_id: &str) -> Result<bool, StoreError>;
+}
+
+pub(crate) fn refunded_status(amount: i64, refunded: i64) -> PaymentStatus {
+    if refunded >= amount { PaymentStatus::Refunded } else { PaymentStatus::PartiallyRefunded }
+}

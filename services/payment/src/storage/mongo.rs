@@ -1,0 +1,177 @@
+//! MongoDB payment store: `payments` (`_id` = order id, so one per order), `refunds`
+//! (`_id` = idempotency key), `webhooks` (`_id` = provider event id). A state change and
+//! its events share a transaction.
+
+use async_trait::async_trait;
+use mongodb::{Collection, Database, bson::doc};
+use serde::{Deserialize, Serialize};
+use shop_messaging::{Envelope, outbox::MongoOutbox};
+
+use super::{PaymentStore, StoreError, refunded_status};
+use crate::domain::{Payment, PaymentStatus};
+
+fn unexpected(err: impl Into<anyhow::Error>) -> StoreError {
+    StoreError::Unexpected(err.into())
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct PaymentDoc {
+    #[serde(rename = "_id")]
+    order_id: String,
+    status: String,
+    amount: i64,
+    currency: String,
+    refunded: i64,
+    failure_code: Option<String>,
+    provider_charge_id: Option<String>,
+    created_at: i64,
+}
+
+impl From<&Payment> for PaymentDoc {
+    fn from(p: &Payment) -> Self {
+        Self {
+            order_id: p.order_id.clone(),
+            status: p.status.as_str().to_owned(),
+            amount: p.amount,
+            currency: p.currency.clone(),
+            refunded: p.refunded,
+            failure_code: p.failure_code.clone(),
+            provider_charge_id: p.provider_charge_id.clone(),
+            created_at: p.created_at,
+        }
+    }
+}
+
+impl TryFrom<PaymentDoc> for Payment {
+    type Error = anyhow::Error;
+
+    fn try_from(d: PaymentDoc) -> anyhow::Result<Self> {
+        Ok(Self {
+            status: PaymentStatus::parse(&d.status).ok_or_else(|| anyhow::anyhow!("stored status {}", d.status))?,
+            order_id: d.order_id,
+            amount: d.amount,
+            currency: d.currency,
+            refunded: d.refunded,
+            failure_code: d.failure_code,
+            provider_charge_id: d.provider_charge_id,
+            created_at: d.created_at,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct KeyDoc {
+    #[serde(rename = "_id")]
+    id: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("stale")]
+struct Stale;
+
+pub struct MongoPaymentStore {
+    db: Database,
+    payments: Collection<PaymentDoc>,
+    refunds: Collection<KeyDoc>,
+    webhooks: Collection<KeyDoc>,
+    outbox: MongoOutbox,
+}
+
+impl MongoPaymentStore {
+    pub fn new(db: Database, outbox: MongoOutbox) -> Self {
+        Self {
+            payments: db.collection("payments"),
+            refunds: db.collection("refunds"),
+            webhooks: db.collection("webhooks"),
+            db,
+            outbox,
+        }
+    }
+
+    fn outcome(err: anyhow::Error) -> StoreError {
+        if err.is::<Stale>() { StoreError::Stale } else { StoreError::Unexpected(err) }
+    }
+}
+
+#[async_trait]
+impl PaymentStore for MongoPaymentStore {
+    async fn start(&self, payment: &Payment) -> Result<bool, StoreError> {
+        match self.payments.insert_one(PaymentDoc::from(payment)).await {
+            Ok(_) => Ok(true),
+            Err(err) if shop_storage::is_duplicate_key(&err) => Ok(false),
+            Err(err) => Err(unexpected(err)),
+        }
+    }
+
+    async fn get(&self, order_id: &str) -> Result<Option<Payment>, StoreError> {
+        let found = self.payments.find_one(doc! { "_id": order_id }).await.map_err(unexpected)?;
+        found.map(Payment::try_from).transpose().map_err(unexpected)
+    }
+
+    async fn settle(&self, payment: &Payment, events: &[Envelope]) -> Result<(), StoreError> {
+        let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
+        let written = async {
+            let guard = doc! { "_id": &payment.order_id, "status": "pending" };
+            let replaced = self.payments.replace_one(guard, PaymentDoc::from(payment)).session(&mut session).await?;
+            if replaced.matched_count != 1 {
+                return Err(Stale.into());
+            }
+            self.outbox.add_in(&mut session, events).await?;
+            anyhow::Ok(())
+        }
+        .await;
+        shop_storage::finish(session, written).await.map_err(Self::outcome)?;
+        self.outbox.written();
+        Ok(())
+    }
+
+    async fn refund(
+        &self,
+        order_id: &str,
+        key: &str,
+        amount: i64,
+        read_refunded: i64,
+        events: &[Envelope],
+    ) -> Result<bool, StoreError> {
+        if self.refunds.find_one(doc! { "_id": key }).await.map_err(unexpected)?.is_some() {
+            return Ok(false);
+        }
+        let payment = self.get(order_id).await?.ok_or(StoreError::Stale)?;
+        let status = refunded_status(payment.amount, read_refunded + amount).as_str();
+        let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
+        let written = async {
+            self.refunds.insert_one(KeyDoc { id: key.to_owned() }).session(&mut session).await?;
+            let guard = doc! {
+                "_id": order_id,
+                "status": { "$in": ["succeeded", "partially_refunded"] },
+                "refunded": read_refunded,
+                "amount": { "$gte": read_refunded + amount },
+            };
+            let change = doc! { "$inc": { "refunded": amount }, "$set": { "status": status } };
+            if self.payments.update_one(guard, change).session(&mut session).await?.modified_count != 1 {
+                return Err(Stale.into());
+            }
+            self.outbox.add_in(&mut session, events).await?;
+            anyhow::Ok(())
+        }
+        .await;
+        match shop_storage::finish(session, written).await {
+            Ok(()) => {
+                self.outbox.written();
+                Ok(true)
+            }
+            Err(err) if err.downcast_ref::<mongodb::error::Error>().is_some_and(shop_storage::is_duplicate_key) => {
+                Ok(false)
+            }
+            Err(err) => Err(Self::outcome(err)),
+        }
+    }
+
+    async fn first_webhook(&self, event_id: &str) -> Result<bool, StoreError> {
+        match self.webhooks.insert_one(KeyDoc { id: event_id.to_owned() }).await {
+            Ok(_) => Ok(true),
+            Err(err) if shop_storage::is_duplicate_key(&err) => Ok(false),
+            Err(err) => Err(unexpected(err)),
+        }
+    }
+}
