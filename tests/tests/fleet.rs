@@ -48,6 +48,10 @@ fn service_env(name: &str, ports: &Ports, run: &str, all: &[Ports]) -> Vec<(&'st
         env.push(("SHOP_DEMO_DATA", "true".to_owned()));
         env.push(("SHOP_ORDER_URL", format!("http://127.0.0.1:{}", all[3].grpc)));
     }
+    if name == "order" {
+        env.push(("SHOP_CATALOG_URL", format!("http://127.0.0.1:{}", all[1].grpc)));
+        env.push(("SHOP_BACKENDS__REDIS_URL", redis_url()));
+    }
     if name == "identity" {
         env.push(("SHOP_ADMIN_EMAIL", "fleet-admin@example.com".to_owned()));
         env.push(("SHOP_ADMIN_PASSWORD", "fleet admin passphrase".to_owned()));

@@ -92,7 +92,31 @@ fn respond(req: &Request<Incoming>, registry: &Registry) -> Response<Full<Bytes>
     Response::builder().status(status).header("content-type", content_type).body(Full::new(body)).unwrap_or_default()
 }
 
-/// Binds a listener, reporting which address failed.
+/// Listeners bound ahead of their server (see [`prebind`]).
+static PREBOUND: std::sync::Mutex<Vec<std::net::TcpListener>> = std::sync::Mutex::new(Vec::new());
+
+/// Binds `addr` now and keeps the listener for the server that later asks [`bind`] for
+/// the returned address. Lets one process tell a service where another will listen before
+/// that one starts, even on a port picked at bind time (0).
+pub fn prebind(addr: SocketAddr) -> anyhow::Result<SocketAddr> {
+    let listener =
+        std::net::TcpListener::bind(addr).map_err(|err| anyhow::anyhow!("cannot listen on {addr}: {err}"))?;
+    listener.set_nonblocking(true)?;
+    let bound = listener.local_addr()?;
+    PREBOUND.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(listener);
+    Ok(bound)
+}
+
+/// Binds a listener (or takes the one [`prebind`] kept for `addr`), reporting which
+/// address failed.
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr).await.map_err(|err| anyhow::anyhow!("cannot listen on {addr}: {err}"))
+    let kept = {
+        let mut prebound = PREBOUND.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let at = prebound.iter().position(|l| l.local_addr().is_ok_and(|a| a == addr));
+        at.map(|i| prebound.swap_remove(i))
+    };
+    match kept {
+        Some(listener) => Ok(TcpListener::from_std(listener)?),
+        None => TcpListener::bind(addr).await.map_err(|err| anyhow::anyhow!("cannot listen on {addr}: {err}")),
+    }
 }

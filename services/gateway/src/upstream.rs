@@ -7,7 +7,7 @@ use shop_proto::{
     catalog::v1::catalog_service_client::CatalogServiceClient,
     identity::v1::identity_service_client::IdentityServiceClient,
     inventory::v1::inventory_service_client::InventoryServiceClient,
-    payment::v1::payment_service_client::PaymentServiceClient,
+    order::v1::order_service_client::OrderServiceClient, payment::v1::payment_service_client::PaymentServiceClient,
 };
 use tonic::{
     service::interceptor::InterceptedService,
@@ -34,6 +34,7 @@ pub struct Clients {
     pub catalog: CatalogServiceClient<Traced>,
     pub inventory: InventoryServiceClient<Traced>,
     pub payment: PaymentServiceClient<Traced>,
+    pub order: OrderServiceClient<Traced>,
     /// Identity's channel, for fetching keys outside any request.
     pub identity_keys: Channel,
 }
@@ -67,6 +68,7 @@ impl Clients {
             catalog: CatalogServiceClient::with_interceptor(by_name("catalog"), PropagateInterceptor),
             inventory: InventoryServiceClient::with_interceptor(by_name("inventory"), PropagateInterceptor),
             payment: PaymentServiceClient::with_interceptor(by_name("payment"), PropagateInterceptor),
+            order: OrderServiceClient::with_interceptor(by_name("order"), PropagateInterceptor),
             identity_keys: by_name("identity"),
             all,
         })

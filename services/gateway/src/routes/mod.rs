@@ -1,5 +1,6 @@
 //! The REST routes, each documented for the generated OpenAPI document.
 
+pub mod cart;
 pub mod categories;
 pub mod identity;
 pub mod inventory;
@@ -93,7 +94,11 @@ where
             .service(inventory::get_stock)
             .service(inventory::set_stock)
             .service(inventory::alerts)
-            .service(payments::webhook),
+            .service(payments::webhook)
+            .service(cart::get_cart)
+            .service(cart::add_item)
+            .service(cart::update_item)
+            .service(cart::remove_item),
     )
 }
 
