@@ -1,6 +1,8 @@
 //! Helpers for the cross-service tests: the platform in-process, or each service as its
 //! own process (fleet), and typed calls to the gateway.
 
+pub mod commerce;
+
 use std::{
     path::PathBuf,
     process::{Child, Command, Stdio},
@@ -105,7 +107,22 @@ impl Api {
         token: Option<&str>,
         body: Option<serde_json::Value>,
     ) -> Reply {
+        self.send_with(method, path, token, body, &[]).await
+    }
+
+    /// [`Api::send`] with extra request headers.
+    pub async fn send_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut req = self.client.request(method, format!("{}{path}", self.base));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
         if let Some(token) = token {
             req = req.bearer_auth(token);
         }
@@ -214,8 +231,13 @@ pub struct Running {
 impl Running {
     /// Starts the platform and waits until its gateway is ready.
     pub async fn start() -> Self {
+        Self::start_with(&shop::Settings::ephemeral()).await
+    }
+
+    /// Starts the platform with `settings`.
+    pub async fn start_with(settings: &shop::Settings) -> Self {
         let shutdown = shop_platform::Shutdown::new();
-        let platform = shop::start(&shop::Settings::ephemeral(), shutdown.clone()).await.expect("platform starts");
+        let platform = shop::start(settings, shutdown.clone()).await.expect("platform starts");
         let api = Api::new(format!("http://{}", platform.gateway_addr));
         assert!(wait_for_status(&api.client, &format!("{}/readyz", api.base), 200, Duration::from_secs(10)).await);
         Self { api, shutdown, platform }

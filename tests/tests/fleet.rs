@@ -50,6 +50,8 @@ fn service_env(name: &str, ports: &Ports, run: &str, all: &[Ports]) -> Vec<(&'st
     }
     if name == "order" {
         env.push(("SHOP_CATALOG_URL", format!("http://127.0.0.1:{}", all[1].grpc)));
+        env.push(("SHOP_INVENTORY_URL", format!("http://127.0.0.1:{}", all[2].grpc)));
+        env.push(("SHOP_PAYMENT_URL", format!("http://127.0.0.1:{}", all[4].grpc)));
         env.push(("SHOP_BACKENDS__REDIS_URL", redis_url()));
     }
     if name == "identity" {

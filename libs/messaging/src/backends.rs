@@ -6,7 +6,10 @@ use std::sync::Arc;
 use mongodb::Database;
 use shop_platform::settings::BackendSettings;
 
-use crate::{BusSettings, EventBus, InProcessBus, bus_for};
+use crate::{
+    BusSettings, EventBus, InProcessBus, bus_for,
+    inbox::{InboxStore, MemoryInbox, MongoInbox},
+};
 
 pub struct Backends {
     /// The service's own database, when MongoDB is configured.
@@ -29,5 +32,15 @@ impl Backends {
             tracing::warn!("the event broker is not reachable yet; events will wait in the outbox");
         }
         Ok(Self { db, bus })
+    }
+}
+
+impl Backends {
+    /// Where this service's consumers record the events they applied.
+    pub fn inbox(&self) -> Arc<dyn InboxStore> {
+        match &self.db {
+            Some(db) => Arc::new(MongoInbox::new(db)),
+            None => Arc::new(MemoryInbox::default()),
+        }
     }
 }

@@ -139,6 +139,13 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+/// An upstream service's error passes through as what it said (internals stay hidden).
+impl From<Status> for ApiError {
+    fn from(status: Status) -> Self {
+        Self::from_status(&status)
+    }
+}
+
 impl From<ApiError> for Status {
     fn from(err: ApiError) -> Self {
         let details = serde_json::to_vec(&err).unwrap_or_default();

@@ -46,7 +46,13 @@ pub fn http() -> reqwest::Client {
     PROVIDER.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
-    reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("HTTP client")
+    // Idle connections are dropped before the server's 5 s keep-alive closes them, so a
+    // request never goes out on a connection the server is closing.
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .pool_idle_timeout(Duration::from_secs(2))
+        .build()
+        .expect("HTTP client")
 }
 
 /// Polls `check` every 50 ms until it is true or `timeout` passes.

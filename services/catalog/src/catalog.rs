@@ -227,10 +227,10 @@ impl Catalog {
         Ok(self.categories.delete(id).await?)
     }
 
-    async fn purchased(&self, user_id: &str, product: ProductId) -> bool {
+    async fn purchased(&self, caller: &Caller, product: ProductId) -> bool {
         let Some(orders) = &self.orders else { return false };
-        let request = HasPurchasedRequest { user_id: user_id.to_owned(), product_id: product.to_string() };
-        match orders.clone().has_purchased(request).await {
+        let request = HasPurchasedRequest { user_id: caller.user_id.clone(), product_id: product.to_string() };
+        match orders.clone().has_purchased(caller.authorize(tonic::Request::new(request))).await {
             Ok(reply) => reply.into_inner().purchased,
             // Until order answers, a review is simply not marked verified.
             Err(status) => {
@@ -254,7 +254,7 @@ impl Catalog {
             user_id: caller.user_id.clone(),
             rating,
             comment,
-            verified_purchase: self.purchased(&caller.user_id, product_id).await,
+            verified_purchase: self.purchased(caller, product_id).await,
             helpful_count: 0,
             created_at: OffsetDateTime::now_utc(),
         };

@@ -95,9 +95,13 @@ impl Inventory {
         Ok(reservation)
     }
 
+    /// Gives back what the order holds, or — if it was committed and the order is then
+    /// cancelled before shipping — puts its units back on the shelf. Idempotent.
     pub async fn release(&self, order_id: &str) -> Result<(), InventoryError> {
         self.store.release(order_id).await?;
-        Ok(())
+        self.store.put_back(order_id).await?;
+        let reservation = self.store.reservation(order_id).await?;
+        self.changed(reservation.map(|r| r.lines.into_iter().map(|l| l.sku).collect()).unwrap_or_default()).await
     }
 
     pub async fn low(&self, caller: &Caller) -> Result<Vec<Stock>, InventoryError> {

@@ -69,6 +69,16 @@ async fn every_step_is_idempotent(store: Arc<dyn StockStore>) {
     assert_eq!(store.get(&b).await.unwrap().unwrap().on_hand, 2, "a committed order is not released");
     invariants(store.as_ref(), &a, 5, 2).await;
     invariants(store.as_ref(), &b, 5, 3).await;
+    // Cancelled before shipping: the units go back on the shelf, once.
+    store.put_back(&order).await.unwrap();
+    store.put_back(&order).await.unwrap();
+    assert_eq!(store.get(&b).await.unwrap().unwrap().on_hand, 5, "put back once");
+    assert!(matches!(store.commit(&order).await, Err(StoreError::Released)));
+    store.put_back(&unique("order")).await.unwrap();
+    invariants(store.as_ref(), &a, 5, 0).await;
+    invariants(store.as_ref(), &b, 5, 0).await;
+    let returns = store.ledger(&b).await.unwrap().into_iter().filter(|e| e.reason == "return").count();
+    assert_eq!(returns, 1);
 }
 
 async fn all_or_nothing_and_release_gives_units_back(store: Arc<dyn StockStore>) {

@@ -11,16 +11,18 @@ pub mod webhook;
 
 use std::{sync::Arc, time::Duration};
 
+use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use shop_auth::{IdentityJwks, Verifier};
 use shop_messaging::{
-    InProcessBus,
+    Envelope, EventHandler, InProcessBus,
     backends::Backends,
+    inbox::Deduplicate,
     outbox::{MemoryOutbox, MongoOutbox, OutboxStore},
     service::{Service, ServiceSettings},
 };
 use shop_platform::{Shutdown, settings::Secret};
-use shop_proto::payment::v1::payment_service_server::SERVICE_NAME;
+use shop_proto::{events::v1::OrderEvent, payment::v1::payment_service_server::SERVICE_NAME};
 
 use crate::{
     grpc::PaymentGrpc,
@@ -49,7 +51,20 @@ pub fn default_settings() -> Settings {
     Settings::defaults(SERVICE, 50055, 9105)
 }
 
-/// Connects the backends and starts serving.
+/// Refunds what a cancelled order was charged (or stops a charge to come).
+struct CancelledOrders {
+    payments: Arc<Payments>,
+}
+
+#[async_trait]
+impl EventHandler for CancelledOrders {
+    async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
+        let order = <OrderEvent as prost::Message>::decode(event.payload.as_slice())?;
+        self.payments.order_cancelled(&order.order_id).await.map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+/// Connects the backends and starts serving, refunding the orders order cancels.
 pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
     let backends = Backends::connect(&settings.backends, &settings.bus, &embedded).await?;
     let (store, outbox): (Arc<dyn PaymentStore>, Arc<dyn OutboxStore>) = match &backends.db {
@@ -65,8 +80,11 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
     let extra = &settings.extra;
     let provider = Arc::new(Sandbox::new(Duration::from_millis(extra.sandbox_latency_ms), extra.sandbox_failure_rate));
     let payments = Arc::new(Payments { store, provider });
+    let cancelled = Deduplicate::new(SERVICE, backends.inbox(), CancelledOrders { payments: payments.clone() });
+    let orders = backends.bus.subscribe(SERVICE, &["order.cancelled"], Arc::new(cancelled)).await?;
     let verifier = Arc::new(Verifier::new(Arc::new(IdentityJwks::lazy(&settings.identity_url)?)));
     let grpc = PaymentGrpc::new(payments, verifier, extra.webhook_secret.clone());
     let routes = tonic::service::Routes::new(grpc.server());
-    Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown).await
+    let service = Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown).await?;
+    Ok(service.consuming(vec![orders]))
 }

@@ -14,6 +14,9 @@ use crate::{
     storage::{PaymentStore, StoreError},
 };
 
+/// Failure code of an order cancelled before it was charged: it never will be.
+pub const ORDER_CANCELLED: &str = "order_cancelled";
+
 pub struct Payments {
     pub store: Arc<dyn PaymentStore>,
     pub provider: Arc<dyn Provider>,
@@ -50,6 +53,9 @@ impl Payments {
         };
         if !self.store.start(&pending).await? {
             let existing = self.settled(order_id).await?;
+            if existing.failure_code.as_deref() == Some(ORDER_CANCELLED) {
+                return Ok(existing);
+            }
             if existing.amount != amount || existing.currency != currency {
                 return Err(PaymentError::Mismatch);
             }
@@ -98,8 +104,70 @@ impl Payments {
         match self.store.settle(&settled, &[event(kind, &settled, settled.amount)]).await {
             Ok(()) => Ok(settled),
             // A concurrent attempt settled it first: its outcome stands.
-            Err(StoreError::Stale) => self.settled(&settled.order_id).await,
+            Err(StoreError::Stale) => {
+                let stored = self.settled(&settled.order_id).await?;
+                if stored.failure_code.as_deref() == Some(ORDER_CANCELLED)
+                    && let (PaymentStatus::Succeeded, Some(charge)) = (settled.status, &settled.provider_charge_id)
+                {
+                    // The order was cancelled while the provider was charging it: give it back.
+                    let key = format!("{ORDER_CANCELLED}:{}", settled.order_id);
+                    self.provider
+                        .refund(&key, charge, settled.amount)
+                        .await
+                        .map_err(|_| PaymentError::ProviderUnavailable)?;
+                    tracing::warn!(order_id = %settled.order_id, "late charge of a cancelled order refunded");
+                }
+                Ok(stored)
+            }
             Err(err) => Err(err.into()),
+        }
+    }
+
+    /// The order was cancelled: a charge that went through is refunded in full, and one
+    /// that never started never will (a later attempt is refused). Idempotent.
+    pub async fn order_cancelled(&self, order_id: &str) -> Result<(), PaymentError> {
+        let void = Payment {
+            order_id: order_id.to_owned(),
+            status: PaymentStatus::Failed,
+            amount: 0,
+            currency: String::new(),
+            refunded: 0,
+            failure_code: Some(ORDER_CANCELLED.to_owned()),
+            provider_charge_id: None,
+            created_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        };
+        if self.store.start(&void).await? {
+            return Ok(());
+        }
+        let payment = self.settled(order_id).await?;
+        match payment.status {
+            PaymentStatus::Succeeded | PaymentStatus::PartiallyRefunded => {
+                self.refund(order_id, None, &format!("{ORDER_CANCELLED}:{order_id}")).await.map(drop)
+            }
+            // The attempt died (or is slow) with the provider: settle it from what the
+            // provider knows now; a charge that lands later is refunded as it settles.
+            PaymentStatus::Pending => {
+                let outcome = self.provider.lookup(order_id).await.map_err(|_| PaymentError::ProviderUnavailable)?;
+                let settled = match outcome {
+                    Some(ChargeOutcome::Succeeded { charge_id }) => {
+                        Payment { status: PaymentStatus::Succeeded, provider_charge_id: Some(charge_id), ..payment }
+                    }
+                    Some(ChargeOutcome::Declined { code }) => {
+                        Payment { status: PaymentStatus::Failed, failure_code: Some(code), ..payment }
+                    }
+                    None => Payment {
+                        status: PaymentStatus::Failed,
+                        failure_code: Some(ORDER_CANCELLED.to_owned()),
+                        ..payment
+                    },
+                };
+                match self.store.settle(&settled, &[]).await {
+                    Ok(()) | Err(StoreError::Stale) => {}
+                    Err(err) => return Err(err.into()),
+                }
+                Box::pin(self.order_cancelled(order_id)).await
+            }
+            PaymentStatus::Failed | PaymentStatus::Refunded => Ok(()),
         }
     }
 

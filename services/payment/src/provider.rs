@@ -27,6 +27,8 @@ pub trait Provider: Send + Sync + 'static {
     async fn charge(&self, key: &str, token: &str, amount: i64, currency: &str)
     -> Result<ChargeOutcome, ProviderError>;
     async fn refund(&self, key: &str, charge_id: &str, amount: i64) -> Result<String, ProviderError>;
+    /// How the charge made with `key` ended, if one was made.
+    async fn lookup(&self, key: &str) -> Result<Option<ChargeOutcome>, ProviderError>;
 }
 
 /// The sandbox provider: `tok_visa` succeeds, `tok_chargeDeclined` and
@@ -101,5 +103,10 @@ impl Provider for Sandbox {
         self.call().await?;
         let mut refunds = self.refunds.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Ok(refunds.entry(key.to_owned()).or_insert_with(|| format!("re_{}", uuid::Uuid::now_v7().simple())).clone())
+    }
+
+    async fn lookup(&self, key: &str) -> Result<Option<ChargeOutcome>, ProviderError> {
+        self.call().await?;
+        Ok(self.charges.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(key).cloned())
     }
 }

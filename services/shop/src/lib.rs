@@ -102,12 +102,14 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     // Catalog and order call each other: catalog's listener is bound first so order knows it.
     let catalog_addr = std::net::SocketAddr::new(settings.http.host, port(settings.grpc_base_port, 1));
     let catalog_grpc = shop_platform::metrics::prebind(catalog_addr)?;
-    let mut order = shop_order::default_settings();
-    order.extra.catalog_url = format!("http://{catalog_grpc}");
-    let order = shop_order::build(local(settings, 3, &id_url, order), b.clone(), d.clone()).await?;
     let mut payment = shop_payment::default_settings();
     payment.extra.webhook_secret.clone_from(&settings.payment_webhook_secret);
     let payment = shop_payment::build(local(settings, 4, &id_url, payment), b.clone(), d.clone()).await?;
+    let mut order = shop_order::default_settings();
+    order.extra.catalog_url = format!("http://{catalog_grpc}");
+    order.extra.inventory_url = format!("http://{}", inventory.grpc_addr);
+    order.extra.payment_url = format!("http://{}", payment.grpc_addr);
+    let order = shop_order::build(local(settings, 3, &id_url, order), b.clone(), d.clone()).await?;
     let mut catalog = shop_catalog::default_settings();
     catalog.extra.order_url = format!("http://{}", order.grpc_addr);
     let mut catalog = local(settings, 1, &id_url, catalog);

@@ -13,6 +13,32 @@ use crate::{
     startup::State,
 };
 
+impl From<common::Address> for AddressBody {
+    fn from(a: common::Address) -> Self {
+        Self {
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            region: a.region,
+            postal_code: a.postal_code,
+            country: a.country,
+        }
+    }
+}
+
+impl From<AddressBody> for common::Address {
+    fn from(a: AddressBody) -> Self {
+        Self {
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            region: a.region,
+            postal_code: a.postal_code,
+            country: a.country,
+        }
+    }
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterBody {
@@ -107,14 +133,7 @@ impl From<pb::User> for UserView {
             email: u.email,
             first_name: u.first_name,
             last_name: u.last_name,
-            address: u.address.map(|a| AddressBody {
-                line1: a.line1,
-                line2: a.line2,
-                city: a.city,
-                region: a.region,
-                postal_code: a.postal_code,
-                country: a.country,
-            }),
+            address: u.address.map(AddressBody::from),
             created_at: rfc3339(u.created_at),
         }
     }
@@ -221,14 +240,7 @@ pub async fn update_me(
     let request = pb::UpdateProfileRequest {
         first_name: b.first_name,
         last_name: b.last_name,
-        address: b.address.map(|a| common::Address {
-            line1: a.line1,
-            line2: a.line2,
-            city: a.city,
-            region: a.region,
-            postal_code: a.postal_code,
-            country: a.country,
-        }),
+        address: b.address.map(common::Address::from),
     };
     let user = state.clients.identity.clone().update_profile(caller.authorize(Request::new(request))).await?;
     Ok(HttpResponse::Ok().json(UserView::from(user.into_inner())))

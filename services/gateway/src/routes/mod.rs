@@ -5,6 +5,7 @@ pub mod categories;
 pub mod identity;
 pub mod inventory;
 pub mod ops;
+pub mod orders;
 pub mod payments;
 pub mod products;
 pub mod reviews;
@@ -98,7 +99,14 @@ where
             .service(cart::get_cart)
             .service(cart::add_item)
             .service(cart::update_item)
-            .service(cart::remove_item),
+            .service(cart::remove_item)
+            .service(orders::place_order)
+            .service(orders::my_orders)
+            .service(orders::get_order)
+            .service(orders::cancel_order)
+            .service(orders::all_orders)
+            .service(orders::ship_order)
+            .service(orders::refund_order),
     )
 }
 

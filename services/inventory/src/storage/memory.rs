@@ -158,6 +158,28 @@ impl StockStore for MemoryStockStore {
         Ok(())
     }
 
+    async fn reservation(&self, order_id: &str) -> Result<Option<Reservation>, StoreError> {
+        Ok(self.state().reservations.get(order_id).cloned())
+    }
+
+    async fn put_back(&self, order_id: &str) -> Result<(), StoreError> {
+        let mut state = self.state();
+        let Some(reservation) = state.reservations.get(order_id).cloned() else { return Ok(()) };
+        if reservation.state != ReservationState::Committed {
+            return Ok(());
+        }
+        for line in &reservation.lines {
+            let stock = state.stock.get_mut(&line.sku).expect("committed units' SKU exists");
+            stock.on_hand += line.quantity;
+            stock.available += line.quantity;
+            state.ledger.push(entry(&line.sku, line.quantity, 0, "return", Some(order_id)));
+        }
+        state
+            .reservations
+            .insert(order_id.to_owned(), Reservation { state: ReservationState::Released, ..reservation });
+        Ok(())
+    }
+
     async fn expired(&self, now: i64) -> Result<Vec<String>, StoreError> {
         let state = self.state();
         Ok(state

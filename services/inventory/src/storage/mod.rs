@@ -40,7 +40,12 @@ pub trait StockStore: Send + Sync + 'static {
     /// Takes held units off the shelf. Idempotent.
     async fn commit(&self, order_id: &str) -> Result<Reservation, StoreError>;
     /// Gives held units back. Idempotent; releasing an unknown order stops a late reserve.
+    /// A committed reservation is left alone (see [`StockStore::put_back`]).
     async fn release(&self, order_id: &str) -> Result<(), StoreError>;
+    /// Puts the units of a committed reservation back on the shelf (its order was
+    /// cancelled before shipping) and marks it released. Idempotent; nothing for others.
+    async fn put_back(&self, order_id: &str) -> Result<(), StoreError>;
+    async fn reservation(&self, order_id: &str) -> Result<Option<Reservation>, StoreError>;
     /// Orders whose held reservation expired before `now` (unix seconds).
     async fn expired(&self, now: i64) -> Result<Vec<String>, StoreError>;
     /// SKUs at or under their threshold.

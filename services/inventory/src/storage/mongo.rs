@@ -30,6 +30,9 @@ struct StockDoc {
     threshold: i64,
     #[serde(default)]
     holds: Vec<String>,
+    /// Committed holds whose units came back (`order|quantity`), so each returns once.
+    #[serde(default)]
+    returns: Vec<String>,
     #[serde(default)]
     vendor_id: String,
     /// 1 while at or under the threshold (so each crossing alerts once).
@@ -178,14 +181,25 @@ impl MongoStockStore {
         Ok(())
     }
 
-    /// Moves the reservation from one of `from` to `to`; whether it did.
+    /// Moves the reservation from one of `from` to `to`; whether it is there now. (`from`
+    /// may hold `to` itself, so a step that died half-way is resumed.)
     async fn transition(&self, order_id: &str, from: &[&str], to: &str) -> Result<bool, StoreError> {
         let updated = self
             .reservations
             .update_one(doc! { "_id": order_id, "state": { "$in": from } }, doc! { "$set": { "state": to } })
             .await
             .map_err(unexpected)?;
-        Ok(updated.modified_count == 1)
+        Ok(updated.matched_count == 1)
+    }
+
+    /// Returns the committed units of `line` to the shelf, once per order.
+    async fn unship(&self, order_id: &str, line: &Line) -> Result<(), StoreError> {
+        let entry = hold(order_id, line.quantity);
+        let change =
+            doc! { "$inc": { "on_hand": line.quantity, "available": line.quantity }, "$push": { "returns": &entry } };
+        let guard = doc! { "returns": { "$ne": &entry } };
+        self.step(order_id, line, guard, change, (line.quantity, 0), "return").await?;
+        Ok(())
     }
 
     async fn load(&self, order_id: &str) -> Result<Option<ReservationDoc>, StoreError> {
@@ -202,7 +216,7 @@ impl MongoStockStore {
                 "held" | "committing" => ReservationState::Held,
                 "committed" => ReservationState::Committed,
                 "failed" => return Err(StoreError::OutOfStock(doc.failed_sku.unwrap_or_default())),
-                "released" | "releasing" => return Err(StoreError::Released),
+                "released" | "releasing" | "returning" => return Err(StoreError::Released),
                 _ => {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                     continue;
@@ -263,6 +277,7 @@ impl StockStore for MongoStockStore {
             available: 0,
             threshold: 0,
             holds: Vec::new(),
+            returns: Vec::new(),
             vendor_id: String::new(),
             low: 0,
         };
@@ -364,6 +379,33 @@ impl StockStore for MongoStockStore {
         Ok(())
     }
 
+    async fn reservation(&self, order_id: &str) -> Result<Option<Reservation>, StoreError> {
+        let Some(doc) = self.load(order_id).await? else { return Ok(None) };
+        let state = match doc.state.as_str() {
+            "committed" | "returning" => ReservationState::Committed,
+            "released" | "releasing" | "failed" => ReservationState::Released,
+            _ => ReservationState::Held,
+        };
+        Ok(Some(Reservation {
+            order_id: doc.order_id.clone(),
+            lines: lines_of(&doc),
+            state,
+            expires_at: doc.expires_at,
+        }))
+    }
+
+    async fn put_back(&self, order_id: &str) -> Result<(), StoreError> {
+        let Some(doc) = self.load(order_id).await? else { return Ok(()) };
+        if !self.transition(order_id, &["committed", "returning"], "returning").await? {
+            return Ok(());
+        }
+        for line in lines_of(&doc) {
+            self.unship(order_id, &line).await?;
+        }
+        self.transition(order_id, &["returning"], "released").await?;
+        Ok(())
+    }
+
     async fn expired(&self, now: i64) -> Result<Vec<String>, StoreError> {
         let docs: Vec<ReservationDoc> = self
             .reservations
@@ -412,6 +454,7 @@ impl StockStore for MongoStockStore {
             available: on_hand,
             threshold: 0,
             holds: Vec::new(),
+            returns: Vec::new(),
             vendor_id: vendor_id.to_owned(),
             low: 0,
         };

@@ -1,0 +1,252 @@
+//! MongoDB order store: `orders`, one document per order written whole with a version
+//! guard; (user, idempotency key) unique; an order and its events share a transaction.
+
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use mongodb::{
+    Collection, Database, IndexModel,
+    bson::{Document, doc},
+    options::IndexOptions,
+};
+use serde::{Deserialize, Serialize};
+use shop_messaging::{Envelope, outbox::MongoOutbox};
+
+use super::{BOUGHT, OrderStore, StoreError};
+use crate::domain::{Address, Order, OrderLine, Status};
+
+fn unexpected(err: impl Into<anyhow::Error>) -> StoreError {
+    StoreError::Unexpected(err.into())
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct LineDoc {
+    sku: String,
+    product_id: String,
+    name: String,
+    quantity: i64,
+    unit_price: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct OrderDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    user_id: String,
+    status: String,
+    lines: Vec<LineDoc>,
+    /// The products ordered, as plain values (for purchase checks).
+    product_ids: Vec<String>,
+    currency: String,
+    total: i64,
+    shipping: [String; 6],
+    payment_status: String,
+    cancel_reason: Option<String>,
+    idempotency_key: String,
+    request_hash: String,
+    created_at: i64,
+    updated_at: i64,
+    version: i64,
+}
+
+impl From<&Order> for OrderDoc {
+    fn from(o: &Order) -> Self {
+        let a = &o.shipping;
+        Self {
+            id: o.id.clone(),
+            user_id: o.user_id.clone(),
+            status: o.status.as_str().to_owned(),
+            lines: o
+                .lines
+                .iter()
+                .map(|l| LineDoc {
+                    sku: l.sku.clone(),
+                    product_id: l.product_id.clone(),
+                    name: l.name.clone(),
+                    quantity: l.quantity,
+                    unit_price: l.unit_price,
+                })
+                .collect(),
+            product_ids: o.lines.iter().map(|l| l.product_id.clone()).collect(),
+            currency: o.currency.clone(),
+            total: o.total(),
+            shipping: [
+                a.line1.clone(),
+                a.line2.clone(),
+                a.city.clone(),
+                a.region.clone(),
+                a.postal_code.clone(),
+                a.country.clone(),
+            ],
+            payment_status: o.payment_status.clone(),
+            cancel_reason: o.cancel_reason.clone(),
+            idempotency_key: o.idempotency_key.clone(),
+            request_hash: o.request_hash.clone(),
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+            version: i64::try_from(o.version).unwrap_or(i64::MAX),
+        }
+    }
+}
+
+impl TryFrom<OrderDoc> for Order {
+    type Error = anyhow::Error;
+
+    fn try_from(d: OrderDoc) -> anyhow::Result<Self> {
+        let [line1, line2, city, region, postal_code, country] = d.shipping;
+        Ok(Self {
+            status: Status::parse(&d.status).ok_or_else(|| anyhow::anyhow!("stored status {}", d.status))?,
+            id: d.id,
+            user_id: d.user_id,
+            lines: d
+                .lines
+                .into_iter()
+                .map(|l| OrderLine {
+                    sku: l.sku,
+                    product_id: l.product_id,
+                    name: l.name,
+                    quantity: l.quantity,
+                    unit_price: l.unit_price,
+                })
+                .collect(),
+            currency: d.currency,
+            shipping: Address { line1, line2, city, region, postal_code, country },
+            payment_status: d.payment_status,
+            cancel_reason: d.cancel_reason,
+            idempotency_key: d.idempotency_key,
+            request_hash: d.request_hash,
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+            version: u64::try_from(d.version)?,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("stale")]
+struct Stale;
+
+pub struct MongoOrderStore {
+    db: Database,
+    orders: Collection<OrderDoc>,
+    outbox: MongoOutbox,
+}
+
+impl MongoOrderStore {
+    pub async fn open(db: Database, outbox: MongoOutbox) -> anyhow::Result<Self> {
+        let orders = db.collection::<OrderDoc>("orders");
+        shop_storage::ensure_indexes(
+            &orders,
+            vec![
+                IndexModel::builder()
+                    .keys(doc! { "user_id": 1, "idempotency_key": 1 })
+                    .options(IndexOptions::builder().unique(true).name("one_order_per_key".to_owned()).build())
+                    .build(),
+                IndexModel::builder().keys(doc! { "status": 1, "updated_at": 1 }).build(),
+            ],
+        )
+        .await?;
+        Ok(Self { db, orders, outbox })
+    }
+
+    async fn one(&self, filter: Document) -> Result<Option<Order>, StoreError> {
+        let found = self.orders.find_one(filter).await.map_err(unexpected)?;
+        found.map(Order::try_from).transpose().map_err(unexpected)
+    }
+}
+
+#[async_trait]
+impl OrderStore for MongoOrderStore {
+    async fn insert(&self, order: &Order, events: &[Envelope]) -> Result<(), StoreError> {
+        let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
+        let written = async {
+            self.orders.insert_one(OrderDoc::from(order)).session(&mut session).await?;
+            self.outbox.add_in(&mut session, events).await?;
+            anyhow::Ok(())
+        }
+        .await;
+        match shop_storage::finish(session, written).await {
+            Ok(()) => {
+                self.outbox.written();
+                Ok(())
+            }
+            Err(err) if err.downcast_ref::<mongodb::error::Error>().is_some_and(shop_storage::is_duplicate_key) => {
+                Err(StoreError::KeyUsed)
+            }
+            Err(err) => Err(StoreError::Unexpected(err)),
+        }
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<Order>, StoreError> {
+        self.one(doc! { "_id": id }).await
+    }
+
+    async fn by_key(&self, user_id: &str, key: &str) -> Result<Option<Order>, StoreError> {
+        self.one(doc! { "user_id": user_id, "idempotency_key": key }).await
+    }
+
+    async fn update(&self, order: &Order, events: &[Envelope]) -> Result<(), StoreError> {
+        let previous = i64::try_from(order.version).unwrap_or(i64::MAX) - 1;
+        let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
+        let written = async {
+            let guard = doc! { "_id": &order.id, "version": previous };
+            if self.orders.replace_one(guard, OrderDoc::from(order)).session(&mut session).await?.matched_count != 1 {
+                return Err(Stale.into());
+            }
+            self.outbox.add_in(&mut session, events).await?;
+            anyhow::Ok(())
+        }
+        .await;
+        match shop_storage::finish(session, written).await {
+            Ok(()) => {
+                self.outbox.written();
+                Ok(())
+            }
+            Err(err) if err.is::<Stale>() => Err(StoreError::Stale),
+            Err(err) => Err(StoreError::Unexpected(err)),
+        }
+    }
+
+    async fn list(
+        &self,
+        user_id: Option<&str>,
+        status: Option<Status>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Order>, u64), StoreError> {
+        let mut filter = Document::new();
+        if let Some(user) = user_id {
+            filter.insert("user_id", user);
+        }
+        if let Some(status) = status {
+            filter.insert("status", status.as_str());
+        }
+        let total = self.orders.count_documents(filter.clone()).await.map_err(unexpected)?;
+        let docs: Vec<OrderDoc> = self
+            .orders
+            .find(filter)
+            .sort(doc! { "_id": -1 })
+            .skip(offset)
+            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+            .await
+            .map_err(unexpected)?
+            .try_collect()
+            .await
+            .map_err(unexpected)?;
+        let orders = docs.into_iter().map(Order::try_from).collect::<anyhow::Result<_>>()?;
+        Ok((orders, total))
+    }
+
+    async fn stalled(&self, before: i64) -> Result<Vec<Order>, StoreError> {
+        let checkout: Vec<&str> = [Status::Pending, Status::Reserved].iter().map(|s| s.as_str()).collect();
+        let filter = doc! { "status": { "$in": checkout }, "updated_at": { "$lt": before } };
+        let docs: Vec<OrderDoc> =
+            self.orders.find(filter).limit(500).await.map_err(unexpected)?.try_collect().await.map_err(unexpected)?;
+        Ok(docs.into_iter().map(Order::try_from).collect::<anyhow::Result<_>>()?)
+    }
+
+    async fn purchased(&self, user_id: &str, product_id: &str) -> Result<bool, StoreError> {
+        let bought: Vec<&str> = BOUGHT.iter().map(|s| s.as_str()).collect();
+        let filter = doc! { "user_id": user_id, "product_ids": product_id, "status": { "$in": bought } };
+        Ok(self.orders.find_one(filter).await.map_err(unexpected)?.is_some())
+    }
+}

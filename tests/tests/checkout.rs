@@ -1,0 +1,46 @@
+//! Commerce on the all-in-one platform: the scenarios of `shop_e2e::commerce`.
+
+use shop_e2e::{
+    Running,
+    commerce::{self, token},
+};
+
+/// The platform with sign-in limits out of the way: these tests register many customers
+/// from one address.
+async fn platform() -> (Running, String) {
+    let mut settings = shop::Settings::ephemeral();
+    let generous = shop_gateway::ratelimit::Limit { per_minute: 100_000, burst: 10_000 };
+    settings.rate_limits.auth = generous;
+    settings.rate_limits.anonymous = generous;
+    let app = Running::start_with(&settings).await;
+    let admin = token(&app.api, "admin@shop.local", "admin-demo-password").await;
+    (app, admin)
+}
+
+#[tokio::test]
+async fn a_customer_checks_out_sees_only_own_orders_and_cancels_with_a_refund() {
+    let (app, admin) = platform().await;
+    commerce::checkout_and_lifecycle(&app.api, &admin).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_declined_card_is_402_with_the_stock_given_back() {
+    let (app, admin) = platform().await;
+    commerce::declined_payment_is_compensated(&app.api, &admin).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn twenty_concurrent_checkouts_with_one_key_make_one_order() {
+    let (app, admin) = platform().await;
+    commerce::one_key_one_order(&app.api, &admin).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_customers_racing_for_ten_units_make_ten_orders() {
+    let (app, admin) = platform().await;
+    commerce::no_oversell(&app.api, &admin, 200).await;
+    app.stop().await;
+}
