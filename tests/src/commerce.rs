@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
+use futures::StreamExt;
 use serde_json::{Value, json};
+
+use shop_proto::payment::v1 as pb;
 
 use crate::{Api, Reply};
 
@@ -48,7 +51,7 @@ pub async fn product_with_stock(api: &Api, vendor: &str, amount: i64, units: i64
     assert_eq!(created.status, 201, "{}", created.text);
     // Inventory learns the SKU and its owner from catalog's event.
     let path = format!("/api/v1/inventory/{sku}");
-    let adopted = shop_test_support::eventually(Duration::from_secs(30), || async {
+    let adopted = shop_test_support::eventually(Duration::from_secs(60), || async {
         api.get(&path, Some(vendor)).await.status == 200
     })
     .await;
@@ -250,7 +253,9 @@ pub async fn one_key_one_order(api: &Api, admin: &str) {
 pub async fn no_oversell(api: &Api, admin: &str, buyers: usize) {
     let vendor = vendor(api, admin).await;
     let sku = product_with_stock(api, &vendor, 4999, 10).await;
-    let customers = futures::future::join_all((0..buyers).map(|_| customer(api))).await;
+    // Sign-ups are not what races here: a few at a time.
+    let customers: Vec<String> =
+        futures::stream::iter((0..buyers).map(|_| customer(api))).buffer_unordered(8).collect().await;
     futures::future::join_all(customers.iter().map(|c| add_to_cart(api, c, &sku, 1))).await;
     let replies = futures::future::join_all(customers.iter().map(|c| async move {
         let key = key();
@@ -261,8 +266,43 @@ pub async fn no_oversell(api: &Api, admin: &str, buyers: usize) {
     let short = replies.iter().filter(|r| r.status == 409 && r.body["code"] == "out_of_stock").count();
     let odd: Vec<&str> =
         replies.iter().filter(|r| r.status != 201 && r.status != 409).map(|r| r.text.as_str()).collect();
-    assert!(odd.is_empty(), "unexpected answers: {odd:?}");
+    assert!(odd.is_empty(), "{} unexpected answers, such as {:?}", odd.len(), odd.first());
     assert_eq!((paid, short), (10, buyers - 10));
     stock_settles(api, &vendor, &sku, (0, 0, 0)).await;
     invariants(api, admin, &vendor, &sku, 10).await;
+}
+
+/// What payment says of an order, asked over gRPC with `token`.
+async fn payment_of(payment_url: &str, token: &str, order_id: &str) -> Result<pb::Payment, tonic::Status> {
+    let mut client = pb::payment_service_client::PaymentServiceClient::connect(payment_url.to_owned())
+        .await
+        .expect("payment reachable");
+    let mut request = tonic::Request::new(pb::GetPaymentRequest { order_id: order_id.to_owned() });
+    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().expect("header"));
+    client.get_payment(request).await.map(tonic::Response::into_inner)
+}
+
+/// Payment agrees with order: every paid order has one succeeded charge of its total, every
+/// refunded order was refunded in full, and a cancelled order keeps no money.
+pub async fn payments_match(api: &Api, admin: &str, payment_url: &str, sku: &str) {
+    for order in orders_of(api, admin, sku).await {
+        let id = order["id"].as_str().unwrap();
+        let total = order["total"]["amount"].as_i64().unwrap();
+        let settled = shop_test_support::eventually(Duration::from_secs(30), || async {
+            let payment = payment_of(payment_url, admin, id).await;
+            match order["status"].as_str().unwrap() {
+                "paid" | "shipped" | "delivered" => payment.is_ok_and(|p| {
+                    p.status() == pb::PaymentStatus::Succeeded && p.amount.is_some_and(|m| m.amount == total)
+                }),
+                "refunded" => payment.is_ok_and(|p| p.status() == pb::PaymentStatus::Refunded),
+                "cancelled" => match payment {
+                    Err(status) => status.code() == tonic::Code::NotFound,
+                    Ok(p) => matches!(p.status(), pb::PaymentStatus::Failed | pb::PaymentStatus::Refunded),
+                },
+                _ => false,
+            }
+        })
+        .await;
+        assert!(settled, "payment disagrees with {order}: {:?}", payment_of(payment_url, admin, id).await);
+    }
 }

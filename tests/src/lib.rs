@@ -2,6 +2,7 @@
 //! own process (fleet), and typed calls to the gateway.
 
 pub mod commerce;
+pub mod fleet;
 
 use std::{
     path::PathBuf,
@@ -35,7 +36,8 @@ impl Process {
         cmd.env_remove("RUST_LOG")
             .env("SHOP_TELEMETRY__LOG_FILTER", "warn")
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            // Logs go to stdout: `SHOP_TEST_SHOW_LOGS=1` shows them (warnings and errors).
+            .stdout(if std::env::var_os("SHOP_TEST_SHOW_LOGS").is_some() { Stdio::inherit() } else { Stdio::null() })
             .stderr(Stdio::inherit());
         for (k, v) in env {
             cmd.env(k, v);

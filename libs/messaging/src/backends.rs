@@ -23,6 +23,9 @@ impl Backends {
         bus: &BusSettings,
         embedded: &InProcessBus,
     ) -> anyhow::Result<Self> {
+        if settings.mongo_serial_transactions {
+            shop_storage::serialize_transactions();
+        }
         let db = match &settings.mongo_url {
             Some(url) => Some(shop_storage::connect(url.expose(), &settings.mongo_database).await?),
             None => None,

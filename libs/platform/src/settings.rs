@@ -194,11 +194,20 @@ pub struct BackendSettings {
     pub amqp_url: Option<SecretUrl>,
     /// Redis URL; absent means in-memory caches and limiters.
     pub redis_url: Option<SecretUrl>,
+    /// Run this service's MongoDB transactions one at a time. Only for servers that cannot
+    /// interleave transactions on one database (the stand-in the tests run on).
+    pub mongo_serial_transactions: bool,
 }
 
 impl BackendSettings {
     pub fn embedded(database: &str) -> Self {
-        Self { mongo_url: None, mongo_database: database.to_owned(), amqp_url: None, redis_url: None }
+        Self {
+            mongo_url: None,
+            mongo_database: database.to_owned(),
+            amqp_url: None,
+            redis_url: None,
+            mongo_serial_transactions: false,
+        }
     }
 }
 

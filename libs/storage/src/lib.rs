@@ -4,7 +4,7 @@
 //! a MongoDB implementation built from the [`Database`] returned here, an embedded
 //! in-memory implementation, and one generic contract test suite run against both.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 pub use mongodb;
 use mongodb::{
@@ -54,24 +54,59 @@ pub fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
     }
 }
 
-/// Starts a transaction: write with `.session(&mut session)`, then hand the outcome to
+/// One transaction at a time in this process, when [`serialize_transactions`] asked for it.
+static SERIAL: std::sync::OnceLock<Arc<tokio::sync::Mutex<()>>> = std::sync::OnceLock::new();
+
+/// Runs this process's transactions one after another. For servers that cannot interleave
+/// concurrent transactions on one database (the MongoDB stand-in the tests use); real
+/// MongoDB does not need it.
+pub fn serialize_transactions() {
+    SERIAL.get_or_init(Arc::default);
+}
+
+/// A transaction in progress: a session (write with `.session(&mut *tx)`) and, when
+/// transactions are serialized, this process's turn.
+pub struct Transaction {
+    session: mongodb::ClientSession,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for Transaction {
+    type Target = mongodb::ClientSession;
+
+    fn deref(&self) -> &Self::Target {
+        &self.session
+    }
+}
+
+impl std::ops::DerefMut for Transaction {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.session
+    }
+}
+
+/// Starts a transaction: write with `.session(&mut *tx)`, then hand the outcome to
 /// [`finish`].
-pub async fn begin(db: &Database) -> mongodb::error::Result<mongodb::ClientSession> {
+pub async fn begin(db: &Database) -> mongodb::error::Result<Transaction> {
+    let turn = match SERIAL.get() {
+        Some(serial) => Some(serial.clone().lock_owned().await),
+        None => None,
+    };
     let mut session = db.client().start_session().await?;
     session.start_transaction().await?;
-    Ok(session)
+    Ok(Transaction { session, _turn: turn })
 }
 
 /// Commits when `outcome` is a success, else aborts before returning the error (so the
 /// caller sees the transaction's writes gone).
-pub async fn finish<T>(mut session: mongodb::ClientSession, outcome: anyhow::Result<T>) -> anyhow::Result<T> {
+pub async fn finish<T>(mut tx: Transaction, outcome: anyhow::Result<T>) -> anyhow::Result<T> {
     match outcome {
         Ok(value) => {
-            session.commit_transaction().await?;
+            tx.session.commit_transaction().await?;
             Ok(value)
         }
         Err(err) => {
-            if let Err(abort) = session.abort_transaction().await {
+            if let Err(abort) = tx.session.abort_transaction().await {
                 tracing::warn!(error = %abort, "could not abort a transaction");
             }
             Err(err)

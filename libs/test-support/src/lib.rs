@@ -49,7 +49,7 @@ pub fn http() -> reqwest::Client {
     // Idle connections are dropped before the server's 5 s keep-alive closes them, so a
     // request never goes out on a connection the server is closing.
     reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(120))
         .pool_idle_timeout(Duration::from_secs(2))
         .build()
         .expect("HTTP client")

@@ -233,8 +233,13 @@ impl Checkout {
                         amount: Some(Money { amount: order.total(), currency: order.currency.clone() }),
                         payment_token: token.to_owned(),
                     };
-                    let payment =
-                        self.payment.clone().charge(caller.authorize(Request::new(charge))).await?.into_inner();
+                    let payment = self
+                        .payment
+                        .clone()
+                        .charge(caller.authorize(Request::new(charge)))
+                        .await
+                        .map_err(unconfirmed)?
+                        .into_inner();
                     if payment.status() == PaymentStatus::Succeeded {
                         let mut paid = order.clone();
                         paid.payment_status = "succeeded".into();
@@ -266,6 +271,19 @@ impl Checkout {
                 self.reload(&mut order).await?;
             }
         }
+    }
+}
+
+/// A charge whose outcome is unknown (payment failed or went away mid-call) is worth
+/// retrying with the same key; an answer payment gave stands.
+fn unconfirmed(status: tonic::Status) -> ApiError {
+    match ApiError::from_status(&status) {
+        e if matches!(e.kind, ErrorKind::Internal | ErrorKind::Unavailable) => ApiError::new(
+            ErrorKind::Unavailable,
+            "the payment could not be confirmed; retry with the same Idempotency-Key",
+        )
+        .with_code("payment_unconfirmed"),
+        e => e,
     }
 }
 

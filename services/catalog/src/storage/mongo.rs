@@ -182,7 +182,7 @@ impl ProductStore for MongoProductStore {
         }
         let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
         let written = async {
-            self.products.insert_one(ProductDoc::from(product)).session(&mut session).await?;
+            self.products.insert_one(ProductDoc::from(product)).session(&mut *session).await?;
             self.claim(&mut session, product).await?;
             self.outbox.add_in(&mut session, events).await?;
             anyhow::Ok(())
@@ -205,7 +205,7 @@ impl ProductStore for MongoProductStore {
             let replaced = self
                 .products
                 .replace_one(doc! { "_id": product.id.to_string(), "version": previous }, ProductDoc::from(product))
-                .session(&mut session)
+                .session(&mut *session)
                 .await?;
             if replaced.matched_count != 1 {
                 return Err(Refused::Stale.into());
@@ -224,11 +224,11 @@ impl ProductStore for MongoProductStore {
         let id = product.id.to_string();
         let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
         let written = async {
-            let deleted = self.products.delete_one(doc! { "_id": &id }).session(&mut session).await?;
+            let deleted = self.products.delete_one(doc! { "_id": &id }).session(&mut *session).await?;
             if deleted.deleted_count != 1 {
                 return Err(Refused::Stale.into());
             }
-            self.skus.delete_many(doc! { "product_id": &id }).session(&mut session).await?;
+            self.skus.delete_many(doc! { "product_id": &id }).session(&mut *session).await?;
             self.outbox.add_in(&mut session, events).await?;
             anyhow::Ok(())
         }
@@ -616,10 +616,10 @@ impl ReviewStore for MongoReviewStore {
     async fn vote(&self, review: ReviewId, user_id: &str) -> Result<bool, StoreError> {
         let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
         let written = async {
-            self.votes.insert_one(VoteDoc { id: format!("{review}:{user_id}") }).session(&mut session).await?;
+            self.votes.insert_one(VoteDoc { id: format!("{review}:{user_id}") }).session(&mut *session).await?;
             self.reviews
                 .update_one(doc! { "_id": review.to_string() }, doc! { "$inc": { "helpful_count": 1 } })
-                .session(&mut session)
+                .session(&mut *session)
                 .await?;
             anyhow::Ok(())
         }

@@ -131,7 +131,7 @@ impl UserStore for MongoUserStore {
     async fn insert(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError> {
         let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
         let written = async {
-            self.users.insert_one(UserDoc::from(user)).session(&mut session).await?;
+            self.users.insert_one(UserDoc::from(user)).session(&mut *session).await?;
             self.outbox.add_in(&mut session, events).await?;
             anyhow::Ok(())
         }
@@ -163,7 +163,7 @@ impl UserStore for MongoUserStore {
             let replaced = self
                 .users
                 .replace_one(doc! { "_id": user.id.to_string(), "version": previous }, UserDoc::from(user))
-                .session(&mut session)
+                .session(&mut *session)
                 .await?;
             anyhow::ensure!(replaced.matched_count == 1, StaleWrite);
             self.outbox.add_in(&mut session, events).await?;

@@ -159,7 +159,7 @@ impl OrderStore for MongoOrderStore {
     async fn insert(&self, order: &Order, events: &[Envelope]) -> Result<(), StoreError> {
         let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
         let written = async {
-            self.orders.insert_one(OrderDoc::from(order)).session(&mut session).await?;
+            self.orders.insert_one(OrderDoc::from(order)).session(&mut *session).await?;
             self.outbox.add_in(&mut session, events).await?;
             anyhow::Ok(())
         }
@@ -189,7 +189,7 @@ impl OrderStore for MongoOrderStore {
         let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
         let written = async {
             let guard = doc! { "_id": &order.id, "version": previous };
-            if self.orders.replace_one(guard, OrderDoc::from(order)).session(&mut session).await?.matched_count != 1 {
+            if self.orders.replace_one(guard, OrderDoc::from(order)).session(&mut *session).await?.matched_count != 1 {
                 return Err(Stale.into());
             }
             self.outbox.add_in(&mut session, events).await?;

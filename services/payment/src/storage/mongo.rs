@@ -112,7 +112,7 @@ impl PaymentStore for MongoPaymentStore {
         let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
         let written = async {
             let guard = doc! { "_id": &payment.order_id, "status": "pending" };
-            let replaced = self.payments.replace_one(guard, PaymentDoc::from(payment)).session(&mut session).await?;
+            let replaced = self.payments.replace_one(guard, PaymentDoc::from(payment)).session(&mut *session).await?;
             if replaced.matched_count != 1 {
                 return Err(Stale.into());
             }
@@ -140,7 +140,7 @@ impl PaymentStore for MongoPaymentStore {
         let status = refunded_status(payment.amount, read_refunded + amount).as_str();
         let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
         let written = async {
-            self.refunds.insert_one(KeyDoc { id: key.to_owned() }).session(&mut session).await?;
+            self.refunds.insert_one(KeyDoc { id: key.to_owned() }).session(&mut *session).await?;
             let guard = doc! {
                 "_id": order_id,
                 "status": { "$in": ["succeeded", "partially_refunded"] },
@@ -148,7 +148,7 @@ impl PaymentStore for MongoPaymentStore {
                 "amount": { "$gte": read_refunded + amount },
             };
             let change = doc! { "$inc": { "refunded": amount }, "$set": { "status": status } };
-            if self.payments.update_one(guard, change).session(&mut session).await?.modified_count != 1 {
+            if self.payments.update_one(guard, change).session(&mut *session).await?.modified_count != 1 {
                 return Err(Stale.into());
             }
             self.outbox.add_in(&mut session, events).await?;

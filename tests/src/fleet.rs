@@ -1,0 +1,212 @@
+//! The fleet: every service its own process against real MongoDB (stand-in), RabbitMQ and
+//! Redis, with the gateway in front. Fleets share the broker's queues (they are named per
+//! service), so tests hold [`Fleet::exclusive`] while one runs.
+
+use std::time::Duration;
+
+use shop_test_support::{amqp_url, free_port, mongo_url, redis_url, require, unique};
+
+use crate::{Api, Process, wait_for_status};
+
+pub const SERVICES: [&str; 5] = ["identity", "catalog", "inventory", "order", "payment"];
+/// Every consumer (and so durable queue) of the services and the gateway.
+const CONSUMERS: [&str; 6] = ["catalog", "gateway", "inventory", "inventory-orders", "order", "payment"];
+pub const ADMIN_EMAIL: &str = "fleet-admin@example.com";
+pub const ADMIN_PASSWORD: &str = "fleet admin passphrase";
+
+pub struct Ports {
+    pub grpc: u16,
+    pub metrics: u16,
+}
+
+/// What a test changes about the fleet.
+#[derive(Default)]
+pub struct Options {
+    /// Extra environment of one service: `(service, key, value)`.
+    pub env: Vec<(&'static str, &'static str, String)>,
+    /// The RabbitMQ URL the services use (a proxy, to cut the broker off).
+    pub amqp_url: Option<String>,
+    /// Leave catalog without the demo products (and inventory without their backlog).
+    pub no_demo_data: bool,
+}
+
+pub struct Fleet {
+    pub run: String,
+    pub ports: Vec<Ports>,
+    pub processes: Vec<Process>,
+    gateway: Option<Process>,
+    pub base: String,
+    pub api: Api,
+    pub gateway_port: u16,
+    options: Options,
+}
+
+static EXCLUSIVE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+impl Fleet {
+    /// One fleet at a time on this machine's broker (within a test binary).
+    pub async fn exclusive() -> tokio::sync::MutexGuard<'static, ()> {
+        EXCLUSIVE.lock().await
+    }
+
+    /// Starts every service and the gateway, and waits until the gateway is ready.
+    pub async fn start(options: Options) -> Self {
+        require("MongoDB", &mongo_url());
+        require("RabbitMQ", &amqp_url());
+        require("Redis", &redis_url());
+        // The services' queues are durable and named per service: start from empty ones,
+        // not with what an earlier run left behind.
+        let bus = shop_messaging::RabbitBus::new(&amqp_url(), shop_messaging::BusSettings::default());
+        for consumer in CONSUMERS {
+            bus.remove_consumer(consumer).await.expect("remove an earlier run's queue");
+        }
+        let run = unique("fleet");
+        let ports: Vec<Ports> = SERVICES.iter().map(|_| Ports { grpc: free_port(), metrics: free_port() }).collect();
+        let mut fleet = Self {
+            api: Api::new(String::new()),
+            base: String::new(),
+            gateway: None,
+            gateway_port: free_port(),
+            processes: Vec::new(),
+            run,
+            ports,
+            options,
+        };
+        fleet.processes = (0..SERVICES.len()).map(|i| fleet.spawn(i)).collect();
+        fleet.gateway = Some(fleet.spawn_gateway());
+        fleet.base = format!("http://127.0.0.1:{}", fleet.gateway_port);
+        fleet.api = Api::new(fleet.base.clone());
+        assert!(
+            wait_for_status(&fleet.api.client, &format!("{}/readyz", fleet.base), 200, Duration::from_secs(60)).await,
+            "the fleet never became ready"
+        );
+        fleet
+    }
+
+    pub fn index(name: &str) -> usize {
+        SERVICES.iter().position(|s| *s == name).expect("a service of the fleet")
+    }
+
+    fn url(&self, name: &str) -> String {
+        format!("http://127.0.0.1:{}", self.ports[Self::index(name)].grpc)
+    }
+
+    /// The gRPC endpoint of a service.
+    pub fn grpc_url(&self, name: &str) -> String {
+        self.url(name)
+    }
+
+    fn service_env(&self, i: usize) -> Vec<(&'static str, String)> {
+        let name = SERVICES[i];
+        let p = &self.ports[i];
+        let amqp = self.options.amqp_url.clone().unwrap_or_else(amqp_url);
+        let mut env = vec![
+            ("SHOP_GRPC__HOST", "127.0.0.1".to_owned()),
+            ("SHOP_GRPC__PORT", p.grpc.to_string()),
+            ("SHOP_METRICS__HOST", "127.0.0.1".to_owned()),
+            ("SHOP_METRICS__PORT", p.metrics.to_string()),
+            ("SHOP_BACKENDS__MONGO_URL", mongo_url()),
+            ("SHOP_BACKENDS__MONGO_DATABASE", format!("{}_{name}", self.run)),
+            // The stand-in cannot interleave transactions on one database (docs/testing.md).
+            ("SHOP_BACKENDS__MONGO_SERIAL_TRANSACTIONS", "true".to_owned()),
+            ("SHOP_BACKENDS__AMQP_URL", amqp),
+            ("SHOP_IDENTITY_URL", self.url("identity")),
+        ];
+        match name {
+            "catalog" => {
+                env.push(("SHOP_DEMO_DATA", (!self.options.no_demo_data).to_string()));
+                env.push(("SHOP_ORDER_URL", self.url("order")));
+            }
+            "order" => {
+                env.push(("SHOP_CATALOG_URL", self.url("catalog")));
+                env.push(("SHOP_INVENTORY_URL", self.url("inventory")));
+                env.push(("SHOP_PAYMENT_URL", self.url("payment")));
+                env.push(("SHOP_BACKENDS__REDIS_URL", redis_url()));
+            }
+            "identity" => {
+                env.push(("SHOP_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()));
+                env.push(("SHOP_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()));
+            }
+            _ => {}
+        }
+        for (service, key, value) in &self.options.env {
+            if *service == name {
+                env.push((key, value.clone()));
+            }
+        }
+        env
+    }
+
+    fn spawn(&self, i: usize) -> Process {
+        Process::spawn(&format!("shop-{}", SERVICES[i]), &self.service_env(i))
+    }
+
+    fn spawn_gateway(&self) -> Process {
+        let mut env = vec![
+            ("SHOP_HTTP__HOST", "127.0.0.1".to_owned()),
+            ("SHOP_HTTP__PORT", self.gateway_port.to_string()),
+            ("SHOP_REDIS_URL", redis_url()),
+            ("SHOP_AMQP_URL", amqp_url()),
+            // Tests sign in and register many users from one address that every test run
+            // on this Redis shares.
+            ("SHOP_RATE_LIMITS__AUTH__PER_MINUTE", "100000".to_owned()),
+            ("SHOP_RATE_LIMITS__AUTH__BURST", "10000".to_owned()),
+            ("SHOP_RATE_LIMITS__ANONYMOUS__PER_MINUTE", "100000".to_owned()),
+            ("SHOP_RATE_LIMITS__ANONYMOUS__BURST", "10000".to_owned()),
+            // Hundreds of concurrent checkouts queue behind the stand-in's serial
+            // transactions; what is tested is their outcome, not their latency.
+            ("SHOP_UPSTREAM_TIMEOUT_MS", "120000".to_owned()),
+        ];
+        let keys = [
+            "SHOP_UPSTREAMS__IDENTITY",
+            "SHOP_UPSTREAMS__CATALOG",
+            "SHOP_UPSTREAMS__INVENTORY",
+            "SHOP_UPSTREAMS__ORDER",
+            "SHOP_UPSTREAMS__PAYMENT",
+        ];
+        for (key, name) in keys.into_iter().zip(SERVICES) {
+            env.push((key, self.url(name)));
+        }
+        Process::spawn("shop-gateway", &env)
+    }
+
+    /// Kills a service outright (SIGKILL: no draining, in-flight work lost).
+    pub fn kill(&mut self, name: &str) {
+        let process = &mut self.processes[Self::index(name)];
+        process.signal_and_wait("KILL", Duration::from_secs(10));
+    }
+
+    /// Starts a service again on its ports and database, and waits until its gRPC health
+    /// answers through the gateway's readiness.
+    pub async fn restart(&mut self, name: &str) {
+        let i = Self::index(name);
+        self.processes[i] = self.spawn(i);
+        let readyz = format!("{}/readyz", self.base);
+        let ready = wait_for_status(&self.api.client, &readyz, 200, Duration::from_secs(60)).await;
+        assert!(ready, "{name} never came back");
+    }
+
+    /// The fleet admin's access token.
+    pub async fn admin(&self) -> String {
+        crate::commerce::token(&self.api, ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// Stops a service with SIGTERM; it must drain and exit cleanly.
+    pub fn terminate(&mut self, name: &str) {
+        let process = &mut self.processes[Self::index(name)];
+        let status = process.signal_and_wait("TERM", Duration::from_secs(30));
+        assert!(status.success(), "{name} exited with {status}");
+    }
+
+    /// SIGTERM to the gateway, then every service still running; each must drain and exit
+    /// cleanly.
+    pub fn stop(mut self, skip: &[&str]) {
+        for process in self.gateway.iter_mut().chain(&mut self.processes) {
+            if skip.iter().any(|s| process.name == format!("shop-{s}")) {
+                continue;
+            }
+            let status = process.signal_and_wait("TERM", Duration::from_secs(30));
+            assert!(status.success(), "{} exited with {status}", process.name);
+        }
+    }
+}
