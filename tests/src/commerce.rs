@@ -11,6 +11,14 @@ use shop_proto::payment::v1 as pb;
 
 use crate::{Api, Reply};
 
+/// The shop under test: its gateway, an admin's token and payment's gRPC endpoint (to
+/// check payment's side of every order).
+pub struct Shop<'a> {
+    pub api: &'a Api,
+    pub admin: String,
+    pub payment_url: String,
+}
+
 /// A visible-ASCII idempotency key nobody used before.
 pub fn key() -> String {
     shop_test_support::unique("checkout")
@@ -103,8 +111,10 @@ pub async fn orders_of(api: &Api, admin: &str, sku: &str) -> Vec<Value> {
 }
 
 /// After the dust settles: on_hand + sold = initial, nothing held, every paid order's
-/// payment succeeded for its total, no order left mid-checkout.
-pub async fn invariants(api: &Api, admin: &str, vendor: &str, sku: &str, initial: i64) {
+/// payment succeeded for its total (order's and payment's records agree), no order left
+/// mid-checkout.
+pub async fn invariants(shop: &Shop<'_>, vendor: &str, sku: &str, initial: i64) {
+    let (api, admin) = (shop.api, shop.admin.as_str());
     let orders = orders_of(api, admin, sku).await;
     let sold: i64 = orders
         .iter()
@@ -125,10 +135,12 @@ pub async fn invariants(api: &Api, admin: &str, vendor: &str, sku: &str, initial
             assert_ne!(order["payment"]["status"], "succeeded", "a cancelled order keeps no charge: {order}");
         }
     }
+    payments_match(api, admin, &shop.payment_url, sku).await;
 }
 
 /// Checkout, order history, who sees what, cancel with refund, ship, refund.
-pub async fn checkout_and_lifecycle(api: &Api, admin: &str) {
+pub async fn checkout_and_lifecycle(shop: &Shop<'_>) {
+    let (api, admin) = (shop.api, shop.admin.as_str());
     let vendor = vendor(api, admin).await;
     let sku = product_with_stock(api, &vendor, 2500, 5).await;
     let (alice, mallory) = (customer(api).await, customer(api).await);
@@ -156,6 +168,16 @@ pub async fn checkout_and_lifecycle(api: &Api, admin: &str) {
     let ship = format!("/api/v1/admin/orders/{}/ship", placed.body["id"].as_str().unwrap());
     assert_eq!(api.post(&ship, Some(&alice), json!({})).await.status, 403, "only an admin ships");
     assert_eq!(api.get(&path, None).await.status, 401);
+
+    // A review is a verified purchase only for whom order says bought the product.
+    let reviews = format!("/api/v1/products/{}/reviews", placed.body["lines"][0]["product_id"].as_str().unwrap());
+    let review = json!({"rating": 5, "comment": "boils fast"});
+    let bought = api.post(&reviews, Some(&alice), review.clone()).await;
+    assert_eq!(bought.status, 201, "{}", bought.text);
+    assert_eq!(bought.body["verified_purchase"], true);
+    let hearsay = api.post(&reviews, Some(&mallory), review).await;
+    assert_eq!(hearsay.status, 201, "{}", hearsay.text);
+    assert_eq!(hearsay.body["verified_purchase"], false);
 
     let cancelled = api.post(&format!("{path}/cancel"), Some(&alice), json!({"reason": "changed my mind"})).await;
     assert_eq!(cancelled.status, 200, "{}", cancelled.text);
@@ -186,7 +208,8 @@ pub async fn checkout_and_lifecycle(api: &Api, admin: &str) {
 }
 
 /// A declined card: 402, the stock back, the order cancelled with its reason, the cart kept.
-pub async fn declined_payment_is_compensated(api: &Api, admin: &str) {
+pub async fn declined_payment_is_compensated(shop: &Shop<'_>) {
+    let (api, admin) = (shop.api, shop.admin.as_str());
     let vendor = vendor(api, admin).await;
     let sku = product_with_stock(api, &vendor, 1200, 3).await;
     let buyer = customer(api).await;
@@ -205,12 +228,13 @@ pub async fn declined_payment_is_compensated(api: &Api, admin: &str) {
     assert_eq!(api.get("/api/v1/cart", Some(&buyer)).await.body["lines"][0]["quantity"], 2, "the cart is kept");
     let paid = checkout(api, &buyer, &key(), "tok_visa").await;
     assert_eq!(paid.status, 201, "{}", paid.text);
-    invariants(api, admin, &vendor, &sku, 3).await;
+    invariants(shop, &vendor, &sku, 3).await;
 }
 
 /// Twenty concurrent checkouts with one key: one order, one charge, twenty equal answers;
 /// the key with another body is refused, and bad input is refused before anything happens.
-pub async fn one_key_one_order(api: &Api, admin: &str) {
+pub async fn one_key_one_order(shop: &Shop<'_>) {
+    let (api, admin) = (shop.api, shop.admin.as_str());
     let vendor = vendor(api, admin).await;
     let sku = product_with_stock(api, &vendor, 999, 10).await;
     let buyer = customer(api).await;
@@ -245,12 +269,13 @@ pub async fn one_key_one_order(api: &Api, admin: &str) {
     assert_eq!(assigned.status, 400, "the total is never the client's");
     let empty = checkout(api, &customer(api).await, &crate::commerce::key(), "tok_visa").await;
     assert_eq!((empty.status, empty.body["code"].as_str()), (422, Some("cart_empty")));
-    invariants(api, admin, &vendor, &sku, 10).await;
+    invariants(shop, &vendor, &sku, 10).await;
 }
 
 /// `buyers` customers race for ten units: exactly ten paid orders, the rest out of stock,
 /// nothing left held.
-pub async fn no_oversell(api: &Api, admin: &str, buyers: usize) {
+pub async fn no_oversell(shop: &Shop<'_>, buyers: usize) {
+    let (api, admin) = (shop.api, shop.admin.as_str());
     let vendor = vendor(api, admin).await;
     let sku = product_with_stock(api, &vendor, 4999, 10).await;
     // Sign-ups are not what races here: a few at a time.
@@ -269,7 +294,7 @@ pub async fn no_oversell(api: &Api, admin: &str, buyers: usize) {
     assert!(odd.is_empty(), "{} unexpected answers, such as {:?}", odd.len(), odd.first());
     assert_eq!((paid, short), (10, buyers - 10));
     stock_settles(api, &vendor, &sku, (0, 0, 0)).await;
-    invariants(api, admin, &vendor, &sku, 10).await;
+    invariants(shop, &vendor, &sku, 10).await;
 }
 
 /// What payment says of an order, asked over gRPC with `token`.

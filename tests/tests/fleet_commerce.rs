@@ -8,9 +8,7 @@ use std::{
 };
 
 use shop_e2e::{
-    commerce::{
-        self, add_to_cart, checkout, customer, invariants, orders_of, payments_match, product_with_stock, vendor,
-    },
+    commerce::{self, Shop, add_to_cart, checkout, customer, invariants, orders_of, product_with_stock, vendor},
     fleet::{Fleet, Options},
 };
 use shop_messaging::{BusSettings, Envelope, EventBus, EventHandler, RabbitBus};
@@ -20,11 +18,11 @@ use shop_test_support::{amqp_url, proxy::Proxy, unique};
 async fn the_fleet_checks_out_without_overselling_or_charging_twice() {
     let _one = Fleet::exclusive().await;
     let fleet = Fleet::start(Options { no_demo_data: true, ..Options::default() }).await;
-    let (api, admin) = (&fleet.api, fleet.admin().await);
-    commerce::checkout_and_lifecycle(api, &admin).await;
-    commerce::declined_payment_is_compensated(api, &admin).await;
-    commerce::one_key_one_order(api, &admin).await;
-    commerce::no_oversell(api, &admin, 200).await;
+    let shop = Shop { api: &fleet.api, admin: fleet.admin().await, payment_url: fleet.grpc_url("payment") };
+    commerce::checkout_and_lifecycle(&shop).await;
+    commerce::declined_payment_is_compensated(&shop).await;
+    commerce::one_key_one_order(&shop).await;
+    commerce::no_oversell(&shop, 200).await;
     fleet.stop(&[]);
 }
 
@@ -73,8 +71,8 @@ async fn orders_end_paid_or_cancelled_when_payment_dies_mid_checkout() {
     let orders = orders_of(&api, &admin, &sku).await;
     assert_eq!(orders.iter().filter(|o| o["status"] == "paid").count(), 5);
     assert_eq!(orders.iter().filter(|o| o["status"] == "cancelled").count(), 5);
-    invariants(&api, &admin, &seller, &sku, 20).await;
-    payments_match(&api, &admin, &fleet.grpc_url("payment"), &sku).await;
+    let shop = Shop { api: &api, admin: admin.clone(), payment_url: fleet.grpc_url("payment") };
+    invariants(&shop, &seller, &sku, 20).await;
     fleet.stop(&[]);
 }
 
@@ -127,7 +125,7 @@ async fn checkouts_go_on_while_the_broker_is_down_and_their_events_follow() {
     assert!(delivered, "order.paid of {placed:?}; seen {:?}", paid.0.lock().unwrap());
     subscription.stop().await;
     bus.remove_consumer(&consumer).await.unwrap();
-    invariants(api, &admin, &seller, &sku, 10).await;
-    payments_match(api, &admin, &fleet.grpc_url("payment"), &sku).await;
+    let shop = Shop { api, admin: admin.clone(), payment_url: fleet.grpc_url("payment") };
+    invariants(&shop, &seller, &sku, 10).await;
     fleet.stop(&[]);
 }

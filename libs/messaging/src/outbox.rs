@@ -88,13 +88,36 @@ struct OutboxDoc {
 /// Outbox in the service's own MongoDB database (collection `outbox`).
 #[derive(Clone)]
 pub struct MongoOutbox {
+    db: Database,
     collection: Collection<OutboxDoc>,
     notify: Arc<Notify>,
 }
 
 impl MongoOutbox {
     pub fn new(db: &Database) -> Self {
-        Self { collection: db.collection("outbox"), notify: Arc::new(Notify::new()) }
+        Self { db: db.clone(), collection: db.collection("outbox"), notify: Arc::new(Notify::new()) }
+    }
+
+    /// Runs `write` and stores `events` in one transaction — the change and its events
+    /// commit together or not at all — then wakes the relay. `write`'s error (or the
+    /// commit's) comes back as it was, for the store to tell conflicts from failures.
+    pub async fn transact<T>(
+        &self,
+        events: &[Envelope],
+        write: impl AsyncFnOnce(&mut ClientSession) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let mut tx = shop_storage::begin(&self.db).await?;
+        let written = async {
+            let value = write(&mut tx).await?;
+            self.add_in(&mut tx, events).await?;
+            anyhow::Ok(value)
+        }
+        .await;
+        let value = shop_storage::finish(tx, written).await?;
+        if !events.is_empty() {
+            self.written();
+        }
+        Ok(value)
     }
 
     fn docs(events: &[Envelope]) -> Vec<OutboxDoc> {

@@ -36,7 +36,14 @@ pub fn tracer_provider(service: &str, settings: &TelemetrySettings) -> anyhow::R
 /// Installs the global subscriber. Call once, first thing in `main`.
 pub fn init(service: &str, settings: &TelemetrySettings) -> anyhow::Result<TelemetryGuard> {
     let provider = tracer_provider(service, settings)?;
-    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&settings.log_filter))?;
+    // lapin warns of every event the broker hands back for want of a subscriber queue — an
+    // expected outcome here (the relay logs it at debug) — unless asked about lapin.
+    let directives = if settings.log_filter.contains("lapin") {
+        settings.log_filter.clone()
+    } else {
+        format!("{},lapin=error", settings.log_filter)
+    };
+    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&directives))?;
     let fmt = match settings.log_format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()

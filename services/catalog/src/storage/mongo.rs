@@ -180,17 +180,14 @@ impl ProductStore for MongoProductStore {
         if self.get(product.id).await?.is_some() {
             return Err(StoreError::DuplicateId);
         }
-        let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
-        let written = async {
-            self.products.insert_one(ProductDoc::from(product)).session(&mut *session).await?;
-            self.claim(&mut session, product).await?;
-            self.outbox.add_in(&mut session, events).await?;
-            anyhow::Ok(())
-        }
-        .await;
-        shop_storage::finish(session, written).await.map_err(|e| self.refusal(product, e))?;
-        self.outbox.written();
-        Ok(())
+        let doc = ProductDoc::from(product);
+        self.outbox
+            .transact(events, async |session| {
+                self.products.insert_one(doc).session(&mut *session).await?;
+                self.claim(session, product).await
+            })
+            .await
+            .map_err(|e| self.refusal(product, e))
     }
 
     async fn get(&self, id: ProductId) -> Result<Option<Product>, StoreError> {
@@ -200,42 +197,30 @@ impl ProductStore for MongoProductStore {
 
     async fn update(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
         let previous = i64::try_from(product.version).unwrap_or(i64::MAX) - 1;
-        let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
-        let written = async {
-            let replaced = self
-                .products
-                .replace_one(doc! { "_id": product.id.to_string(), "version": previous }, ProductDoc::from(product))
-                .session(&mut *session)
-                .await?;
-            if replaced.matched_count != 1 {
-                return Err(Refused::Stale.into());
-            }
-            self.claim(&mut session, product).await?;
-            self.outbox.add_in(&mut session, events).await?;
-            anyhow::Ok(())
-        }
-        .await;
-        shop_storage::finish(session, written).await.map_err(|e| self.refusal(product, e))?;
-        self.outbox.written();
-        Ok(())
+        let (guard, doc) = (doc! { "_id": product.id.to_string(), "version": previous }, ProductDoc::from(product));
+        self.outbox
+            .transact(events, async |session| {
+                if self.products.replace_one(guard, doc).session(&mut *session).await?.matched_count != 1 {
+                    return Err(Refused::Stale.into());
+                }
+                self.claim(session, product).await
+            })
+            .await
+            .map_err(|e| self.refusal(product, e))
     }
 
     async fn delete(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
         let id = product.id.to_string();
-        let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
-        let written = async {
-            let deleted = self.products.delete_one(doc! { "_id": &id }).session(&mut *session).await?;
-            if deleted.deleted_count != 1 {
-                return Err(Refused::Stale.into());
-            }
-            self.skus.delete_many(doc! { "product_id": &id }).session(&mut *session).await?;
-            self.outbox.add_in(&mut session, events).await?;
-            anyhow::Ok(())
-        }
-        .await;
-        shop_storage::finish(session, written).await.map_err(|e| self.refusal(product, e))?;
-        self.outbox.written();
-        Ok(())
+        self.outbox
+            .transact(events, async |session| {
+                if self.products.delete_one(doc! { "_id": &id }).session(&mut *session).await?.deleted_count != 1 {
+                    return Err(Refused::Stale.into());
+                }
+                self.skus.delete_many(doc! { "product_id": &id }).session(session).await?;
+                anyhow::Ok(())
+            })
+            .await
+            .map_err(|e| self.refusal(product, e))
     }
 
     async fn by_skus(&self, skus: &[Sku]) -> Result<Vec<Product>, StoreError> {

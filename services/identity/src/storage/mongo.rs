@@ -129,18 +129,16 @@ impl MongoUserStore {
 #[async_trait]
 impl UserStore for MongoUserStore {
     async fn insert(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError> {
-        let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
-        let written = async {
-            self.users.insert_one(UserDoc::from(user)).session(&mut *session).await?;
-            self.outbox.add_in(&mut session, events).await?;
-            anyhow::Ok(())
-        }
-        .await;
-        match shop_storage::finish(session, written).await {
-            Ok(()) => {
-                self.outbox.written();
-                Ok(())
-            }
+        let doc = UserDoc::from(user);
+        let written = self
+            .outbox
+            .transact(events, async |session| {
+                self.users.insert_one(doc).session(session).await?;
+                anyhow::Ok(())
+            })
+            .await;
+        match written {
+            Ok(()) => Ok(()),
             Err(err) => Err(match err.downcast_ref::<mongodb::error::Error>() {
                 Some(e) if shop_storage::is_duplicate_key(e) => StoreError::EmailTaken,
                 _ => StoreError::Unexpected(err),
@@ -158,23 +156,17 @@ impl UserStore for MongoUserStore {
 
     async fn update(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError> {
         let previous = i64::try_from(user.version).unwrap_or(i64::MAX) - 1;
-        let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
-        let written = async {
-            let replaced = self
-                .users
-                .replace_one(doc! { "_id": user.id.to_string(), "version": previous }, UserDoc::from(user))
-                .session(&mut *session)
-                .await?;
-            anyhow::ensure!(replaced.matched_count == 1, StaleWrite);
-            self.outbox.add_in(&mut session, events).await?;
-            Ok(())
-        }
-        .await;
-        match shop_storage::finish(session, written).await {
-            Ok(()) => {
-                self.outbox.written();
+        let (guard, doc) = (doc! { "_id": user.id.to_string(), "version": previous }, UserDoc::from(user));
+        let written = self
+            .outbox
+            .transact(events, async |session| {
+                let replaced = self.users.replace_one(guard, doc).session(session).await?;
+                anyhow::ensure!(replaced.matched_count == 1, StaleWrite);
                 Ok(())
-            }
+            })
+            .await;
+        match written {
+            Ok(()) => Ok(()),
             Err(err) if err.is::<StaleWrite>() => Err(StoreError::Stale),
             Err(err) => Err(match err.downcast_ref::<mongodb::error::Error>() {
                 Some(e) if shop_storage::is_duplicate_key(e) => StoreError::EmailTaken,

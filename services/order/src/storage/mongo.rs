@@ -126,7 +126,6 @@ impl TryFrom<OrderDoc> for Order {
 struct Stale;
 
 pub struct MongoOrderStore {
-    db: Database,
     orders: Collection<OrderDoc>,
     outbox: MongoOutbox,
 }
@@ -145,7 +144,7 @@ impl MongoOrderStore {
             ],
         )
         .await?;
-        Ok(Self { db, orders, outbox })
+        Ok(Self { orders, outbox })
     }
 
     async fn one(&self, filter: Document) -> Result<Option<Order>, StoreError> {
@@ -157,22 +156,19 @@ impl MongoOrderStore {
 #[async_trait]
 impl OrderStore for MongoOrderStore {
     async fn insert(&self, order: &Order, events: &[Envelope]) -> Result<(), StoreError> {
-        let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
-        let written = async {
-            self.orders.insert_one(OrderDoc::from(order)).session(&mut *session).await?;
-            self.outbox.add_in(&mut session, events).await?;
-            anyhow::Ok(())
-        }
-        .await;
-        match shop_storage::finish(session, written).await {
-            Ok(()) => {
-                self.outbox.written();
-                Ok(())
-            }
+        let doc = OrderDoc::from(order);
+        let written = self
+            .outbox
+            .transact(events, async |session| {
+                self.orders.insert_one(doc).session(session).await?;
+                anyhow::Ok(())
+            })
+            .await;
+        match written {
             Err(err) if err.downcast_ref::<mongodb::error::Error>().is_some_and(shop_storage::is_duplicate_key) => {
                 Err(StoreError::KeyUsed)
             }
-            Err(err) => Err(StoreError::Unexpected(err)),
+            other => other.map_err(StoreError::Unexpected),
         }
     }
 
@@ -185,24 +181,20 @@ impl OrderStore for MongoOrderStore {
     }
 
     async fn update(&self, order: &Order, events: &[Envelope]) -> Result<(), StoreError> {
-        let previous = i64::try_from(order.version).unwrap_or(i64::MAX) - 1;
-        let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
-        let written = async {
-            let guard = doc! { "_id": &order.id, "version": previous };
-            if self.orders.replace_one(guard, OrderDoc::from(order)).session(&mut *session).await?.matched_count != 1 {
-                return Err(Stale.into());
-            }
-            self.outbox.add_in(&mut session, events).await?;
-            anyhow::Ok(())
-        }
-        .await;
-        match shop_storage::finish(session, written).await {
-            Ok(()) => {
-                self.outbox.written();
-                Ok(())
-            }
+        let guard = doc! { "_id": &order.id, "version": i64::try_from(order.version).unwrap_or(i64::MAX) - 1 };
+        let doc = OrderDoc::from(order);
+        let written = self
+            .outbox
+            .transact(events, async |session| {
+                if self.orders.replace_one(guard, doc).session(session).await?.matched_count != 1 {
+                    return Err(Stale.into());
+                }
+                anyhow::Ok(())
+            })
+            .await;
+        match written {
             Err(err) if err.is::<Stale>() => Err(StoreError::Stale),
-            Err(err) => Err(StoreError::Unexpected(err)),
+            other => other.map_err(StoreError::Unexpected),
         }
     }
 

@@ -70,7 +70,6 @@ struct KeyDoc {
 struct Stale;
 
 pub struct MongoPaymentStore {
-    db: Database,
     payments: Collection<PaymentDoc>,
     refunds: Collection<KeyDoc>,
     webhooks: Collection<KeyDoc>,
@@ -83,7 +82,6 @@ impl MongoPaymentStore {
             payments: db.collection("payments"),
             refunds: db.collection("refunds"),
             webhooks: db.collection("webhooks"),
-            db,
             outbox,
         }
     }
@@ -109,20 +107,16 @@ impl PaymentStore for MongoPaymentStore {
     }
 
     async fn settle(&self, payment: &Payment, events: &[Envelope]) -> Result<(), StoreError> {
-        let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
-        let written = async {
-            let guard = doc! { "_id": &payment.order_id, "status": "pending" };
-            let replaced = self.payments.replace_one(guard, PaymentDoc::from(payment)).session(&mut *session).await?;
-            if replaced.matched_count != 1 {
-                return Err(Stale.into());
-            }
-            self.outbox.add_in(&mut session, events).await?;
-            anyhow::Ok(())
-        }
-        .await;
-        shop_storage::finish(session, written).await.map_err(Self::outcome)?;
-        self.outbox.written();
-        Ok(())
+        let (guard, doc) = (doc! { "_id": &payment.order_id, "status": "pending" }, PaymentDoc::from(payment));
+        self.outbox
+            .transact(events, async |session| {
+                if self.payments.replace_one(guard, doc).session(session).await?.matched_count != 1 {
+                    return Err(Stale.into());
+                }
+                anyhow::Ok(())
+            })
+            .await
+            .map_err(Self::outcome)
     }
 
     async fn refund(
@@ -138,28 +132,25 @@ impl PaymentStore for MongoPaymentStore {
         }
         let payment = self.get(order_id).await?.ok_or(StoreError::Stale)?;
         let status = refunded_status(payment.amount, read_refunded + amount).as_str();
-        let mut session = shop_storage::begin(&self.db).await.map_err(unexpected)?;
-        let written = async {
-            self.refunds.insert_one(KeyDoc { id: key.to_owned() }).session(&mut *session).await?;
-            let guard = doc! {
-                "_id": order_id,
-                "status": { "$in": ["succeeded", "partially_refunded"] },
-                "refunded": read_refunded,
-                "amount": { "$gte": read_refunded + amount },
-            };
-            let change = doc! { "$inc": { "refunded": amount }, "$set": { "status": status } };
-            if self.payments.update_one(guard, change).session(&mut *session).await?.modified_count != 1 {
-                return Err(Stale.into());
-            }
-            self.outbox.add_in(&mut session, events).await?;
-            anyhow::Ok(())
-        }
-        .await;
-        match shop_storage::finish(session, written).await {
-            Ok(()) => {
-                self.outbox.written();
-                Ok(true)
-            }
+        let guard = doc! {
+            "_id": order_id,
+            "status": { "$in": ["succeeded", "partially_refunded"] },
+            "refunded": read_refunded,
+            "amount": { "$gte": read_refunded + amount },
+        };
+        let change = doc! { "$inc": { "refunded": amount }, "$set": { "status": status } };
+        let written = self
+            .outbox
+            .transact(events, async |session| {
+                self.refunds.insert_one(KeyDoc { id: key.to_owned() }).session(&mut *session).await?;
+                if self.payments.update_one(guard, change).session(session).await?.modified_count != 1 {
+                    return Err(Stale.into());
+                }
+                anyhow::Ok(())
+            })
+            .await;
+        match written {
+            Ok(()) => Ok(true),
             Err(err) if err.downcast_ref::<mongodb::error::Error>().is_some_and(shop_storage::is_duplicate_key) => {
                 Ok(false)
             }
