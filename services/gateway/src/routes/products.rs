@@ -129,18 +129,18 @@ pub async fn get_product(
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    // Anonymous reads are the hot path and all see the same public product: cache them.
-    let public = caller.is_none();
-    if public && let Some(body) = state.products.get(&id).await {
+    // Product reads are the hot path, and an active product looks the same to everyone:
+    // only active products are cached, so a cached one may be served to any caller.
+    if let Some(body) = state.products.get(&id).await {
         return Ok(HttpResponse::Ok().content_type("application/json").body(body));
     }
     let request = as_caller(caller.as_ref().map(|c| &c.0), pb::GetProductRequest { id: id.clone() });
-    let product = state.clients.catalog.clone().get_product(request).await?.into_inner();
+    let view = ProductView::from(state.clients.catalog.clone().get_product(request).await?.into_inner());
     let body = bytes::Bytes::from(
-        serde_json::to_vec(&ProductView::from(product))
+        serde_json::to_vec(&view)
             .map_err(|e| Problem::from(shop_platform::ApiError::internal(&anyhow::Error::from(e))))?,
     );
-    if public {
+    if view.status == "active" {
         state.products.put(&id, body.clone()).await;
     }
     Ok(HttpResponse::Ok().content_type("application/json").body(body))

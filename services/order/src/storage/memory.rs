@@ -1,6 +1,9 @@
-//! Embedded order store.
+//! Embedded order store: orders by id, and each user's idempotency keys, under one lock.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::{
+    collections::HashMap,
+    sync::{Mutex, MutexGuard, PoisonError},
+};
 
 use async_trait::async_trait;
 use shop_messaging::{Envelope, outbox::MemoryOutbox};
@@ -8,44 +11,62 @@ use shop_messaging::{Envelope, outbox::MemoryOutbox};
 use super::{BOUGHT, OrderStore, StoreError};
 use crate::domain::{Order, Status};
 
+#[derive(Default)]
+struct State {
+    orders: HashMap<String, Order>,
+    /// (user, idempotency key) → order id.
+    keys: HashMap<(String, String), String>,
+}
+
 pub struct MemoryOrderStore {
-    orders: Mutex<Vec<Order>>,
+    state: Mutex<State>,
     outbox: MemoryOutbox,
 }
 
 impl MemoryOrderStore {
     pub fn new(outbox: MemoryOutbox) -> Self {
-        Self { orders: Mutex::default(), outbox }
+        Self { state: Mutex::default(), outbox }
     }
 
-    fn orders(&self) -> MutexGuard<'_, Vec<Order>> {
-        self.orders.lock().unwrap_or_else(PoisonError::into_inner)
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Orders matching `keep`, newest first.
+    fn matching(&self, keep: impl Fn(&Order) -> bool) -> Vec<Order> {
+        let mut found: Vec<Order> = self.state().orders.values().filter(|o| keep(o)).cloned().collect();
+        found.sort_by(|a, b| b.id.cmp(&a.id));
+        found
     }
 }
 
 #[async_trait]
 impl OrderStore for MemoryOrderStore {
     async fn insert(&self, order: &Order, events: &[Envelope]) -> Result<(), StoreError> {
-        let mut orders = self.orders();
-        if orders.iter().any(|o| o.user_id == order.user_id && o.idempotency_key == order.idempotency_key) {
+        let mut state = self.state();
+        let key = (order.user_id.clone(), order.idempotency_key.clone());
+        if state.keys.contains_key(&key) {
             return Err(StoreError::KeyUsed);
         }
-        orders.push(order.clone());
+        state.keys.insert(key, order.id.clone());
+        state.orders.insert(order.id.clone(), order.clone());
         self.outbox.add(events.iter().cloned());
         Ok(())
     }
 
     async fn get(&self, id: &str) -> Result<Option<Order>, StoreError> {
-        Ok(self.orders().iter().find(|o| o.id == id).cloned())
+        Ok(self.state().orders.get(id).cloned())
     }
 
     async fn by_key(&self, user_id: &str, key: &str) -> Result<Option<Order>, StoreError> {
-        Ok(self.orders().iter().find(|o| o.user_id == user_id && o.idempotency_key == key).cloned())
+        let state = self.state();
+        let id = state.keys.get(&(user_id.to_owned(), key.to_owned()));
+        Ok(id.and_then(|id| state.orders.get(id)).cloned())
     }
 
     async fn update(&self, order: &Order, events: &[Envelope]) -> Result<(), StoreError> {
-        let mut orders = self.orders();
-        let stored = orders.iter_mut().find(|o| o.id == order.id).ok_or(StoreError::Stale)?;
+        let mut state = self.state();
+        let stored = state.orders.get_mut(&order.id).ok_or(StoreError::Stale)?;
         if stored.version + 1 != order.version {
             return Err(StoreError::Stale);
         }
@@ -61,13 +82,7 @@ impl OrderStore for MemoryOrderStore {
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<Order>, u64), StoreError> {
-        let orders = self.orders();
-        let mut found: Vec<Order> = orders
-            .iter()
-            .filter(|o| user_id.is_none_or(|u| o.user_id == u) && status.is_none_or(|s| o.status == s))
-            .cloned()
-            .collect();
-        found.sort_by(|a, b| b.id.cmp(&a.id));
+        let found = self.matching(|o| user_id.is_none_or(|u| o.user_id == u) && status.is_none_or(|s| o.status == s));
         let total = found.len() as u64;
         let page = found
             .into_iter()
@@ -77,11 +92,11 @@ impl OrderStore for MemoryOrderStore {
     }
 
     async fn stalled(&self, before: i64) -> Result<Vec<Order>, StoreError> {
-        Ok(self.orders().iter().filter(|o| o.status.in_checkout() && o.updated_at < before).cloned().collect())
+        Ok(self.matching(|o| o.status.in_checkout() && o.updated_at < before))
     }
 
     async fn purchased(&self, user_id: &str, product_id: &str) -> Result<bool, StoreError> {
-        Ok(self.orders().iter().any(|o| {
+        Ok(self.state().orders.values().any(|o| {
             o.user_id == user_id && BOUGHT.contains(&o.status) && o.lines.iter().any(|l| l.product_id == product_id)
         }))
     }

@@ -1,0 +1,146 @@
+//! The order store contract on the embedded store and MongoDB: one order per user and
+//! idempotency key (also under concurrent inserts), versioned updates, history newest
+//! first, stalled checkouts, purchases; events written with the change.
+
+use std::sync::Arc;
+
+use shop_messaging::outbox::{MemoryOutbox, MongoOutbox, OutboxStore};
+use shop_order::{
+    checkout::event,
+    domain::{Address, Order, OrderLine, Status},
+    storage::{MemoryOrderStore, MongoOrderStore, OrderStore, StoreError},
+};
+use shop_test_support::{mongo_url, require, unique};
+
+fn order(user: &str, key: &str, updated_at: i64) -> Order {
+    Order {
+        id: uuid::Uuid::now_v7().to_string(),
+        user_id: user.to_owned(),
+        status: Status::Pending,
+        lines: vec![OrderLine {
+            sku: "SKU-1".into(),
+            product_id: "product-1".into(),
+            name: "Kettle".into(),
+            quantity: 2,
+            unit_price: 1250,
+        }],
+        currency: "USD".into(),
+        shipping: Address {
+            line1: "1 Main St".into(),
+            city: "Springfield".into(),
+            country: "US".into(),
+            ..Address::default()
+        },
+        payment_status: "pending".into(),
+        cancel_reason: None,
+        idempotency_key: key.to_owned(),
+        request_hash: "digest".into(),
+        created_at: updated_at,
+        updated_at,
+        version: 1,
+    }
+}
+
+async fn one_order_per_user_and_key(store: Arc<dyn OrderStore>, outbox: Arc<dyn OutboxStore>) {
+    let user = unique("user");
+    let first = order(&user, "key-1", 100);
+    store.insert(&first, &[event("order.placed", &first)]).await.unwrap();
+    assert_eq!(store.get(&first.id).await.unwrap().as_ref(), Some(&first), "stored whole");
+    assert_eq!(store.by_key(&user, "key-1").await.unwrap().map(|o| o.id), Some(first.id.clone()));
+    assert!(matches!(store.insert(&order(&user, "key-1", 101), &[]).await, Err(StoreError::KeyUsed)));
+    store.insert(&order(&unique("user"), "key-1", 102), &[]).await.expect("keys are per user");
+    assert!(store.by_key(&user, "key-2").await.unwrap().is_none());
+    let pending = outbox.pending(100).await.unwrap();
+    assert!(pending.iter().any(|e| e.r#type == "order.placed"), "the event was written with the order");
+
+    // Many attempts with one key at once: exactly one order.
+    let key = unique("key");
+    let attempts = (0..20).map(|n| {
+        let (store, user, key) = (store.clone(), user.clone(), key.clone());
+        tokio::spawn(async move { store.insert(&order(&user, &key, 200 + n), &[]).await })
+    });
+    let results = futures::future::join_all(attempts).await;
+    let stored = results.iter().filter(|r| r.as_ref().unwrap().is_ok()).count();
+    assert_eq!(stored, 1);
+}
+
+async fn updates_are_versioned_and_history_is_newest_first(store: Arc<dyn OrderStore>) {
+    let user = unique("user");
+    let mut a = order(&user, "a", 10);
+    store.insert(&a, &[]).await.unwrap();
+    let b = order(&user, "b", 20);
+    store.insert(&b, &[]).await.unwrap();
+    let stale = a.clone();
+    a.advance(Status::Reserved, 30).unwrap();
+    store.update(&a, &[]).await.unwrap();
+    let mut late = stale;
+    late.advance(Status::Cancelled, 31).unwrap();
+    assert!(matches!(store.update(&late, &[]).await, Err(StoreError::Stale)), "a stale write is refused");
+    a.advance(Status::Paid, 40).unwrap();
+    a.payment_status = "succeeded".into();
+    store.update(&a, &[event("order.paid", &a)]).await.unwrap();
+    assert_eq!(store.get(&a.id).await.unwrap().unwrap(), a);
+
+    let (mine, total) = store.list(Some(&user), None, 0, 10).await.unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(mine.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), [b.id.as_str(), a.id.as_str()]);
+    let (page, total) = store.list(Some(&user), None, 1, 1).await.unwrap();
+    assert_eq!((page.len(), total, page[0].id.as_str()), (1, 2, a.id.as_str()));
+    let (paid, _) = store.list(Some(&user), Some(Status::Paid), 0, 10).await.unwrap();
+    assert_eq!(paid.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), [a.id.as_str()]);
+    let (everyone, _) = store.list(None, Some(Status::Paid), 0, 100).await.unwrap();
+    assert!(everyone.iter().any(|o| o.id == a.id));
+
+    assert!(store.purchased(&user, "product-1").await.unwrap(), "a paid order is a purchase");
+    assert!(!store.purchased(&user, "product-2").await.unwrap());
+    assert!(!store.purchased(&unique("user"), "product-1").await.unwrap());
+
+    let stalled: Vec<String> = store.stalled(25).await.unwrap().into_iter().map(|o| o.id).collect();
+    assert!(stalled.contains(&b.id), "pending since 20");
+    assert!(!stalled.contains(&a.id), "paid is not stalled");
+    assert!(!store.stalled(15).await.unwrap().iter().any(|o| o.id == b.id), "not stalled before its time");
+}
+
+mod embedded {
+    use super::*;
+
+    fn store() -> (Arc<dyn OrderStore>, Arc<dyn OutboxStore>) {
+        let outbox = MemoryOutbox::default();
+        (Arc::new(MemoryOrderStore::new(outbox.clone())), Arc::new(outbox))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_order_per_user_and_key() {
+        let (store, outbox) = store();
+        super::one_order_per_user_and_key(store, outbox).await;
+    }
+
+    #[tokio::test]
+    async fn updates_are_versioned_and_history_is_newest_first() {
+        super::updates_are_versioned_and_history_is_newest_first(store().0).await;
+    }
+}
+
+mod mongo {
+    use super::*;
+
+    async fn store() -> (Arc<dyn OrderStore>, Arc<dyn OutboxStore>) {
+        require("MongoDB", &mongo_url());
+        // The stand-in cannot interleave transactions on one database (docs/testing.md).
+        shop_storage::serialize_transactions();
+        let db = shop_storage::connect(&mongo_url(), &unique("order")).await.unwrap();
+        let outbox = MongoOutbox::new(&db);
+        (Arc::new(MongoOrderStore::open(db, outbox.clone()).await.unwrap()), Arc::new(outbox))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_order_per_user_and_key() {
+        let (store, outbox) = store().await;
+        super::one_order_per_user_and_key(store, outbox).await;
+    }
+
+    #[tokio::test]
+    async fn updates_are_versioned_and_history_is_newest_first() {
+        super::updates_are_versioned_and_history_is_newest_first(store().await.0).await;
+    }
+}
