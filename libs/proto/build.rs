@@ -16,8 +16,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     let files: Vec<PathBuf> = PROTOS.iter().map(|p| root.join(p)).collect();
-    for file in &files {
-        println!("cargo:rerun-if-changed={}", file.display());
+    // Relative to this package, so that a build cache shared by several checkouts (cargo
+    // hashes workspace members by their place in the workspace) watches this checkout's files.
+    for proto in PROTOS {
+        println!("cargo:rerun-if-changed=../../proto/{proto}");
     }
     let mut config = prost_build::Config::new();
     config.protoc_executable(protoc_bin_vendored::protoc_bin_path()?);

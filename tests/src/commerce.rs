@@ -17,6 +17,7 @@ pub struct Shop<'a> {
     pub api: &'a Api,
     pub admin: String,
     pub payment_url: String,
+    pub inventory_url: String,
 }
 
 /// A visible-ASCII idempotency key nobody used before.
@@ -136,6 +137,54 @@ pub async fn invariants(shop: &Shop<'_>, vendor: &str, sku: &str, initial: i64) 
         }
     }
     payments_match(api, admin, &shop.payment_url, sku).await;
+    ledger_adds_up(shop, vendor, sku, initial - sold, sold).await;
+    no_charge_without_an_order(shop).await;
+}
+
+/// A gRPC request carrying `token`.
+fn with_token<T>(message: T, token: &str) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().expect("header"));
+    request
+}
+
+/// Inventory's ledger of the SKU explains its stock: the entries add up to on hand and
+/// reserved, nothing is held, and the units that left for good are the units sold.
+async fn ledger_adds_up(shop: &Shop<'_>, vendor: &str, sku: &str, on_hand: i64, sold: i64) {
+    use shop_proto::inventory::v1::{GetLedgerRequest, inventory_service_client::InventoryServiceClient};
+    let mut inventory = InventoryServiceClient::connect(shop.inventory_url.clone()).await.expect("inventory reachable");
+    let request = with_token(GetLedgerRequest { sku: sku.to_owned() }, vendor);
+    let ledger = inventory.get_ledger(request).await.expect("the owner reads the ledger").into_inner();
+    assert_eq!(ledger.entries.iter().map(|e| e.on_hand_delta).sum::<i64>(), on_hand, "the ledger adds up to on hand");
+    assert_eq!(ledger.entries.iter().map(|e| e.reserved_delta).sum::<i64>(), 0, "and to reserved");
+    assert_eq!(ledger.held, 0, "no open reservation holds units");
+    let left: i64 = ledger
+        .entries
+        .iter()
+        .filter(|e| matches!(e.reason.as_str(), "commit" | "return"))
+        .map(|e| -e.on_hand_delta)
+        .sum();
+    assert_eq!(left, sold, "units committed (less those put back) = units sold");
+}
+
+/// Every charge payment ever took belongs to an order that exists.
+async fn no_charge_without_an_order(shop: &Shop<'_>) {
+    let mut client = pb::payment_service_client::PaymentServiceClient::connect(shop.payment_url.clone())
+        .await
+        .expect("payment reachable");
+    for page in 1.. {
+        let request =
+            pb::ListPaymentsRequest { page: Some(shop_proto::common::v1::PageRequest { page, per_page: 100 }) };
+        let payments = client.list_payments(with_token(request, &shop.admin)).await.expect("admin lists payments");
+        let payments = payments.into_inner().payments;
+        for charged in payments.iter().filter(|p| p.status() != pb::PaymentStatus::Failed) {
+            let order = shop.api.get(&format!("/api/v1/orders/{}", charged.order_id), Some(&shop.admin)).await;
+            assert_eq!(order.status, 200, "a charge without an order: {charged:?}");
+        }
+        if payments.len() < 100 {
+            return;
+        }
+    }
 }
 
 /// Checkout, order history, who sees what, cancel with refund, ship, refund.
@@ -302,9 +351,10 @@ async fn payment_of(payment_url: &str, token: &str, order_id: &str) -> Result<pb
     let mut client = pb::payment_service_client::PaymentServiceClient::connect(payment_url.to_owned())
         .await
         .expect("payment reachable");
-    let mut request = tonic::Request::new(pb::GetPaymentRequest { order_id: order_id.to_owned() });
-    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().expect("header"));
-    client.get_payment(request).await.map(tonic::Response::into_inner)
+    client
+        .get_payment(with_token(pb::GetPaymentRequest { order_id: order_id.to_owned() }, token))
+        .await
+        .map(tonic::Response::into_inner)
 }
 
 /// Payment agrees with order: every paid order has one succeeded charge of its total, every

@@ -7,45 +7,48 @@ use shop_e2e::{
 
 /// The platform with sign-in limits out of the way: these tests register many customers
 /// from one address.
-async fn platform() -> (Running, String, String) {
+async fn platform() -> (Running, String) {
     let mut settings = shop::Settings::ephemeral();
     let generous = shop_gateway::ratelimit::Limit { per_minute: 100_000, burst: 10_000 };
     settings.rate_limits.auth = generous;
     settings.rate_limits.anonymous = generous;
     let app = Running::start_with(&settings).await;
     let admin = token(&app.api, "admin@shop.local", "admin-demo-password").await;
-    let payment = app.platform.services.iter().find(|(name, _)| *name == "payment").map(|(_, addr)| *addr);
-    (app, admin, format!("http://{}", payment.expect("payment runs")))
+    (app, admin)
 }
 
-fn shop<'a>(app: &'a Running, admin: &str, payment_url: &str) -> Shop<'a> {
-    Shop { api: &app.api, admin: admin.to_owned(), payment_url: payment_url.to_owned() }
+fn shop<'a>(app: &'a Running, admin: &str) -> Shop<'a> {
+    let url = |service: &str| {
+        let addr = app.platform.services.iter().find(|(name, _)| *name == service).map(|(_, addr)| *addr);
+        format!("http://{}", addr.expect("the service runs"))
+    };
+    Shop { api: &app.api, admin: admin.to_owned(), payment_url: url("payment"), inventory_url: url("inventory") }
 }
 
 #[tokio::test]
 async fn a_customer_checks_out_sees_only_own_orders_and_cancels_with_a_refund() {
-    let (app, admin, payment) = platform().await;
-    commerce::checkout_and_lifecycle(&shop(&app, &admin, &payment)).await;
+    let (app, admin) = platform().await;
+    commerce::checkout_and_lifecycle(&shop(&app, &admin)).await;
     app.stop().await;
 }
 
 #[tokio::test]
 async fn a_declined_card_is_402_with_the_stock_given_back() {
-    let (app, admin, payment) = platform().await;
-    commerce::declined_payment_is_compensated(&shop(&app, &admin, &payment)).await;
+    let (app, admin) = platform().await;
+    commerce::declined_payment_is_compensated(&shop(&app, &admin)).await;
     app.stop().await;
 }
 
 #[tokio::test]
 async fn twenty_concurrent_checkouts_with_one_key_make_one_order() {
-    let (app, admin, payment) = platform().await;
-    commerce::one_key_one_order(&shop(&app, &admin, &payment)).await;
+    let (app, admin) = platform().await;
+    commerce::one_key_one_order(&shop(&app, &admin)).await;
     app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_customers_racing_for_ten_units_make_ten_orders() {
-    let (app, admin, payment) = platform().await;
-    commerce::no_oversell(&shop(&app, &admin, &payment), 200).await;
+    let (app, admin) = platform().await;
+    commerce::no_oversell(&shop(&app, &admin), 200).await;
     app.stop().await;
 }

@@ -126,6 +126,23 @@ impl InventoryService for InventoryGrpc {
         Ok(Response::new(pb::ReleaseResponse {}))
     }
 
+    #[tracing::instrument(skip_all, fields(sku = %req.get_ref().sku))]
+    async fn get_ledger(&self, req: Request<pb::GetLedgerRequest>) -> Result<Response<pb::Ledger>, Status> {
+        let caller = self.caller(&req).await?;
+        let sku = req.into_inner().sku;
+        let (entries, held) = self.inventory.ledger(&caller, &sku).await?;
+        let entries = entries
+            .into_iter()
+            .map(|e| pb::LedgerEntry {
+                on_hand_delta: e.on_hand_delta,
+                reserved_delta: e.reserved_delta,
+                reason: e.reason,
+                order_id: e.order_id.unwrap_or_default(),
+            })
+            .collect();
+        Ok(Response::new(pb::Ledger { sku, entries, held }))
+    }
+
     #[tracing::instrument(skip_all)]
     async fn list_low_stock(
         &self,

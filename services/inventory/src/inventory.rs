@@ -9,7 +9,7 @@ use shop_proto::events::v1::{ReservationExpired, StockChanged, StockLevel};
 
 use crate::{
     SERVICE,
-    domain::{Line, Reservation, Stock},
+    domain::{LedgerEntry, Line, Reservation, Stock},
     error::InventoryError,
     storage::StockStore,
 };
@@ -102,6 +102,12 @@ impl Inventory {
         self.store.put_back(order_id).await?;
         let reservation = self.store.reservation(order_id).await?;
         self.changed(reservation.map(|r| r.lines.into_iter().map(|l| l.sku).collect()).unwrap_or_default()).await
+    }
+
+    /// The SKU's ledger and the units its open reservations hold (owner vendor or admin).
+    pub async fn ledger(&self, caller: &Caller, sku: &str) -> Result<(Vec<LedgerEntry>, i64), InventoryError> {
+        self.managed(caller, sku).await?;
+        Ok((self.store.ledger(sku).await?, self.store.held(sku).await?))
     }
 
     pub async fn low(&self, caller: &Caller) -> Result<Vec<Stock>, InventoryError> {

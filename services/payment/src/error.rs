@@ -24,6 +24,8 @@ pub enum PaymentError {
     Webhook(#[from] crate::webhook::WebhookError),
     #[error("authentication required")]
     Unauthenticated,
+    #[error("not allowed")]
+    Forbidden,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -73,6 +75,7 @@ impl From<PaymentError> for ApiError {
                 ApiError::new(ErrorKind::InvalidArgument, e.to_string()).with_code("bad_webhook")
             }
             PaymentError::Unauthenticated => ApiError::new(ErrorKind::Unauthenticated, "authentication required"),
+            PaymentError::Forbidden => ApiError::new(ErrorKind::PermissionDenied, "this needs the admin role"),
             PaymentError::Unexpected(e) => ApiError::internal(&e),
         }
     }

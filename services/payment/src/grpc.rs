@@ -18,6 +18,9 @@ use crate::{
     webhook,
 };
 
+/// Largest page of a payment list.
+const MAX_PER_PAGE: u32 = 100;
+
 pub struct PaymentGrpc {
     payments: Arc<Payments>,
     verifier: Arc<Verifier>,
@@ -36,6 +39,11 @@ impl PaymentGrpc {
     async fn authenticated<T>(&self, req: &Request<T>) -> Result<(), PaymentError> {
         self.verifier.caller(req.metadata()).await?;
         Ok(())
+    }
+
+    async fn admin<T>(&self, req: &Request<T>) -> Result<(), PaymentError> {
+        let caller = self.verifier.caller(req.metadata()).await?;
+        if caller.is_admin() { Ok(()) } else { Err(PaymentError::Forbidden) }
     }
 }
 
@@ -99,6 +107,26 @@ impl PaymentService for PaymentGrpc {
         self.authenticated(&req).await?;
         let payment = self.payments.payment(order_id(&req.get_ref().order_id)?).await?;
         Ok(Response::new(to_proto(&payment)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_payments(
+        &self,
+        req: Request<pb::ListPaymentsRequest>,
+    ) -> Result<Response<pb::ListPaymentsResponse>, Status> {
+        self.admin(&req).await?;
+        let page = req.into_inner().page.unwrap_or_default();
+        let (number, per_page) = (page.page.max(1), if page.per_page == 0 { 20 } else { page.per_page });
+        if per_page > MAX_PER_PAGE {
+            return Err(PaymentError::invalid("per_page", format!("must be at most {MAX_PER_PAGE}")).into());
+        }
+        let offset = u64::from(number - 1) * u64::from(per_page);
+        let (payments, total) =
+            self.payments.store.list(offset, u64::from(per_page)).await.map_err(PaymentError::from)?;
+        Ok(Response::new(pb::ListPaymentsResponse {
+            payments: payments.iter().map(to_proto).collect(),
+            page: Some(shop_proto::common::v1::PageInfo { page: number, per_page, total }),
+        }))
     }
 
     #[tracing::instrument(skip_all)]

@@ -48,6 +48,17 @@ impl PaymentStore for MemoryPaymentStore {
         Ok(self.state().payments.get(order_id).cloned())
     }
 
+    async fn list(&self, offset: u64, limit: u64) -> Result<(Vec<Payment>, u64), StoreError> {
+        let mut all: Vec<Payment> = self.state().payments.values().cloned().collect();
+        all.sort_by(|a, b| (a.created_at, &a.order_id).cmp(&(b.created_at, &b.order_id)));
+        let total = all.len() as u64;
+        let page = all
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok((page.collect(), total))
+    }
+
     async fn settle(&self, payment: &Payment, events: &[Envelope]) -> Result<(), StoreError> {
         let mut state = self.state();
         let stored = state.payments.get_mut(&payment.order_id).ok_or(StoreError::Stale)?;

@@ -25,6 +25,8 @@ pub trait PaymentStore: Send + Sync + 'static {
     /// Records a pending payment; `false` when the order already has one (charge once).
     async fn start(&self, payment: &Payment) -> Result<bool, StoreError>;
     async fn get(&self, order_id: &str) -> Result<Option<Payment>, StoreError>;
+    /// A page of every payment, oldest first, and how many there are.
+    async fn list(&self, offset: u64, limit: u64) -> Result<(Vec<Payment>, u64), StoreError>;
     /// Settles a pending payment with the provider's outcome, with its events.
     async fn settle(&self, payment: &Payment, events: &[Envelope]) -> Result<(), StoreError>;
     /// Adds `amount` to the refunded total if `refunded` is still what the caller read and

@@ -3,6 +3,7 @@
 //! its events share a transaction.
 
 use async_trait::async_trait;
+use futures::TryStreamExt;
 use mongodb::{Collection, Database, bson::doc};
 use serde::{Deserialize, Serialize};
 use shop_messaging::{Envelope, outbox::MongoOutbox};
@@ -104,6 +105,23 @@ impl PaymentStore for MongoPaymentStore {
     async fn get(&self, order_id: &str) -> Result<Option<Payment>, StoreError> {
         let found = self.payments.find_one(doc! { "_id": order_id }).await.map_err(unexpected)?;
         found.map(Payment::try_from).transpose().map_err(unexpected)
+    }
+
+    async fn list(&self, offset: u64, limit: u64) -> Result<(Vec<Payment>, u64), StoreError> {
+        let total = self.payments.count_documents(doc! {}).await.map_err(unexpected)?;
+        let docs: Vec<PaymentDoc> = self
+            .payments
+            .find(doc! {})
+            .sort(doc! { "created_at": 1, "_id": 1 })
+            .skip(offset)
+            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+            .await
+            .map_err(unexpected)?
+            .try_collect()
+            .await
+            .map_err(unexpected)?;
+        let payments = docs.into_iter().map(Payment::try_from).collect::<anyhow::Result<_>>().map_err(unexpected)?;
+        Ok((payments, total))
     }
 
     async fn settle(&self, payment: &Payment, events: &[Envelope]) -> Result<(), StoreError> {
