@@ -330,7 +330,10 @@ pub async fn no_oversell(shop: &Shop<'_>, buyers: usize) {
     // Sign-ups are not what races here: a few at a time.
     let customers: Vec<String> =
         futures::stream::iter((0..buyers).map(|_| customer(api))).buffer_unordered(8).collect().await;
-    futures::future::join_all(customers.iter().map(|c| add_to_cart(api, c, &sku, 1))).await;
+    futures::stream::iter(customers.iter().map(|c| add_to_cart(api, c, &sku, 1)))
+        .buffer_unordered(16)
+        .collect::<()>()
+        .await;
     let replies = futures::future::join_all(customers.iter().map(|c| async move {
         let key = key();
         checkout(api, c, &key, "tok_visa").await

@@ -47,3 +47,14 @@ impl Backends {
         }
     }
 }
+
+/// How long a Redis command waits for its reply. The client's default (500 ms) fails
+/// commands during a load spike on a busy host although Redis answered in time.
+const REDIS_RESPONSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A pool of Redis connections (carts, rate limits, caches).
+pub fn redis_pool(url: &str) -> anyhow::Result<deadpool_redis::Pool> {
+    let config = deadpool_redis::redis::AsyncConnectionConfig::new().set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT));
+    let manager = deadpool_redis::Manager::new_with_config(url, config)?;
+    Ok(deadpool_redis::Pool::builder(manager).runtime(deadpool_redis::Runtime::Tokio1).build()?)
+}

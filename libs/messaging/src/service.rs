@@ -67,6 +67,8 @@ pub struct Service {
     host: ServiceHost,
     relay: Option<Relay>,
     subscriptions: Vec<crate::Subscription>,
+    /// Background loops (sweepers, recovery) that end on shutdown.
+    tasks: Vec<tokio::task::JoinHandle<()>>,
     shutdown: Shutdown,
 }
 
@@ -88,6 +90,7 @@ impl Service {
             host,
             relay,
             subscriptions: Vec::new(),
+            tasks: Vec::new(),
             shutdown,
         })
     }
@@ -98,11 +101,21 @@ impl Service {
         self
     }
 
-    /// Serves until shutdown; then stops consuming, drains the server and the relay.
+    /// A background loop to wait for (it must end on shutdown) when the service stops.
+    pub fn running(mut self, task: tokio::task::JoinHandle<()>) -> Self {
+        self.tasks.push(task);
+        self
+    }
+
+    /// Serves until shutdown; then stops consuming, lets background loops finish their
+    /// round, drains the server and the relay.
     pub async fn run(self) {
         self.shutdown.wait().await;
         for subscription in self.subscriptions {
             subscription.stop().await;
+        }
+        for task in self.tasks {
+            let _ = task.await;
         }
         self.host.drain().await;
         if let Some(relay) = self.relay {

@@ -104,12 +104,8 @@ impl Gateway {
             Some(keys) => Arc::new(Verifier::new(keys)),
             None => auth::verifier(clients.identity_keys.clone()),
         };
-        let redis = match &settings.redis_url {
-            Some(url) => Some(
-                deadpool_redis::Config::from_url(url.expose()).create_pool(Some(deadpool_redis::Runtime::Tokio1))?,
-            ),
-            None => None,
-        };
+        let redis =
+            settings.redis_url.as_ref().map(|url| shop_messaging::backends::redis_pool(url.expose())).transpose()?;
         let limiter: Arc<dyn RateLimiter> = match &redis {
             Some(pool) => Arc::new(RedisLimiter::new(pool.clone())),
             None => Arc::new(MemoryLimiter::default()),

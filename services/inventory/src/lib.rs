@@ -95,7 +95,7 @@ pub async fn build(settings: ServiceSettings, embedded: InProcessBus, shutdown: 
     let orders = backends.bus.subscribe(ORDER_CONSUMER, &["order.paid", "order.cancelled"], Arc::new(outcomes)).await?;
     let sweeper = inventory.clone();
     let stop = shutdown.clone();
-    tokio::spawn(async move {
+    let sweeping = tokio::spawn(async move {
         loop {
             tokio::select! {
                 () = stop.wait() => return,
@@ -109,5 +109,5 @@ pub async fn build(settings: ServiceSettings, embedded: InProcessBus, shutdown: 
     let verifier = Arc::new(Verifier::new(Arc::new(IdentityJwks::lazy(&settings.identity_url)?)));
     let routes = tonic::service::Routes::new(InventoryGrpc::new(inventory, verifier).server());
     let service = Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown).await?;
-    Ok(service.consuming(vec![products, orders]))
+    Ok(service.consuming(vec![products, orders]).running(sweeping))
 }

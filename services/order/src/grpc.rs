@@ -43,7 +43,7 @@ fn to_proto(o: &Order) -> pb::Order {
         lines: o
             .lines
             .iter()
-            .map(|l| pb::OrderLine {
+            .map(|l| pb::Line {
                 sku: l.sku.clone(),
                 product_id: l.product_id.clone(),
                 name: l.name.clone(),
@@ -171,7 +171,7 @@ impl OrderGrpc {
             let total = price.amount.saturating_mul(quantity);
             subtotal = subtotal.saturating_add(total);
             currency.clone_from(&price.currency);
-            out.push(pb::CartLine {
+            out.push(pb::Line {
                 sku,
                 product_id: item.product_id.clone(),
                 name: item.name.clone(),

@@ -55,7 +55,7 @@ impl EventHandler for PaymentOutcomes {
 }
 
 /// Cancels stalled checkouts every [`RECOVER_EVERY`] until shutdown.
-fn recover(checkout: Arc<Checkout>, timeout_secs: u32, shutdown: Shutdown) {
+fn recover(checkout: Arc<Checkout>, timeout_secs: u32, shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             tokio::select! {
@@ -66,7 +66,7 @@ fn recover(checkout: Arc<Checkout>, timeout_secs: u32, shutdown: Shutdown) {
                 tracing::warn!(error = format!("{err:#}"), "checkout recovery failed");
             }
         }
-    });
+    })
 }
 
 pub const SERVICE: &str = "order";
@@ -117,9 +117,7 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         }
     };
     let carts: Arc<dyn CartStore> = match &settings.backends.redis_url {
-        Some(url) => Arc::new(RedisCarts::new(
-            deadpool_redis::Config::from_url(url.expose()).create_pool(Some(deadpool_redis::Runtime::Tokio1))?,
-        )),
+        Some(url) => Arc::new(RedisCarts::new(shop_messaging::backends::redis_pool(url.expose())?)),
         None => Arc::new(MemoryCarts::default()),
     };
     let channel = |url: &str| -> anyhow::Result<tonic::transport::Channel> {
@@ -137,10 +135,10 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
     let outcomes = Deduplicate::new(SERVICE, backends.inbox(), PaymentOutcomes { checkout: checkout.clone() });
     let payments =
         backends.bus.subscribe(SERVICE, &["payment.succeeded", "payment.failed"], Arc::new(outcomes)).await?;
-    recover(checkout.clone(), settings.extra.checkout_timeout_secs, shutdown.clone());
+    let recovery = recover(checkout.clone(), settings.extra.checkout_timeout_secs, shutdown.clone());
     let verifier = Arc::new(Verifier::new(Arc::new(IdentityJwks::lazy(&settings.identity_url)?)));
     let grpc = grpc::OrderGrpc::new(checkout, verifier);
     let routes = tonic::service::Routes::new(grpc.server());
     let service = Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown).await?;
-    Ok(service.consuming(vec![payments]))
+    Ok(service.consuming(vec![payments]).running(recovery))
 }

@@ -12,8 +12,9 @@ use crate::{
     startup::State,
 };
 
+/// A line of a cart or an order, priced by catalog.
 #[derive(Serialize, ToSchema)]
-pub struct CartLineView {
+pub struct LineView {
     pub sku: String,
     pub product_id: String,
     pub name: String,
@@ -24,27 +25,26 @@ pub struct CartLineView {
 
 #[derive(Serialize, ToSchema)]
 pub struct CartView {
-    pub lines: Vec<CartLineView>,
+    pub lines: Vec<LineView>,
     pub subtotal: MoneyView,
+}
+
+impl From<pb::Line> for LineView {
+    fn from(l: pb::Line) -> Self {
+        Self {
+            sku: l.sku,
+            product_id: l.product_id,
+            name: l.name,
+            quantity: l.quantity,
+            unit_price: money(l.unit_price),
+            line_total: money(l.line_total),
+        }
+    }
 }
 
 impl From<pb::Cart> for CartView {
     fn from(c: pb::Cart) -> Self {
-        Self {
-            lines: c
-                .lines
-                .into_iter()
-                .map(|l| CartLineView {
-                    sku: l.sku,
-                    product_id: l.product_id,
-                    name: l.name,
-                    quantity: l.quantity,
-                    unit_price: money(l.unit_price),
-                    line_total: money(l.line_total),
-                })
-                .collect(),
-            subtotal: money(c.subtotal),
-        }
+        Self { lines: c.lines.into_iter().map(LineView::from).collect(), subtotal: money(c.subtotal) }
     }
 }
 

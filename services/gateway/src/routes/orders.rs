@@ -10,7 +10,7 @@ use crate::{
     error::{Problem, ProblemBody},
     routes::{
         Page,
-        cart::CartLineView,
+        cart::LineView,
         identity::AddressBody,
         products::{MoneyView, money},
         rfc3339,
@@ -33,7 +33,7 @@ pub struct OrderView {
     pub user_id: String,
     /// `pending`, `reserved`, `paid`, `shipped`, `delivered`, `cancelled` or `refunded`.
     pub status: String,
-    pub lines: Vec<CartLineView>,
+    pub lines: Vec<LineView>,
     pub total: MoneyView,
     pub shipping_address: AddressBody,
     pub payment: PaymentView,
@@ -54,18 +54,7 @@ impl From<pb::Order> for OrderView {
             status: status_name(o.status()),
             id: o.id,
             user_id: o.user_id,
-            lines: o
-                .lines
-                .into_iter()
-                .map(|l| CartLineView {
-                    sku: l.sku,
-                    product_id: l.product_id,
-                    name: l.name,
-                    quantity: l.quantity,
-                    unit_price: money(l.unit_price),
-                    line_total: money(l.line_total),
-                })
-                .collect(),
+            lines: o.lines.into_iter().map(LineView::from).collect(),
             total: money(o.total),
             shipping_address: o.shipping_address.map(AddressBody::from).unwrap_or_default(),
             payment: PaymentView { status: o.payment.map(|p| p.status).unwrap_or_default() },
