@@ -217,6 +217,19 @@ pub async fn checkout_and_lifecycle(shop: &Shop<'_>) {
     let ship = format!("/api/v1/admin/orders/{}/ship", placed.body["id"].as_str().unwrap());
     assert_eq!(api.post(&ship, Some(&alice), json!({})).await.status, 403, "only an admin ships");
     assert_eq!(api.get(&path, None).await.status, 401);
+    // Nor through payment's own API: its payment is not found for them, and cannot be charged again.
+    let id = placed.body["id"].as_str().unwrap();
+    let theirs = payment_of(&shop.payment_url, &mallory, id).await;
+    assert_eq!(theirs.map(|p| p.status).unwrap_err().code(), tonic::Code::NotFound);
+    let mut payment =
+        pb::payment_service_client::PaymentServiceClient::connect(shop.payment_url.clone()).await.unwrap();
+    let charge = pb::ChargeRequest {
+        order_id: id.to_owned(),
+        amount: Some(shop_proto::common::v1::Money { amount: 5000, currency: "USD".into() }),
+        payment_token: "tok_visa".into(),
+    };
+    let hijack = payment.charge(with_token(charge, &mallory)).await;
+    assert_eq!(hijack.map(|_| ()).unwrap_err().code(), tonic::Code::PermissionDenied);
 
     // A review is a verified purchase only for whom order says bought the product.
     let reviews = format!("/api/v1/products/{}/reviews", placed.body["lines"][0]["product_id"].as_str().unwrap());

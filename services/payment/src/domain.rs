@@ -32,6 +32,8 @@ impl PaymentStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payment {
     pub order_id: String,
+    /// Who was charged (the order's owner); empty for an order cancelled before any charge.
+    pub user_id: String,
     pub status: PaymentStatus,
     /// Minor units.
     pub amount: i64,

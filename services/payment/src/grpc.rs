@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use shop_auth::Verifier;
+use shop_auth::{Caller, Verifier};
 use shop_platform::settings::Secret;
 use shop_proto::{
     Timestamp,
@@ -36,14 +36,19 @@ impl PaymentGrpc {
         pb::payment_service_server::PaymentServiceServer::new(self)
     }
 
-    async fn authenticated<T>(&self, req: &Request<T>) -> Result<(), PaymentError> {
-        self.verifier.caller(req.metadata()).await?;
-        Ok(())
+    async fn caller<T>(&self, req: &Request<T>) -> Result<Caller, PaymentError> {
+        Ok(self.verifier.caller(req.metadata()).await?)
+    }
+
+    /// The order's payment, if `caller` was the one charged or is an admin; another user's
+    /// payment is "not found".
+    async fn visible(&self, caller: &Caller, order_id: &str) -> Result<Payment, PaymentError> {
+        let payment = self.payments.payment(order_id).await?;
+        if caller.is_admin() || payment.user_id == caller.user_id { Ok(payment) } else { Err(PaymentError::NotFound) }
     }
 
     async fn admin<T>(&self, req: &Request<T>) -> Result<(), PaymentError> {
-        let caller = self.verifier.caller(req.metadata()).await?;
-        if caller.is_admin() { Ok(()) } else { Err(PaymentError::Forbidden) }
+        if self.caller(req).await?.is_admin() { Ok(()) } else { Err(PaymentError::Forbidden) }
     }
 }
 
@@ -78,7 +83,7 @@ fn order_id(raw: &str) -> Result<&str, PaymentError> {
 impl PaymentService for PaymentGrpc {
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
     async fn charge(&self, req: Request<pb::ChargeRequest>) -> Result<Response<pb::Payment>, Status> {
-        self.authenticated(&req).await?;
+        let caller = self.caller(&req).await?;
         let r = req.into_inner();
         let order = order_id(&r.order_id)?;
         let amount = r.amount.unwrap_or_default();
@@ -86,15 +91,16 @@ impl PaymentService for PaymentGrpc {
             return Err(PaymentError::invalid("amount", "a positive amount in a three-letter currency").into());
         }
         let token = domain::token(&r.payment_token).map_err(|e| PaymentError::invalid("payment_token", e))?;
-        let payment = self.payments.charge(order, amount.amount, &amount.currency, token).await?;
+        let payment = self.payments.charge(order, &caller.user_id, amount.amount, &amount.currency, token).await?;
         Ok(Response::new(to_proto(&payment)))
     }
 
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
     async fn refund(&self, req: Request<pb::RefundRequest>) -> Result<Response<pb::Payment>, Status> {
-        self.authenticated(&req).await?;
+        let caller = self.caller(&req).await?;
         let r = req.into_inner();
         let order = order_id(&r.order_id)?;
+        self.visible(&caller, order).await?;
         if r.idempotency_key.is_empty() || r.idempotency_key.len() > 255 {
             return Err(PaymentError::invalid("idempotency_key", "1 to 255 characters").into());
         }
@@ -104,8 +110,8 @@ impl PaymentService for PaymentGrpc {
 
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
     async fn get_payment(&self, req: Request<pb::GetPaymentRequest>) -> Result<Response<pb::Payment>, Status> {
-        self.authenticated(&req).await?;
-        let payment = self.payments.payment(order_id(&req.get_ref().order_id)?).await?;
+        let caller = self.caller(&req).await?;
+        let payment = self.visible(&caller, order_id(&req.get_ref().order_id)?).await?;
         Ok(Response::new(to_proto(&payment)))
     }
 

@@ -37,12 +37,14 @@ impl Payments {
     pub async fn charge(
         &self,
         order_id: &str,
+        payer: &str,
         amount: i64,
         currency: &str,
         token: &str,
     ) -> Result<Payment, PaymentError> {
         let pending = Payment {
             order_id: order_id.to_owned(),
+            user_id: payer.to_owned(),
             status: PaymentStatus::Pending,
             amount,
             currency: currency.to_owned(),
@@ -55,6 +57,9 @@ impl Payments {
             let existing = self.settled(order_id).await?;
             if existing.failure_code.as_deref() == Some(ORDER_CANCELLED) {
                 return Ok(existing);
+            }
+            if existing.user_id != payer {
+                return Err(PaymentError::Forbidden);
             }
             if existing.amount != amount || existing.currency != currency {
                 return Err(PaymentError::Mismatch);
@@ -128,6 +133,7 @@ impl Payments {
     pub async fn order_cancelled(&self, order_id: &str) -> Result<(), PaymentError> {
         let void = Payment {
             order_id: order_id.to_owned(),
+            user_id: String::new(),
             status: PaymentStatus::Failed,
             amount: 0,
             currency: String::new(),

@@ -26,21 +26,21 @@ async fn concurrent_charges_of_one_order_charge_once(store: Arc<dyn PaymentStore
     let order = unique("order").replace('_', "-");
     let attempts = (0..20).map(|_| {
         let (p, order) = (p.clone(), order.clone());
-        tokio::spawn(async move { p.charge(&order, 4200, "USD", "tok_visa").await })
+        tokio::spawn(async move { p.charge(&order, "payer", 4200, "USD", "tok_visa").await })
     });
     let results: Vec<_> = futures::future::join_all(attempts).await.into_iter().map(|r| r.unwrap().unwrap()).collect();
     assert!(results.iter().all(|r| r.status == PaymentStatus::Succeeded));
     assert!(results.windows(2).all(|w| w[0].provider_charge_id == w[1].provider_charge_id), "one charge");
-    assert!(matches!(p.charge(&order, 4300, "USD", "tok_visa").await, Err(PaymentError::Mismatch)));
+    assert!(matches!(p.charge(&order, "payer", 4300, "USD", "tok_visa").await, Err(PaymentError::Mismatch)));
 }
 
 async fn a_decline_is_recorded_once(store: Arc<dyn PaymentStore>) {
     let p = payments(store, sandbox());
     for (token, code) in [("tok_chargeDeclined", "card_declined"), ("tok_insufficientFunds", "insufficient_funds")] {
         let order = unique("order").replace('_', "-");
-        let first = p.charge(&order, 1000, "USD", token).await.unwrap();
+        let first = p.charge(&order, "payer", 1000, "USD", token).await.unwrap();
         assert_eq!((first.status, first.failure_code.as_deref()), (PaymentStatus::Failed, Some(code)));
-        let again = p.charge(&order, 1000, "USD", "tok_visa").await.unwrap();
+        let again = p.charge(&order, "payer", 1000, "USD", "tok_visa").await.unwrap();
         assert_eq!(again, first, "the first outcome stands");
     }
 }
@@ -48,7 +48,7 @@ async fn a_decline_is_recorded_once(store: Arc<dyn PaymentStore>) {
 async fn refunds_never_exceed_the_capture_and_apply_once_per_key(store: Arc<dyn PaymentStore>) {
     let p = payments(store, sandbox());
     let order = unique("order").replace('_', "-");
-    p.charge(&order, 1000, "USD", "tok_visa").await.unwrap();
+    p.charge(&order, "payer", 1000, "USD", "tok_visa").await.unwrap();
     let part = p.refund(&order, Some(300), "r1").await.unwrap();
     assert_eq!((part.refunded, part.status), (300, PaymentStatus::PartiallyRefunded));
     assert_eq!(p.refund(&order, Some(300), "r1").await.unwrap().refunded, 300, "same key, refunded once");
@@ -56,17 +56,20 @@ async fn refunds_never_exceed_the_capture_and_apply_once_per_key(store: Arc<dyn 
     let rest = p.refund(&order, None, "r3").await.unwrap();
     assert_eq!((rest.refunded, rest.status), (1000, PaymentStatus::Refunded));
     let declined = unique("order").replace('_', "-");
-    p.charge(&declined, 1000, "USD", "tok_chargeDeclined").await.unwrap();
+    p.charge(&declined, "payer", 1000, "USD", "tok_chargeDeclined").await.unwrap();
     assert!(matches!(p.refund(&declined, None, "r4").await, Err(PaymentError::NotRefundable)));
 }
 
 async fn a_charge_cut_off_by_an_outage_finishes_on_retry(store: Arc<dyn PaymentStore>) {
     let order = unique("order").replace('_', "-");
     let down = payments(store.clone(), Arc::new(Sandbox::new(Duration::ZERO, 1.0)));
-    assert!(matches!(down.charge(&order, 500, "USD", "tok_visa").await, Err(PaymentError::ProviderUnavailable)));
+    assert!(matches!(
+        down.charge(&order, "payer", 500, "USD", "tok_visa").await,
+        Err(PaymentError::ProviderUnavailable)
+    ));
     assert_eq!(store.get(&order).await.unwrap().unwrap().status, PaymentStatus::Pending);
     let up = payments(store, sandbox());
-    assert_eq!(up.charge(&order, 500, "USD", "tok_visa").await.unwrap().status, PaymentStatus::Succeeded);
+    assert_eq!(up.charge(&order, "payer", 500, "USD", "tok_visa").await.unwrap().status, PaymentStatus::Succeeded);
 }
 
 async fn a_webhook_event_is_taken_once(store: Arc<dyn PaymentStore>) {

@@ -19,6 +19,8 @@ fn unexpected(err: impl Into<anyhow::Error>) -> StoreError {
 struct PaymentDoc {
     #[serde(rename = "_id")]
     order_id: String,
+    #[serde(default)]
+    user_id: String,
     status: String,
     amount: i64,
     currency: String,
@@ -32,6 +34,7 @@ impl From<&Payment> for PaymentDoc {
     fn from(p: &Payment) -> Self {
         Self {
             order_id: p.order_id.clone(),
+            user_id: p.user_id.clone(),
             status: p.status.as_str().to_owned(),
             amount: p.amount,
             currency: p.currency.clone(),
@@ -50,6 +53,7 @@ impl TryFrom<PaymentDoc> for Payment {
         Ok(Self {
             status: PaymentStatus::parse(&d.status).ok_or_else(|| anyhow::anyhow!("stored status {}", d.status))?,
             order_id: d.order_id,
+            user_id: d.user_id,
             amount: d.amount,
             currency: d.currency,
             refunded: d.refunded,
