@@ -69,6 +69,8 @@ pub struct Service {
     subscriptions: Vec<crate::Subscription>,
     /// Background loops (sweepers, recovery) that end on shutdown.
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The service's database, closed last.
+    db: Option<mongodb::Database>,
     shutdown: Shutdown,
 }
 
@@ -91,6 +93,7 @@ impl Service {
             relay,
             subscriptions: Vec::new(),
             tasks: Vec::new(),
+            db: None,
             shutdown,
         })
     }
@@ -107,8 +110,14 @@ impl Service {
         self
     }
 
+    /// The database to close when the service has stopped using it.
+    pub fn closing(mut self, db: Option<mongodb::Database>) -> Self {
+        self.db = db;
+        self
+    }
+
     /// Serves until shutdown; then stops consuming, lets background loops finish their
-    /// round, drains the server and the relay.
+    /// round, drains the server and the relay, and closes the database.
     pub async fn run(self) {
         self.shutdown.wait().await;
         for subscription in self.subscriptions {
@@ -120,6 +129,11 @@ impl Service {
         self.host.drain().await;
         if let Some(relay) = self.relay {
             relay.join().await;
+        }
+        // Closed here, while the runtime still runs: a client dropped at runtime shutdown
+        // ends its server sessions from a task whose connection pool is already gone.
+        if let Some(db) = self.db {
+            db.client().clone().shutdown().immediate(true).await;
         }
     }
 }

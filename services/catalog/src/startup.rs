@@ -98,6 +98,8 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         .subscribe(crate::SERVICE, &["inventory.stock_changed"], Arc::new(StockProjection(catalog.clone())))
         .await?;
     let routes = tonic::service::Routes::new(CatalogGrpc::new(catalog, verifier).server());
-    let service = Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown).await?;
+    let service = Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown)
+        .await?
+        .closing(backends.db);
     Ok(service.consuming(vec![stock]))
 }

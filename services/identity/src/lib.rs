@@ -91,5 +91,7 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
     }
     let verifier = Arc::new(Verifier::new(ring));
     let routes = tonic::service::Routes::new(IdentityGrpc::new(accounts, verifier).server());
-    Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown).await
+    Ok(Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown)
+        .await?
+        .closing(backends.db))
 }

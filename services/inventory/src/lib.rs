@@ -108,6 +108,8 @@ pub async fn build(settings: ServiceSettings, embedded: InProcessBus, shutdown: 
     });
     let verifier = Arc::new(Verifier::new(Arc::new(IdentityJwks::lazy(&settings.identity_url)?)));
     let routes = tonic::service::Routes::new(InventoryGrpc::new(inventory, verifier).server());
-    let service = Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown).await?;
+    let service = Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown)
+        .await?
+        .closing(backends.db);
     Ok(service.consuming(vec![products, orders]).running(sweeping))
 }

@@ -85,6 +85,8 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
     let verifier = Arc::new(Verifier::new(Arc::new(IdentityJwks::lazy(&settings.identity_url)?)));
     let grpc = PaymentGrpc::new(payments, verifier, extra.webhook_secret.clone());
     let routes = tonic::service::Routes::new(grpc.server());
-    let service = Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown).await?;
+    let service = Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown)
+        .await?
+        .closing(backends.db);
     Ok(service.consuming(vec![orders]))
 }
