@@ -136,7 +136,7 @@ pub async fn invariants(shop: &Shop<'_>, vendor: &str, sku: &str, initial: i64) 
             assert_ne!(order["payment"]["status"], "succeeded", "a cancelled order keeps no charge: {order}");
         }
     }
-    payments_match(api, admin, &shop.payment_url, sku).await;
+    payments_match(shop, sku).await;
     ledger_adds_up(shop, vendor, sku, initial - sold, sold).await;
     no_charge_without_an_order(shop).await;
 }
@@ -169,9 +169,7 @@ async fn ledger_adds_up(shop: &Shop<'_>, vendor: &str, sku: &str, on_hand: i64, 
 
 /// Every charge payment ever took belongs to an order that exists.
 async fn no_charge_without_an_order(shop: &Shop<'_>) {
-    let mut client = pb::payment_service_client::PaymentServiceClient::connect(shop.payment_url.clone())
-        .await
-        .expect("payment reachable");
+    let mut client = payment_client(shop).await;
     for page in 1.. {
         let request =
             pb::ListPaymentsRequest { page: Some(shop_proto::common::v1::PageRequest { page, per_page: 100 }) };
@@ -219,10 +217,9 @@ pub async fn checkout_and_lifecycle(shop: &Shop<'_>) {
     assert_eq!(api.get(&path, None).await.status, 401);
     // Nor through payment's own API: its payment is not found for them, and cannot be charged again.
     let id = placed.body["id"].as_str().unwrap();
-    let theirs = payment_of(&shop.payment_url, &mallory, id).await;
+    let mut payment = payment_client(shop).await;
+    let theirs = payment_of(&payment, &mallory, id).await;
     assert_eq!(theirs.map(|p| p.status).unwrap_err().code(), tonic::Code::NotFound);
-    let mut payment =
-        pb::payment_service_client::PaymentServiceClient::connect(shop.payment_url.clone()).await.unwrap();
     let charge = pb::ChargeRequest {
         order_id: id.to_owned(),
         amount: Some(shop_proto::common::v1::Money { amount: 5000, currency: "USD".into() }),
@@ -362,12 +359,17 @@ pub async fn no_oversell(shop: &Shop<'_>, buyers: usize) {
     invariants(shop, &vendor, &sku, 10).await;
 }
 
-/// What payment says of an order, asked over gRPC with `token`.
-async fn payment_of(payment_url: &str, token: &str, order_id: &str) -> Result<pb::Payment, tonic::Status> {
-    let mut client = pb::payment_service_client::PaymentServiceClient::connect(payment_url.to_owned())
-        .await
-        .expect("payment reachable");
+type PaymentClient = pb::payment_service_client::PaymentServiceClient<tonic::transport::Channel>;
+
+/// A client of payment's gRPC API.
+async fn payment_client(shop: &Shop<'_>) -> PaymentClient {
+    PaymentClient::connect(shop.payment_url.clone()).await.expect("payment reachable")
+}
+
+/// What payment says of an order, asked with `token`.
+async fn payment_of(client: &PaymentClient, token: &str, order_id: &str) -> Result<pb::Payment, tonic::Status> {
     client
+        .clone()
         .get_payment(with_token(pb::GetPaymentRequest { order_id: order_id.to_owned() }, token))
         .await
         .map(tonic::Response::into_inner)
@@ -375,12 +377,13 @@ async fn payment_of(payment_url: &str, token: &str, order_id: &str) -> Result<pb
 
 /// Payment agrees with order: every paid order has one succeeded charge of its total, every
 /// refunded order was refunded in full, and a cancelled order keeps no money.
-pub async fn payments_match(api: &Api, admin: &str, payment_url: &str, sku: &str) {
-    for order in orders_of(api, admin, sku).await {
+async fn payments_match(shop: &Shop<'_>, sku: &str) {
+    let (client, admin) = (payment_client(shop).await, shop.admin.as_str());
+    for order in orders_of(shop.api, admin, sku).await {
         let id = order["id"].as_str().unwrap();
         let total = order["total"]["amount"].as_i64().unwrap();
         let settled = shop_test_support::eventually(Duration::from_secs(30), || async {
-            let payment = payment_of(payment_url, admin, id).await;
+            let payment = payment_of(&client, admin, id).await;
             match order["status"].as_str().unwrap() {
                 "paid" | "shipped" | "delivered" => payment.is_ok_and(|p| {
                     p.status() == pb::PaymentStatus::Succeeded && p.amount.is_some_and(|m| m.amount == total)
@@ -394,6 +397,6 @@ pub async fn payments_match(api: &Api, admin: &str, payment_url: &str, sku: &str
             }
         })
         .await;
-        assert!(settled, "payment disagrees with {order}: {:?}", payment_of(payment_url, admin, id).await);
+        assert!(settled, "payment disagrees with {order}: {:?}", payment_of(&client, admin, id).await);
     }
 }

@@ -87,13 +87,9 @@ impl Fleet {
         SERVICES.iter().position(|s| *s == name).expect("a service of the fleet")
     }
 
-    fn url(&self, name: &str) -> String {
-        format!("http://127.0.0.1:{}", self.ports[Self::index(name)].grpc)
-    }
-
     /// The gRPC endpoint of a service.
     pub fn grpc_url(&self, name: &str) -> String {
-        self.url(name)
+        format!("http://127.0.0.1:{}", self.ports[Self::index(name)].grpc)
     }
 
     fn service_env(&self, i: usize) -> Vec<(&'static str, String)> {
@@ -110,17 +106,17 @@ impl Fleet {
             // The stand-in cannot interleave transactions on one database (docs/testing.md).
             ("SHOP_BACKENDS__MONGO_SERIAL_TRANSACTIONS", "true".to_owned()),
             ("SHOP_BACKENDS__AMQP_URL", amqp),
-            ("SHOP_IDENTITY_URL", self.url("identity")),
+            ("SHOP_IDENTITY_URL", self.grpc_url("identity")),
         ];
         match name {
             "catalog" => {
                 env.push(("SHOP_DEMO_DATA", (!self.options.no_demo_data).to_string()));
-                env.push(("SHOP_ORDER_URL", self.url("order")));
+                env.push(("SHOP_ORDER_URL", self.grpc_url("order")));
             }
             "order" => {
-                env.push(("SHOP_CATALOG_URL", self.url("catalog")));
-                env.push(("SHOP_INVENTORY_URL", self.url("inventory")));
-                env.push(("SHOP_PAYMENT_URL", self.url("payment")));
+                env.push(("SHOP_CATALOG_URL", self.grpc_url("catalog")));
+                env.push(("SHOP_INVENTORY_URL", self.grpc_url("inventory")));
+                env.push(("SHOP_PAYMENT_URL", self.grpc_url("payment")));
                 env.push(("SHOP_BACKENDS__REDIS_URL", redis_url()));
             }
             "identity" => {
@@ -165,7 +161,7 @@ impl Fleet {
             "SHOP_UPSTREAMS__PAYMENT",
         ];
         for (key, name) in keys.into_iter().zip(SERVICES) {
-            env.push((key, self.url(name)));
+            env.push((key, self.grpc_url(name)));
         }
         Process::spawn("shop-gateway", &env)
     }

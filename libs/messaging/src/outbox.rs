@@ -131,8 +131,8 @@ impl MongoOutbox {
             .collect()
     }
 
-    /// Writes `events` inside the caller's transaction.
-    pub async fn add_in(&self, session: &mut ClientSession, events: &[Envelope]) -> anyhow::Result<()> {
+    /// Writes `events` inside a transaction.
+    async fn add_in(&self, session: &mut ClientSession, events: &[Envelope]) -> anyhow::Result<()> {
         if !events.is_empty() {
             self.collection.insert_many(Self::docs(events)).session(session).await?;
         }

@@ -85,6 +85,11 @@ impl std::ops::DerefMut for Transaction {
     }
 }
 
+/// Whether `err` (as a store's transaction returns it) is a unique-index violation.
+pub fn is_duplicate(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<mongodb::error::Error>().is_some_and(is_duplicate_key)
+}
+
 /// Starts a transaction: write with `.session(&mut *tx)`, then hand the outcome to
 /// [`finish`].
 pub async fn begin(db: &Database) -> mongodb::error::Result<Transaction> {

@@ -40,7 +40,7 @@ pub struct Checkout {
     pub payment: PaymentServiceClient<Channel>,
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
@@ -48,7 +48,7 @@ fn unexpected(err: impl Into<anyhow::Error>) -> ApiError {
     ApiError::internal(&err.into())
 }
 
-fn store(err: StoreError) -> ApiError {
+pub(crate) fn store(err: StoreError) -> ApiError {
     unexpected(anyhow::Error::from(err))
 }
 

@@ -14,7 +14,7 @@ use tonic::{Request, Response, Status, transport::Channel};
 
 use crate::{
     cart::{CartError, CartStore, MAX_QUANTITY},
-    checkout::Checkout,
+    checkout::{self, Checkout},
     domain::{Address, Order, Status as OrderStatus},
 };
 
@@ -265,12 +265,8 @@ impl OrderService for OrderGrpc {
         };
         let user = if r.all_users { None } else { Some(caller.user_id.as_str()) };
         let offset = u64::from(number - 1) * u64::from(per_page);
-        let (orders, total) = self
-            .checkout
-            .orders
-            .list(user, status, offset, u64::from(per_page))
-            .await
-            .map_err(|e| ApiError::internal(&e.into()))?;
+        let (orders, total) =
+            self.checkout.orders.list(user, status, offset, u64::from(per_page)).await.map_err(checkout::store)?;
         Ok(Response::new(pb::ListOrdersResponse {
             orders: orders.iter().map(to_proto).collect(),
             page: Some(shop_proto::common::v1::PageInfo { page: number, per_page, total }),
@@ -286,12 +282,7 @@ impl OrderService for OrderGrpc {
         if r.user_id != caller.user_id && !caller.is_admin() {
             return Err(ApiError::new(ErrorKind::PermissionDenied, "not allowed").into());
         }
-        let purchased = self
-            .checkout
-            .orders
-            .purchased(&r.user_id, &r.product_id)
-            .await
-            .map_err(|e| ApiError::internal(&e.into()))?;
+        let purchased = self.checkout.orders.purchased(&r.user_id, &r.product_id).await.map_err(checkout::store)?;
         Ok(Response::new(pb::HasPurchasedResponse { purchased }))
     }
 

@@ -12,7 +12,7 @@ use shop_proto::{
 use tonic::Request;
 
 use crate::{
-    checkout::{Checkout, event},
+    checkout::{Checkout, event, now, store},
     domain::{Order, Status},
 };
 
@@ -31,14 +31,10 @@ fn admin_only(caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
-fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
 impl Checkout {
     /// The order, if `caller` owns it or is an admin; another user's order is "not found".
     pub async fn visible(&self, caller: &Caller, id: &str) -> Result<Order, ApiError> {
-        let order = self.orders.get(id).await.map_err(|e| ApiError::internal(&e.into()))?;
+        let order = self.orders.get(id).await.map_err(store)?;
         order.filter(|o| o.user_id == caller.user_id || caller.is_admin()).ok_or_else(|| ApiError::not_found("order"))
     }
 

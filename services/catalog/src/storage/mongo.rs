@@ -29,10 +29,6 @@ fn unexpected(err: impl Into<anyhow::Error>) -> StoreError {
     StoreError::Unexpected(err.into())
 }
 
-fn duplicate(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<mongodb::error::Error>().is_some_and(shop_storage::is_duplicate_key)
-}
-
 async fn all<T: serde::de::DeserializeOwned + Send + Sync>(
     cursor: mongodb::error::Result<mongodb::Cursor<T>>,
 ) -> Result<Vec<T>, StoreError> {
@@ -123,7 +119,7 @@ impl MongoProductStore {
         match err.downcast_ref::<Refused>() {
             Some(Refused::Stale) => StoreError::Stale,
             Some(Refused::Sku(sku)) => StoreError::DuplicateSku(sku.clone()),
-            None if duplicate(&err) => {
+            None if shop_storage::is_duplicate(&err) => {
                 let skus: Vec<&str> = product.skus().map(Sku::as_str).collect();
                 StoreError::DuplicateSku(skus.join(","))
             }
@@ -611,7 +607,7 @@ impl ReviewStore for MongoReviewStore {
         .await;
         match shop_storage::finish(session, written).await {
             Ok(()) => Ok(true),
-            Err(err) if duplicate(&err) => Ok(false),
+            Err(err) if shop_storage::is_duplicate(&err) => Ok(false),
             Err(err) => Err(StoreError::Unexpected(err)),
         }
     }

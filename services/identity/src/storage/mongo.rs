@@ -126,6 +126,17 @@ impl MongoUserStore {
     }
 }
 
+/// Why a write of a user was refused: a stale version, an email someone else has, or else.
+fn refusal(err: anyhow::Error) -> StoreError {
+    if err.is::<StaleWrite>() {
+        StoreError::Stale
+    } else if shop_storage::is_duplicate(&err) {
+        StoreError::EmailTaken
+    } else {
+        StoreError::Unexpected(err)
+    }
+}
+
 #[async_trait]
 impl UserStore for MongoUserStore {
     async fn insert(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError> {
@@ -137,13 +148,7 @@ impl UserStore for MongoUserStore {
                 anyhow::Ok(())
             })
             .await;
-        match written {
-            Ok(()) => Ok(()),
-            Err(err) => Err(match err.downcast_ref::<mongodb::error::Error>() {
-                Some(e) if shop_storage::is_duplicate_key(e) => StoreError::EmailTaken,
-                _ => StoreError::Unexpected(err),
-            }),
-        }
+        written.map_err(refusal)
     }
 
     async fn get(&self, id: UserId) -> Result<Option<User>, StoreError> {
@@ -165,14 +170,7 @@ impl UserStore for MongoUserStore {
                 Ok(())
             })
             .await;
-        match written {
-            Ok(()) => Ok(()),
-            Err(err) if err.is::<StaleWrite>() => Err(StoreError::Stale),
-            Err(err) => Err(match err.downcast_ref::<mongodb::error::Error>() {
-                Some(e) if shop_storage::is_duplicate_key(e) => StoreError::EmailTaken,
-                _ => StoreError::Unexpected(err),
-            }),
-        }
+        written.map_err(refusal)
     }
 
     async fn list(&self, offset: u64, limit: u64) -> Result<(Vec<User>, u64), StoreError> {

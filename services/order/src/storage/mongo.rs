@@ -165,9 +165,7 @@ impl OrderStore for MongoOrderStore {
             })
             .await;
         match written {
-            Err(err) if err.downcast_ref::<mongodb::error::Error>().is_some_and(shop_storage::is_duplicate_key) => {
-                Err(StoreError::KeyUsed)
-            }
+            Err(err) if shop_storage::is_duplicate(&err) => Err(StoreError::KeyUsed),
             other => other.map_err(StoreError::Unexpected),
         }
     }

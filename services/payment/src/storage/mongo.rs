@@ -173,9 +173,7 @@ impl PaymentStore for MongoPaymentStore {
             .await;
         match written {
             Ok(()) => Ok(true),
-            Err(err) if err.downcast_ref::<mongodb::error::Error>().is_some_and(shop_storage::is_duplicate_key) => {
-                Ok(false)
-            }
+            Err(err) if shop_storage::is_duplicate(&err) => Ok(false),
             Err(err) => Err(Self::outcome(err)),
         }
     }
