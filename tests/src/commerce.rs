@@ -26,7 +26,8 @@ pub fn key() -> String {
 }
 
 fn address() -> Value {
-    json!({"line1": "1 Test Street", "city": "Springfield", "postal_code": "12345", "country": "US"})
+    json!({"name": "Ada Lovelace", "phone": "+1 555 0100", "line1": "1 Test Street", "city": "Springfield",
+        "postal_code": "12345", "country": "US"})
 }
 
 /// Signs in; the access token.
@@ -307,8 +308,8 @@ pub async fn one_key_one_order(shop: &Shop<'_>) {
     assert_eq!(api.get("/api/v1/orders", Some(&buyer)).await.body["total"], 1, "one order");
     stock_settles(api, &vendor, &sku, (9, 0, 9)).await;
 
-    let other = json!({"shipping_address": {"line1": "2 Other Road", "city": "Shelbyville", "postal_code": "54321",
-        "country": "US"}, "payment_token": "tok_visa"});
+    let other = json!({"shipping_address": {"name": "Ada Lovelace", "line1": "2 Other Road", "city": "Shelbyville",
+        "postal_code": "54321", "country": "US"}, "payment_token": "tok_visa"});
     let reused = api
         .send_with(reqwest::Method::POST, "/api/v1/orders", Some(&buyer), Some(other), &[("idempotency-key", &key)])
         .await;
@@ -321,6 +322,10 @@ pub async fn one_key_one_order(shop: &Shop<'_>) {
     let card = checkout(api, &buyer, &crate::commerce::key(), "4242424242424242").await;
     assert_eq!(card.status, 400, "card numbers are never accepted: {}", card.text);
     assert!(!card.text.contains("4242424242424242"), "and never echoed");
+    let malformed = checkout(api, &buyer, &crate::commerce::key(), "tok_x").await;
+    assert_eq!(malformed.status, 400, "a token payment would refuse is refused first: {}", malformed.text);
+    assert_eq!(malformed.body["errors"][0]["field"], "payment_token");
+    assert_eq!(stock(api, &vendor, &sku).await.1, 0, "nothing was reserved for it");
     let mass = json!({"shipping_address": address(), "payment_token": "tok_visa", "total": 1});
     let assigned = api
         .send_with(reqwest::Method::POST, "/api/v1/orders", Some(&buyer), Some(mass), &[("idempotency-key", "k-mass")])

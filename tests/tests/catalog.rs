@@ -237,6 +237,13 @@ async fn categories_form_a_tree_that_admins_shape_and_in_use_ones_cannot_be_dele
     let cycle =
         api.patch(&format!("/api/v1/categories/{parent_id}"), Some(&admin), json!({"parent_id": child_id})).await;
     assert_eq!(cycle.status, 400, "a category cannot sit below itself");
+    let half_valid = json!({"name": "Renamed", "slug": "Not A Slug!"});
+    let refused = api.patch(&format!("/api/v1/categories/{parent_id}"), Some(&admin), half_valid).await;
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    assert_eq!(refused.body["errors"][0]["field"], "slug");
+    let tree = api.get("/api/v1/categories", Some(&admin)).await.body;
+    let garden = tree.as_array().unwrap().iter().find(|c| c["id"] == parent_id.as_str()).expect("a root category");
+    assert_eq!(garden["name"], "Garden", "a refused change changes nothing, not even its valid part");
 
     let product = json!({"name": "Trowel", "category_id": child_id, "status": "active",
                          "variants": [{"sku": sku(), "price": {"amount": 700, "currency": "USD"}}]});

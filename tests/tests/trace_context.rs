@@ -1,5 +1,6 @@
-//! One request through the gateway yields spans in gateway and catalog that share a trace
-//! id: the W3C context travels in HTTP headers and then in gRPC metadata.
+//! One request through the gateway yields spans in every service it reaches that share a
+//! trace id: the W3C context travels in HTTP headers, then in gRPC metadata from service to
+//! service, then in the envelopes of the events a change publishes.
 
 use std::{
     sync::{Arc, Mutex},
@@ -13,6 +14,7 @@ use opentelemetry_sdk::{
 };
 use shop::{Settings, start};
 use shop_catalog::seed::demo_product_id;
+use shop_e2e::{Api, commerce};
 use shop_platform::Shutdown;
 use shop_test_support::{eventually, http};
 use tracing_subscriber::layer::SubscriberExt;
@@ -87,6 +89,38 @@ async fn a_request_yields_gateway_and_catalog_spans_in_one_trace() {
     let fresh_trace = fresh.span_context.trace_id().to_string();
     assert!(eventually(Duration::from_secs(5), || async { !spans.named(&fresh_trace, CATALOG_SPAN).is_empty() }).await);
 
+    a_checkout_is_one_trace_across_every_service(&spans, &Api::new(format!("http://{}", platform.gateway_addr))).await;
+
     shutdown.trigger();
     platform.stopped().await.unwrap();
+}
+
+/// A checkout reaches order, which prices at catalog, reserves at inventory and charges at
+/// payment; its `order.paid` event is consumed by inventory. All of it is one trace.
+async fn a_checkout_is_one_trace_across_every_service(spans: &Captured, api: &Api) {
+    let customer = commerce::token(api, "customer@shop.local", "customer-demo-password").await;
+    commerce::add_to_cart(api, &customer, "APPAREL-0001-S", 1).await;
+    let trace_id = "0af7651916cd43dd8448eb211c80319c";
+    let body = serde_json::json!({
+        "shipping_address": {"name": "Ada Lovelace", "line1": "1 Main St", "city": "Springfield",
+            "postal_code": "12345", "country": "US"},
+        "payment_token": "tok_visa",
+    });
+    let traceparent = format!("00-{trace_id}-b7ad6b7169203331-01");
+    let headers = [("idempotency-key", "traced-checkout"), ("traceparent", traceparent.as_str())];
+    let placed = api.send_with(reqwest::Method::POST, "/api/v1/orders", Some(&customer), Some(body), &headers).await;
+    assert_eq!(placed.status, 201, "{}", placed.text);
+
+    let expected = [
+        "POST /api/v1/orders",
+        "/shop.order.v1.OrderService/PlaceOrder",
+        "/shop.catalog.v1.CatalogService/GetProducts",
+        "/shop.inventory.v1.InventoryService/Reserve",
+        "/shop.payment.v1.PaymentService/Charge",
+        "/shop.inventory.v1.InventoryService/Commit",
+        "consume order.paid",
+    ];
+    let missing = || expected.iter().copied().filter(|name| spans.named(trace_id, name).is_empty()).collect::<Vec<_>>();
+    eventually(Duration::from_secs(10), || async { missing().is_empty() }).await;
+    assert!(missing().is_empty(), "spans missing from the checkout's trace: {:?}", missing());
 }

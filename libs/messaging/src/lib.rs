@@ -5,12 +5,11 @@
 //! Delivery is at least once; consumers wrap their handlers in [`inbox::Deduplicate`] so
 //! that each event takes effect at most once.
 
-pub mod backends;
 pub mod inbox;
+pub mod kind;
 pub mod memory;
 pub mod outbox;
 pub mod rabbit;
-pub mod service;
 mod topic;
 
 use std::{sync::Arc, time::Duration};

@@ -71,11 +71,19 @@ impl ErrorKind {
     }
 }
 
-/// One invalid input field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
+pub use shop_types::FieldError;
+
+/// Error codes that one service answers and another acts on: matched as these constants,
+/// never as strings written out again.
+pub mod code {
+    /// Inventory could not reserve every line.
+    pub const OUT_OF_STOCK: &str = "out_of_stock";
+    /// Inventory released the reservation (it expired or the order was cancelled).
+    pub const RESERVATION_RELEASED: &str = "reservation_released";
+    /// The payment provider declined the charge.
+    pub const PAYMENT_DECLINED: &str = "payment_declined";
+    /// A charge's outcome is unknown; the same request may be retried.
+    pub const PAYMENT_UNCONFIRMED: &str = "payment_unconfirmed";
 }
 
 /// A client-facing error: kind, stable code, safe message, field errors.
@@ -107,7 +115,7 @@ impl ApiError {
     }
 
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
-        Self::invalid(vec![FieldError { field: field.to_owned(), message: message.into() }])
+        Self::invalid(vec![FieldError::new(field, message)])
     }
 
     /// Logs the full error chain once and hides it from the client.

@@ -20,7 +20,7 @@ use crate::{
     Shutdown,
     metrics::RedMetrics,
     shutdown::{DRAIN_DEADLINE, drain},
-    trace_context::{HeaderCarrier, set_parent, trace_id},
+    trace_context::{HeaderCarrier, grpc_code, set_parent, trace_id},
 };
 
 /// A running gRPC server.
@@ -93,10 +93,6 @@ impl GrpcServer {
         self.stop.trigger();
         drain("grpc", DRAIN_DEADLINE, self.task).await;
     }
-
-    pub fn health(&self) -> &HealthReporter {
-        &self.health
-    }
 }
 
 /// Metrics and a server span for every call, parented on the caller's trace context.
@@ -158,16 +154,11 @@ where
             async move {
                 let result = inner.call(req).await;
                 let code = match &result {
-                    Ok(res) => res
-                        .headers()
-                        .get("grpc-status")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.parse::<i32>().ok())
-                        .unwrap_or(0),
-                    Err(_) => tonic::Code::Internal as i32,
+                    Ok(res) => grpc_code(res.headers()),
+                    Err(_) => tonic::Code::Internal,
                 };
                 let method = method_label(&path, &layer.known);
-                let code = format!("{:?}", tonic::Code::from(code));
+                let code = format!("{code:?}");
                 layer.metrics.observe(&[method], &code, started.elapsed());
                 result
             }

@@ -36,12 +36,6 @@ impl ServiceHost {
         Ok(Self { grpc_addr: server.local_addr, metrics_addr, grpc: server, metrics, metrics_stop })
     }
 
-    /// Waits for `shutdown`, then drains gRPC and stops the metrics endpoint.
-    pub async fn run_until(self, shutdown: Shutdown) {
-        shutdown.wait().await;
-        self.drain().await;
-    }
-
     /// Drains gRPC (NOT_SERVING, stop accepting, finish in-flight) and stops the metrics endpoint.
     pub async fn drain(self) {
         self.grpc.drain().await;

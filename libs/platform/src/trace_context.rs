@@ -48,24 +48,23 @@ impl Extractor for HeaderCarrier<'_> {
     }
 }
 
-/// Adapts outgoing gRPC metadata.
-pub struct MetadataInjector<'a>(pub &'a mut tonic::metadata::MetadataMap);
+/// Adapts outgoing HTTP headers (and so gRPC metadata).
+pub struct HeaderInjector<'a>(pub &'a mut http::HeaderMap);
 
-impl Injector for MetadataInjector<'_> {
+impl Injector for HeaderInjector<'_> {
     fn set(&mut self, key: &str, value: String) {
-        if let (Ok(key), Ok(value)) = (tonic::metadata::MetadataKey::from_bytes(key.as_bytes()), value.parse()) {
+        if let (Ok(key), Ok(value)) = (http::HeaderName::from_bytes(key.as_bytes()), value.parse()) {
             self.0.insert(key, value);
         }
     }
 }
 
-/// A tonic client interceptor that forwards the current span's trace context.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct PropagateInterceptor;
-
-impl tonic::service::Interceptor for PropagateInterceptor {
-    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        inject(&tracing::Span::current(), &mut MetadataInjector(req.metadata_mut()));
-        Ok(req)
-    }
+/// The gRPC status of a response as its headers tell it: a failed unary call answers with
+/// trailers only, so its `grpc-status` is there; a success sends it later (OK).
+pub fn grpc_code(headers: &http::HeaderMap) -> tonic::Code {
+    headers
+        .get("grpc-status")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i32>().ok())
+        .map_or(tonic::Code::Ok, tonic::Code::from)
 }

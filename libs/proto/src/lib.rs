@@ -1,43 +1,60 @@
-//! Generated protobuf types, gRPC clients and servers for the shop contracts.
+//! Generated protobuf types, gRPC clients and servers for the shop contracts, and the
+//! conversions between contract messages and the shared edge types.
 #![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation)]
 
 /// Encoded `FileDescriptorSet` of every contract, for gRPC reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("shop_descriptor");
 
-pub mod common {
-    pub mod v1 {
-        tonic::include_proto!("shop.common.v1");
-    }
+/// `pub mod <name> { pub mod v1 { … } }` for each contract package.
+macro_rules! contracts {
+    ($($name:ident => $package:literal),* $(,)?) => {
+        $(pub mod $name {
+            pub mod v1 {
+                tonic::include_proto!($package);
+            }
+        })*
+    };
 }
-pub mod identity {
-    pub mod v1 {
-        tonic::include_proto!("shop.identity.v1");
-    }
-}
-pub mod catalog {
-    pub mod v1 {
-        tonic::include_proto!("shop.catalog.v1");
-    }
-}
-pub mod inventory {
-    pub mod v1 {
-        tonic::include_proto!("shop.inventory.v1");
-    }
-}
-pub mod order {
-    pub mod v1 {
-        tonic::include_proto!("shop.order.v1");
-    }
-}
-pub mod payment {
-    pub mod v1 {
-        tonic::include_proto!("shop.payment.v1");
-    }
-}
-pub mod events {
-    pub mod v1 {
-        tonic::include_proto!("shop.events.v1");
+
+contracts!(
+    common => "shop.common.v1",
+    identity => "shop.identity.v1",
+    catalog => "shop.catalog.v1",
+    inventory => "shop.inventory.v1",
+    order => "shop.order.v1",
+    payment => "shop.payment.v1",
+    events => "shop.events.v1",
+);
+
+pub use prost_types::Timestamp;
+
+impl From<&shop_types::Address> for common::v1::Address {
+    fn from(a: &shop_types::Address) -> Self {
+        let a = a.fields();
+        Self {
+            name: a.name.clone(),
+            phone: a.phone.clone(),
+            line1: a.line1.clone(),
+            line2: a.line2.clone(),
+            city: a.city.clone(),
+            region: a.region.clone(),
+            postal_code: a.postal_code.clone(),
+            country: a.country.clone(),
+        }
     }
 }
 
-pub use prost_types::Timestamp;
+impl From<common::v1::Address> for shop_types::AddressInput {
+    fn from(a: common::v1::Address) -> Self {
+        Self {
+            name: a.name,
+            phone: a.phone,
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            region: a.region,
+            postal_code: a.postal_code,
+            country: a.country,
+        }
+    }
+}

@@ -9,7 +9,7 @@ use std::{sync::Arc, time::Duration};
 pub use mongodb;
 use mongodb::{
     Collection, Database, IndexModel,
-    bson::doc,
+    bson::{Document, doc},
     error::{ErrorKind, WriteFailure},
     options::ClientOptions,
 };
@@ -117,6 +117,67 @@ pub async fn finish<T>(mut tx: Transaction, outcome: anyhow::Result<T>) -> anyho
             Err(err)
         }
     }
+}
+
+/// A guarded write whose guard (a version, a status) no longer held: someone else changed
+/// the record since it was read.
+#[derive(Debug, Clone, Copy)]
+pub struct Stale;
+
+impl std::fmt::Display for Stale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the record changed since it was read")
+    }
+}
+
+impl std::error::Error for Stale {}
+
+/// Whether `err` (as a store's transaction returns it) is a [`Stale`] write.
+pub fn is_stale(err: &anyhow::Error) -> bool {
+    err.is::<Stale>()
+}
+
+/// Replaces the one document `guard` matches (its id and version, say) inside `session`;
+/// [`Stale`] when none does.
+pub async fn replace_guarded<T>(
+    collection: &Collection<T>,
+    session: &mut mongodb::ClientSession,
+    guard: Document,
+    replacement: &T,
+) -> anyhow::Result<()>
+where
+    T: serde::Serialize + Send + Sync,
+{
+    if collection.replace_one(guard, replacement).session(session).await?.matched_count != 1 {
+        return Err(Stale.into());
+    }
+    Ok(())
+}
+
+/// One page of the documents matching `filter` in `sort` order, and how many match in all.
+pub async fn page<T>(
+    collection: &Collection<T>,
+    filter: Document,
+    sort: Document,
+    offset: u64,
+    limit: u64,
+) -> mongodb::error::Result<(Vec<T>, u64)>
+where
+    T: serde::de::DeserializeOwned + Send + Sync,
+{
+    let total = collection.count_documents(filter.clone()).await?;
+    let mut cursor =
+        collection.find(filter).sort(sort).skip(offset).limit(i64::try_from(limit).unwrap_or(i64::MAX)).await?;
+    let mut docs = Vec::new();
+    while cursor.advance().await? {
+        docs.push(cursor.deserialize_current()?);
+    }
+    Ok((docs, total))
+}
+
+/// An unexpected store failure as a store error type with an `anyhow` variant.
+pub fn unexpected<E: From<anyhow::Error>>(err: impl Into<anyhow::Error>) -> E {
+    E::from(err.into())
 }
 
 /// Timestamps as BSON datetimes (millisecond precision), so they sort and compare in queries.

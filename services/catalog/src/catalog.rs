@@ -1,6 +1,7 @@
 //! What the catalog does: products owned by vendors, the category tree, reviews with
 //! helpful votes and rating summaries, search, and the events that announce changes.
 
+use shop_messaging::kind;
 use std::sync::Arc;
 
 use shop_auth::{Caller, Role};
@@ -32,7 +33,7 @@ pub struct Catalog {
     pub categories: Arc<dyn CategoryStore>,
     pub reviews: Arc<dyn ReviewStore>,
     /// Answers "did this user buy this product?" for verified reviews.
-    pub orders: Option<OrderServiceClient<tonic::transport::Channel>>,
+    pub orders: Option<OrderServiceClient<shop_service_kit::Upstream>>,
 }
 
 pub fn visibility(caller: Option<&Caller>) -> Visibility {
@@ -75,7 +76,7 @@ fn price_changes(before: &Product, after: &Product) -> Vec<Envelope> {
                     old_price: Some(money(&old.price)),
                     new_price: Some(money(&v.price)),
                 };
-                new_event("catalog.price_changed", SERVICE, &payload)
+                new_event(kind::PRICE_CHANGED, SERVICE, &payload)
             })
         })
         .collect()
@@ -98,7 +99,7 @@ impl Catalog {
         let valid = fields.validate().map_err(CatalogError::Invalid)?;
         self.category_exists(valid.category_id).await?;
         let product = Product::create(valid, &caller.user_id, OffsetDateTime::now_utc());
-        self.products.insert(&product, &[changed("catalog.product_created", &product)]).await?;
+        self.products.insert(&product, &[changed(kind::PRODUCT_CREATED, &product)]).await?;
         tracing::info!(product_id = %product.id, vendor_id = %product.vendor_id, "product created");
         Ok(product)
     }
@@ -131,7 +132,7 @@ impl Catalog {
             self.category_exists(valid.category_id).await?;
             let mut after = before.clone();
             after.apply(valid, OffsetDateTime::now_utc());
-            let mut events = vec![changed("catalog.product_updated", &after)];
+            let mut events = vec![changed(kind::PRODUCT_UPDATED, &after)];
             events.extend(price_changes(&before, &after));
             match self.products.update(&after, &events).await {
                 Err(StoreError::Stale) => continue,
@@ -151,7 +152,7 @@ impl Catalog {
             product_id: id.to_string(),
             skus: product.skus().map(|s| s.as_str().to_owned()).collect(),
         };
-        let event = new_event("catalog.product_deleted", SERVICE, &payload);
+        let event = new_event(kind::PRODUCT_DELETED, SERVICE, &payload);
         match self.products.delete(&product, &[event]).await {
             Err(StoreError::Stale) => Err(CatalogError::ProductNotFound),
             other => Ok(other?),
@@ -188,18 +189,20 @@ impl Catalog {
         Ok(category)
     }
 
+    /// Applies `edit` to the category and stores it — nothing at all when `edit` refuses
+    /// any part of the change.
     pub async fn update_category(
         &self,
         caller: &Caller,
         id: CategoryId,
-        edit: impl FnOnce(&mut Category),
+        edit: impl FnOnce(&mut Category) -> Result<(), CatalogError>,
     ) -> Result<Category, CatalogError> {
         if caller.role != Role::Admin {
             return Err(CatalogError::Forbidden);
         }
         let all = self.categories.all().await?;
         let mut category = all.iter().find(|c| c.id == id).cloned().ok_or(CatalogError::CategoryNotFound)?;
-        edit(&mut category);
+        edit(&mut category)?;
         if let Some(parent) = category.parent_id {
             if !all.iter().any(|c| c.id == parent) {
                 return Err(CatalogError::invalid("parent_id", "no such category"));
@@ -270,7 +273,7 @@ impl Catalog {
             let histogram = self.reviews.histogram(id).await?;
             product.rating = crate::domain::RatingSummary { count: histogram.iter().sum(), histogram };
             product.version += 1;
-            match self.products.update(&product, &[changed("catalog.product_updated", &product)]).await {
+            match self.products.update(&product, &[changed(kind::PRODUCT_UPDATED, &product)]).await {
                 Err(StoreError::Stale) => continue,
                 other => return Ok(other?),
             }
@@ -309,7 +312,7 @@ impl Catalog {
             }
             product.stock.insert(sku.clone(), available);
             product.version += 1;
-            match self.products.update(&product, &[changed("catalog.product_updated", &product)]).await {
+            match self.products.update(&product, &[changed(kind::PRODUCT_UPDATED, &product)]).await {
                 Err(StoreError::Stale) => continue,
                 other => return Ok(other?),
             }

@@ -448,11 +448,9 @@ impl CatalogService for CatalogGrpc {
         let r = req.into_inner();
         let id = CategoryId::parse(&r.id).map_err(|e| CatalogError::invalid("id", e))?;
         let input = r.category.unwrap_or_default();
-        let mut result = Ok(());
         let category =
-            self.catalog.update_category(&caller, id, |c| result = category_fields(c, &input, &r.update_mask)).await;
-        result?;
-        Ok(Response::new(category_to_proto(&category?, Vec::new())))
+            self.catalog.update_category(&caller, id, |c| category_fields(c, &input, &r.update_mask)).await?;
+        Ok(Response::new(category_to_proto(&category, Vec::new())))
     }
 
     #[tracing::instrument(skip_all)]

@@ -10,7 +10,7 @@ pub mod storage;
 
 pub use startup::CatalogExtra;
 
-pub type Settings = shop_messaging::service::ServiceSettings<CatalogExtra>;
+pub type Settings = shop_service_kit::ServiceSettings<CatalogExtra>;
 pub use startup::build;
 
 /// Producer name on events and the service's name in telemetry.

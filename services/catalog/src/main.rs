@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    shop_messaging::service::main(shop_catalog::SERVICE, shop_catalog::default_settings(), shop_catalog::build).await
+    shop_service_kit::frame::main(shop_catalog::SERVICE, shop_catalog::default_settings(), shop_catalog::build).await
 }

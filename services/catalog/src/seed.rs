@@ -2,6 +2,7 @@
 //! a three-level category tree, 240 products with variants and images, and reviews.
 //! Generated deterministically, so ids are the same on every start.
 
+use shop_messaging::kind;
 use std::collections::BTreeMap;
 
 use shop_messaging::new_event;
@@ -257,7 +258,7 @@ pub async fn demo_catalog(catalog: &Catalog) -> anyhow::Result<()> {
     let products = demo_products();
     for (n, product) in (1..).zip(&products) {
         let event = new_event(
-            "catalog.product_created",
+            kind::PRODUCT_CREATED,
             SERVICE,
             &ProductChanged {
                 product_id: product.id.to_string(),

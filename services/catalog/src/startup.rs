@@ -5,18 +5,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use shop_auth::{IdentityJwks, Verifier};
-use shop_messaging::{
-    Envelope, EventHandler, InProcessBus,
-    backends::Backends,
-    outbox::{MemoryOutbox, MongoOutbox, OutboxStore},
-    service::Service,
-};
+use shop_messaging::{InProcessBus, kind};
 use shop_platform::Shutdown;
 use shop_proto::{
     catalog::v1::catalog_service_server::SERVICE_NAME, events::v1::StockChanged,
     order::v1::order_service_client::OrderServiceClient,
 };
+use shop_service_kit::{Consumer, Frame, Service, Storage};
 
 use crate::{
     Settings,
@@ -48,58 +43,42 @@ impl Default for CatalogExtra {
 struct StockProjection(Arc<Catalog>);
 
 #[async_trait]
-impl EventHandler for StockProjection {
-    async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
-        let change = <StockChanged as prost::Message>::decode(event.payload.as_slice())?;
+impl Consumer for StockProjection {
+    type Event = StockChanged;
+
+    async fn consume(&self, _: &str, change: StockChanged) -> anyhow::Result<()> {
         let Ok(sku) = Sku::parse(&change.sku) else {
             tracing::warn!(sku = %change.sku, "stock change for a malformed SKU ignored");
             return Ok(());
         };
-        self.0.record_stock(&sku, change.available).await.map_err(|e| anyhow::anyhow!("{e}"))
+        Ok(self.0.record_stock(&sku, change.available).await?)
     }
 }
 
-type Stores = (Arc<dyn ProductStore>, Arc<dyn CategoryStore>, Arc<dyn ReviewStore>, Arc<dyn OutboxStore>);
+type Stores = (Arc<dyn ProductStore>, Arc<dyn CategoryStore>, Arc<dyn ReviewStore>);
 
 /// Connects the backends, seeds demo data if asked, and starts serving.
 /// `embedded` is the in-process bus used when no RabbitMQ URL is configured.
 pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
-    let backends = Backends::connect(&settings.backends, &settings.bus, &embedded).await?;
-    let (products, categories, reviews, outbox): Stores = match &backends.db {
-        Some(db) => {
-            let outbox = MongoOutbox::new(db);
-            (
-                Arc::new(MongoProductStore::open(db.clone(), outbox.clone()).await?),
-                Arc::new(MongoCategoryStore::open(db).await?),
-                Arc::new(MongoReviewStore::open(db.clone()).await?),
-                Arc::new(outbox),
-            )
-        }
-        None => {
-            let outbox = MemoryOutbox::default();
-            (
-                Arc::new(MemoryProductStore::new(outbox.clone())),
-                Arc::new(MemoryCategoryStore::default()),
-                Arc::new(MemoryReviewStore::default()),
-                Arc::new(outbox),
-            )
-        }
+    let mut frame = Frame::connect(settings, &embedded, shutdown).await?;
+    let (products, categories, reviews): Stores = match &frame.backends.storage {
+        Storage::Mongo { db, outbox } => (
+            Arc::new(MongoProductStore::open(db.clone(), outbox.clone()).await?),
+            Arc::new(MongoCategoryStore::open(db).await?),
+            Arc::new(MongoReviewStore::open(db.clone()).await?),
+        ),
+        Storage::Embedded { outbox } => (
+            Arc::new(MemoryProductStore::new(outbox.clone())),
+            Arc::new(MemoryCategoryStore::default()),
+            Arc::new(MemoryReviewStore::default()),
+        ),
     };
-    let orders = tonic::transport::Endpoint::from_shared(settings.extra.order_url.clone())?
-        .timeout(std::time::Duration::from_secs(2))
-        .connect_lazy();
-    let catalog = Arc::new(Catalog { products, categories, reviews, orders: Some(OrderServiceClient::new(orders)) });
-    if settings.demo_data {
+    let orders = OrderServiceClient::new(frame.upstream("order", &frame.settings.extra.order_url)?);
+    let catalog = Arc::new(Catalog { products, categories, reviews, orders: Some(orders) });
+    if frame.settings.demo_data {
         seed::demo_catalog(&catalog).await?;
     }
-    let verifier = Arc::new(Verifier::new(Arc::new(IdentityJwks::lazy(&settings.identity_url)?)));
-    let stock = backends
-        .bus
-        .subscribe(crate::SERVICE, &["inventory.stock_changed"], Arc::new(StockProjection(catalog.clone())))
-        .await?;
-    let routes = tonic::service::Routes::new(CatalogGrpc::new(catalog, verifier).server());
-    let service = Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown)
-        .await?
-        .closing(backends.db);
-    Ok(service.consuming(vec![stock]))
+    frame.consume(crate::SERVICE, &[kind::STOCK_CHANGED], StockProjection(catalog.clone())).await?;
+    let routes = tonic::service::Routes::new(CatalogGrpc::new(catalog, frame.verifier()?).server());
+    frame.serve(&[SERVICE_NAME], routes).await
 }

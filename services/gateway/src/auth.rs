@@ -2,7 +2,7 @@
 //! `exp`/`nbf`/`iss`/`aud`, key by `kid` from identity's JWKS); handlers ask for the caller
 //! they need with the [`Authenticated`] and [`Admin`] extractors.
 
-use std::{future::Ready, sync::Arc};
+use std::future::Ready;
 
 use actix_web::{
     Error, FromRequest, HttpMessage, HttpRequest,
@@ -11,7 +11,7 @@ use actix_web::{
     middleware::Next,
     web,
 };
-use shop_auth::{Caller, IdentityJwks, Role, Verifier};
+use shop_auth::{Caller, Role, Verifier};
 use shop_platform::{ApiError, ErrorKind};
 
 use crate::error::Problem;
@@ -86,9 +86,4 @@ impl FromRequest for Admin {
             Some(_) => Err(Problem::new(ErrorKind::PermissionDenied, "this needs the admin role")),
         })
     }
-}
-
-/// The verifier the gateway uses, fed by identity's JWKS.
-pub fn verifier(identity: tonic::transport::Channel) -> Arc<Verifier> {
-    Arc::new(Verifier::new(Arc::new(IdentityJwks::new(identity))))
 }

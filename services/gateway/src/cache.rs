@@ -3,6 +3,7 @@
 //! when catalog announces a change to it, and in any case after a short TTL. Checkout
 //! never reads from here: order prices every line from catalog itself.
 
+use shop_messaging::kind;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -104,17 +105,15 @@ impl ProductCache for RedisCache {
 pub struct Invalidate(pub Arc<dyn ProductCache>);
 
 /// The catalog events after which a cached product is stale.
-pub const EVENTS: [&str; 3] = ["catalog.product_updated", "catalog.product_deleted", "catalog.price_changed"];
+pub const EVENTS: [&str; 3] = [kind::PRODUCT_UPDATED, kind::PRODUCT_DELETED, kind::PRICE_CHANGED];
 
 #[async_trait]
 impl EventHandler for Invalidate {
     async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
         use prost::Message;
         let id = match event.r#type.as_str() {
-            "catalog.product_deleted" => ProductDeleted::decode(event.payload.as_slice())?.product_id,
-            "catalog.price_changed" => {
-                shop_proto::events::v1::PriceChanged::decode(event.payload.as_slice())?.product_id
-            }
+            kind::PRODUCT_DELETED => ProductDeleted::decode(event.payload.as_slice())?.product_id,
+            kind::PRICE_CHANGED => shop_proto::events::v1::PriceChanged::decode(event.payload.as_slice())?.product_id,
             _ => ProductChanged::decode(event.payload.as_slice())?.product_id,
         };
         self.0.forget(&id).await;

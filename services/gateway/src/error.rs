@@ -4,6 +4,9 @@ use actix_web::{HttpResponse, ResponseError, http::StatusCode};
 use serde::Serialize;
 use shop_platform::{ApiError, ErrorKind, FieldError};
 
+/// Seconds a client is told to wait before retrying a 503.
+pub const RETRY_UNAVAILABLE_SECS: u64 = 1;
+
 /// An error answered as `application/problem+json`.
 #[derive(Debug)]
 pub struct Problem {
@@ -109,6 +112,11 @@ impl ResponseError for Problem {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).content_type("application/problem+json").json(body(&self.error, self.status))
+        let mut res = HttpResponse::build(self.status);
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // A dependency is away; clients and proxies may try again shortly.
+            res.insert_header((actix_web::http::header::RETRY_AFTER, RETRY_UNAVAILABLE_SECS));
+        }
+        res.content_type("application/problem+json").json(body(&self.error, self.status))
     }
 }

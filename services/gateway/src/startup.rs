@@ -99,13 +99,14 @@ impl Gateway {
         let listener = std::net::TcpListener::bind(settings.http.addr())
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.http.addr()))?;
         let addr = listener.local_addr()?;
-        let clients = Clients::new(&settings.upstreams, Duration::from_millis(settings.upstream_timeout_ms))?;
+        let registry = prometheus::Registry::new();
+        let builder = shop_service_kit::Clients::new(&registry, Duration::from_millis(settings.upstream_timeout_ms))?;
+        let clients = Clients::new(&builder, &settings.upstreams)?;
         let verifier = match keys {
             Some(keys) => Arc::new(Verifier::new(keys)),
-            None => auth::verifier(clients.identity_keys.clone()),
+            None => shop_service_kit::auth::identity_verifier(&builder, &settings.upstreams.identity)?,
         };
-        let redis =
-            settings.redis_url.as_ref().map(|url| shop_messaging::backends::redis_pool(url.expose())).transpose()?;
+        let redis = settings.redis_url.as_ref().map(shop_service_kit::backends::redis_pool).transpose()?;
         let limiter: Arc<dyn RateLimiter> = match &redis {
             Some(pool) => Arc::new(RedisLimiter::new(pool.clone())),
             None => Arc::new(MemoryLimiter::default()),
@@ -118,7 +119,6 @@ impl Gateway {
         // Replicas share one queue: with a shared (Redis) cache one of them forgetting is enough.
         let invalidation =
             bus.subscribe(crate::SERVICE, &cache::EVENTS, Arc::new(Invalidate(products.clone()))).await?;
-        let registry = prometheus::Registry::new();
         let metrics = RedMetrics::register(&registry, "http_server", &["method", "route"], "status")?;
         let state = web::Data::new(State { clients, redis, products });
         let registry = web::Data::new(registry);

@@ -1,6 +1,7 @@
 //! What identity does: registration, sign-in, sessions (rotating refresh tokens with reuse
 //! detection), profiles and roles.
 
+use shop_messaging::kind;
 use std::{sync::Arc, time::Duration};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -76,7 +77,7 @@ impl Accounts {
             version: 1,
         };
         let event = new_event(
-            "identity.user_registered",
+            kind::USER_REGISTERED,
             SERVICE,
             &UserRegistered { user_id: user.id.to_string(), email: user.email.as_str().to_owned() },
         );
@@ -168,7 +169,7 @@ impl Accounts {
             return Ok(user);
         }
         let event: Envelope = new_event(
-            "identity.user_role_changed",
+            kind::USER_ROLE_CHANGED,
             SERVICE,
             &UserRoleChanged {
                 user_id: user.id.to_string(),

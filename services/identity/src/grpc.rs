@@ -3,17 +3,17 @@
 use std::sync::Arc;
 
 use shop_auth::{Caller, Role, Verifier};
-use shop_platform::FieldError;
 use shop_proto::{
     Timestamp,
     common::v1 as common,
     identity::v1::{self as pb, identity_service_server::IdentityService},
 };
+use shop_types::Fields;
 use tonic::{Request, Response, Status};
 
 use crate::{
     accounts::{Accounts, Tokens},
-    domain::{Address, Email, Name, NewAccount, Password, Profile, User, UserId},
+    domain::{Email, Name, NewAccount, Password, Profile, User, UserId},
     error::IdentityError,
 };
 
@@ -44,46 +44,6 @@ impl IdentityGrpc {
     }
 }
 
-/// Collects field errors so a client sees every problem at once.
-#[derive(Default)]
-struct Fields(Vec<FieldError>);
-
-impl Fields {
-    fn check<T>(&mut self, field: &str, parsed: Result<T, String>) -> Option<T> {
-        parsed.map_err(|message| self.0.push(FieldError { field: field.to_owned(), message })).ok()
-    }
-
-    fn done(self) -> Result<(), IdentityError> {
-        if self.0.is_empty() { Ok(()) } else { Err(IdentityError::Invalid(self.0)) }
-    }
-}
-
-fn address_from(a: common::Address, fields: &mut Fields) -> Address {
-    let address = Address {
-        line1: a.line1.trim().to_owned(),
-        line2: a.line2.trim().to_owned(),
-        city: a.city.trim().to_owned(),
-        region: a.region.trim().to_owned(),
-        postal_code: a.postal_code.trim().to_owned(),
-        country: a.country.trim().to_owned(),
-    };
-    for (field, message) in address.validate() {
-        fields.0.push(FieldError { field: field.to_owned(), message });
-    }
-    address
-}
-
-fn address_to(a: &Address) -> common::Address {
-    common::Address {
-        line1: a.line1.clone(),
-        line2: a.line2.clone(),
-        city: a.city.clone(),
-        region: a.region.clone(),
-        postal_code: a.postal_code.clone(),
-        country: a.country.clone(),
-    }
-}
-
 pub fn user_to_proto(u: &User) -> pb::User {
     pb::User {
         id: u.id.to_string(),
@@ -91,7 +51,7 @@ pub fn user_to_proto(u: &User) -> pb::User {
         first_name: u.profile.first_name.as_str().to_owned(),
         last_name: u.profile.last_name.as_str().to_owned(),
         role: u.role.to_proto().into(),
-        address: u.profile.address.as_ref().map(address_to),
+        address: u.profile.address.as_ref().map(common::Address::from),
         created_at: Some(Timestamp {
             seconds: u.created_at.unix_timestamp(),
             nanos: i32::try_from(u.created_at.nanosecond()).unwrap_or(0),
@@ -123,7 +83,7 @@ impl IdentityService for IdentityGrpc {
         let password = fields.check("password", Password::parse(&r.password));
         let first_name = fields.check("first_name", Name::parse(&r.first_name));
         let last_name = fields.check("last_name", Name::parse(&r.last_name));
-        fields.done()?;
+        fields.finish().map_err(IdentityError::Invalid)?;
         let (Some(email), Some(password), Some(first_name), Some(last_name)) = (email, password, first_name, last_name)
         else {
             unreachable!("every field parsed when no error was collected");
@@ -172,8 +132,10 @@ impl IdentityService for IdentityGrpc {
         let mut fields = Fields::default();
         let first_name = r.first_name.map(|n| fields.check("first_name", Name::parse(&n)));
         let last_name = r.last_name.map(|n| fields.check("last_name", Name::parse(&n)));
-        let address = r.address.map(|a| address_from(a, &mut fields));
-        fields.done()?;
+        let address = r.address.and_then(|a| {
+            shop_types::AddressInput::from(a).parse("address").map_err(|errors| fields.extend(errors)).ok()
+        });
+        fields.finish().map_err(IdentityError::Invalid)?;
         let user = self
             .accounts
             .update_profile(user_id("user_id", &caller.user_id)?, |profile| {

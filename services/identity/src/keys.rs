@@ -84,22 +84,6 @@ impl KeyRing {
     pub fn jwks(&self) -> Vec<Jwk> {
         self.with(|c| c.jwks.clone())
     }
-
-    /// Re-reads the store (keys another replica made) every `interval` until `shutdown`.
-    pub fn spawn_maintenance(self: &Arc<Self>, interval: Duration, shutdown: shop_platform::Shutdown) {
-        let ring = self.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    () = shutdown.wait() => return,
-                    () = tokio::time::sleep(interval) => {}
-                }
-                if let Err(err) = ring.maintain().await {
-                    tracing::warn!(error = %err, "signing key maintenance failed");
-                }
-            }
-        });
-    }
 }
 
 /// Identity verifies tokens with its own ring: no network hop.

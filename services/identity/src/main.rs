@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    shop_messaging::service::main(shop_identity::SERVICE, shop_identity::default_settings(), shop_identity::build).await
+    shop_service_kit::frame::main(shop_identity::SERVICE, shop_identity::default_settings(), shop_identity::build).await
 }

@@ -1,6 +1,7 @@
 //! What inventory does: stock owned by vendors, reservations for orders that expire, and the
 //! events that tell catalog about availability and admins about low stock.
 
+use shop_messaging::kind;
 use std::{sync::Arc, time::Duration};
 
 use shop_auth::{Caller, Role};
@@ -34,7 +35,7 @@ impl Inventory {
         for sku in &skus {
             let Some(stock) = self.store.get(sku).await? else { continue };
             let changed = StockChanged { sku: stock.sku.clone(), available: stock.available };
-            events.push(new_event("inventory.stock_changed", SERVICE, &changed));
+            events.push(new_event(kind::STOCK_CHANGED, SERVICE, &changed));
             let low = stock.available <= stock.low_stock_threshold;
             if self.store.mark_low(sku, low).await? && low {
                 let level = StockLevel {
@@ -42,11 +43,11 @@ impl Inventory {
                     available: stock.available,
                     threshold: stock.low_stock_threshold,
                 };
-                events.push(new_event("inventory.stock_low", SERVICE, &level));
+                events.push(new_event(kind::STOCK_LOW, SERVICE, &level));
                 if stock.available == 0 {
-                    events.push(new_event("inventory.stock_depleted", SERVICE, &level));
+                    events.push(new_event(kind::STOCK_DEPLETED, SERVICE, &level));
                 }
-                tracing::info!(sku = %stock.sku, available = stock.available, "low stock");
+                tracing::debug!(sku = %stock.sku, available = stock.available, "low stock");
             }
         }
         self.outbox.append(&events).await?;
@@ -123,7 +124,7 @@ impl Inventory {
         for order_id in &expired {
             self.store.release(order_id).await?;
             let event =
-                new_event("inventory.reservation_expired", SERVICE, &ReservationExpired { order_id: order_id.clone() });
+                new_event(kind::RESERVATION_EXPIRED, SERVICE, &ReservationExpired { order_id: order_id.clone() });
             self.outbox.append(&[event]).await?;
             tracing::info!(order_id, "reservation expired");
         }

@@ -7,22 +7,17 @@ pub mod grpc;
 pub mod inventory;
 pub mod storage;
 
+use shop_messaging::kind;
 use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
-use shop_auth::{IdentityJwks, Verifier};
-use shop_messaging::{
-    Envelope, EventHandler, InProcessBus,
-    backends::Backends,
-    inbox::Deduplicate,
-    outbox::{MemoryOutbox, MongoOutbox, OutboxStore},
-    service::{Service, ServiceSettings},
-};
+use shop_messaging::InProcessBus;
 use shop_platform::Shutdown;
 use shop_proto::{
     events::v1::{OrderEvent, ProductChanged},
     inventory::v1::inventory_service_server::SERVICE_NAME,
 };
+use shop_service_kit::{Consumer, Frame, Service, ServiceSettings, Storage};
 
 use crate::{
     error::InventoryError,
@@ -49,10 +44,11 @@ struct Adopt {
 }
 
 #[async_trait]
-impl EventHandler for Adopt {
-    async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
-        let product = <ProductChanged as prost::Message>::decode(event.payload.as_slice())?;
-        self.inventory.adopt(&product.skus, &product.vendor_id, self.demo).await.map_err(|e| anyhow::anyhow!("{e}"))
+impl Consumer for Adopt {
+    type Event = ProductChanged;
+
+    async fn consume(&self, _: &str, product: ProductChanged) -> anyhow::Result<()> {
+        Ok(self.inventory.adopt(&product.skus, &product.vendor_id, self.demo).await?)
     }
 }
 
@@ -63,18 +59,19 @@ struct OrderOutcomes {
 }
 
 #[async_trait]
-impl EventHandler for OrderOutcomes {
-    async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
-        let order = <OrderEvent as prost::Message>::decode(event.payload.as_slice())?;
-        let done = match event.r#type.as_str() {
-            "order.paid" => self.inventory.commit(&order.order_id).await.map(drop),
-            "order.cancelled" => self.inventory.release(&order.order_id).await,
+impl Consumer for OrderOutcomes {
+    type Event = OrderEvent;
+
+    async fn consume(&self, kind: &str, order: OrderEvent) -> anyhow::Result<()> {
+        let done = match kind {
+            kind::ORDER_PAID => self.inventory.commit(&order.order_id).await.map(drop),
+            kind::ORDER_CANCELLED => self.inventory.release(&order.order_id).await,
             _ => Ok(()),
         };
         match done {
             // Cancelled meanwhile, or never reserved: nothing is held to commit.
             Ok(()) | Err(InventoryError::Released | InventoryError::NoReservation) => Ok(()),
-            Err(err) => Err(anyhow::anyhow!("{err}")),
+            Err(err) => Err(err.into()),
         }
     }
 }
@@ -82,34 +79,21 @@ impl EventHandler for OrderOutcomes {
 /// Connects the backends and starts serving, consuming catalog's products and sweeping
 /// expired reservations.
 pub async fn build(settings: ServiceSettings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
-    let backends = Backends::connect(&settings.backends, &settings.bus, &embedded).await?;
-    let (store, outbox): (Arc<dyn StockStore>, Arc<dyn OutboxStore>) = match &backends.db {
-        Some(db) => (Arc::new(MongoStockStore::open(db).await?), Arc::new(MongoOutbox::new(db))),
-        None => (Arc::new(MemoryStockStore::default()), Arc::new(MemoryOutbox::default())),
+    let mut frame = Frame::connect(settings, &embedded, shutdown).await?;
+    let store: Arc<dyn StockStore> = match &frame.backends.storage {
+        Storage::Mongo { db, .. } => Arc::new(MongoStockStore::open(db).await?),
+        Storage::Embedded { .. } => Arc::new(MemoryStockStore::default()),
     };
-    let inventory = Arc::new(Inventory { store, outbox: outbox.clone() });
-    let adopt = Arc::new(Adopt { inventory: inventory.clone(), demo: settings.demo_data });
-    let products =
-        backends.bus.subscribe(SERVICE, &["catalog.product_created", "catalog.product_updated"], adopt).await?;
-    let outcomes = Deduplicate::new(ORDER_CONSUMER, backends.inbox(), OrderOutcomes { inventory: inventory.clone() });
-    let orders = backends.bus.subscribe(ORDER_CONSUMER, &["order.paid", "order.cancelled"], Arc::new(outcomes)).await?;
+    let inventory = Arc::new(Inventory { store, outbox: frame.backends.outbox() });
+    let adopt = Adopt { inventory: inventory.clone(), demo: frame.settings.demo_data };
+    frame.consume(SERVICE, &[kind::PRODUCT_CREATED, kind::PRODUCT_UPDATED], adopt).await?;
+    let outcomes = OrderOutcomes { inventory: inventory.clone() };
+    frame.consume(ORDER_CONSUMER, &[kind::ORDER_PAID, kind::ORDER_CANCELLED], outcomes).await?;
     let sweeper = inventory.clone();
-    let stop = shutdown.clone();
-    let sweeping = tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                () = stop.wait() => return,
-                () = tokio::time::sleep(SWEEP_EVERY) => {}
-            }
-            if let Err(err) = sweeper.sweep().await {
-                tracing::warn!(error = %err, "reservation sweep failed");
-            }
-        }
+    frame.every("reservation sweep", SWEEP_EVERY, move || {
+        let sweeper = sweeper.clone();
+        async move { Ok(sweeper.sweep().await.map(drop)?) }
     });
-    let verifier = Arc::new(Verifier::new(Arc::new(IdentityJwks::lazy(&settings.identity_url)?)));
-    let routes = tonic::service::Routes::new(InventoryGrpc::new(inventory, verifier).server());
-    let service = Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown)
-        .await?
-        .closing(backends.db);
-    Ok(service.consuming(vec![products, orders]).running(sweeping))
+    let routes = tonic::service::Routes::new(InventoryGrpc::new(inventory, frame.verifier()?).server());
+    frame.serve(&[SERVICE_NAME], routes).await
 }

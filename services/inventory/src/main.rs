@@ -2,6 +2,6 @@
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    shop_messaging::service::main(shop_inventory::SERVICE, shop_inventory::default_settings(), shop_inventory::build)
+    shop_service_kit::frame::main(shop_inventory::SERVICE, shop_inventory::default_settings(), shop_inventory::build)
         .await
 }

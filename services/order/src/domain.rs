@@ -69,14 +69,86 @@ pub struct OrderLine {
     pub unit_price: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Address {
-    pub line1: String,
-    pub line2: String,
-    pub city: String,
-    pub region: String,
-    pub postal_code: String,
-    pub country: String,
+pub use shop_types::Address;
+
+/// Where the order's payment stands, as order knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentState {
+    /// Not charged yet, or the charge's outcome is not known yet.
+    Pending,
+    Succeeded,
+    Failed,
+    Refunded,
+}
+
+impl PaymentState {
+    const ALL: [Self; 4] = [Self::Pending, Self::Succeeded, Self::Failed, Self::Refunded];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Refunded => "refunded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Why an order was cancelled or refunded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CancelReason {
+    /// Inventory could not reserve every line.
+    OutOfStock,
+    /// The provider declined the charge, with its code (`card_declined`, …).
+    PaymentDeclined(String),
+    /// The checkout stalled (a service failed mid-way) and was cancelled.
+    CheckoutInterrupted,
+    /// Cancelled or refunded on request, in the requester's words.
+    Requested(String),
+}
+
+impl CancelReason {
+    /// The kind, as stored.
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::OutOfStock => "out_of_stock",
+            Self::PaymentDeclined(_) => "payment_declined",
+            Self::CheckoutInterrupted => "checkout_interrupted",
+            Self::Requested(_) => "requested",
+        }
+    }
+
+    /// What qualifies the kind (the decline code, the requester's words), as stored.
+    pub fn detail(&self) -> &str {
+        match self {
+            Self::PaymentDeclined(detail) | Self::Requested(detail) => detail,
+            Self::OutOfStock | Self::CheckoutInterrupted => "",
+        }
+    }
+
+    /// Reads back what [`CancelReason::kind`] and [`CancelReason::detail`] stored.
+    pub fn from_parts(kind: &str, detail: String) -> Option<Self> {
+        Some(match kind {
+            "out_of_stock" => Self::OutOfStock,
+            "payment_declined" => Self::PaymentDeclined(detail),
+            "checkout_interrupted" => Self::CheckoutInterrupted,
+            "requested" => Self::Requested(detail),
+            _ => return None,
+        })
+    }
+
+    /// As clients read it: `out_of_stock`, `payment_declined:card_declined`, or the words.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::PaymentDeclined(code) => format!("payment_declined:{code}"),
+            Self::Requested(words) => words.clone(),
+            other => other.kind().to_owned(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,9 +159,8 @@ pub struct Order {
     pub lines: Vec<OrderLine>,
     pub currency: String,
     pub shipping: Address,
-    /// `pending`, `succeeded`, `failed`, `refunded`.
-    pub payment_status: String,
-    pub cancel_reason: Option<String>,
+    pub payment: PaymentState,
+    pub cancel_reason: Option<CancelReason>,
     /// Unique per user; a repeat of the same request returns this order.
     pub idempotency_key: String,
     /// Digest of the request body, to tell a repeat from a different request.
@@ -117,6 +188,18 @@ impl Order {
 #[cfg(test)]
 mod tests {
     use super::{Status::*, *};
+
+    #[test]
+    fn cancel_reasons_read_back_as_written() {
+        for reason in [
+            CancelReason::OutOfStock,
+            CancelReason::PaymentDeclined("card_declined".into()),
+            CancelReason::CheckoutInterrupted,
+            CancelReason::Requested("out_of_stock".into()),
+        ] {
+            assert_eq!(CancelReason::from_parts(reason.kind(), reason.detail().to_owned()), Some(reason));
+        }
+    }
 
     #[test]
     fn only_the_documented_transitions_are_legal() {

@@ -1,25 +1,24 @@
-//! Order's gRPC face. Carts are served now; checkout and the order lifecycle answer
-//! UNIMPLEMENTED until they land.
+//! Order's gRPC face: the caller from its token, requests checked into domain values,
+//! answers converted back; the work is done by carts, checkout and the lifecycle.
 
 use std::sync::Arc;
 
-use shop_auth::{Caller, Verifier};
-use shop_platform::{ApiError, ErrorKind};
+use shop_auth::Caller;
 use shop_proto::{
-    catalog::v1::{GetProductsRequest, PricedSku, catalog_service_client::CatalogServiceClient},
     common::v1::Money,
     order::v1::{self as pb, order_service_server::OrderService},
 };
-use tonic::{Request, Response, Status, transport::Channel};
+use shop_service_kit::{Paging, auth::Authenticator};
+use shop_types::{AddressInput, Fields, IdempotencyKey, PaymentToken, Quantity, Sku};
+use tonic::{Request, Response, Status};
 
 use crate::{
-    cart::{CartError, CartStore, MAX_QUANTITY},
-    checkout::{self, Checkout},
-    domain::{Address, Order, Status as OrderStatus},
+    cart::Carts,
+    checkout::{Checkout, PlaceOrder},
+    domain::{CancelReason, Order, Status as OrderStatus},
+    error::OrderError,
+    pricing::Priced,
 };
-
-/// Largest page of an order list.
-const MAX_PER_PAGE: u32 = 100;
 
 fn order_status(s: OrderStatus) -> pb::OrderStatus {
     match s {
@@ -33,163 +32,88 @@ fn order_status(s: OrderStatus) -> pb::OrderStatus {
     }
 }
 
+fn status_filter(s: pb::OrderStatus) -> Option<OrderStatus> {
+    OrderStatus::ALL.into_iter().find(|status| s != pb::OrderStatus::Unspecified && order_status(*status) == s)
+}
+
+fn lines(lines: &[crate::domain::OrderLine], currency: &str) -> Vec<pb::Line> {
+    let money = |amount: i64| Some(Money { amount, currency: currency.to_owned() });
+    lines
+        .iter()
+        .map(|l| pb::Line {
+            sku: l.sku.clone(),
+            product_id: l.product_id.clone(),
+            name: l.name.clone(),
+            quantity: l.quantity,
+            unit_price: money(l.unit_price),
+            line_total: money(l.unit_price.saturating_mul(l.quantity)),
+        })
+        .collect()
+}
+
 fn to_proto(o: &Order) -> pb::Order {
-    let money = |amount: i64| Some(Money { amount, currency: o.currency.clone() });
-    let a = &o.shipping;
     pb::Order {
         id: o.id.clone(),
         user_id: o.user_id.clone(),
         status: order_status(o.status).into(),
-        lines: o
-            .lines
-            .iter()
-            .map(|l| pb::Line {
-                sku: l.sku.clone(),
-                product_id: l.product_id.clone(),
-                name: l.name.clone(),
-                quantity: l.quantity,
-                unit_price: money(l.unit_price),
-                line_total: money(l.unit_price.saturating_mul(l.quantity)),
-            })
-            .collect(),
-        total: money(o.total()),
-        shipping_address: Some(shop_proto::common::v1::Address {
-            line1: a.line1.clone(),
-            line2: a.line2.clone(),
-            city: a.city.clone(),
-            region: a.region.clone(),
-            postal_code: a.postal_code.clone(),
-            country: a.country.clone(),
-        }),
-        payment: Some(pb::PaymentSummary { status: o.payment_status.clone(), payment_id: o.id.clone() }),
-        cancel_reason: o.cancel_reason.clone().unwrap_or_default(),
+        lines: lines(&o.lines, &o.currency),
+        total: Some(Money { amount: o.total(), currency: o.currency.clone() }),
+        shipping_address: Some((&o.shipping).into()),
+        payment: Some(pb::PaymentSummary { status: o.payment.as_str().to_owned(), payment_id: o.id.clone() }),
+        cancel_reason: o.cancel_reason.as_ref().map(CancelReason::describe).unwrap_or_default(),
         created_at: Some(shop_proto::Timestamp { seconds: o.created_at, nanos: 0 }),
         updated_at: Some(shop_proto::Timestamp { seconds: o.updated_at, nanos: 0 }),
     }
 }
 
-/// A shipping address: line 1, city, postal code and a two-letter country are required.
-fn address(a: Option<shop_proto::common::v1::Address>) -> Result<Address, Status> {
-    let a = a.unwrap_or_default();
-    let mut errors = Vec::new();
-    for (field, value, required) in [
-        ("shipping_address.line1", &a.line1, true),
-        ("shipping_address.line2", &a.line2, false),
-        ("shipping_address.city", &a.city, true),
-        ("shipping_address.region", &a.region, false),
-        ("shipping_address.postal_code", &a.postal_code, true),
-    ] {
-        let v = value.trim();
-        if (required && v.is_empty()) || v.chars().count() > 200 || v.chars().any(char::is_control) {
-            errors.push(shop_platform::FieldError {
-                field: field.into(),
-                message: "required, at most 200 characters".into(),
-            });
-        }
+fn cart_to_proto(cart: &Priced) -> pb::Cart {
+    let subtotal = cart.lines.iter().map(|l| l.unit_price.saturating_mul(l.quantity)).fold(0, i64::saturating_add);
+    pb::Cart {
+        lines: lines(&cart.lines, &cart.currency),
+        subtotal: Some(Money { amount: subtotal, currency: cart.currency.clone() }),
     }
-    if !(a.country.len() == 2 && a.country.bytes().all(|b| b.is_ascii_uppercase())) {
-        errors.push(shop_platform::FieldError {
-            field: "shipping_address.country".into(),
-            message: "a two-letter code such as US".into(),
-        });
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::invalid(errors).into());
-    }
-    Ok(Address {
-        line1: a.line1.trim().into(),
-        line2: a.line2.trim().into(),
-        city: a.city.trim().into(),
-        region: a.region.trim().into(),
-        postal_code: a.postal_code.trim().into(),
-        country: a.country,
-    })
+}
+
+/// A checkout request checked whole: every bad field is reported at once, before anything
+/// is priced or reserved.
+fn place_order(r: pb::PlaceOrderRequest) -> Result<PlaceOrder, OrderError> {
+    let mut fields = Fields::default();
+    let key = fields.check("idempotency_key", IdempotencyKey::parse(&r.idempotency_key));
+    let token = fields.check("payment_token", PaymentToken::parse(&r.payment_token));
+    let shipping = AddressInput::from(r.shipping_address.unwrap_or_default()).parse("shipping_address");
+    let shipping = shipping.map_err(|errors| fields.extend(errors)).ok();
+    fields.finish().map_err(OrderError::Invalid)?;
+    let (Some(key), Some(token), Some(shipping)) = (key, token, shipping) else {
+        unreachable!("every field parsed when no error was collected");
+    };
+    Ok(PlaceOrder { key, shipping, token })
 }
 
 /// A free-text reason: at most 500 characters, no control characters.
-fn reason(raw: &str) -> Result<&str, Status> {
-    let raw = raw.trim();
-    if raw.chars().count() > 500 || raw.chars().any(char::is_control) {
-        return Err(invalid("reason", "at most 500 characters"));
-    }
-    Ok(raw)
+fn reason(raw: &str) -> Result<String, OrderError> {
+    shop_types::text(raw, 500)
+        .ok()
+        .filter(|r| !r.contains(['\n', '\t']))
+        .ok_or_else(|| OrderError::invalid("reason", "at most 500 characters"))
 }
 
 pub struct OrderGrpc {
-    carts: Arc<dyn CartStore>,
-    catalog: CatalogServiceClient<Channel>,
-    verifier: Arc<Verifier>,
+    auth: Authenticator,
+    carts: Arc<Carts>,
     checkout: Arc<Checkout>,
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> Status {
-    ApiError::invalid_field(field, message).into()
-}
-
-fn cart_error(err: CartError) -> Status {
-    match err {
-        CartError::TooMany => ApiError::invalid_field("quantity", err.to_string()).with_code("cart_limit").into(),
-        CartError::TooManyLines => ApiError::new(ErrorKind::Conflict, err.to_string()).with_code("cart_limit").into(),
-        CartError::Unexpected(e) => ApiError::internal(&e).into(),
-    }
-}
-
 impl OrderGrpc {
-    pub fn new(checkout: Arc<Checkout>, verifier: Arc<Verifier>) -> Self {
-        Self { carts: checkout.carts.clone(), catalog: checkout.catalog.clone(), verifier, checkout }
+    pub fn new(auth: Authenticator, carts: Arc<Carts>, checkout: Arc<Checkout>) -> Self {
+        Self { auth, carts, checkout }
     }
 
     pub fn server(self) -> pb::order_service_server::OrderServiceServer<Self> {
         pb::order_service_server::OrderServiceServer::new(self)
     }
 
-    async fn caller<T>(&self, req: &Request<T>) -> Result<Caller, Status> {
-        self.verifier
-            .caller(req.metadata())
-            .await
-            .map_err(|_| ApiError::new(ErrorKind::Unauthenticated, "authentication required").into())
-    }
-
-    /// Current catalog prices of `skus`, forwarding the caller's token.
-    async fn prices(&self, caller: &Caller, skus: Vec<String>) -> Result<Vec<PricedSku>, Status> {
-        if skus.is_empty() {
-            return Ok(Vec::new());
-        }
-        let request = caller.authorize(Request::new(GetProductsRequest { skus }));
-        Ok(self.catalog.clone().get_products(request).await?.into_inner().items)
-    }
-
-    /// The cart priced now: lines of SKUs still for sale, and the subtotal.
-    async fn priced(&self, caller: &Caller) -> Result<pb::Cart, Status> {
-        let lines = self.carts.lines(&caller.user_id).await.map_err(cart_error)?;
-        let prices = self.prices(caller, lines.iter().map(|(s, _)| s.clone()).collect()).await?;
-        let mut out = Vec::new();
-        let (mut subtotal, mut currency) = (0i64, String::new());
-        for (sku, quantity) in lines {
-            let Some(item) = prices.iter().find(|p| p.sku == sku && p.purchasable) else { continue };
-            let price = item.price.clone().unwrap_or_default();
-            let total = price.amount.saturating_mul(quantity);
-            subtotal = subtotal.saturating_add(total);
-            currency.clone_from(&price.currency);
-            out.push(pb::Line {
-                sku,
-                product_id: item.product_id.clone(),
-                name: item.name.clone(),
-                quantity,
-                line_total: Some(Money { amount: total, currency: price.currency.clone() }),
-                unit_price: Some(price),
-            });
-        }
-        Ok(pb::Cart { lines: out, subtotal: Some(Money { amount: subtotal, currency }) })
-    }
-
-    fn quantity(q: i64, allow_zero: bool) -> Result<i64, Status> {
-        let low = i64::from(!allow_zero);
-        if (low..=MAX_QUANTITY).contains(&q) {
-            Ok(q)
-        } else {
-            Err(invalid("quantity", format!("must be from {low} to {MAX_QUANTITY}")))
-        }
+    async fn caller<T>(&self, req: &Request<T>) -> Result<Caller, OrderError> {
+        Ok(self.auth.user(req).await?)
     }
 }
 
@@ -198,21 +122,8 @@ impl OrderService for OrderGrpc {
     #[tracing::instrument(skip_all)]
     async fn place_order(&self, req: Request<pb::PlaceOrderRequest>) -> Result<Response<pb::Order>, Status> {
         let caller = self.caller(&req).await?;
-        let r = req.into_inner();
-        let key_ok =
-            (1..=255).contains(&r.idempotency_key.len()) && r.idempotency_key.bytes().all(|b| b.is_ascii_graphic());
-        if !key_ok {
-            return Err(invalid("idempotency_key", "1-255 visible ASCII characters"));
-        }
-        let token_ok = r.payment_token.starts_with("tok_") && r.payment_token.len() <= 100;
-        if !token_ok {
-            return Err(invalid(
-                "payment_token",
-                "must be a payment provider token (tok_…); card data is never accepted",
-            ));
-        }
-        let shipping = address(r.shipping_address)?;
-        let order = self.checkout.place(&caller, &r.idempotency_key, shipping, &r.payment_token).await?;
+        let request = place_order(req.into_inner())?;
+        let order = self.checkout.place(&caller, request).await?;
         Ok(Response::new(to_proto(&order)))
     }
 
@@ -226,7 +137,7 @@ impl OrderService for OrderGrpc {
     async fn cancel_order(&self, req: Request<pb::CancelOrderRequest>) -> Result<Response<pb::Order>, Status> {
         let caller = self.caller(&req).await?;
         let r = req.into_inner();
-        let order = self.checkout.cancel(&caller, &r.id, reason(&r.reason)?).await?;
+        let order = self.checkout.cancel(&caller, &r.id, &reason(&r.reason)?).await?;
         Ok(Response::new(to_proto(&order)))
     }
 
@@ -241,7 +152,7 @@ impl OrderService for OrderGrpc {
     async fn refund_order(&self, req: Request<pb::RefundOrderRequest>) -> Result<Response<pb::Order>, Status> {
         let caller = self.caller(&req).await?;
         let r = req.into_inner();
-        let order = self.checkout.refund(&caller, &r.id, reason(&r.reason)?).await?;
+        let order = self.checkout.refund(&caller, &r.id, &reason(&r.reason)?).await?;
         Ok(Response::new(to_proto(&order)))
     }
 
@@ -251,25 +162,12 @@ impl OrderService for OrderGrpc {
     ) -> Result<Response<pb::ListOrdersResponse>, Status> {
         let caller = self.caller(&req).await?;
         let r = req.into_inner();
-        if r.all_users && !caller.is_admin() {
-            return Err(ApiError::new(ErrorKind::PermissionDenied, "this needs the admin role").into());
-        }
-        let page = r.page.unwrap_or_default();
-        let (number, per_page) = (page.page.max(1), if page.per_page == 0 { 20 } else { page.per_page });
-        if per_page > MAX_PER_PAGE {
-            return Err(invalid("per_page", format!("must be at most {MAX_PER_PAGE}")));
-        }
-        let status = match pb::OrderStatus::try_from(r.status).unwrap_or_default() {
-            pb::OrderStatus::Unspecified => None,
-            s => OrderStatus::parse(&s.as_str_name().trim_start_matches("ORDER_STATUS_").to_lowercase()),
-        };
-        let user = if r.all_users { None } else { Some(caller.user_id.as_str()) };
-        let offset = u64::from(number - 1) * u64::from(per_page);
-        let (orders, total) =
-            self.checkout.orders.list(user, status, offset, u64::from(per_page)).await.map_err(checkout::store)?;
+        let paging = Paging::from_proto(r.page)?;
+        let status = status_filter(r.status());
+        let (orders, total) = self.checkout.list(&caller, r.all_users, status, paging).await?;
         Ok(Response::new(pb::ListOrdersResponse {
             orders: orders.iter().map(to_proto).collect(),
-            page: Some(shop_proto::common::v1::PageInfo { page: number, per_page, total }),
+            page: Some(paging.info(total)),
         }))
     }
 
@@ -279,54 +177,39 @@ impl OrderService for OrderGrpc {
     ) -> Result<Response<pb::HasPurchasedResponse>, Status> {
         let caller = self.caller(&req).await?;
         let r = req.into_inner();
-        if r.user_id != caller.user_id && !caller.is_admin() {
-            return Err(ApiError::new(ErrorKind::PermissionDenied, "not allowed").into());
-        }
-        let purchased = self.checkout.orders.purchased(&r.user_id, &r.product_id).await.map_err(checkout::store)?;
+        let purchased = self.checkout.purchased(&caller, &r.user_id, &r.product_id).await?;
         Ok(Response::new(pb::HasPurchasedResponse { purchased }))
     }
 
     async fn get_cart(&self, req: Request<pb::GetCartRequest>) -> Result<Response<pb::Cart>, Status> {
         let caller = self.caller(&req).await?;
-        Ok(Response::new(self.priced(&caller).await?))
+        Ok(Response::new(cart_to_proto(&self.carts.view(&caller).await?)))
     }
 
     #[tracing::instrument(skip_all, fields(sku = %req.get_ref().sku))]
     async fn add_cart_item(&self, req: Request<pb::AddCartItemRequest>) -> Result<Response<pb::Cart>, Status> {
         let caller = self.caller(&req).await?;
         let r = req.into_inner();
-        let quantity = Self::quantity(r.quantity, false)?;
-        let priced = self.prices(&caller, vec![r.sku.clone()]).await?;
-        match priced.iter().find(|p| p.sku == r.sku) {
-            None => return Err(ApiError::not_found("product with this SKU").into()),
-            Some(p) if !p.purchasable => {
-                return Err(ApiError::new(ErrorKind::Conflict, "this product is not for sale")
-                    .with_code("not_for_sale")
-                    .into());
-            }
-            Some(_) => {}
-        }
-        self.carts.add(&caller.user_id, &r.sku, quantity).await.map_err(cart_error)?;
-        Ok(Response::new(self.priced(&caller).await?))
+        let mut fields = Fields::default();
+        let sku = fields.check("sku", Sku::parse(&r.sku));
+        let quantity = fields.check("quantity", Quantity::parse(r.quantity));
+        fields.finish().map_err(OrderError::Invalid)?;
+        let (Some(sku), Some(quantity)) = (sku, quantity) else {
+            unreachable!("every field parsed when no error was collected");
+        };
+        Ok(Response::new(cart_to_proto(&self.carts.add(&caller, &sku, quantity).await?)))
     }
 
     #[tracing::instrument(skip_all, fields(sku = %req.get_ref().sku))]
     async fn update_cart_item(&self, req: Request<pb::UpdateCartItemRequest>) -> Result<Response<pb::Cart>, Status> {
         let caller = self.caller(&req).await?;
         let r = req.into_inner();
-        let quantity = Self::quantity(r.quantity, true)?;
-        let present = self.carts.lines(&caller.user_id).await.map_err(cart_error)?.iter().any(|(s, _)| *s == r.sku);
-        if !present {
-            return Err(ApiError::not_found("cart line").into());
-        }
-        self.carts.set(&caller.user_id, &r.sku, quantity).await.map_err(cart_error)?;
-        Ok(Response::new(self.priced(&caller).await?))
+        Ok(Response::new(cart_to_proto(&self.carts.set(&caller, &r.sku, r.quantity).await?)))
     }
 
     #[tracing::instrument(skip_all, fields(sku = %req.get_ref().sku))]
     async fn remove_cart_item(&self, req: Request<pb::RemoveCartItemRequest>) -> Result<Response<pb::Cart>, Status> {
         let caller = self.caller(&req).await?;
-        self.carts.remove(&caller.user_id, &req.get_ref().sku).await.map_err(cart_error)?;
-        Ok(Response::new(self.priced(&caller).await?))
+        Ok(Response::new(cart_to_proto(&self.carts.remove(&caller, &req.get_ref().sku).await?)))
     }
 }

@@ -1,45 +1,67 @@
-//! After checkout: cancel (its owner before shipping, or an admin), ship and refund (an
-//! admin), and the orders whose checkout stalled, finished from payment's events or
-//! cancelled after a grace period.
+//! After checkout: the orders a caller may see, cancel (its owner before shipping, or an
+//! admin), ship and refund (an admin), and the orders whose checkout stalled, finished
+//! from payment's events or cancelled after a grace period.
 
 use shop_auth::Caller;
-use shop_platform::{ApiError, ErrorKind};
+use shop_messaging::kind;
 use shop_proto::{
     common::v1::Money,
     inventory::v1::ReleaseRequest,
     payment::v1::{PaymentStatus, RefundRequest},
 };
+use shop_service_kit::Paging;
 use tonic::Request;
 
 use crate::{
-    checkout::{Checkout, event, now, store},
-    domain::{Order, Status},
+    checkout::{Checkout, event, now},
+    domain::{CancelReason, Order, PaymentState, Status},
+    error::OrderError,
 };
 
 /// Attempts at a change that keeps meeting concurrent ones.
 const ATTEMPTS: usize = 5;
 
-fn conflict(code: &str, message: &str) -> ApiError {
-    ApiError::new(ErrorKind::Conflict, message).with_code(code)
+fn admin_only(caller: &Caller) -> Result<(), OrderError> {
+    if caller.is_admin() { Ok(()) } else { Err(OrderError::Forbidden) }
 }
 
-fn admin_only(caller: &Caller) -> Result<(), ApiError> {
-    if caller.is_admin() {
-        Ok(())
-    } else {
-        Err(ApiError::new(ErrorKind::PermissionDenied, "this needs the admin role"))
-    }
+/// The requester's words, or `default` when they gave none.
+fn requested(reason: &str, default: &str) -> CancelReason {
+    CancelReason::Requested(if reason.is_empty() { default } else { reason }.to_owned())
 }
 
 impl Checkout {
     /// The order, if `caller` owns it or is an admin; another user's order is "not found".
-    pub async fn visible(&self, caller: &Caller, id: &str) -> Result<Order, ApiError> {
-        let order = self.orders.get(id).await.map_err(store)?;
-        order.filter(|o| o.user_id == caller.user_id || caller.is_admin()).ok_or_else(|| ApiError::not_found("order"))
+    pub async fn visible(&self, caller: &Caller, id: &str) -> Result<Order, OrderError> {
+        let order = self.orders.get(id).await?;
+        order.filter(|o| o.user_id == caller.user_id || caller.is_admin()).ok_or(OrderError::NotFound)
+    }
+
+    /// A page of the caller's orders, newest first — or of everyone's (`all`, admins only).
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        all: bool,
+        status: Option<Status>,
+        paging: Paging,
+    ) -> Result<(Vec<Order>, u64), OrderError> {
+        if all {
+            admin_only(caller)?;
+        }
+        let user = (!all).then_some(caller.user_id.as_str());
+        Ok(self.orders.list(user, status, paging.offset(), paging.limit()).await?)
+    }
+
+    /// Whether `user_id` bought `product_id` (asked by the user themselves or an admin).
+    pub async fn purchased(&self, caller: &Caller, user_id: &str, product_id: &str) -> Result<bool, OrderError> {
+        if user_id != caller.user_id && !caller.is_admin() {
+            return Err(OrderError::Forbidden);
+        }
+        Ok(self.orders.purchased(user_id, product_id).await?)
     }
 
     /// Refunds what is left of the order's payment (once per `purpose`).
-    async fn refund_payment(&self, caller: &Caller, order: &Order, purpose: &str) -> Result<(), ApiError> {
+    async fn refund_payment(&self, caller: &Caller, order: &Order, purpose: &str) -> Result<(), OrderError> {
         let refund = RefundRequest {
             order_id: order.id.clone(),
             amount: None::<Money>,
@@ -47,125 +69,113 @@ impl Checkout {
             idempotency_key: format!("{purpose}:{}", order.id),
         };
         let payment = self.payment.clone().refund(caller.authorize(Request::new(refund))).await?.into_inner();
-        if payment.status() == PaymentStatus::Refunded {
-            Ok(())
-        } else {
-            Err(ApiError::new(ErrorKind::Unavailable, "the refund did not complete; try again"))
-        }
+        if payment.status() == PaymentStatus::Refunded { Ok(()) } else { Err(OrderError::RefundIncomplete) }
     }
 
     /// Puts the order's units back on the shelf (it never left the warehouse).
-    async fn put_back(&self, caller: &Caller, order: &Order, reason: &str) -> Result<(), ApiError> {
+    async fn put_back(&self, caller: &Caller, order: &Order, reason: &str) -> Result<(), OrderError> {
         let release = ReleaseRequest { order_id: order.id.clone(), reason: reason.to_owned() };
         self.inventory.clone().release(caller.authorize(Request::new(release))).await?;
         Ok(())
     }
 
     /// Cancels a paid order before it ships: refunds it and puts its units back.
-    pub async fn cancel(&self, caller: &Caller, id: &str, reason: &str) -> Result<Order, ApiError> {
+    pub async fn cancel(&self, caller: &Caller, id: &str, reason: &str) -> Result<Order, OrderError> {
         for _ in 0..ATTEMPTS {
             let mut order = self.visible(caller, id).await?;
             match order.status {
                 Status::Cancelled => return Ok(order),
-                Status::Pending | Status::Reserved => {
-                    return Err(conflict("checkout_in_progress", "the checkout of this order is still running"));
-                }
-                Status::Shipped | Status::Delivered | Status::Refunded => {
-                    return Err(conflict("not_cancellable", "a shipped order can no longer be cancelled"));
-                }
+                Status::Pending | Status::Reserved => return Err(OrderError::CheckoutInProgress),
+                Status::Shipped | Status::Delivered | Status::Refunded => return Err(OrderError::NotCancellable),
                 Status::Paid => {}
             }
             self.refund_payment(caller, &order, "cancel").await?;
             self.put_back(caller, &order, "cancelled").await?;
-            order.payment_status = "refunded".into();
-            order.cancel_reason = Some(if reason.is_empty() { "cancelled".into() } else { reason.to_owned() });
-            if self.save(&mut order, Status::Cancelled, |o| vec![event("order.cancelled", o)]).await? {
+            order.payment = PaymentState::Refunded;
+            order.cancel_reason = Some(requested(reason, "cancelled"));
+            if self.save(&mut order, Status::Cancelled, |o| vec![event(kind::ORDER_CANCELLED, o)]).await? {
                 return Ok(order);
             }
         }
-        Err(conflict("conflict", "the order keeps changing; try again"))
+        Err(OrderError::KeepsChanging)
     }
 
     /// Marks a paid order shipped (admin). Shipping it again changes nothing.
-    pub async fn ship(&self, caller: &Caller, id: &str) -> Result<Order, ApiError> {
+    pub async fn ship(&self, caller: &Caller, id: &str) -> Result<Order, OrderError> {
         admin_only(caller)?;
         for _ in 0..ATTEMPTS {
             let mut order = self.visible(caller, id).await?;
             if order.status == Status::Shipped {
                 return Ok(order);
             }
-            if self.save(&mut order, Status::Shipped, |o| vec![event("order.shipped", o)]).await? {
+            if self.save(&mut order, Status::Shipped, |o| vec![event(kind::ORDER_SHIPPED, o)]).await? {
                 return Ok(order);
             }
         }
-        Err(conflict("conflict", "the order keeps changing; try again"))
+        Err(OrderError::KeepsChanging)
     }
 
     /// Refunds a paid, shipped or delivered order in full (admin); an order that had not
     /// shipped also gets its units back on the shelf.
-    pub async fn refund(&self, caller: &Caller, id: &str, reason: &str) -> Result<Order, ApiError> {
+    pub async fn refund(&self, caller: &Caller, id: &str, reason: &str) -> Result<Order, OrderError> {
         admin_only(caller)?;
         for _ in 0..ATTEMPTS {
             let mut order = self.visible(caller, id).await?;
             match order.status {
                 Status::Refunded => return Ok(order),
                 Status::Paid | Status::Shipped | Status::Delivered => {}
-                _ => return Err(conflict("not_refundable", "only a paid order can be refunded")),
+                _ => return Err(OrderError::NotRefundable),
             }
             self.refund_payment(caller, &order, "refund").await?;
             if order.status == Status::Paid {
                 self.put_back(caller, &order, "refunded").await?;
             }
-            order.payment_status = "refunded".into();
-            order.cancel_reason = Some(if reason.is_empty() { "refunded".into() } else { reason.to_owned() });
-            if self.save(&mut order, Status::Refunded, |o| vec![event("order.refunded", o)]).await? {
+            order.payment = PaymentState::Refunded;
+            order.cancel_reason = Some(requested(reason, "refunded"));
+            if self.save(&mut order, Status::Refunded, |o| vec![event(kind::ORDER_REFUNDED, o)]).await? {
                 return Ok(order);
             }
         }
-        Err(conflict("conflict", "the order keeps changing; try again"))
+        Err(OrderError::KeepsChanging)
     }
 
     /// Payment settled an order's charge (its event): an order still waiting for the answer
     /// is paid or cancelled by it. Inventory commits or releases on the event this writes.
-    pub async fn payment_settled(&self, order_id: &str, succeeded: bool, code: &str) -> anyhow::Result<()> {
+    pub async fn payment_settled(&self, order_id: &str, succeeded: bool, code: &str) -> Result<(), OrderError> {
         for _ in 0..ATTEMPTS {
             let Some(mut order) = self.orders.get(order_id).await? else { return Ok(()) };
             if order.status != Status::Reserved {
                 return Ok(());
             }
             let saved = if succeeded {
-                order.payment_status = "succeeded".into();
-                let saved = self.save(&mut order, Status::Paid, |o| vec![event("order.paid", o)]).await?;
+                order.payment = PaymentState::Succeeded;
+                let saved = self.save(&mut order, Status::Paid, |o| vec![event(kind::ORDER_PAID, o)]).await?;
                 if saved {
                     self.carts.clear(&order.user_id).await?;
                 }
                 saved
             } else {
-                order.payment_status = "failed".into();
-                order.cancel_reason = Some(format!("payment_declined:{code}"));
-                self.save(&mut order, Status::Cancelled, |o| vec![event("order.cancelled", o)]).await?
+                order.payment = PaymentState::Failed;
+                order.cancel_reason = Some(CancelReason::PaymentDeclined(code.to_owned()));
+                self.save(&mut order, Status::Cancelled, |o| vec![event(kind::ORDER_CANCELLED, o)]).await?
             };
             if saved {
                 return Ok(());
             }
         }
-        anyhow::bail!("order {order_id} keeps changing")
+        Err(OrderError::KeepsChanging)
     }
 
     /// Cancels checkouts that made no progress for `grace_secs`: their stock is released and
     /// any charge refunded by inventory and payment on `order.cancelled`. Returns how many.
-    pub async fn recover(&self, grace_secs: i64) -> anyhow::Result<usize> {
+    pub async fn recover(&self, grace_secs: i64) -> Result<usize, OrderError> {
         let mut cancelled = 0;
         for mut order in self.orders.stalled(now() - grace_secs).await? {
-            order.cancel_reason = Some("checkout_interrupted".into());
-            match self.save(&mut order, Status::Cancelled, |o| vec![event("order.cancelled", o)]).await {
-                Ok(true) => {
-                    tracing::warn!(order_id = %order.id, "stalled checkout cancelled");
-                    cancelled += 1;
-                }
-                // It moved on meanwhile: nothing to recover.
-                Ok(false) => {}
-                Err(err) => return Err(anyhow::anyhow!("{err}")),
+            order.cancel_reason = Some(CancelReason::CheckoutInterrupted);
+            // `false`: it moved on meanwhile, nothing to recover.
+            if self.save(&mut order, Status::Cancelled, |o| vec![event(kind::ORDER_CANCELLED, o)]).await? {
+                tracing::warn!(order_id = %order.id, "stalled checkout cancelled");
+                cancelled += 1;
             }
         }
         Ok(cancelled)

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    shop_messaging::service::main(shop_order::SERVICE, shop_order::default_settings(), shop_order::build).await
+    shop_service_kit::frame::main(shop_order::SERVICE, shop_order::default_settings(), shop_order::build).await
 }

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use shop_messaging::outbox::{MemoryOutbox, MongoOutbox, OutboxStore};
 use shop_order::{
     checkout::event,
-    domain::{Address, Order, OrderLine, Status},
+    domain::{CancelReason, Order, OrderLine, PaymentState, Status},
     storage::{MemoryOrderStore, MongoOrderStore, OrderStore, StoreError},
 };
 use shop_test_support::{mongo_url, require, unique};
+use shop_types::AddressInput;
 
 fn order(user: &str, key: &str, updated_at: i64) -> Order {
     Order {
@@ -25,13 +26,18 @@ fn order(user: &str, key: &str, updated_at: i64) -> Order {
             unit_price: 1250,
         }],
         currency: "USD".into(),
-        shipping: Address {
+        shipping: AddressInput {
+            name: "Ada Lovelace".into(),
+            phone: "+1 555 0100".into(),
             line1: "1 Main St".into(),
             city: "Springfield".into(),
+            postal_code: "12345".into(),
             country: "US".into(),
-            ..Address::default()
-        },
-        payment_status: "pending".into(),
+            ..AddressInput::default()
+        }
+        .parse("shipping_address")
+        .unwrap(),
+        payment: PaymentState::Pending,
         cancel_reason: None,
         idempotency_key: key.to_owned(),
         request_hash: "digest".into(),
@@ -77,7 +83,7 @@ async fn updates_are_versioned_and_history_is_newest_first(store: Arc<dyn OrderS
     late.advance(Status::Cancelled, 31).unwrap();
     assert!(matches!(store.update(&late, &[]).await, Err(StoreError::Stale)), "a stale write is refused");
     a.advance(Status::Paid, 40).unwrap();
-    a.payment_status = "succeeded".into();
+    a.payment = PaymentState::Succeeded;
     store.update(&a, &[event("order.paid", &a)]).await.unwrap();
     assert_eq!(store.get(&a.id).await.unwrap().unwrap(), a);
 
@@ -94,6 +100,11 @@ async fn updates_are_versioned_and_history_is_newest_first(store: Arc<dyn OrderS
     assert!(store.purchased(&user, "product-1").await.unwrap(), "a paid order is a purchase");
     assert!(!store.purchased(&user, "product-2").await.unwrap());
     assert!(!store.purchased(&unique("user"), "product-1").await.unwrap());
+    a.advance(Status::Refunded, 50).unwrap();
+    a.payment = PaymentState::Refunded;
+    a.cancel_reason = Some(CancelReason::Requested("damaged in transit".into()));
+    store.update(&a, &[]).await.unwrap();
+    assert_eq!(store.get(&a.id).await.unwrap().unwrap(), a, "the reason reads back typed");
 
     let stalled: Vec<String> = store.stalled(25).await.unwrap().into_iter().map(|o| o.id).collect();
     assert!(stalled.contains(&b.id), "pending since 20");

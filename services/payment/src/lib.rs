@@ -13,16 +13,10 @@ use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use shop_auth::{IdentityJwks, Verifier};
-use shop_messaging::{
-    Envelope, EventHandler, InProcessBus,
-    backends::Backends,
-    inbox::Deduplicate,
-    outbox::{MemoryOutbox, MongoOutbox, OutboxStore},
-    service::{Service, ServiceSettings},
-};
+use shop_messaging::{InProcessBus, kind};
 use shop_platform::{Shutdown, settings::Secret};
 use shop_proto::{events::v1::OrderEvent, payment::v1::payment_service_server::SERVICE_NAME};
+use shop_service_kit::{Consumer, Frame, Service, ServiceSettings, Storage};
 
 use crate::{
     grpc::PaymentGrpc,
@@ -57,36 +51,26 @@ struct CancelledOrders {
 }
 
 #[async_trait]
-impl EventHandler for CancelledOrders {
-    async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
-        let order = <OrderEvent as prost::Message>::decode(event.payload.as_slice())?;
-        self.payments.order_cancelled(&order.order_id).await.map_err(|e| anyhow::anyhow!("{e}"))
+impl Consumer for CancelledOrders {
+    type Event = OrderEvent;
+
+    async fn consume(&self, _: &str, order: OrderEvent) -> anyhow::Result<()> {
+        Ok(self.payments.order_cancelled(&order.order_id).await?)
     }
 }
 
 /// Connects the backends and starts serving, refunding the orders order cancels.
 pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
-    let backends = Backends::connect(&settings.backends, &settings.bus, &embedded).await?;
-    let (store, outbox): (Arc<dyn PaymentStore>, Arc<dyn OutboxStore>) = match &backends.db {
-        Some(db) => {
-            let outbox = MongoOutbox::new(db);
-            (Arc::new(MongoPaymentStore::new(db.clone(), outbox.clone())), Arc::new(outbox))
-        }
-        None => {
-            let outbox = MemoryOutbox::default();
-            (Arc::new(MemoryPaymentStore::new(outbox.clone())), Arc::new(outbox))
-        }
+    let mut frame = Frame::connect(settings, &embedded, shutdown).await?;
+    let store: Arc<dyn PaymentStore> = match &frame.backends.storage {
+        Storage::Mongo { db, outbox } => Arc::new(MongoPaymentStore::new(db.clone(), outbox.clone())),
+        Storage::Embedded { outbox } => Arc::new(MemoryPaymentStore::new(outbox.clone())),
     };
-    let extra = &settings.extra;
+    let extra = &frame.settings.extra;
     let provider = Arc::new(Sandbox::new(Duration::from_millis(extra.sandbox_latency_ms), extra.sandbox_failure_rate));
+    let webhook_secret = extra.webhook_secret.clone();
     let payments = Arc::new(Payments { store, provider });
-    let cancelled = Deduplicate::new(SERVICE, backends.inbox(), CancelledOrders { payments: payments.clone() });
-    let orders = backends.bus.subscribe(SERVICE, &["order.cancelled"], Arc::new(cancelled)).await?;
-    let verifier = Arc::new(Verifier::new(Arc::new(IdentityJwks::lazy(&settings.identity_url)?)));
-    let grpc = PaymentGrpc::new(payments, verifier, extra.webhook_secret.clone());
-    let routes = tonic::service::Routes::new(grpc.server());
-    let service = Service::start(&settings, &[SERVICE_NAME], routes, Some((outbox, backends.bus)), shutdown)
-        .await?
-        .closing(backends.db);
-    Ok(service.consuming(vec![orders]))
+    frame.consume(SERVICE, &[kind::ORDER_CANCELLED], CancelledOrders { payments: payments.clone() }).await?;
+    let grpc = PaymentGrpc::new(payments, frame.verifier()?, webhook_secret);
+    frame.serve(&[SERVICE_NAME], tonic::service::Routes::new(grpc.server())).await
 }

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    shop_messaging::service::main(shop_payment::SERVICE, shop_payment::default_settings(), shop_payment::build).await
+    shop_service_kit::frame::main(shop_payment::SERVICE, shop_payment::default_settings(), shop_payment::build).await
 }

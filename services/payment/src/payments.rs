@@ -1,6 +1,7 @@
 //! What payment does: charge an order once whatever the retries, refund up to what was
 //! captured, and take the provider's signed callbacks.
 
+use shop_messaging::kind;
 use std::{sync::Arc, time::Duration};
 
 use shop_messaging::new_event;
@@ -92,16 +93,16 @@ impl Payments {
         let (settled, kind) = match outcome {
             Ok(ChargeOutcome::Succeeded { charge_id }) => (
                 Payment { status: PaymentStatus::Succeeded, provider_charge_id: Some(charge_id), ..pending },
-                "payment.succeeded",
+                kind::PAYMENT_SUCCEEDED,
             ),
             Ok(ChargeOutcome::Declined { code }) => {
-                (Payment { status: PaymentStatus::Failed, failure_code: Some(code), ..pending }, "payment.failed")
+                (Payment { status: PaymentStatus::Failed, failure_code: Some(code), ..pending }, kind::PAYMENT_FAILED)
             }
             Err(ProviderError::Refused(reason)) => {
                 tracing::info!(order_id = %pending.order_id, reason, "charge refused by the provider");
                 (
                     Payment { status: PaymentStatus::Failed, failure_code: Some("invalid_token".into()), ..pending },
-                    "payment.failed",
+                    kind::PAYMENT_FAILED,
                 )
             }
             Err(ProviderError::Unavailable) => return Err(PaymentError::ProviderUnavailable),
@@ -204,7 +205,7 @@ impl Payments {
             let refunded = Payment { refunded: payment.refunded + amount, ..payment.clone() };
             match self
                 .store
-                .refund(order_id, key, amount, payment.refunded, &[event("payment.refunded", &refunded, amount)])
+                .refund(order_id, key, amount, payment.refunded, &[event(kind::PAYMENT_REFUNDED, &refunded, amount)])
                 .await
             {
                 Ok(_) => return self.payment(order_id).await,

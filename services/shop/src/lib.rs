@@ -6,14 +6,12 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 use shop_gateway::{Gateway, GatewaySettings, Wiring, edge::RateLimits};
-use shop_messaging::{
-    InProcessBus,
-    service::{Service, ServiceSettings},
-};
+use shop_messaging::InProcessBus;
 use shop_platform::{
     Shutdown,
     settings::{Listen, LogFormat, Secret, TelemetrySettings},
 };
+use shop_service_kit::{Service, ServiceSettings};
 use tokio::task::JoinSet;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

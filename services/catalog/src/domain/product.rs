@@ -4,31 +4,12 @@ use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 
-use super::Money;
+use super::{Money, Sku};
 
 shop_platform::uuid_id!(
     /// A product id.
     ProductId
 );
-
-/// A stock-keeping unit: 1–64 characters of `A–Z a–z 0–9 - _ .`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Sku(String);
-
-impl Sku {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let ok = (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-        if ok {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err("must be 1-64 characters of letters, digits, '-', '_' or '.'".into())
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProductStatus {

@@ -16,6 +16,8 @@ use crate::{
 impl From<common::Address> for AddressBody {
     fn from(a: common::Address) -> Self {
         Self {
+            name: a.name,
+            phone: a.phone,
             line1: a.line1,
             line2: a.line2,
             city: a.city,
@@ -29,6 +31,8 @@ impl From<common::Address> for AddressBody {
 impl From<AddressBody> for common::Address {
     fn from(a: AddressBody) -> Self {
         Self {
+            name: a.name,
+            phone: a.phone,
             line1: a.line1,
             line2: a.line2,
             city: a.city,
@@ -64,9 +68,18 @@ pub struct RefreshBody {
     pub refresh_token: String,
 }
 
+/// A postal address: `name` (the recipient), `line1`, `city`, `postal_code` and `country`
+/// are required; `phone`, `line2` and `region` are optional. Lines are at most 200
+/// characters.
 #[derive(Serialize, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct AddressBody {
+    /// Who receives the parcel.
+    #[serde(default)]
+    pub name: String,
+    /// A number the carrier may call: 5–20 digits, with spaces, `+`, `-`, `(` and `)`.
+    #[serde(default)]
+    pub phone: String,
     #[serde(default)]
     pub line1: String,
     #[serde(default)]

@@ -5,7 +5,7 @@ use std::{collections::BTreeMap, time::Duration};
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
-use crate::{startup::State, upstream};
+use crate::startup::State;
 
 /// How long one readiness probe waits for an upstream.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -30,9 +30,8 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(tag = "ops", responses((status = 200, body = Health), (status = 503, body = Health)))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<State>) -> HttpResponse {
-    let probes = state.clients.all.iter().map(|u| async move { (u.name, upstream::check(u, PROBE_TIMEOUT).await) });
     let mut checks: BTreeMap<&'static str, &'static str> =
-        futures::future::join_all(probes).await.into_iter().collect();
+        state.clients.health(PROBE_TIMEOUT).await.into_iter().collect();
     if let Some(redis) = &state.redis {
         checks.insert("redis", redis_check(redis).await);
     }

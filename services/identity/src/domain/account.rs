@@ -57,41 +57,7 @@ impl Name {
     }
 }
 
-/// A postal address; every line at most 200 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Address {
-    pub line1: String,
-    pub line2: String,
-    pub city: String,
-    pub region: String,
-    pub postal_code: String,
-    /// ISO-3166-1 alpha-2, upper case; empty when unknown.
-    pub country: String,
-}
-
-impl Address {
-    /// Checks every field; returns the offending field names with reasons.
-    pub fn validate(&self) -> Vec<(&'static str, String)> {
-        let mut errors = Vec::new();
-        for (field, value) in [
-            ("address.line1", &self.line1),
-            ("address.line2", &self.line2),
-            ("address.city", &self.city),
-            ("address.region", &self.region),
-            ("address.postal_code", &self.postal_code),
-        ] {
-            if value.chars().count() > 200 || value.chars().any(char::is_control) {
-                errors.push((field, "must be at most 200 characters without control characters".to_owned()));
-            }
-        }
-        let country_ok = self.country.is_empty()
-            || (self.country.len() == 2 && self.country.bytes().all(|b| b.is_ascii_uppercase()));
-        if !country_ok {
-            errors.push(("address.country", "must be a two-letter ISO-3166 code such as US".to_owned()));
-        }
-        errors
-    }
-}
+pub use shop_types::Address;
 
 /// What a user may change about themselves.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -142,8 +108,15 @@ mod tests {
     fn names_and_addresses_are_bounded() {
         assert!(Name::parse(&"n".repeat(101)).is_err());
         assert!(Name::parse("Ada\u{0}").is_err());
-        let bad = Address { country: "usa".into(), city: "c".repeat(201), ..Address::default() };
-        let fields: Vec<_> = bad.validate().into_iter().map(|(f, _)| f).collect();
+        let bad = shop_types::AddressInput {
+            name: "Ada".into(),
+            line1: "1 Main St".into(),
+            postal_code: "12345".into(),
+            country: "usa".into(),
+            city: "c".repeat(201),
+            ..shop_types::AddressInput::default()
+        };
+        let fields: Vec<_> = bad.parse("address").unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["address.city", "address.country"]);
     }
 }

@@ -12,22 +12,13 @@ use serde::{Deserialize, Serialize};
 use shop_auth::{Role, SigningKey};
 use shop_messaging::{Envelope, outbox::MongoOutbox};
 use shop_storage::timestamp;
+use shop_types::AddressInput;
 
 use super::{Consumed, KeyStore, RefreshToken, SessionStore, StoreError, UserStore};
-use crate::domain::{Address, Email, Name, Profile, User, UserId};
+use crate::domain::{Email, Name, Profile, User, UserId};
 
 fn unexpected(err: impl Into<anyhow::Error>) -> StoreError {
     StoreError::Unexpected(err.into())
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct AddressDoc {
-    line1: String,
-    line2: String,
-    city: String,
-    region: String,
-    postal_code: String,
-    country: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -39,7 +30,7 @@ struct UserDoc {
     role: String,
     first_name: String,
     last_name: String,
-    address: Option<AddressDoc>,
+    address: Option<AddressInput>,
     created_at: bson::DateTime,
     updated_at: bson::DateTime,
     version: i64,
@@ -54,14 +45,7 @@ impl From<&User> for UserDoc {
             role: u.role.as_str().to_owned(),
             first_name: u.profile.first_name.as_str().to_owned(),
             last_name: u.profile.last_name.as_str().to_owned(),
-            address: u.profile.address.as_ref().map(|a| AddressDoc {
-                line1: a.line1.clone(),
-                line2: a.line2.clone(),
-                city: a.city.clone(),
-                region: a.region.clone(),
-                postal_code: a.postal_code.clone(),
-                country: a.country.clone(),
-            }),
+            address: u.profile.address.as_ref().map(|a| a.fields().clone()),
             created_at: timestamp::to_bson(u.created_at),
             updated_at: timestamp::to_bson(u.updated_at),
             version: i64::try_from(u.version).unwrap_or(i64::MAX),
@@ -81,14 +65,7 @@ impl TryFrom<UserDoc> for User {
             profile: Profile {
                 first_name: Name::parse(&d.first_name).map_err(|e| bad("first_name", e))?,
                 last_name: Name::parse(&d.last_name).map_err(|e| bad("last_name", e))?,
-                address: d.address.map(|a| Address {
-                    line1: a.line1,
-                    line2: a.line2,
-                    city: a.city,
-                    region: a.region,
-                    postal_code: a.postal_code,
-                    country: a.country,
-                }),
+                address: d.address.map(AddressInput::trusted),
             },
             password_hash: d.password_hash,
             created_at: timestamp::from_bson(d.created_at)?,

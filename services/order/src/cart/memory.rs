@@ -2,7 +2,7 @@
 
 use std::{
     collections::{BTreeMap, HashMap},
-    sync::{Mutex, MutexGuard, PoisonError},
+    sync::{Mutex, MutexGuard},
 };
 
 use async_trait::async_trait;
@@ -16,7 +16,7 @@ pub struct MemoryCarts {
 
 impl MemoryCarts {
     fn carts(&self) -> MutexGuard<'_, HashMap<String, BTreeMap<String, i64>>> {
-        self.carts.lock().unwrap_or_else(PoisonError::into_inner)
+        shop_platform::lock(&self.carts)
     }
 }
 

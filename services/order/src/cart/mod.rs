@@ -4,13 +4,22 @@
 mod memory;
 mod redis;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
+use shop_auth::Caller;
+use shop_types::{Quantity, Sku};
 
 pub use memory::MemoryCarts;
 pub use redis::RedisCarts;
 
+use crate::{
+    error::OrderError,
+    pricing::{Priced, Pricing},
+};
+
 /// Most units of one SKU in a cart.
-pub const MAX_QUANTITY: i64 = 100;
+pub const MAX_QUANTITY: i64 = Quantity::MAX;
 /// Most different SKUs in a cart.
 pub const MAX_LINES: usize = 50;
 
@@ -34,4 +43,48 @@ pub trait CartStore: Send + Sync + 'static {
     async fn set(&self, user: &str, sku: &str, quantity: i64) -> Result<(), CartError>;
     async fn remove(&self, user: &str, sku: &str) -> Result<(), CartError>;
     async fn clear(&self, user: &str) -> Result<(), CartError>;
+}
+
+/// The signed-in user's cart: lines kept by SKU, priced by catalog whenever it is shown.
+pub struct Carts {
+    pub store: Arc<dyn CartStore>,
+    pub pricing: Pricing,
+}
+
+impl Carts {
+    /// The cart priced now (lines no longer for sale are left out).
+    pub async fn view(&self, caller: &Caller) -> Result<Priced, OrderError> {
+        let lines = self.store.lines(&caller.user_id).await?;
+        self.pricing.price(caller, &lines).await
+    }
+
+    /// Adds units of a SKU that is for sale, merging with its line.
+    pub async fn add(&self, caller: &Caller, sku: &Sku, quantity: Quantity) -> Result<Priced, OrderError> {
+        let known = self.pricing.lookup(caller, vec![sku.as_str().to_owned()]).await?;
+        match known.iter().find(|p| p.sku == sku.as_str()) {
+            None => return Err(OrderError::UnknownSku),
+            Some(p) if !p.purchasable => return Err(OrderError::NotForSale),
+            Some(_) => {}
+        }
+        self.store.add(&caller.user_id, sku.as_str(), quantity.get()).await?;
+        self.view(caller).await
+    }
+
+    /// Sets the quantity of a line in the cart (0 removes it).
+    pub async fn set(&self, caller: &Caller, sku: &str, quantity: i64) -> Result<Priced, OrderError> {
+        if !(0..=MAX_QUANTITY).contains(&quantity) {
+            return Err(OrderError::invalid("quantity", format!("must be from 0 to {MAX_QUANTITY}")));
+        }
+        let present = self.store.lines(&caller.user_id).await?.iter().any(|(s, _)| s == sku);
+        if !present {
+            return Err(OrderError::NoCartLine);
+        }
+        self.store.set(&caller.user_id, sku, quantity).await?;
+        self.view(caller).await
+    }
+
+    pub async fn remove(&self, caller: &Caller, sku: &str) -> Result<Priced, OrderError> {
+        self.store.remove(&caller.user_id, sku).await?;
+        self.view(caller).await
+    }
 }

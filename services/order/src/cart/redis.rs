@@ -37,7 +37,7 @@ impl RedisCarts {
     }
 
     async fn conn(&self) -> Result<deadpool_redis::Connection, CartError> {
-        self.pool.get().await.map_err(|e| CartError::Unexpected(anyhow::anyhow!("redis: {e}")))
+        Ok(self.pool.get().await.map_err(anyhow::Error::from)?)
     }
 
     async fn write(&self, user: &str, sku: &str, quantity: i64, mode: &str) -> Result<(), CartError> {
@@ -53,7 +53,7 @@ impl RedisCarts {
             .arg(TTL_SECS)
             .invoke_async(&mut conn)
             .await
-            .map_err(|e| CartError::Unexpected(e.into()))?;
+            .map_err(anyhow::Error::from)?;
         match outcome {
             0 => Ok(()),
             1 => Err(CartError::TooMany),
@@ -71,7 +71,7 @@ impl CartStore for RedisCarts {
     async fn lines(&self, user: &str) -> Result<Vec<(String, i64)>, CartError> {
         let mut conn = self.conn().await?;
         let mut lines: Vec<(String, i64)> =
-            cmd("HGETALL").arg(key(user)).query_async(&mut conn).await.map_err(|e| CartError::Unexpected(e.into()))?;
+            cmd("HGETALL").arg(key(user)).query_async(&mut conn).await.map_err(anyhow::Error::from)?;
         lines.sort();
         Ok(lines)
     }
@@ -86,19 +86,13 @@ impl CartStore for RedisCarts {
 
     async fn remove(&self, user: &str, sku: &str) -> Result<(), CartError> {
         let mut conn = self.conn().await?;
-        let _: i64 = cmd("HDEL")
-            .arg(key(user))
-            .arg(sku)
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| CartError::Unexpected(e.into()))?;
+        let _: i64 = cmd("HDEL").arg(key(user)).arg(sku).query_async(&mut conn).await.map_err(anyhow::Error::from)?;
         Ok(())
     }
 
     async fn clear(&self, user: &str) -> Result<(), CartError> {
         let mut conn = self.conn().await?;
-        let _: i64 =
-            cmd("DEL").arg(key(user)).query_async(&mut conn).await.map_err(|e| CartError::Unexpected(e.into()))?;
+        let _: i64 = cmd("DEL").arg(key(user)).query_async(&mut conn).await.map_err(anyhow::Error::from)?;
         Ok(())
     }
 }

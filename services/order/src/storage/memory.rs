@@ -2,7 +2,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{Mutex, MutexGuard, PoisonError},
+    sync::{Mutex, MutexGuard},
 };
 
 use async_trait::async_trait;
@@ -29,7 +29,7 @@ impl MemoryOrderStore {
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        shop_platform::lock(&self.state)
     }
 
     /// Orders matching `keep`, newest first.

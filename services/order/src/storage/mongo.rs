@@ -12,11 +12,10 @@ use serde::{Deserialize, Serialize};
 use shop_messaging::{Envelope, outbox::MongoOutbox};
 
 use super::{BOUGHT, OrderStore, StoreError};
-use crate::domain::{Address, Order, OrderLine, Status};
+use shop_storage::unexpected;
+use shop_types::AddressInput;
 
-fn unexpected(err: impl Into<anyhow::Error>) -> StoreError {
-    StoreError::Unexpected(err.into())
-}
+use crate::domain::{CancelReason, Order, OrderLine, PaymentState, Status};
 
 #[derive(Debug, Serialize, Deserialize)]
 struct LineDoc {
@@ -38,9 +37,10 @@ struct OrderDoc {
     product_ids: Vec<String>,
     currency: String,
     total: i64,
-    shipping: [String; 6],
-    payment_status: String,
-    cancel_reason: Option<String>,
+    shipping: AddressInput,
+    payment: String,
+    /// Why it was cancelled or refunded: kind and detail.
+    cancel_reason: Option<[String; 2]>,
     idempotency_key: String,
     request_hash: String,
     created_at: i64,
@@ -50,7 +50,6 @@ struct OrderDoc {
 
 impl From<&Order> for OrderDoc {
     fn from(o: &Order) -> Self {
-        let a = &o.shipping;
         Self {
             id: o.id.clone(),
             user_id: o.user_id.clone(),
@@ -69,16 +68,9 @@ impl From<&Order> for OrderDoc {
             product_ids: o.lines.iter().map(|l| l.product_id.clone()).collect(),
             currency: o.currency.clone(),
             total: o.total(),
-            shipping: [
-                a.line1.clone(),
-                a.line2.clone(),
-                a.city.clone(),
-                a.region.clone(),
-                a.postal_code.clone(),
-                a.country.clone(),
-            ],
-            payment_status: o.payment_status.clone(),
-            cancel_reason: o.cancel_reason.clone(),
+            shipping: o.shipping.fields().clone(),
+            payment: o.payment.as_str().to_owned(),
+            cancel_reason: o.cancel_reason.as_ref().map(|r| [r.kind().to_owned(), r.detail().to_owned()]),
             idempotency_key: o.idempotency_key.clone(),
             request_hash: o.request_hash.clone(),
             created_at: o.created_at,
@@ -92,7 +84,13 @@ impl TryFrom<OrderDoc> for Order {
     type Error = anyhow::Error;
 
     fn try_from(d: OrderDoc) -> anyhow::Result<Self> {
-        let [line1, line2, city, region, postal_code, country] = d.shipping;
+        let cancel_reason = match d.cancel_reason {
+            Some([kind, detail]) => Some(
+                CancelReason::from_parts(&kind, detail)
+                    .ok_or_else(|| anyhow::anyhow!("stored cancel reason {kind}"))?,
+            ),
+            None => None,
+        };
         Ok(Self {
             status: Status::parse(&d.status).ok_or_else(|| anyhow::anyhow!("stored status {}", d.status))?,
             id: d.id,
@@ -109,9 +107,9 @@ impl TryFrom<OrderDoc> for Order {
                 })
                 .collect(),
             currency: d.currency,
-            shipping: Address { line1, line2, city, region, postal_code, country },
-            payment_status: d.payment_status,
-            cancel_reason: d.cancel_reason,
+            shipping: d.shipping.trusted(),
+            payment: PaymentState::parse(&d.payment).ok_or_else(|| anyhow::anyhow!("stored payment {}", d.payment))?,
+            cancel_reason,
             idempotency_key: d.idempotency_key,
             request_hash: d.request_hash,
             created_at: d.created_at,
@@ -120,10 +118,6 @@ impl TryFrom<OrderDoc> for Order {
         })
     }
 }
-
-#[derive(Debug, thiserror::Error)]
-#[error("stale")]
-struct Stale;
 
 pub struct MongoOrderStore {
     orders: Collection<OrderDoc>,
@@ -148,7 +142,7 @@ impl MongoOrderStore {
     }
 
     async fn one(&self, filter: Document) -> Result<Option<Order>, StoreError> {
-        let found = self.orders.find_one(filter).await.map_err(unexpected)?;
+        let found = self.orders.find_one(filter).await.map_err(unexpected::<StoreError>)?;
         found.map(Order::try_from).transpose().map_err(unexpected)
     }
 }
@@ -183,15 +177,10 @@ impl OrderStore for MongoOrderStore {
         let doc = OrderDoc::from(order);
         let written = self
             .outbox
-            .transact(events, async |session| {
-                if self.orders.replace_one(guard, doc).session(session).await?.matched_count != 1 {
-                    return Err(Stale.into());
-                }
-                anyhow::Ok(())
-            })
+            .transact(events, async |session| shop_storage::replace_guarded(&self.orders, session, guard, &doc).await)
             .await;
         match written {
-            Err(err) if err.is::<Stale>() => Err(StoreError::Stale),
+            Err(err) if shop_storage::is_stale(&err) => Err(StoreError::Stale),
             other => other.map_err(StoreError::Unexpected),
         }
     }
@@ -210,18 +199,9 @@ impl OrderStore for MongoOrderStore {
         if let Some(status) = status {
             filter.insert("status", status.as_str());
         }
-        let total = self.orders.count_documents(filter.clone()).await.map_err(unexpected)?;
-        let docs: Vec<OrderDoc> = self
-            .orders
-            .find(filter)
-            .sort(doc! { "_id": -1 })
-            .skip(offset)
-            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+        let (docs, total) = shop_storage::page(&self.orders, filter, doc! { "_id": -1 }, offset, limit)
             .await
-            .map_err(unexpected)?
-            .try_collect()
-            .await
-            .map_err(unexpected)?;
+            .map_err(unexpected::<StoreError>)?;
         let orders = docs.into_iter().map(Order::try_from).collect::<anyhow::Result<_>>()?;
         Ok((orders, total))
     }
@@ -229,14 +209,21 @@ impl OrderStore for MongoOrderStore {
     async fn stalled(&self, before: i64) -> Result<Vec<Order>, StoreError> {
         let checkout: Vec<&str> = [Status::Pending, Status::Reserved].iter().map(|s| s.as_str()).collect();
         let filter = doc! { "status": { "$in": checkout }, "updated_at": { "$lt": before } };
-        let docs: Vec<OrderDoc> =
-            self.orders.find(filter).limit(500).await.map_err(unexpected)?.try_collect().await.map_err(unexpected)?;
+        let docs: Vec<OrderDoc> = self
+            .orders
+            .find(filter)
+            .limit(500)
+            .await
+            .map_err(unexpected::<StoreError>)?
+            .try_collect()
+            .await
+            .map_err(unexpected::<StoreError>)?;
         Ok(docs.into_iter().map(Order::try_from).collect::<anyhow::Result<_>>()?)
     }
 
     async fn purchased(&self, user_id: &str, product_id: &str) -> Result<bool, StoreError> {
         let bought: Vec<&str> = BOUGHT.iter().map(|s| s.as_str()).collect();
         let filter = doc! { "user_id": user_id, "product_ids": product_id, "status": { "$in": bought } };
-        Ok(self.orders.find_one(filter).await.map_err(unexpected)?.is_some())
+        Ok(self.orders.find_one(filter).await.map_err(unexpected::<StoreError>)?.is_some())
     }
 }

@@ -1,0 +1,209 @@
+//! The frame every backend service runs in: its settings, its backends, the gRPC host, the
+//! outbox relay, event consumers and periodic tasks — started together and, on shutdown,
+//! stopped in order (consumers, periodic tasks, gRPC drain, relay, database).
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use shop_auth::Verifier;
+use shop_messaging::{BusSettings, InProcessBus, Subscription, outbox::Relay};
+use shop_platform::{
+    Shutdown,
+    host::ServiceHost,
+    settings::{BackendSettings, Listen, TelemetrySettings},
+};
+use tokio::task::JoinHandle;
+use tonic::service::Routes;
+
+use crate::{
+    Backends,
+    client::{Clients, DEFAULT_TIMEOUT, Upstream},
+    events::{Consumer, Typed},
+};
+
+/// Settings every backend service has, plus the service's own (`X`, flattened: its keys
+/// sit beside the common ones). Loaded by `shop_platform::settings::load`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServiceSettings<X = NoExtra> {
+    pub grpc: Listen,
+    pub metrics: Listen,
+    pub backends: BackendSettings,
+    pub bus: BusSettings,
+    pub telemetry: TelemetrySettings,
+    /// Fill empty stores with demo data at start-up (the all-in-one mode does).
+    pub demo_data: bool,
+    /// Identity's gRPC endpoint, where the keys that verify callers' tokens come from.
+    pub identity_url: String,
+    #[serde(flatten)]
+    pub extra: X,
+}
+
+/// For services with no settings of their own.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct NoExtra {}
+
+impl<X: Default> ServiceSettings<X> {
+    /// Defaults for a service: its ports, its database named after it.
+    pub fn defaults(database: &str, grpc_port: u16, metrics_port: u16) -> Self {
+        Self {
+            grpc: Listen::any(grpc_port),
+            metrics: Listen::any(metrics_port),
+            backends: BackendSettings::embedded(database),
+            bus: BusSettings::default(),
+            telemetry: TelemetrySettings::default(),
+            demo_data: false,
+            identity_url: "http://127.0.0.1:50051".into(),
+            extra: X::default(),
+        }
+    }
+}
+
+impl<X: Default> Default for ServiceSettings<X> {
+    fn default() -> Self {
+        Self::defaults("shop", 50051, 9100)
+    }
+}
+
+/// A service being assembled: backends connected, nothing served yet.
+pub struct Frame<X = NoExtra> {
+    pub settings: ServiceSettings<X>,
+    pub backends: Backends,
+    /// Builds this service's gRPC clients (their metrics land in this service's registry).
+    pub clients: Clients,
+    registry: prometheus::Registry,
+    shutdown: Shutdown,
+    consumers: Vec<Subscription>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl<X> Frame<X> {
+    /// Connects the backends the settings name (`embedded` is the in-process bus used when
+    /// no RabbitMQ URL is given).
+    pub async fn connect(
+        settings: ServiceSettings<X>,
+        embedded: &InProcessBus,
+        shutdown: Shutdown,
+    ) -> anyhow::Result<Self> {
+        let backends = Backends::connect(&settings.backends, &settings.bus, embedded).await?;
+        let registry = prometheus::Registry::new();
+        let clients = Clients::new(&registry, DEFAULT_TIMEOUT)?;
+        Ok(Self { settings, backends, clients, registry, shutdown, consumers: Vec::new(), tasks: Vec::new() })
+    }
+
+    /// A client channel to another service.
+    pub fn upstream(&self, target: &'static str, url: &str) -> anyhow::Result<Upstream> {
+        self.clients.upstream(target, url)
+    }
+
+    /// Verifies callers' tokens with identity's keys.
+    pub fn verifier(&self) -> anyhow::Result<Arc<Verifier>> {
+        crate::auth::identity_verifier(&self.clients, &self.settings.identity_url)
+    }
+
+    /// Metrics of this service's own (business metrics), served beside the RED metrics.
+    pub fn registry(&self) -> &prometheus::Registry {
+        &self.registry
+    }
+
+    pub fn shutdown(&self) -> &Shutdown {
+        &self.shutdown
+    }
+
+    /// Delivers events matching `patterns` to `consumer` through the durable queue
+    /// `queue`, each event id applied at most once.
+    pub async fn consume<C: Consumer>(&mut self, queue: &str, patterns: &[&str], consumer: C) -> anyhow::Result<()> {
+        let handler = Typed::new(queue, self.backends.inbox(), consumer);
+        self.consumers.push(self.backends.bus.subscribe(queue, patterns, Arc::new(handler)).await?);
+        Ok(())
+    }
+
+    /// Runs `job` every `period` until shutdown; a round in progress finishes before the
+    /// service stops. A failed round is logged (with its causes) and the next one runs.
+    pub fn every<F, Fut>(&mut self, what: &'static str, period: Duration, job: F)
+    where
+        F: Fn() -> Fut + Send + 'static,
+        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        let stop = self.shutdown.clone();
+        self.tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = stop.wait() => return,
+                    () = tokio::time::sleep(period) => {}
+                }
+                if let Err(err) = job().await {
+                    tracing::warn!(task = what, error = format!("{err:#}"), "periodic task failed");
+                }
+            }
+        }));
+    }
+
+    /// Serves `routes` (the gRPC `services` named) and starts relaying the outbox.
+    pub async fn serve(self, services: &[&'static str], routes: Routes) -> anyhow::Result<Service> {
+        let relay = Relay::start(self.backends.outbox(), self.backends.bus.clone(), self.shutdown.child());
+        let s = &self.settings;
+        let host = ServiceHost::start(s.grpc, s.metrics, services, routes, self.registry).await?;
+        Ok(Service {
+            grpc_addr: host.grpc_addr,
+            metrics_addr: host.metrics_addr,
+            host,
+            relay,
+            consumers: self.consumers,
+            tasks: self.tasks,
+            db: self.backends.db().cloned(),
+            shutdown: self.shutdown,
+        })
+    }
+}
+
+/// A running service.
+pub struct Service {
+    pub grpc_addr: SocketAddr,
+    pub metrics_addr: SocketAddr,
+    host: ServiceHost,
+    relay: Relay,
+    consumers: Vec<Subscription>,
+    tasks: Vec<JoinHandle<()>>,
+    db: Option<mongodb::Database>,
+    shutdown: Shutdown,
+}
+
+impl Service {
+    /// Serves until shutdown; then stops consuming, lets periodic tasks finish their round,
+    /// drains the server and the relay, and closes the database.
+    pub async fn run(self) {
+        self.shutdown.wait().await;
+        for consumer in self.consumers {
+            consumer.stop().await;
+        }
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        self.host.drain().await;
+        self.relay.join().await;
+        // Closed here, while the runtime still runs: a client dropped at runtime shutdown
+        // ends its server sessions from a task whose connection pool is already gone.
+        if let Some(db) = self.db {
+            db.client().clone().shutdown().immediate(true).await;
+        }
+    }
+}
+
+/// The whole `main` of a service binary: settings (defaults → file → environment),
+/// telemetry, build, run until SIGTERM/SIGINT, drain.
+pub async fn main<X, F, Fut>(name: &str, defaults: ServiceSettings<X>, build: F) -> anyhow::Result<()>
+where
+    X: Serialize + DeserializeOwned + Default,
+    F: FnOnce(ServiceSettings<X>, InProcessBus, Shutdown) -> Fut,
+    Fut: Future<Output = anyhow::Result<Service>>,
+{
+    let settings = shop_platform::settings::load(name, &defaults)?;
+    let _telemetry = shop_platform::telemetry::init(name, &settings.telemetry)?;
+    let shutdown = Shutdown::new();
+    shutdown.trigger_on_signal();
+    let service = build(settings, InProcessBus::default(), shutdown).await?;
+    service.run().await;
+    tracing::info!("stopped");
+    Ok(())
+}
