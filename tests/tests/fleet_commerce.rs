@@ -1,6 +1,6 @@
 //! Commerce in fleet mode, on real RabbitMQ, Redis and the MongoDB stand-in with real gRPC
 //! between the services: the scenarios of `shop_e2e::commerce`, and the faults — payment
-//! killed mid-checkout, the broker cut off during checkout.
+//! killed mid-checkout, the broker cut off during checkout, Redis cut off under carts.
 
 use std::{
     sync::{Arc, Mutex},
@@ -142,5 +142,53 @@ async fn checkouts_go_on_while_the_broker_is_down_and_their_events_follow() {
         inventory_url: fleet.grpc_url("inventory"),
     };
     invariants(&shop, &seller, &sku, 10).await;
+    fleet.stop(&[]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn carts_and_checkouts_answer_503_while_redis_is_away_and_recover_when_it_returns() {
+    let _one = Fleet::exclusive().await;
+    let redis = shop_test_support::redis_url();
+    let target = redis.trim_start_matches("redis://").trim_end_matches('/').to_owned();
+    let cache = Proxy::start(&target, true).await;
+    let through_proxy = format!("redis://127.0.0.1:{}/", cache.port);
+    let options = Options {
+        env: vec![("order", "SHOP_BACKENDS__REDIS_URL", through_proxy)],
+        no_demo_data: true,
+        ..Options::default()
+    };
+    let fleet = Fleet::start(options).await;
+    let (api, admin) = (&fleet.api, fleet.admin().await);
+    let seller = vendor(api, &admin).await;
+    let sku = product_with_stock(api, &seller, 1500, 5).await;
+    let buyer = customer(api).await;
+    add_to_cart(api, &buyer, &sku, 1).await;
+
+    cache.down();
+    // The proxy notices its open connections are to be cut within 20 ms.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let cart = api.get("/api/v1/cart", Some(&buyer)).await;
+    let order = checkout(api, &buyer, &commerce::key(), "tok_visa").await;
+    for reply in [&cart, &order] {
+        assert_eq!(reply.status, 503, "a dependency that is away is not a server error: {}", reply.text);
+        assert!(reply.headers.contains_key("retry-after"), "{:?}", reply.headers);
+        assert_eq!(reply.body["code"], "service_unavailable");
+    }
+
+    cache.up();
+    let back = shop_test_support::eventually(Duration::from_secs(10), || async {
+        api.get("/api/v1/cart", Some(&buyer)).await.status == 200
+    })
+    .await;
+    assert!(back, "the cart is served again once Redis is back");
+    let order = checkout(api, &buyer, &commerce::key(), "tok_visa").await;
+    assert_eq!(order.status, 201, "{}", order.text);
+    let shop = Shop {
+        api,
+        admin: admin.clone(),
+        payment_url: fleet.grpc_url("payment"),
+        inventory_url: fleet.grpc_url("inventory"),
+    };
+    invariants(&shop, &seller, &sku, 5).await;
     fleet.stop(&[]);
 }

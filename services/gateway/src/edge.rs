@@ -67,6 +67,12 @@ pub fn client_ip(req: &ServiceRequest, forwarded_hops: usize) -> Option<IpAddr> 
     forwarded.len().checked_sub(forwarded_hops).and_then(|i| forwarded.get(i)).and_then(|ip| ip.parse().ok()).or(peer)
 }
 
+/// Probes and scrapes: they come often and from one place, carry no token, and are never
+/// authenticated or rate limited.
+pub fn is_probe(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
 fn limited(req: ServiceRequest, retry_after: std::time::Duration) -> ServiceResponse {
     let seconds = (retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)).max(1);
     let problem = Problem::from(
@@ -82,8 +88,7 @@ pub async fn rate_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    // Probes and scrapes come often and from one place; they are never limited.
-    if matches!(req.path(), "/healthz" | "/readyz" | "/metrics") {
+    if is_probe(req.path()) {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     }
     let policy = req.app_data::<web::Data<EdgePolicy>>().cloned().expect("edge policy configured");

@@ -50,6 +50,30 @@ impl Problem {
             .with_code("payload_too_large");
         Self { error, status: StatusCode::PAYLOAD_TOO_LARGE }
     }
+
+    /// The problem for a status the web framework itself answered (a body over a limit, a
+    /// method not allowed): the same shape as every other error.
+    pub fn for_status(status: StatusCode) -> Self {
+        let kind = match status.as_u16() {
+            401 => ErrorKind::Unauthenticated,
+            403 => ErrorKind::PermissionDenied,
+            404 => ErrorKind::NotFound,
+            409 => ErrorKind::Conflict,
+            422 => ErrorKind::Unprocessable,
+            429 => ErrorKind::RateLimited,
+            503 => ErrorKind::Unavailable,
+            500..=599 => ErrorKind::Internal,
+            _ => ErrorKind::InvalidArgument,
+        };
+        let code = match status.as_u16() {
+            405 => "method_not_allowed",
+            413 => "payload_too_large",
+            415 => "unsupported_media_type",
+            _ => kind.default_code(),
+        };
+        let detail = status.canonical_reason().unwrap_or("error").to_lowercase();
+        Self { error: ApiError::new(kind, detail).with_code(code), status }
+    }
 }
 
 impl From<ApiError> for Problem {

@@ -6,6 +6,7 @@ pub mod config;
 pub mod edge;
 pub mod error;
 mod middleware;
+pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
 pub mod startup;

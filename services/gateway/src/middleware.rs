@@ -36,6 +36,22 @@ impl opentelemetry::propagation::Extractor for Headers<'_> {
     }
 }
 
+/// An error the web framework answered in its own words (plain text) becomes a problem
+/// document like every other error; JSON answers (problems, readiness) pass unchanged.
+fn as_problem(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    let status = res.status();
+    let json = res
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json") || ct.starts_with("application/problem+json"));
+    if json || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let problem = crate::error::Problem::for_status(status);
+    res.into_response(actix_web::ResponseError::error_response(&problem))
+}
+
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -67,7 +83,7 @@ pub async fn observe(
     }
     let metrics = req.app_data::<web::Data<RedMetrics>>().cloned();
     // The inner middleware answer errors themselves, so every response passes here.
-    let mut res = next.call(req).instrument(span.clone()).await?.map_into_boxed_body();
+    let mut res = as_problem(next.call(req).instrument(span.clone()).await?.map_into_boxed_body());
     let status = res.status();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert(REQUEST_ID, value);

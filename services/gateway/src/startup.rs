@@ -6,10 +6,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, http::header, middleware::from_fn, web};
 use shop_auth::{KeySource, Verifier};
 use shop_platform::{Shutdown, metrics::RedMetrics, shutdown::DRAIN_DEADLINE};
-use utoipa::{
-    Modify, OpenApi,
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
-};
+use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use shop_messaging::{InProcessBus, Subscription, bus_for};
@@ -38,31 +35,6 @@ pub struct Wiring {
     pub keys: Option<Arc<dyn KeySource>>,
     /// The in-process bus to hear catalog's changes on, when there is no RabbitMQ.
     pub bus: Option<InProcessBus>,
-}
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
-        let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build();
-        api.components.get_or_insert_with(Default::default).add_security_scheme("bearer", SecurityScheme::Http(scheme));
-    }
-}
-
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Shop API",
-        description = "The public REST API of the shop platform. Errors are RFC 9457 problem documents with a stable `code`."
-    ),
-    modifiers(&BearerAuth)
-)]
-struct ApiDoc;
-
-/// The OpenAPI document, generated from the route annotations.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = routes::api(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
-    api
 }
 
 fn cors(origins: &str) -> actix_cors::Cors {
@@ -128,7 +100,7 @@ impl Gateway {
         let policy =
             web::Data::new(EdgePolicy { limits: settings.rate_limits, forwarded_hops: settings.forwarded_hops });
         let hsts = web::Data::new(Hsts(settings.hsts));
-        let openapi_json = openapi().to_json()?;
+        let openapi_json = crate::openapi::document().to_json()?;
         let limit = settings.max_body_bytes;
         let origins = settings.cors_origins.clone();
         let mut server = HttpServer::new(move || {
@@ -152,7 +124,7 @@ impl Gateway {
                 .wrap(from_fn(edge::security_headers))
                 .wrap(from_fn(middleware::observe))
                 .into_utoipa_app()
-                .openapi(ApiDoc::openapi());
+                .openapi(crate::openapi::ApiDoc::openapi());
             routes::api(app)
                 .into_app()
                 .route("/metrics", web::get().to(routes::ops::metrics))

@@ -90,7 +90,7 @@ pub async fn list_categories(state: web::Data<State>, caller: Option<Authenticat
 }
 
 /// Creates a category (admin).
-#[utoipa::path(tag = "admin", request_body = CategoryBody, security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", request_body = CategoryBody, security(("bearer" = ["admin"])), responses(
     (status = 201, body = CategoryView),
     (status = 400, body = ProblemBody, content_type = "application/problem+json"),
     (status = 403, body = ProblemBody, content_type = "application/problem+json"),
@@ -109,7 +109,7 @@ pub async fn create_category(
 }
 
 /// Changes a category (admin); it cannot be moved below itself.
-#[utoipa::path(tag = "admin", request_body = CategoryBody, security(("bearer" = [])),
+#[utoipa::path(tag = "admin", request_body = CategoryBody, security(("bearer" = ["admin"])),
     params(("id" = String, Path, description = "Category id")),
     responses(
         (status = 200, body = CategoryView),
@@ -134,7 +134,7 @@ pub async fn update_category(
 }
 
 /// Deletes an empty category (admin); one with products or sub-categories is a 409.
-#[utoipa::path(tag = "admin", security(("bearer" = [])),
+#[utoipa::path(tag = "admin", security(("bearer" = ["admin"])),
     params(("id" = String, Path, description = "Category id")),
     responses(
         (status = 204),

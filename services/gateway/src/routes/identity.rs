@@ -260,7 +260,7 @@ pub async fn update_me(
 }
 
 /// Every user, a page at a time (admin).
-#[utoipa::path(tag = "admin", params(PageQuery), security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", params(PageQuery), security(("bearer" = ["admin"])), responses(
     (status = 200, body = Page<UserView>),
     (status = 401, body = ProblemBody, content_type = "application/problem+json"),
     (status = 403, body = ProblemBody, content_type = "application/problem+json"),
@@ -279,7 +279,7 @@ pub async fn list_users(
 }
 
 /// Changes a user's role (admin). Takes effect with the user's next token.
-#[utoipa::path(tag = "admin", request_body = RolePatch, security(("bearer" = [])),
+#[utoipa::path(tag = "admin", request_body = RolePatch, security(("bearer" = ["admin"])),
     params(("id" = String, Path, description = "User id")),
     responses(
         (status = 200, body = UserView),

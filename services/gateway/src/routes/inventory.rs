@@ -42,7 +42,7 @@ pub struct StockBody {
 }
 
 /// A SKU's stock (owner vendor or admin).
-#[utoipa::path(tag = "inventory", security(("bearer" = [])), params(("sku" = String, Path)), responses(
+#[utoipa::path(tag = "inventory", security(("bearer" = ["vendor"])), params(("sku" = String, Path)), responses(
     (status = 200, body = StockView),
     (status = 403, body = ProblemBody, content_type = "application/problem+json"),
     (status = 404, body = ProblemBody, content_type = "application/problem+json"),
@@ -59,7 +59,7 @@ pub async fn get_stock(
 }
 
 /// Sets on hand and/or the low-stock threshold (owner vendor or admin).
-#[utoipa::path(tag = "inventory", request_body = StockBody, security(("bearer" = [])), params(("sku" = String, Path)),
+#[utoipa::path(tag = "inventory", request_body = StockBody, security(("bearer" = ["vendor"])), params(("sku" = String, Path)),
     responses(
         (status = 200, body = StockView),
         (status = 400, body = ProblemBody, content_type = "application/problem+json"),
@@ -81,7 +81,7 @@ pub async fn set_stock(
 }
 
 /// SKUs at or under their low-stock threshold (admin).
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["admin"])), responses(
     (status = 200, body = Vec<StockView>),
     (status = 403, body = ProblemBody, content_type = "application/problem+json"),
 ))]

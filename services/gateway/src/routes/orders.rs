@@ -175,7 +175,7 @@ pub async fn my_orders(
 }
 
 /// Every user's orders (admin), optionally in one status.
-#[utoipa::path(tag = "orders", security(("bearer" = [])), params(OrdersQuery), responses(
+#[utoipa::path(tag = "orders", security(("bearer" = ["admin"])), params(OrdersQuery), responses(
     (status = 200, body = Page<OrderView>),
     (status = 403, body = ProblemBody, content_type = "application/problem+json"),
 ))]
@@ -225,7 +225,7 @@ pub async fn cancel_order(
 }
 
 /// Marks a paid order shipped (admin).
-#[utoipa::path(tag = "orders", security(("bearer" = [])), params(("id" = String, Path)), responses(
+#[utoipa::path(tag = "orders", security(("bearer" = ["admin"])), params(("id" = String, Path)), responses(
     (status = 200, body = OrderView),
     (status = 409, description = "illegal_transition", body = ProblemBody, content_type = "application/problem+json"),
 ))]
@@ -241,7 +241,7 @@ pub async fn ship_order(
 }
 
 /// Refunds a paid, shipped or delivered order in full (admin).
-#[utoipa::path(tag = "orders", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(tag = "orders", security(("bearer" = ["admin"])), params(("id" = String, Path)),
     request_body(content = ReasonBody, description = "optional"), responses(
         (status = 200, body = OrderView),
         (status = 409, description = "not_refundable", body = ProblemBody, content_type = "application/problem+json"),

@@ -239,7 +239,7 @@ impl ProductBody {
 
 /// Creates a product owned by the calling vendor (or admin). It starts as a draft unless
 /// `status` says otherwise.
-#[utoipa::path(tag = "catalog", request_body = ProductBody, security(("bearer" = [])), responses(
+#[utoipa::path(tag = "catalog", request_body = ProductBody, security(("bearer" = ["vendor"])), responses(
     (status = 201, body = ProductView),
     (status = 400, body = ProblemBody, content_type = "application/problem+json"),
     (status = 401, body = ProblemBody, content_type = "application/problem+json"),
@@ -259,7 +259,7 @@ pub async fn create_product(
 }
 
 /// Changes the fields present in the body (owner vendor or admin).
-#[utoipa::path(tag = "catalog", request_body = ProductBody, security(("bearer" = [])),
+#[utoipa::path(tag = "catalog", request_body = ProductBody, security(("bearer" = ["vendor"])),
     params(("id" = String, Path, description = "Product id (UUID)")),
     responses(
         (status = 200, body = ProductView),
@@ -284,7 +284,7 @@ pub async fn update_product(
 }
 
 /// Deletes a product (owner vendor or admin).
-#[utoipa::path(tag = "catalog", security(("bearer" = [])),
+#[utoipa::path(tag = "catalog", security(("bearer" = ["vendor"])),
     params(("id" = String, Path, description = "Product id (UUID)")),
     responses(
         (status = 204),
