@@ -98,6 +98,9 @@ mod millis {
     }
 }
 
+/// A handler as a bus holds it.
+pub type Handler = Arc<dyn EventHandler>;
+
 /// Publishes events and runs consumers.
 #[async_trait]
 pub trait EventBus: Send + Sync + 'static {
@@ -108,12 +111,7 @@ pub trait EventBus: Send + Sync + 'static {
     /// Starts delivering events whose type matches any of `patterns` (AMQP topic syntax:
     /// `*` one word, `#` any words) to `handler`, through the durable queue of `consumer`.
     /// Events published while the consumer is stopped wait in its queue.
-    async fn subscribe(
-        &self,
-        consumer: &str,
-        patterns: &[&str],
-        handler: Arc<dyn EventHandler>,
-    ) -> Result<Subscription, BusError>;
+    async fn subscribe(&self, consumer: &str, patterns: &[&str], handler: Handler) -> Result<Subscription, BusError>;
 
     /// Removes and returns up to `max` events dead-lettered for `consumer`.
     async fn take_dead_letters(&self, consumer: &str, max: usize) -> Result<Vec<Envelope>, BusError>;

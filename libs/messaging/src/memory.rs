@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use shop_platform::Shutdown;
 use tokio::sync::mpsc;
 
-use crate::{BusError, BusSettings, Envelope, EventBus, EventHandler, Subscription, dispatch, topic};
+use crate::{BusError, BusSettings, Envelope, EventBus, Handler, Subscription, dispatch, topic};
 
 struct Message {
     event: Envelope,
@@ -54,12 +54,7 @@ impl EventBus for InProcessBus {
         Ok(())
     }
 
-    async fn subscribe(
-        &self,
-        consumer: &str,
-        patterns: &[&str],
-        handler: Arc<dyn EventHandler>,
-    ) -> Result<Subscription, BusError> {
+    async fn subscribe(&self, consumer: &str, patterns: &[&str], handler: Handler) -> Result<Subscription, BusError> {
         let (tx, rx) = {
             let mut queues = self.queues();
             let queue = queues.entry(consumer.to_owned()).or_insert_with(|| {

@@ -19,7 +19,7 @@ use prost::Message as _;
 use shop_platform::Shutdown;
 use tokio::sync::Mutex;
 
-use crate::{BusError, BusSettings, EXCHANGE, Envelope, EventBus, EventHandler, Subscription, dispatch};
+use crate::{BusError, BusSettings, EXCHANGE, Envelope, EventBus, EventHandler, Handler, Subscription, dispatch};
 
 /// Exchange that receives dead-lettered events, routed by consumer name.
 const DEAD_LETTER_EXCHANGE: &str = "shop.events.dlx";
@@ -246,12 +246,7 @@ impl EventBus for RabbitBus {
         }
     }
 
-    async fn subscribe(
-        &self,
-        consumer: &str,
-        patterns: &[&str],
-        handler: Arc<dyn EventHandler>,
-    ) -> Result<Subscription, BusError> {
+    async fn subscribe(&self, consumer: &str, patterns: &[&str], handler: Handler) -> Result<Subscription, BusError> {
         let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_owned()).collect();
         // Declare now so events published right after `subscribe` returns are kept.
         let channel = self.channel().await?;

@@ -221,31 +221,6 @@ mod in_process {
     }
 
     #[tokio::test]
-    async fn published_events_reach_the_subscriber() {
-        super::published_events_reach_the_subscriber(bus()).await;
-    }
-
-    #[tokio::test]
-    async fn a_failed_event_is_redelivered() {
-        super::a_failed_event_is_redelivered(bus()).await;
-    }
-
-    #[tokio::test]
-    async fn an_event_failing_every_time_is_dead_lettered() {
-        super::an_event_failing_every_time_is_dead_lettered(bus()).await;
-    }
-
-    #[tokio::test]
-    async fn the_inbox_ignores_a_duplicate() {
-        super::the_inbox_ignores_a_duplicate(bus(), Arc::new(MemoryInbox::default())).await;
-    }
-
-    #[tokio::test]
-    async fn the_inbox_records_each_event_once() {
-        super::the_inbox_records_each_event_once(Arc::new(MemoryInbox::default())).await;
-    }
-
-    #[tokio::test]
     async fn the_outbox_delivers_events_written_during_an_outage() {
         let inner = InProcessBus::new(settings());
         let broker = Arc::new(Switchable { bus: inner.clone(), up: AtomicBool::new(true) });
@@ -260,6 +235,14 @@ mod in_process {
         )
         .await;
     }
+
+    shop_test_support::contract_tests!(
+        published_events_reach_the_subscriber(bus()),
+        a_failed_event_is_redelivered(bus()),
+        an_event_failing_every_time_is_dead_lettered(bus()),
+        the_inbox_ignores_a_duplicate(bus(), Arc::new(MemoryInbox::default())),
+        the_inbox_records_each_event_once(Arc::new(MemoryInbox::default())),
+    );
 }
 
 mod real {
@@ -273,31 +256,6 @@ mod real {
     async fn db() -> mongodb::Database {
         require("MongoDB", &mongo_url());
         shop_storage::connect(&mongo_url(), &unique("messaging")).await.unwrap()
-    }
-
-    #[tokio::test]
-    async fn published_events_reach_the_subscriber() {
-        super::published_events_reach_the_subscriber(bus()).await;
-    }
-
-    #[tokio::test]
-    async fn a_failed_event_is_redelivered() {
-        super::a_failed_event_is_redelivered(bus()).await;
-    }
-
-    #[tokio::test]
-    async fn an_event_failing_every_time_is_dead_lettered() {
-        super::an_event_failing_every_time_is_dead_lettered(bus()).await;
-    }
-
-    #[tokio::test]
-    async fn the_inbox_ignores_a_duplicate() {
-        super::the_inbox_ignores_a_duplicate(bus(), Arc::new(MongoInbox::new(&db().await))).await;
-    }
-
-    #[tokio::test]
-    async fn the_inbox_records_each_event_once() {
-        super::the_inbox_records_each_event_once(Arc::new(MongoInbox::new(&db().await))).await;
     }
 
     #[tokio::test]
@@ -319,4 +277,12 @@ mod real {
         )
         .await;
     }
+
+    shop_test_support::contract_tests!(
+        published_events_reach_the_subscriber(bus()),
+        a_failed_event_is_redelivered(bus()),
+        an_event_failing_every_time_is_dead_lettered(bus()),
+        the_inbox_ignores_a_duplicate(bus(), Arc::new(MongoInbox::new(&db().await))),
+        the_inbox_records_each_event_once(Arc::new(MongoInbox::new(&db().await))),
+    );
 }

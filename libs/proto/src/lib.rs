@@ -30,31 +30,20 @@ pub use prost_types::Timestamp;
 
 impl From<&shop_types::Address> for common::v1::Address {
     fn from(a: &shop_types::Address) -> Self {
-        let a = a.fields();
-        Self {
-            name: a.name.clone(),
-            phone: a.phone.clone(),
-            line1: a.line1.clone(),
-            line2: a.line2.clone(),
-            city: a.city.clone(),
-            region: a.region.clone(),
-            postal_code: a.postal_code.clone(),
-            country: a.country.clone(),
-        }
+        a.fields().clone().into()
+    }
+}
+
+impl From<shop_types::AddressInput> for common::v1::Address {
+    fn from(a: shop_types::AddressInput) -> Self {
+        let shop_types::AddressInput { name, phone, line1, line2, city, region, postal_code, country } = a;
+        Self { name, phone, line1, line2, city, region, postal_code, country }
     }
 }
 
 impl From<common::v1::Address> for shop_types::AddressInput {
     fn from(a: common::v1::Address) -> Self {
-        Self {
-            name: a.name,
-            phone: a.phone,
-            line1: a.line1,
-            line2: a.line2,
-            city: a.city,
-            region: a.region,
-            postal_code: a.postal_code,
-            country: a.country,
-        }
+        let common::v1::Address { name, phone, line1, line2, city, region, postal_code, country } = a;
+        Self { name, phone, line1, line2, city, region, postal_code, country }
     }
 }

@@ -7,7 +7,7 @@ use shop_auth::{AuthError, Caller, Verifier};
 use shop_platform::{ApiError, ErrorKind};
 use tonic::Request;
 
-use crate::client::Clients;
+use crate::{client::Clients, errors::Refusal};
 
 /// Finds the caller of a gRPC request.
 #[derive(Clone)]
@@ -21,18 +21,23 @@ impl Authenticator {
     }
 
     /// The signed-in user making `req`.
-    pub async fn user<T>(&self, req: &Request<T>) -> Result<Caller, AuthError> {
-        self.verifier.caller(req.metadata()).await
+    pub async fn user<T>(&self, req: &Request<T>) -> Result<Caller, Refusal> {
+        Ok(self.verifier.caller(req.metadata()).await?)
+    }
+
+    /// The user making `req`, if it carries a token (a bad token is refused all the same).
+    pub async fn maybe_user<T>(&self, req: &Request<T>) -> Result<Option<Caller>, Refusal> {
+        match self.verifier.caller(req.metadata()).await {
+            Ok(caller) => Ok(Some(caller)),
+            Err(AuthError::Missing) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
     }
 
     /// The caller, if they are an admin.
-    pub async fn admin<T>(&self, req: &Request<T>) -> Result<Caller, ApiError> {
-        let caller = self.user(req).await.map_err(|_| unauthenticated())?;
-        if caller.is_admin() {
-            Ok(caller)
-        } else {
-            Err(ApiError::new(ErrorKind::PermissionDenied, "this needs the admin role"))
-        }
+    pub async fn admin<T>(&self, req: &Request<T>) -> Result<Caller, Refusal> {
+        let caller = self.user(req).await?;
+        if caller.is_admin() { Ok(caller) } else { Err(Refusal::Forbidden) }
     }
 }
 

@@ -2,7 +2,46 @@
 //! MongoDB, another service) is a 503 the client may retry; anything else is a 500 whose
 //! details stay in the log.
 
-use shop_platform::{ApiError, ErrorKind};
+use shop_auth::AuthError;
+use shop_platform::{ApiError, ErrorKind, FieldError};
+
+/// What every service refuses the same way, whatever its domain: bad input, a caller
+/// without a valid token, a caller without the right. A service's error enum holds these
+/// as one variant (`Refused(#[from] Refusal)`) beside its own.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("not allowed")]
+    Forbidden,
+}
+
+impl Refusal {
+    /// One invalid field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<AuthError> for Refusal {
+    fn from(_: AuthError) -> Self {
+        Self::Unauthenticated
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Invalid(fields) => ApiError::invalid(fields),
+            Refusal::Unauthenticated => crate::auth::unauthenticated(),
+            Refusal::Forbidden => ApiError::new(ErrorKind::PermissionDenied, "not allowed"),
+        }
+    }
+}
+
+crate::status_from!(Refusal);
 
 /// The client-facing error for an unexpected failure, its whole chain logged once.
 pub fn unexpected(err: impl Into<anyhow::Error>) -> ApiError {

@@ -21,7 +21,7 @@ pub mod paging;
 
 pub use backends::{Backends, Storage};
 pub use client::{CallCredentials, Clients, Upstream};
-pub use errors::unexpected;
+pub use errors::{Refusal, unexpected};
 pub use events::Consumer;
 pub use frame::{Frame, Service, ServiceSettings};
 pub use paging::Paging;

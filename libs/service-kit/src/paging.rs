@@ -37,6 +37,14 @@ impl Paging {
         u64::from(self.per_page)
     }
 
+    /// This page of `items` (filtered and sorted already), and how many there are in all:
+    /// what an embedded store answers.
+    pub fn of<T>(self, items: Vec<T>) -> (Vec<T>, u64) {
+        let total = items.len() as u64;
+        let skip = usize::try_from(self.offset()).unwrap_or(usize::MAX);
+        (items.into_iter().skip(skip).take(self.per_page as usize).collect(), total)
+    }
+
     /// The page's description in an answer, given how many items there are in all.
     pub fn info(self, total: u64) -> PageInfo {
         PageInfo { page: self.page, per_page: self.per_page, total }

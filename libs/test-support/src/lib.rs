@@ -74,3 +74,25 @@ where
 }
 
 pub mod proxy;
+
+/// One test per contract check, each calling `super::<check>(<arguments>)`: a contract
+/// suite is written once as functions, and each implementation's module lists the checks
+/// with the store (or bus, or limiter) to run them on.
+///
+/// ```ignore
+/// mod memory {
+///     use super::*;
+///     shop_test_support::contract_tests!(limits_hold(carts()), merges(carts()));
+/// }
+/// ```
+#[macro_export]
+macro_rules! contract_tests {
+    ($($check:ident($($argument:expr),* $(,)?)),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                super::$check($($argument),*).await;
+            }
+        )*
+    };
+}

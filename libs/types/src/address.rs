@@ -5,19 +5,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::{FieldError, Fields, line};
 
-/// An address as a client sent it (every field a string, possibly empty), and as a store
-/// keeps it.
+/// A postal address as a client sends it (every field a string, possibly empty) and as a
+/// store keeps it: `name` (the recipient), `line1`, `city`, `postal_code` and `country` are
+/// required; `phone`, `line2` and `region` are optional; lines are at most 200 characters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Address))]
+#[serde(default, deny_unknown_fields)]
 pub struct AddressInput {
-    #[serde(default)]
+    /// Who receives the parcel.
     pub name: String,
-    #[serde(default)]
+    /// A number the carrier may call: 5–20 digits, with spaces, `+`, `-`, `(` and `)`.
     pub phone: String,
     pub line1: String,
     pub line2: String,
     pub city: String,
     pub region: String,
     pub postal_code: String,
+    /// ISO-3166-1 alpha-2, e.g. `US`.
     pub country: String,
 }
 

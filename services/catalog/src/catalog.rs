@@ -1,16 +1,17 @@
 //! What the catalog does: products owned by vendors, the category tree, reviews with
 //! helpful votes and rating summaries, search, and the events that announce changes.
 
-use shop_messaging::kind;
+use shop_service_kit::Refusal;
 use std::sync::Arc;
 
 use shop_auth::{Caller, Role};
-use shop_messaging::{Envelope, new_event};
+use shop_messaging::{Envelope, kind, new_event};
 use shop_proto::{
     common::v1::Money as PbMoney,
     events::v1::{PriceChanged, ProductChanged, ProductDeleted},
     order::v1::{HasPurchasedRequest, order_service_client::OrderServiceClient},
 };
+use shop_service_kit::Paging;
 use time::OffsetDateTime;
 
 use crate::{
@@ -86,7 +87,7 @@ impl Catalog {
     async fn category_exists(&self, id: Option<CategoryId>) -> Result<(), CatalogError> {
         match id {
             Some(id) if !self.categories.all().await?.iter().any(|c| c.id == id) => {
-                Err(CatalogError::invalid("category_id", "no such category"))
+                Err(Refusal::invalid("category_id", "no such category").into())
             }
             _ => Ok(()),
         }
@@ -94,9 +95,9 @@ impl Catalog {
 
     pub async fn create_product(&self, caller: &Caller, fields: &ProductFields) -> Result<Product, CatalogError> {
         if !matches!(caller.role, Role::Vendor | Role::Admin) {
-            return Err(CatalogError::Forbidden);
+            return Err(Refusal::Forbidden.into());
         }
-        let valid = fields.validate().map_err(CatalogError::Invalid)?;
+        let valid = fields.validate().map_err(Refusal::Invalid)?;
         self.category_exists(valid.category_id).await?;
         let product = Product::create(valid, &caller.user_id, OffsetDateTime::now_utc());
         self.products.insert(&product, &[changed(kind::PRODUCT_CREATED, &product)]).await?;
@@ -124,11 +125,11 @@ impl Catalog {
         for _ in 0..RETRIES {
             let before = self.product(Some(caller), id).await?;
             if !may_edit(caller, &before) {
-                return Err(CatalogError::Forbidden);
+                return Err(Refusal::Forbidden.into());
             }
-            let mut fields = crate::grpc::fields_of(&before);
+            let mut fields = ProductFields::of(&before);
             edit(&mut fields);
-            let valid = fields.validate().map_err(CatalogError::Invalid)?;
+            let valid = fields.validate().map_err(Refusal::Invalid)?;
             self.category_exists(valid.category_id).await?;
             let mut after = before.clone();
             after.apply(valid, OffsetDateTime::now_utc());
@@ -146,7 +147,7 @@ impl Catalog {
     pub async fn delete_product(&self, caller: &Caller, id: ProductId) -> Result<(), CatalogError> {
         let product = self.product(Some(caller), id).await?;
         if !may_edit(caller, &product) {
-            return Err(CatalogError::Forbidden);
+            return Err(Refusal::Forbidden.into());
         }
         let payload = ProductDeleted {
             product_id: id.to_string(),
@@ -178,12 +179,12 @@ impl Catalog {
 
     pub async fn create_category(&self, caller: &Caller, category: Category) -> Result<Category, CatalogError> {
         if caller.role != Role::Admin {
-            return Err(CatalogError::Forbidden);
+            return Err(Refusal::Forbidden.into());
         }
         if let Some(parent) = category.parent_id
             && !self.categories.all().await?.iter().any(|c| c.id == parent)
         {
-            return Err(CatalogError::invalid("parent_id", "no such category"));
+            return Err(Refusal::invalid("parent_id", "no such category").into());
         }
         self.categories.insert(&category).await?;
         Ok(category)
@@ -198,17 +199,17 @@ impl Catalog {
         edit: impl FnOnce(&mut Category) -> Result<(), CatalogError>,
     ) -> Result<Category, CatalogError> {
         if caller.role != Role::Admin {
-            return Err(CatalogError::Forbidden);
+            return Err(Refusal::Forbidden.into());
         }
         let all = self.categories.all().await?;
         let mut category = all.iter().find(|c| c.id == id).cloned().ok_or(CatalogError::CategoryNotFound)?;
         edit(&mut category)?;
         if let Some(parent) = category.parent_id {
             if !all.iter().any(|c| c.id == parent) {
-                return Err(CatalogError::invalid("parent_id", "no such category"));
+                return Err(Refusal::invalid("parent_id", "no such category").into());
             }
             if would_cycle(&all, id, parent) {
-                return Err(CatalogError::invalid("parent_id", "a category cannot sit below itself"));
+                return Err(Refusal::invalid("parent_id", "a category cannot sit below itself").into());
             }
         }
         self.categories.update(&category).await?;
@@ -218,7 +219,7 @@ impl Catalog {
     /// Deletes an empty leaf category; one with products or sub-categories is refused.
     pub async fn delete_category(&self, caller: &Caller, id: CategoryId) -> Result<(), CatalogError> {
         if caller.role != Role::Admin {
-            return Err(CatalogError::Forbidden);
+            return Err(Refusal::Forbidden.into());
         }
         let all = self.categories.all().await?;
         if !all.iter().any(|c| c.id == id) {
@@ -285,11 +286,15 @@ impl Catalog {
         &self,
         product: ProductId,
         sort: ReviewSort,
-        offset: u64,
-        limit: u64,
+        paging: Paging,
     ) -> Result<(Vec<Review>, u64), CatalogError> {
         self.product(None, product).await?;
-        Ok(self.reviews.list(product, sort, offset, limit).await?)
+        Ok(self.reviews.list(product, sort, paging).await?)
+    }
+
+    /// The products owning `skus` (for pricing; unknown SKUs are left out).
+    pub async fn by_skus(&self, skus: &[Sku]) -> Result<Vec<Product>, CatalogError> {
+        Ok(self.products.by_skus(skus).await?)
     }
 
     /// One helpful vote per user per review; a repeat changes nothing.

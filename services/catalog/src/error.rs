@@ -1,6 +1,7 @@
 //! The catalog's domain error, mapped once to the shared [`ApiError`] (and so to gRPC).
 
-use shop_platform::{ApiError, ErrorKind, FieldError};
+use shop_platform::{ApiError, ErrorKind};
+use shop_service_kit::Refusal;
 
 use crate::storage::StoreError;
 
@@ -12,8 +13,6 @@ pub enum CatalogError {
     CategoryNotFound,
     #[error("review not found")]
     ReviewNotFound,
-    #[error("invalid input")]
-    Invalid(Vec<FieldError>),
     #[error("SKU {0} is already used by another product")]
     DuplicateSku(String),
     #[error("the slug is taken")]
@@ -24,18 +23,11 @@ pub enum CatalogError {
     CategoryInUse,
     #[error("the record changed meanwhile; try again")]
     Conflict,
-    #[error("authentication required")]
-    Unauthenticated,
-    #[error("not allowed")]
-    Forbidden,
+    /// Bad input, no valid token, no right: refused the way every service refuses.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
-}
-
-impl CatalogError {
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Invalid(vec![FieldError { field: field.to_owned(), message: message.into() }])
-    }
 }
 
 impl From<StoreError> for CatalogError {
@@ -51,12 +43,6 @@ impl From<StoreError> for CatalogError {
     }
 }
 
-impl From<shop_auth::AuthError> for CatalogError {
-    fn from(_: shop_auth::AuthError) -> Self {
-        Self::Unauthenticated
-    }
-}
-
 impl From<CatalogError> for ApiError {
     fn from(err: CatalogError) -> Self {
         let conflict = |code: &str, message: String| ApiError::new(ErrorKind::Conflict, message).with_code(code);
@@ -64,7 +50,6 @@ impl From<CatalogError> for ApiError {
             CatalogError::ProductNotFound => ApiError::not_found("product"),
             CatalogError::CategoryNotFound => ApiError::not_found("category"),
             CatalogError::ReviewNotFound => ApiError::not_found("review"),
-            CatalogError::Invalid(fields) => ApiError::invalid(fields),
             CatalogError::DuplicateSku(sku) => conflict("duplicate_sku", format!("SKU {sku} is already used")),
             CatalogError::SlugTaken => conflict("slug_taken", "the slug is taken".into()),
             CatalogError::AlreadyReviewed => conflict("already_reviewed", "you already reviewed this product".into()),
@@ -72,15 +57,10 @@ impl From<CatalogError> for ApiError {
                 conflict("category_in_use", "the category still has products or sub-categories".into())
             }
             CatalogError::Conflict => conflict("conflict", "the record changed meanwhile; try again".into()),
-            CatalogError::Unauthenticated => ApiError::new(ErrorKind::Unauthenticated, "authentication required"),
-            CatalogError::Forbidden => ApiError::new(ErrorKind::PermissionDenied, "not allowed"),
-            CatalogError::Unexpected(e) => ApiError::internal(&e),
+            CatalogError::Refused(refusal) => refusal.into(),
+            CatalogError::Unexpected(e) => shop_service_kit::unexpected(e),
         }
     }
 }
 
-impl From<CatalogError> for tonic::Status {
-    fn from(err: CatalogError) -> Self {
-        ApiError::from(err).into()
-    }
-}
+shop_service_kit::status_from!(CatalogError);

@@ -2,10 +2,11 @@
 //! a three-level category tree, 240 products with variants and images, and reviews.
 //! Generated deterministically, so ids are the same on every start.
 
-use shop_messaging::kind;
 use std::collections::BTreeMap;
 
-use shop_messaging::new_event;
+use serde::Deserialize;
+
+use shop_messaging::{kind, new_event};
 use shop_proto::events::v1::ProductChanged;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -31,98 +32,39 @@ fn category_id(n: u32) -> CategoryId {
     CategoryId::from_uuid(Uuid::from_u128(0x0192_0000_0000_7000_8000_0000_000c_0000 | u128::from(n)))
 }
 
+/// One product line of the demo catalog (`demo/catalog.json`).
+#[derive(Deserialize)]
 struct Line {
     /// Where the line is filed: top level, middle level, and one leaf per noun.
-    top: &'static str,
-    middle: &'static str,
-    leaves: &'static [&'static str],
-    tag: &'static str,
-    nouns: &'static [&'static str],
-    materials: &'static [&'static str],
+    top: String,
+    middle: String,
+    leaves: Vec<String>,
+    tag: String,
+    nouns: Vec<String>,
+    materials: Vec<String>,
     base_price: i64,
-    variant_key: &'static str,
-    variant_values: &'static [&'static str],
+    variant_key: String,
+    variant_values: Vec<String>,
 }
 
-const LINES: &[Line] = &[
-    Line {
-        top: "Clothing",
-        middle: "Tops",
-        leaves: &["T-Shirts", "Hoodies", "Overshirts", "Polos"],
-        tag: "apparel",
-        nouns: &["T-Shirt", "Hoodie", "Overshirt", "Polo"],
-        materials: &["Organic Cotton", "Merino", "Linen"],
-        base_price: 2400,
-        variant_key: "size",
-        variant_values: &["S", "M", "L", "XL"],
-    },
-    Line {
-        top: "Clothing",
-        middle: "Footwear",
-        leaves: &["Running Shoes", "Trail Shoes", "Boots"],
-        tag: "footwear",
-        nouns: &["Runner", "Trail Shoe", "Chelsea Boot"],
-        materials: &["Suede", "Knit", "Leather"],
-        base_price: 8900,
-        variant_key: "size",
-        variant_values: &["40", "41", "42", "43", "44"],
-    },
-    Line {
-        top: "Home & Kitchen",
-        middle: "Kitchen",
-        leaves: &["Knives", "Cookware", "Dutch Ovens", "Boards"],
-        tag: "kitchen",
-        nouns: &["Chef's Knife", "Skillet", "Dutch Oven", "Cutting Board"],
-        materials: &["Carbon Steel", "Cast Iron", "Walnut"],
-        base_price: 4500,
-        variant_key: "finish",
-        variant_values: &["natural", "black"],
-    },
-    Line {
-        top: "Outdoors",
-        middle: "Camping",
-        leaves: &["Backpacks", "Tents", "Sleeping Bags"],
-        tag: "outdoor",
-        nouns: &["Daypack", "Tent", "Sleeping Bag"],
-        materials: &["Ripstop Nylon", "Recycled Polyester", "Canvas"],
-        base_price: 7900,
-        variant_key: "colour",
-        variant_values: &["olive", "sand", "navy"],
-    },
-    Line {
-        top: "Home & Kitchen",
-        middle: "Home Decor",
-        leaves: &["Blankets", "Lighting", "Vases", "Cushions"],
-        tag: "home",
-        nouns: &["Throw Blanket", "Table Lamp", "Vase", "Cushion"],
-        materials: &["Wool", "Ceramic", "Brass"],
-        base_price: 3900,
-        variant_key: "colour",
-        variant_values: &["oat", "charcoal", "terracotta"],
-    },
-    Line {
-        top: "Electronics",
-        middle: "Audio",
-        leaves: &["Headphones", "Speakers", "Turntables"],
-        tag: "audio",
-        nouns: &["Headphones", "Bluetooth Speaker", "Turntable"],
-        materials: &["Aluminium", "Oak", "Matte"],
-        base_price: 12900,
-        variant_key: "colour",
-        variant_values: &["black", "silver"],
-    },
-];
+#[derive(Deserialize)]
+struct Comment {
+    rating: u8,
+    comment: String,
+}
 
-const STYLES: &[&str] = &["Classic", "Everyday", "Heritage", "Studio", "Field"];
+/// The demo catalog's data: product lines, styles, and what demo shoppers say.
+#[derive(Deserialize)]
+struct DemoData {
+    lines: Vec<Line>,
+    styles: Vec<String>,
+    comments: Vec<Comment>,
+}
 
-const COMMENTS: &[(u8, &str)] = &[
-    (5, "Excellent quality, exactly as described. Would buy again."),
-    (4, "Very good overall; arrived quickly and feels well made."),
-    (5, "Love it. The material is even better in person."),
-    (3, "Decent, but the sizing runs a little small."),
-    (4, "Solid value for the price."),
-    (2, "Looks nice, but it did not hold up as well as I hoped."),
-];
+fn data() -> &'static DemoData {
+    static DATA: std::sync::OnceLock<DemoData> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| serde_json::from_str(include_str!("../demo/catalog.json")).expect("demo/catalog.json is valid"))
+}
 
 fn slug(s: &str) -> String {
     s.to_lowercase()
@@ -155,9 +97,9 @@ pub fn demo_categories() -> (Vec<Category>, BTreeMap<(usize, usize), CategoryId>
         });
         id
     };
-    for (li, line) in LINES.iter().enumerate() {
-        let top = find_or_add(line.top, None, &mut all);
-        let middle = find_or_add(line.middle, Some(top), &mut all);
+    for (li, line) in data().lines.iter().enumerate() {
+        let top = find_or_add(&line.top, None, &mut all);
+        let middle = find_or_add(&line.middle, Some(top), &mut all);
         for (ni, leaf) in line.leaves.iter().enumerate() {
             leaf_of.insert((li, ni), find_or_add(leaf, Some(middle), &mut all));
         }
@@ -171,16 +113,16 @@ pub fn demo_products() -> Vec<Product> {
     let usd = Currency::parse("USD").expect("USD is a currency");
     let epoch = OffsetDateTime::from_unix_timestamp(1_735_689_600).expect("valid date");
     let mut out = Vec::new();
-    for (li, line) in LINES.iter().enumerate() {
+    for (li, line) in data().lines.iter().enumerate() {
         for (ni, noun) in line.nouns.iter().enumerate() {
             for (mi, material) in line.materials.iter().enumerate() {
-                for (si, style) in STYLES.iter().enumerate() {
+                for (si, style) in data().styles.iter().enumerate() {
                     if out.len() >= 240 {
                         return out;
                     }
                     let n = u32::try_from(out.len() + 1).expect("small");
                     let name = format!("{style} {material} {noun}");
-                    let code = format!("{}-{n:04}", slug(line.tag).to_uppercase());
+                    let code = format!("{}-{n:04}", slug(&line.tag).to_uppercase());
                     let step = i64::try_from(ni * 7 + mi * 5 + si * 3).expect("small");
                     let price = line.base_price + step * 100 - 1;
                     let variants = line
@@ -189,7 +131,7 @@ pub fn demo_products() -> Vec<Product> {
                         .map(|value| Variant {
                             sku: Sku::parse(&format!("{code}-{}", slug(value).to_uppercase())).expect("valid sku"),
                             price: Money::new(price, usd.clone()).expect("positive"),
-                            attributes: BTreeMap::from([(line.variant_key.to_owned(), (*value).to_owned())]),
+                            attributes: BTreeMap::from([(line.variant_key.clone(), value.clone())]),
                         })
                         .collect();
                     let created = epoch + time::Duration::hours(i64::from(n) * 13);
@@ -203,12 +145,12 @@ pub fn demo_products() -> Vec<Product> {
                             line.tag
                         ),
                         category_id: leaf_of.get(&(li, ni)).map(ToString::to_string),
-                        tags: vec![line.tag.to_owned(), slug(material), slug(style)],
+                        tags: vec![line.tag.clone(), slug(material), slug(style)],
                         images: vec![Image {
                             url: format!("https://images.shop.example/products/{}.jpg", slug(&name)),
                             alt: name.clone(),
                         }],
-                        attributes: BTreeMap::from([("material".to_owned(), (*material).to_owned())]),
+                        attributes: BTreeMap::from([("material".to_owned(), material.clone())]),
                         status: ProductStatus::Active,
                         vendor_id: DEMO_VENDOR_ID.to_owned(),
                         variants,
@@ -230,13 +172,14 @@ pub fn demo_products() -> Vec<Product> {
 fn demo_reviews(product: &Product, n: u32) -> Vec<Review> {
     (0..(n * 7) % 5)
         .map(|i| {
-            let (rating, comment) = COMMENTS[usize::try_from((n + i) % 6).expect("small")];
+            let comments = &data().comments;
+            let Comment { rating, comment } = &comments[usize::try_from(n + i).expect("small") % comments.len()];
             Review {
                 id: ReviewId::new(),
                 product_id: product.id,
                 user_id: Uuid::from_u128(0x0192_0000_0000_7000_8000_0000_00e0_0000 | u128::from(i)).to_string(),
-                rating,
-                comment: comment.to_owned(),
+                rating: *rating,
+                comment: comment.clone(),
                 verified_purchase: i % 2 == 0,
                 helpful_count: 0,
                 created_at: product.created_at + time::Duration::days(i64::from(i) + 1),

@@ -3,20 +3,17 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
-use shop_messaging::{InProcessBus, kind};
+use shop_messaging::InProcessBus;
 use shop_platform::Shutdown;
 use shop_proto::{
-    catalog::v1::catalog_service_server::SERVICE_NAME, events::v1::StockChanged,
-    order::v1::order_service_client::OrderServiceClient,
+    catalog::v1::catalog_service_server::SERVICE_NAME, order::v1::order_service_client::OrderServiceClient,
 };
-use shop_service_kit::{Consumer, Frame, Service, Storage};
+use shop_service_kit::{Frame, Service, Storage};
 
 use crate::{
     Settings,
     catalog::Catalog,
-    domain::Sku,
+    events::{STOCK_EVENTS, StockProjection},
     grpc::CatalogGrpc,
     seed,
     storage::{
@@ -24,36 +21,6 @@ use crate::{
         MongoProductStore, MongoReviewStore, ProductStore, ReviewStore,
     },
 };
-
-/// The catalog's own settings.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CatalogExtra {
-    /// Order's gRPC endpoint, asked whether a reviewer bought the product.
-    pub order_url: String,
-}
-
-impl Default for CatalogExtra {
-    fn default() -> Self {
-        Self { order_url: "http://127.0.0.1:50054".into() }
-    }
-}
-
-/// Keeps the products' availability in step with inventory.
-struct StockProjection(Arc<Catalog>);
-
-#[async_trait]
-impl Consumer for StockProjection {
-    type Event = StockChanged;
-
-    async fn consume(&self, _: &str, change: StockChanged) -> anyhow::Result<()> {
-        let Ok(sku) = Sku::parse(&change.sku) else {
-            tracing::warn!(sku = %change.sku, "stock change for a malformed SKU ignored");
-            return Ok(());
-        };
-        Ok(self.0.record_stock(&sku, change.available).await?)
-    }
-}
 
 type Stores = (Arc<dyn ProductStore>, Arc<dyn CategoryStore>, Arc<dyn ReviewStore>);
 
@@ -78,7 +45,7 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
     if frame.settings.demo_data {
         seed::demo_catalog(&catalog).await?;
     }
-    frame.consume(crate::SERVICE, &[kind::STOCK_CHANGED], StockProjection(catalog.clone())).await?;
+    frame.consume(crate::SERVICE, &STOCK_EVENTS, StockProjection(catalog.clone())).await?;
     let routes = tonic::service::Routes::new(CatalogGrpc::new(catalog, frame.verifier()?).server());
     frame.serve(&[SERVICE_NAME], routes).await
 }

@@ -12,6 +12,7 @@ use shop_messaging::{
     outbox::{MemoryOutbox, MongoOutbox, OutboxStore},
 };
 use shop_proto::events::v1::ProductDeleted;
+use shop_service_kit::Paging;
 use shop_test_support::{mongo_url, require, unique};
 
 fn product(n: usize) -> Product {
@@ -35,7 +36,7 @@ async fn a_stored_product_reads_back_unchanged(store: Arc<dyn ProductStore>) {
     assert!(store.get(ProductId::new()).await.unwrap().is_none());
 }
 
-async fn a_sku_belongs_to_one_product_only(store: Arc<dyn ProductStore>, outbox: Arc<dyn OutboxStore>) {
+async fn a_sku_belongs_to_one_product_only((store, outbox): (Arc<dyn ProductStore>, Arc<dyn OutboxStore>)) {
     let first = product(1);
     store.insert(&first, &[event()]).await.unwrap();
     let mut second = product(2);
@@ -47,7 +48,7 @@ async fn a_sku_belongs_to_one_product_only(store: Arc<dyn ProductStore>, outbox:
     assert_eq!(outbox.pending(1000).await.unwrap().len(), before, "no event for a failed write");
 }
 
-async fn events_are_stored_with_the_product(store: Arc<dyn ProductStore>, outbox: Arc<dyn OutboxStore>) {
+async fn events_are_stored_with_the_product((store, outbox): (Arc<dyn ProductStore>, Arc<dyn OutboxStore>)) {
     let p = product(3);
     let e = event();
     store.insert(&p, std::slice::from_ref(&e)).await.unwrap();
@@ -74,27 +75,12 @@ mod embedded {
         (Arc::new(MemoryProductStore::new(outbox.clone())), Arc::new(outbox))
     }
 
-    #[tokio::test]
-    async fn a_stored_product_reads_back_unchanged() {
-        super::a_stored_product_reads_back_unchanged(stores().0).await;
-    }
-
-    #[tokio::test]
-    async fn a_sku_belongs_to_one_product_only() {
-        let (s, o) = stores();
-        super::a_sku_belongs_to_one_product_only(s, o).await;
-    }
-
-    #[tokio::test]
-    async fn events_are_stored_with_the_product() {
-        let (s, o) = stores();
-        super::events_are_stored_with_the_product(s, o).await;
-    }
-
-    #[tokio::test]
-    async fn products_are_found_by_sku() {
-        super::products_are_found_by_sku(stores().0).await;
-    }
+    shop_test_support::contract_tests!(
+        a_sku_belongs_to_one_product_only(stores()),
+        events_are_stored_with_the_product(stores()),
+        a_stored_product_reads_back_unchanged(stores().0),
+        products_are_found_by_sku(stores().0),
+    );
 }
 
 mod mongo {
@@ -107,27 +93,12 @@ mod mongo {
         (Arc::new(MongoProductStore::open(db, outbox.clone()).await.unwrap()), Arc::new(outbox))
     }
 
-    #[tokio::test]
-    async fn a_stored_product_reads_back_unchanged() {
-        super::a_stored_product_reads_back_unchanged(stores().await.0).await;
-    }
-
-    #[tokio::test]
-    async fn a_sku_belongs_to_one_product_only() {
-        let (s, o) = stores().await;
-        super::a_sku_belongs_to_one_product_only(s, o).await;
-    }
-
-    #[tokio::test]
-    async fn events_are_stored_with_the_product() {
-        let (s, o) = stores().await;
-        super::events_are_stored_with_the_product(s, o).await;
-    }
-
-    #[tokio::test]
-    async fn products_are_found_by_sku() {
-        super::products_are_found_by_sku(stores().await.0).await;
-    }
+    shop_test_support::contract_tests!(
+        a_sku_belongs_to_one_product_only(stores().await),
+        events_are_stored_with_the_product(stores().await),
+        a_stored_product_reads_back_unchanged(stores().await.0),
+        products_are_found_by_sku(stores().await.0),
+    );
 }
 
 use shop_catalog::domain::{
@@ -288,7 +259,7 @@ async fn one_review_per_user_and_one_vote_per_user(store: Arc<dyn ReviewStore>) 
     assert!(!store.vote(first.id, "u3").await.unwrap(), "a second vote changes nothing");
     assert!(store.vote(first.id, "u4").await.unwrap());
     assert_eq!(store.get(first.id).await.unwrap().unwrap().helpful_count, 2);
-    let (page, total) = store.list(product, ReviewSort::Helpful, 0, 10).await.unwrap();
+    let (page, total) = store.list(product, ReviewSort::Helpful, Paging::parse(1, 10).unwrap()).await.unwrap();
     assert_eq!((total, page[0].id), (2, first.id));
 }
 
@@ -300,30 +271,13 @@ mod embedded_more {
         Arc::new(MemoryProductStore::new(MemoryOutbox::default()))
     }
 
-    #[tokio::test]
-    async fn a_name_match_outranks_a_tag_match_which_outranks_a_description_match() {
-        super::a_name_match_outranks_a_tag_match_which_outranks_a_description_match(products(), true).await;
-    }
-
-    #[tokio::test]
-    async fn search_filters_and_sorts() {
-        super::search_filters_and_sorts(products()).await;
-    }
-
-    #[tokio::test]
-    async fn an_update_moves_sku_claims_and_a_stale_update_is_refused() {
-        super::an_update_moves_sku_claims_and_a_stale_update_is_refused(products()).await;
-    }
-
-    #[tokio::test]
-    async fn a_slug_names_one_category() {
-        super::a_slug_names_one_category(Arc::new(MemoryCategoryStore::default())).await;
-    }
-
-    #[tokio::test]
-    async fn one_review_per_user_and_one_vote_per_user() {
-        super::one_review_per_user_and_one_vote_per_user(Arc::new(MemoryReviewStore::default())).await;
-    }
+    shop_test_support::contract_tests!(
+        a_name_match_outranks_a_tag_match_which_outranks_a_description_match(products(), true),
+        search_filters_and_sorts(products()),
+        an_update_moves_sku_claims_and_a_stale_update_is_refused(products()),
+        a_slug_names_one_category(Arc::new(MemoryCategoryStore::default())),
+        one_review_per_user_and_one_vote_per_user(Arc::new(MemoryReviewStore::default())),
+    );
 }
 
 mod mongo_more {
@@ -341,29 +295,17 @@ mod mongo_more {
     }
 
     /// On the stand-in, tag weights are not applied (see the suite function).
-    #[tokio::test]
-    async fn a_name_match_outranks_a_tag_match_which_outranks_a_description_match() {
-        super::a_name_match_outranks_a_tag_match_which_outranks_a_description_match(products().await, false).await;
-    }
-
-    #[tokio::test]
-    async fn search_filters_and_sorts() {
-        super::search_filters_and_sorts(products().await).await;
-    }
-
-    #[tokio::test]
-    async fn an_update_moves_sku_claims_and_a_stale_update_is_refused() {
-        super::an_update_moves_sku_claims_and_a_stale_update_is_refused(products().await).await;
-    }
-
-    #[tokio::test]
-    async fn a_slug_names_one_category() {
-        super::a_slug_names_one_category(Arc::new(MongoCategoryStore::open(&db().await).await.unwrap())).await;
-    }
 
     #[tokio::test]
     async fn one_review_per_user_and_one_vote_per_user() {
         super::one_review_per_user_and_one_vote_per_user(Arc::new(MongoReviewStore::open(db().await).await.unwrap()))
             .await;
     }
+
+    shop_test_support::contract_tests!(
+        a_name_match_outranks_a_tag_match_which_outranks_a_description_match(products().await, false),
+        search_filters_and_sorts(products().await),
+        an_update_moves_sku_claims_and_a_stale_update_is_refused(products().await),
+        a_slug_names_one_category(Arc::new(MongoCategoryStore::open(&db().await).await.unwrap())),
+    );
 }

@@ -3,7 +3,6 @@
 //! when catalog announces a change to it, and in any case after a short TTL. Checkout
 //! never reads from here: order prices every line from catalog itself.
 
-use shop_messaging::kind;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -12,7 +11,7 @@ use std::{
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use shop_messaging::{Envelope, EventHandler};
+use shop_messaging::{Envelope, EventHandler, kind};
 use shop_proto::events::v1::{ProductChanged, ProductDeleted};
 
 /// Longest a cached product may be served after a change whose event was missed.

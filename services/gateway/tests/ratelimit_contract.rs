@@ -47,20 +47,11 @@ mod memory {
         Arc::new(MemoryLimiter::default())
     }
 
-    #[tokio::test]
-    async fn a_burst_passes_then_requests_wait() {
-        super::a_burst_passes_then_requests_wait(limiter()).await;
-    }
-
-    #[tokio::test]
-    async fn keys_do_not_share_budgets() {
-        super::keys_do_not_share_budgets(limiter()).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_requests_never_exceed_the_burst() {
-        super::concurrent_requests_never_exceed_the_burst(limiter()).await;
-    }
+    shop_test_support::contract_tests!(
+        a_burst_passes_then_requests_wait(limiter()),
+        keys_do_not_share_budgets(limiter()),
+        concurrent_requests_never_exceed_the_burst(limiter()),
+    );
 }
 
 mod redis {
@@ -73,18 +64,9 @@ mod redis {
         Arc::new(RedisLimiter::new(pool))
     }
 
-    #[tokio::test]
-    async fn a_burst_passes_then_requests_wait() {
-        super::a_burst_passes_then_requests_wait(limiter()).await;
-    }
-
-    #[tokio::test]
-    async fn keys_do_not_share_budgets() {
-        super::keys_do_not_share_budgets(limiter()).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_requests_never_exceed_the_burst() {
-        super::concurrent_requests_never_exceed_the_burst(limiter()).await;
-    }
+    shop_test_support::contract_tests!(
+        a_burst_passes_then_requests_wait(limiter()),
+        keys_do_not_share_budgets(limiter()),
+        concurrent_requests_never_exceed_the_burst(limiter()),
+    );
 }

@@ -1,15 +1,15 @@
 //! What identity does: registration, sign-in, sessions (rotating refresh tokens with reuse
 //! detection), profiles and roles.
 
-use shop_messaging::kind;
 use std::{sync::Arc, time::Duration};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand_core::RngCore;
 use sha2::{Digest, Sha256};
 use shop_auth::{Caller, Role};
-use shop_messaging::{Envelope, new_event};
+use shop_messaging::{Envelope, kind, new_event};
 use shop_proto::events::v1::{UserRegistered, UserRoleChanged};
+use shop_service_kit::Paging;
 use time::OffsetDateTime;
 
 use crate::{
@@ -148,6 +148,16 @@ impl Accounts {
             self.sessions.revoke_family(&token.family_id).await?;
         }
         Ok(())
+    }
+
+    /// A page of every account, for admins.
+    pub async fn users(&self, paging: Paging) -> Result<(Vec<User>, u64), IdentityError> {
+        Ok(self.users.list(paging).await?)
+    }
+
+    /// The public keys tokens are verified with.
+    pub fn jwks(&self) -> Vec<shop_proto::identity::v1::Jwk> {
+        self.keys.jwks()
     }
 
     pub async fn user(&self, id: UserId) -> Result<User, IdentityError> {

@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 use shop_platform::settings::Secret;
+use shop_service_kit::ServiceSettings;
+
+use crate::SERVICE;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -31,4 +34,10 @@ impl Default for IdentityExtra {
             password_hash_concurrency: 0,
         }
     }
+}
+
+pub type Settings = ServiceSettings<IdentityExtra>;
+
+pub fn default_settings() -> Settings {
+    Settings::defaults(SERVICE, 50051, 9101)
 }

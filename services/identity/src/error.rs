@@ -1,13 +1,12 @@
 //! Identity's domain error, mapped once to the shared [`ApiError`] (and so to gRPC).
 
-use shop_platform::{ApiError, ErrorKind, FieldError};
+use shop_platform::{ApiError, ErrorKind};
+use shop_service_kit::Refusal;
 
 use crate::storage::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
-    #[error("invalid input")]
-    Invalid(Vec<FieldError>),
     #[error("the email address is already registered")]
     EmailTaken,
     /// Unknown email and wrong password alike.
@@ -15,22 +14,15 @@ pub enum IdentityError {
     BadCredentials,
     #[error("the refresh token is invalid, expired or revoked")]
     InvalidRefreshToken,
-    #[error("authentication required")]
-    Unauthenticated,
-    #[error("not allowed")]
-    Forbidden,
     #[error("user not found")]
     UserNotFound,
     #[error("the account changed meanwhile; try again")]
     Conflict,
+    /// Bad input, no valid token, no right: refused the way every service refuses.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
-}
-
-impl IdentityError {
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Invalid(vec![FieldError { field: field.to_owned(), message: message.into() }])
-    }
 }
 
 impl From<StoreError> for IdentityError {
@@ -43,16 +35,9 @@ impl From<StoreError> for IdentityError {
     }
 }
 
-impl From<shop_auth::AuthError> for IdentityError {
-    fn from(_: shop_auth::AuthError) -> Self {
-        Self::Unauthenticated
-    }
-}
-
 impl From<IdentityError> for ApiError {
     fn from(err: IdentityError) -> Self {
         match err {
-            IdentityError::Invalid(fields) => ApiError::invalid(fields),
             IdentityError::EmailTaken => {
                 ApiError::new(ErrorKind::Conflict, "the email address is already registered").with_code("email_taken")
             }
@@ -63,17 +48,12 @@ impl From<IdentityError> for ApiError {
                 ApiError::new(ErrorKind::Unauthenticated, "the refresh token is invalid, expired or revoked")
                     .with_code("invalid_refresh_token")
             }
-            IdentityError::Unauthenticated => ApiError::new(ErrorKind::Unauthenticated, "authentication required"),
-            IdentityError::Forbidden => ApiError::new(ErrorKind::PermissionDenied, "not allowed"),
             IdentityError::UserNotFound => ApiError::not_found("user"),
             IdentityError::Conflict => ApiError::new(ErrorKind::Conflict, "the account changed meanwhile; try again"),
-            IdentityError::Unexpected(e) => ApiError::internal(&e),
+            IdentityError::Refused(refusal) => refusal.into(),
+            IdentityError::Unexpected(e) => shop_service_kit::unexpected(e),
         }
     }
 }
 
-impl From<IdentityError> for tonic::Status {
-    fn from(err: IdentityError) -> Self {
-        ApiError::from(err).into()
-    }
-}
+shop_service_kit::status_from!(IdentityError);

@@ -1,5 +1,7 @@
 //! Identity's gRPC face: validation at the edge, callers from their tokens, proto ↔ domain.
 
+use shop_service_kit::Refusal;
+use shop_service_kit::auth::Authenticator;
 use std::sync::Arc;
 
 use shop_auth::{Caller, Role, Verifier};
@@ -8,6 +10,7 @@ use shop_proto::{
     common::v1 as common,
     identity::v1::{self as pb, identity_service_server::IdentityService},
 };
+use shop_service_kit::Paging;
 use shop_types::Fields;
 use tonic::{Request, Response, Status};
 
@@ -17,17 +20,14 @@ use crate::{
     error::IdentityError,
 };
 
-/// Largest page of the user list.
-const MAX_PER_PAGE: u32 = 100;
-
 pub struct IdentityGrpc {
     accounts: Arc<Accounts>,
-    verifier: Arc<Verifier>,
+    auth: Authenticator,
 }
 
 impl IdentityGrpc {
     pub fn new(accounts: Arc<Accounts>, verifier: Arc<Verifier>) -> Self {
-        Self { accounts, verifier }
+        Self { accounts, auth: Authenticator::new(verifier) }
     }
 
     pub fn server(self) -> pb::identity_service_server::IdentityServiceServer<Self> {
@@ -35,12 +35,12 @@ impl IdentityGrpc {
     }
 
     async fn caller<T>(&self, req: &Request<T>) -> Result<Caller, IdentityError> {
-        Ok(self.verifier.caller(req.metadata()).await?)
+        Ok(self.auth.user(req).await?)
     }
 
     async fn admin<T>(&self, req: &Request<T>) -> Result<Caller, IdentityError> {
         let caller = self.caller(req).await?;
-        if caller.is_admin() { Ok(caller) } else { Err(IdentityError::Forbidden) }
+        if caller.is_admin() { Ok(caller) } else { Err(Refusal::Forbidden.into()) }
     }
 }
 
@@ -70,7 +70,7 @@ fn auth_response(user: &User, tokens: Tokens) -> pb::AuthResponse {
 }
 
 fn user_id(field: &str, raw: &str) -> Result<UserId, IdentityError> {
-    UserId::parse(raw).map_err(|e| IdentityError::invalid(field, e))
+    UserId::parse(raw).map_err(|e| IdentityError::from(Refusal::invalid(field, e)))
 }
 
 #[tonic::async_trait]
@@ -83,7 +83,7 @@ impl IdentityService for IdentityGrpc {
         let password = fields.check("password", Password::parse(&r.password));
         let first_name = fields.check("first_name", Name::parse(&r.first_name));
         let last_name = fields.check("last_name", Name::parse(&r.last_name));
-        fields.finish().map_err(IdentityError::Invalid)?;
+        fields.finish().map_err(Refusal::Invalid)?;
         let (Some(email), Some(password), Some(first_name), Some(last_name)) = (email, password, first_name, last_name)
         else {
             unreachable!("every field parsed when no error was collected");
@@ -119,7 +119,7 @@ impl IdentityService for IdentityGrpc {
         let wanted =
             if req.get_ref().user_id.is_empty() { caller.user_id.as_str() } else { req.get_ref().user_id.as_str() };
         if wanted != caller.user_id && !caller.is_admin() {
-            return Err(IdentityError::Forbidden.into());
+            return Err(IdentityError::Refused(Refusal::Forbidden).into());
         }
         let user = self.accounts.user(user_id("user_id", wanted)?).await?;
         Ok(Response::new(user_to_proto(&user)))
@@ -135,7 +135,7 @@ impl IdentityService for IdentityGrpc {
         let address = r.address.and_then(|a| {
             shop_types::AddressInput::from(a).parse("address").map_err(|errors| fields.extend(errors)).ok()
         });
-        fields.finish().map_err(IdentityError::Invalid)?;
+        fields.finish().map_err(Refusal::Invalid)?;
         let user = self
             .accounts
             .update_profile(user_id("user_id", &caller.user_id)?, |profile| {
@@ -156,17 +156,11 @@ impl IdentityService for IdentityGrpc {
     #[tracing::instrument(skip_all)]
     async fn list_users(&self, req: Request<pb::ListUsersRequest>) -> Result<Response<pb::ListUsersResponse>, Status> {
         self.admin(&req).await?;
-        let page = req.into_inner().page.unwrap_or_default();
-        let (number, per_page) = (page.page.max(1), if page.per_page == 0 { 20 } else { page.per_page });
-        if per_page > MAX_PER_PAGE {
-            return Err(IdentityError::invalid("per_page", format!("must be at most {MAX_PER_PAGE}")).into());
-        }
-        let offset = u64::from(number - 1) * u64::from(per_page);
-        let (users, total) =
-            self.accounts.users.list(offset, u64::from(per_page)).await.map_err(IdentityError::from)?;
+        let paging = Paging::from_proto(req.into_inner().page)?;
+        let (users, total) = self.accounts.users(paging).await?;
         Ok(Response::new(pb::ListUsersResponse {
             users: users.iter().map(user_to_proto).collect(),
-            page: Some(common::PageInfo { page: number, per_page, total }),
+            page: Some(paging.info(total)),
         }))
     }
 
@@ -175,12 +169,12 @@ impl IdentityService for IdentityGrpc {
         self.admin(&req).await?;
         let r = req.get_ref();
         let role = Role::from_proto(r.role())
-            .ok_or_else(|| IdentityError::invalid("role", "must be customer, vendor or admin"))?;
+            .ok_or_else(|| IdentityError::from(Refusal::invalid("role", "must be customer, vendor or admin")))?;
         let user = self.accounts.set_role(user_id("user_id", &r.user_id)?, role).await?;
         Ok(Response::new(user_to_proto(&user)))
     }
 
     async fn get_jwks(&self, _req: Request<pb::GetJwksRequest>) -> Result<Response<pb::Jwks>, Status> {
-        Ok(Response::new(pb::Jwks { keys: self.accounts.keys.jwks() }))
+        Ok(Response::new(pb::Jwks { keys: self.accounts.jwks() }))
     }
 }

@@ -11,6 +11,7 @@ use shop_identity::{
     },
 };
 use shop_messaging::outbox::{MemoryOutbox, MongoOutbox};
+use shop_service_kit::Paging;
 use shop_test_support::{mongo_url, require, unique};
 use time::OffsetDateTime;
 
@@ -61,13 +62,15 @@ async fn a_stale_update_is_refused(store: Arc<dyn UserStore>) {
 }
 
 async fn users_are_listed_in_pages(store: Arc<dyn UserStore>) {
-    let (_, before) = store.list(0, 1).await.unwrap();
+    let one = |n: u64| Paging::parse(u32::try_from(n).unwrap(), 1).unwrap();
+    let (_, before) = store.list(one(1)).await.unwrap();
     for _ in 0..3 {
         store.insert(&user(&email()), &[]).await.unwrap();
     }
-    let (page, total) = store.list(before + 1, 10).await.unwrap();
+    let (last, total) = store.list(one(before + 3)).await.unwrap();
     assert_eq!(total, before + 3);
-    assert_eq!(page.len(), 2);
+    assert_eq!(last.len(), 1, "the last page of one holds the last user");
+    assert!(store.list(one(before + 4)).await.unwrap().0.is_empty(), "past the end, nothing");
 }
 
 fn token(family: &str) -> RefreshToken {
@@ -111,35 +114,14 @@ mod embedded {
         Arc::new(MemoryUserStore::new(MemoryOutbox::default()))
     }
 
-    #[tokio::test]
-    async fn an_email_has_one_account() {
-        super::an_email_has_one_account(users()).await;
-    }
-
-    #[tokio::test]
-    async fn a_stale_update_is_refused() {
-        super::a_stale_update_is_refused(users()).await;
-    }
-
-    #[tokio::test]
-    async fn users_are_listed_in_pages() {
-        super::users_are_listed_in_pages(users()).await;
-    }
-
-    #[tokio::test]
-    async fn a_refresh_token_is_consumed_once() {
-        super::a_refresh_token_is_consumed_once(Arc::new(MemorySessionStore::default())).await;
-    }
-
-    #[tokio::test]
-    async fn a_family_is_revoked_as_a_whole() {
-        super::a_family_is_revoked_as_a_whole(Arc::new(MemorySessionStore::default())).await;
-    }
-
-    #[tokio::test]
-    async fn keys_are_kept_whole() {
-        super::keys_are_kept_whole(Arc::new(MemoryKeyStore::default())).await;
-    }
+    shop_test_support::contract_tests!(
+        an_email_has_one_account(users()),
+        a_stale_update_is_refused(users()),
+        users_are_listed_in_pages(users()),
+        a_refresh_token_is_consumed_once(Arc::new(MemorySessionStore::default())),
+        a_family_is_revoked_as_a_whole(Arc::new(MemorySessionStore::default())),
+        keys_are_kept_whole(Arc::new(MemoryKeyStore::default())),
+    );
 }
 
 mod mongo {
@@ -155,33 +137,12 @@ mod mongo {
         Arc::new(MongoUserStore::open(db.clone(), MongoOutbox::new(&db)).await.unwrap())
     }
 
-    #[tokio::test]
-    async fn an_email_has_one_account() {
-        super::an_email_has_one_account(users().await).await;
-    }
-
-    #[tokio::test]
-    async fn a_stale_update_is_refused() {
-        super::a_stale_update_is_refused(users().await).await;
-    }
-
-    #[tokio::test]
-    async fn users_are_listed_in_pages() {
-        super::users_are_listed_in_pages(users().await).await;
-    }
-
-    #[tokio::test]
-    async fn a_refresh_token_is_consumed_once() {
-        super::a_refresh_token_is_consumed_once(Arc::new(MongoSessionStore::open(&db().await).await.unwrap())).await;
-    }
-
-    #[tokio::test]
-    async fn a_family_is_revoked_as_a_whole() {
-        super::a_family_is_revoked_as_a_whole(Arc::new(MongoSessionStore::open(&db().await).await.unwrap())).await;
-    }
-
-    #[tokio::test]
-    async fn keys_are_kept_whole() {
-        super::keys_are_kept_whole(Arc::new(MongoKeyStore::new(&db().await))).await;
-    }
+    shop_test_support::contract_tests!(
+        an_email_has_one_account(users().await),
+        a_stale_update_is_refused(users().await),
+        users_are_listed_in_pages(users().await),
+        a_refresh_token_is_consumed_once(Arc::new(MongoSessionStore::open(&db().await).await.unwrap())),
+        a_family_is_revoked_as_a_whole(Arc::new(MongoSessionStore::open(&db().await).await.unwrap())),
+        keys_are_kept_whole(Arc::new(MongoKeyStore::new(&db().await))),
+    );
 }

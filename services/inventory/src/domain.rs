@@ -14,6 +14,19 @@ pub struct Stock {
     pub vendor_id: String,
 }
 
+/// What the stock's rules refuse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StockRefusal {
+    #[error("not enough stock of {0}")]
+    OutOfStock(String),
+    #[error("on hand cannot go below the {0} units reserved")]
+    BelowReserved(i64),
+    #[error("the reservation was released")]
+    Released,
+    #[error("no reservation for this order")]
+    NoReservation,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
     pub sku: String,

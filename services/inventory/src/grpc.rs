@@ -1,5 +1,7 @@
 //! Inventory's gRPC face: callers from their tokens, validation at the edge.
 
+use shop_service_kit::Refusal;
+use shop_service_kit::auth::Authenticator;
 use std::{sync::Arc, time::Duration};
 
 use shop_auth::{Caller, Verifier};
@@ -23,12 +25,12 @@ const MAX_UNITS: i64 = 1_000_000_000;
 
 pub struct InventoryGrpc {
     inventory: Arc<Inventory>,
-    verifier: Arc<Verifier>,
+    auth: Authenticator,
 }
 
 impl InventoryGrpc {
     pub fn new(inventory: Arc<Inventory>, verifier: Arc<Verifier>) -> Self {
-        Self { inventory, verifier }
+        Self { inventory, auth: Authenticator::new(verifier) }
     }
 
     pub fn server(self) -> pb::inventory_service_server::InventoryServiceServer<Self> {
@@ -36,7 +38,7 @@ impl InventoryGrpc {
     }
 
     async fn caller<T>(&self, req: &Request<T>) -> Result<Caller, InventoryError> {
-        Ok(self.verifier.caller(req.metadata()).await?)
+        Ok(self.auth.user(req).await?)
     }
 }
 
@@ -52,14 +54,14 @@ fn to_proto(s: &Stock) -> pb::Stock {
 
 fn order_id(raw: &str) -> Result<&str, InventoryError> {
     let ok = (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if ok { Ok(raw) } else { Err(InventoryError::invalid("order_id", "must be 1-64 letters, digits or hyphens")) }
+    if ok { Ok(raw) } else { Err(Refusal::invalid("order_id", "must be 1-64 letters, digits or hyphens").into()) }
 }
 
 fn units(field: &str, n: i64) -> Result<i64, InventoryError> {
     if (0..=MAX_UNITS).contains(&n) {
         Ok(n)
     } else {
-        Err(InventoryError::invalid(field, format!("must be from 0 to {MAX_UNITS}")))
+        Err(Refusal::invalid(field, format!("must be from 0 to {MAX_UNITS}")).into())
     }
 }
 
@@ -79,7 +81,7 @@ impl InventoryService for InventoryGrpc {
         let on_hand = r.on_hand.map(|n| units("on_hand", n)).transpose()?;
         let threshold = r.low_stock_threshold.map(|n| units("low_stock_threshold", n)).transpose()?;
         if on_hand.is_none() && threshold.is_none() {
-            return Err(InventoryError::invalid("body", "set on_hand, low_stock_threshold or both").into());
+            return Err(Refusal::invalid("body", "set on_hand, low_stock_threshold or both").into());
         }
         let stock = self.inventory.set(&caller, &r.sku, on_hand, threshold).await?;
         Ok(Response::new(to_proto(&stock)))
@@ -90,7 +92,7 @@ impl InventoryService for InventoryGrpc {
         let caller = self.caller(&req).await?;
         let r = req.into_inner();
         if !(1..=MAX_UNITS).contains(&r.quantity) {
-            return Err(InventoryError::invalid("quantity", format!("must be from 1 to {MAX_UNITS}")).into());
+            return Err(Refusal::invalid("quantity", format!("must be from 1 to {MAX_UNITS}")).into());
         }
         let stock = self.inventory.restock(&caller, &r.sku, r.quantity).await?;
         Ok(Response::new(to_proto(&stock)))
@@ -102,7 +104,7 @@ impl InventoryService for InventoryGrpc {
         let r = req.into_inner();
         let order = order_id(&r.order_id)?;
         let raw: Vec<(String, i64)> = r.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
-        let lines = domain::lines(&raw).map_err(|e| InventoryError::invalid("lines", e))?;
+        let lines = domain::lines(&raw).map_err(|e| Refusal::invalid("lines", e))?;
         let ttl =
             if r.ttl_seconds == 0 { DEFAULT_TTL } else { Duration::from_secs(u64::from(r.ttl_seconds)).min(MAX_TTL) };
         let reservation = self.inventory.reserve(order, &lines, ttl).await?;

@@ -1,11 +1,11 @@
 //! What inventory does: stock owned by vendors, reservations for orders that expire, and the
 //! events that tell catalog about availability and admins about low stock.
 
-use shop_messaging::kind;
+use shop_service_kit::Refusal;
 use std::{sync::Arc, time::Duration};
 
 use shop_auth::{Caller, Role};
-use shop_messaging::{Envelope, new_event, outbox::OutboxStore};
+use shop_messaging::{Envelope, kind, new_event, outbox::OutboxStore};
 use shop_proto::events::v1::{ReservationExpired, StockChanged, StockLevel};
 
 use crate::{
@@ -56,7 +56,7 @@ impl Inventory {
 
     async fn managed(&self, caller: &Caller, sku: &str) -> Result<Stock, InventoryError> {
         let stock = self.store.get(sku).await?.ok_or(InventoryError::UnknownSku)?;
-        if may_manage(caller, &stock) { Ok(stock) } else { Err(InventoryError::Forbidden) }
+        if may_manage(caller, &stock) { Ok(stock) } else { Err(Refusal::Forbidden.into()) }
     }
 
     pub async fn stock(&self, caller: &Caller, sku: &str) -> Result<Stock, InventoryError> {
@@ -113,7 +113,7 @@ impl Inventory {
 
     pub async fn low(&self, caller: &Caller) -> Result<Vec<Stock>, InventoryError> {
         if caller.role != Role::Admin {
-            return Err(InventoryError::Forbidden);
+            return Err(Refusal::Forbidden.into());
         }
         Ok(self.store.low().await?)
     }

@@ -1,6 +1,7 @@
 //! The stock store contract on the embedded store and MongoDB: never below zero under
 //! many concurrent reservations, idempotent and consistent, with a ledger that adds up.
 
+use shop_inventory::domain::StockRefusal;
 use std::sync::Arc;
 
 use shop_inventory::{
@@ -38,7 +39,8 @@ async fn concurrent_reservations_never_oversell(store: Arc<dyn StockStore>) {
     });
     let results = futures::future::join_all(attempts).await;
     let held: Vec<_> = results.iter().filter_map(|r| r.as_ref().unwrap().as_ref().ok()).collect();
-    let short = results.iter().filter(|r| matches!(r, Ok(Err(StoreError::OutOfStock(_))))).count();
+    let short =
+        results.iter().filter(|r| matches!(r, Ok(Err(StoreError::Refused(StockRefusal::OutOfStock(_)))))).count();
     assert_eq!((held.len(), short), (10, 190));
     let stock = store.get(&sku).await.unwrap().unwrap();
     assert_eq!((stock.on_hand, stock.reserved, stock.available), (10, 10, 0));
@@ -73,7 +75,7 @@ async fn every_step_is_idempotent(store: Arc<dyn StockStore>) {
     store.put_back(&order).await.unwrap();
     store.put_back(&order).await.unwrap();
     assert_eq!(store.get(&b).await.unwrap().unwrap().on_hand, 5, "put back once");
-    assert!(matches!(store.commit(&order).await, Err(StoreError::Released)));
+    assert!(matches!(store.commit(&order).await, Err(StoreError::Refused(StockRefusal::Released))));
     store.put_back(&unique("order")).await.unwrap();
     invariants(store.as_ref(), &a, 5, 0).await;
     invariants(store.as_ref(), &b, 5, 0).await;
@@ -87,14 +89,14 @@ async fn all_or_nothing_and_release_gives_units_back(store: Arc<dyn StockStore>)
     store.set(&scarce, Some(1), None).await.unwrap();
     let lines = vec![Line { sku: plenty.clone(), quantity: 4 }, Line { sku: scarce.clone(), quantity: 2 }];
     let short = store.reserve(&unique("order"), &lines, i64::MAX).await.unwrap_err();
-    assert!(matches!(short, StoreError::OutOfStock(ref s) if *s == scarce), "{short:?}");
+    assert!(matches!(short, StoreError::Refused(StockRefusal::OutOfStock(ref s)) if *s == scarce), "{short:?}");
     assert_eq!(store.get(&plenty).await.unwrap().unwrap().available, 10, "nothing held when one line is short");
     let order = unique("order");
     store.reserve(&order, &line(&plenty, 4), i64::MAX).await.unwrap();
     store.release(&order).await.unwrap();
     store.release(&order).await.unwrap();
     assert_eq!(store.get(&plenty).await.unwrap().unwrap().available, 10);
-    assert!(matches!(store.commit(&order).await, Err(StoreError::Released)));
+    assert!(matches!(store.commit(&order).await, Err(StoreError::Refused(StockRefusal::Released))));
     invariants(store.as_ref(), &plenty, 10, 0).await;
 }
 
@@ -103,7 +105,10 @@ async fn a_release_before_the_reservation_stops_it(store: Arc<dyn StockStore>) {
     store.set(&sku, Some(3), None).await.unwrap();
     let order = unique("order");
     store.release(&order).await.unwrap();
-    assert!(matches!(store.reserve(&order, &line(&sku, 1), i64::MAX).await, Err(StoreError::Released)));
+    assert!(matches!(
+        store.reserve(&order, &line(&sku, 1), i64::MAX).await,
+        Err(StoreError::Refused(StockRefusal::Released))
+    ));
     assert_eq!(store.get(&sku).await.unwrap().unwrap().available, 3);
 }
 
@@ -114,7 +119,7 @@ async fn expired_holds_are_found_and_on_hand_never_drops_below_reserved(store: A
     store.reserve(&order, &line(&sku, 3), 100).await.unwrap();
     assert!(store.expired(200).await.unwrap().contains(&order));
     assert!(!store.expired(50).await.unwrap().contains(&order));
-    assert!(matches!(store.set(&sku, Some(2), None).await, Err(StoreError::BelowReserved(3))));
+    assert!(matches!(store.set(&sku, Some(2), None).await, Err(StoreError::Refused(StockRefusal::BelowReserved(3)))));
     assert!(store.low().await.unwrap().iter().any(|s| s.sku == sku), "1 available, threshold 2");
     store.restock(&sku, 5).await.unwrap();
     assert!(!store.low().await.unwrap().iter().any(|s| s.sku == sku));
@@ -128,30 +133,13 @@ mod embedded {
         Arc::new(MemoryStockStore::default())
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_reservations_never_oversell() {
-        super::concurrent_reservations_never_oversell(store()).await;
-    }
-
-    #[tokio::test]
-    async fn every_step_is_idempotent() {
-        super::every_step_is_idempotent(store()).await;
-    }
-
-    #[tokio::test]
-    async fn all_or_nothing_and_release_gives_units_back() {
-        super::all_or_nothing_and_release_gives_units_back(store()).await;
-    }
-
-    #[tokio::test]
-    async fn a_release_before_the_reservation_stops_it() {
-        super::a_release_before_the_reservation_stops_it(store()).await;
-    }
-
-    #[tokio::test]
-    async fn expired_holds_are_found_and_on_hand_never_drops_below_reserved() {
-        super::expired_holds_are_found_and_on_hand_never_drops_below_reserved(store()).await;
-    }
+    shop_test_support::contract_tests!(
+        concurrent_reservations_never_oversell(store()),
+        every_step_is_idempotent(store()),
+        all_or_nothing_and_release_gives_units_back(store()),
+        a_release_before_the_reservation_stops_it(store()),
+        expired_holds_are_found_and_on_hand_never_drops_below_reserved(store()),
+    );
 }
 
 mod mongo {
@@ -163,30 +151,13 @@ mod mongo {
         Arc::new(MongoStockStore::open(&db).await.unwrap())
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_reservations_never_oversell() {
-        super::concurrent_reservations_never_oversell(store().await).await;
-    }
-
-    #[tokio::test]
-    async fn every_step_is_idempotent() {
-        super::every_step_is_idempotent(store().await).await;
-    }
-
-    #[tokio::test]
-    async fn all_or_nothing_and_release_gives_units_back() {
-        super::all_or_nothing_and_release_gives_units_back(store().await).await;
-    }
-
-    #[tokio::test]
-    async fn a_release_before_the_reservation_stops_it() {
-        super::a_release_before_the_reservation_stops_it(store().await).await;
-    }
-
-    #[tokio::test]
-    async fn expired_holds_are_found_and_on_hand_never_drops_below_reserved() {
-        super::expired_holds_are_found_and_on_hand_never_drops_below_reserved(store().await).await;
-    }
+    shop_test_support::contract_tests!(
+        concurrent_reservations_never_oversell(store().await),
+        every_step_is_idempotent(store().await),
+        all_or_nothing_and_release_gives_units_back(store().await),
+        a_release_before_the_reservation_stops_it(store().await),
+        expired_holds_are_found_and_on_hand_never_drops_below_reserved(store().await),
+    );
 }
 
 async fn catalog_skus_are_adopted_once_and_low_marks_flip_once_per_crossing(store: Arc<dyn StockStore>) {

@@ -18,13 +18,13 @@ use shop_proto::{
     payment::v1::{ChargeRequest, PaymentStatus, payment_service_client::PaymentServiceClient},
 };
 use shop_service_kit::Upstream;
-use shop_types::{IdempotencyKey, PaymentToken};
+use shop_types::PaymentToken;
 use tonic::Request;
 
 use crate::{
     SERVICE,
     cart::CartStore,
-    domain::{Address, CancelReason, Order, PaymentState, Status},
+    domain::{Address, CancelReason, Order, PaymentState, PlaceOrder, Status},
     error::OrderError,
     pricing::Pricing,
     storage::{OrderStore, StoreError},
@@ -34,13 +34,6 @@ use crate::{
 pub const HOLD: Duration = Duration::from_secs(900);
 /// A repeat of a request whose checkout is running waits this many × 25 ms for it.
 const REPEAT_POLLS: u32 = 200;
-
-/// What a checkout is asked to do.
-pub struct PlaceOrder {
-    pub key: IdempotencyKey,
-    pub shipping: Address,
-    pub token: PaymentToken,
-}
 
 pub struct Checkout {
     pub orders: Arc<dyn OrderStore>,

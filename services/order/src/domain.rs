@@ -70,6 +70,14 @@ pub struct OrderLine {
 }
 
 pub use shop_types::Address;
+use shop_types::{IdempotencyKey, PaymentToken};
+
+/// A checkout as the customer asked for it, every part checked.
+pub struct PlaceOrder {
+    pub key: IdempotencyKey,
+    pub shipping: Address,
+    pub token: PaymentToken,
+}
 
 /// Where the order's payment stands, as order knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,17 +1,12 @@
 //! Order's domain error, mapped once to the shared [`ApiError`] (and so to gRPC).
 
-use shop_platform::{ApiError, ErrorKind, FieldError, code};
+use shop_platform::{ApiError, ErrorKind, code};
+use shop_service_kit::Refusal;
 
 use crate::{cart::CartError, domain::IllegalTransition, storage::StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OrderError {
-    #[error("invalid input")]
-    Invalid(Vec<FieldError>),
-    #[error("authentication required")]
-    Unauthenticated,
-    #[error("this needs the admin role")]
-    Forbidden,
     #[error("order not found")]
     NotFound,
     #[error("no product has this SKU")]
@@ -53,14 +48,11 @@ pub enum OrderError {
     /// What another service answered, passed on as it was.
     #[error("{0}")]
     Upstream(ApiError),
+    /// Bad input, no valid token, no right: refused the way every service refuses.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
-}
-
-impl OrderError {
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Invalid(vec![FieldError::new(field, message)])
-    }
 }
 
 impl From<StoreError> for OrderError {
@@ -87,20 +79,11 @@ impl From<tonic::Status> for OrderError {
     }
 }
 
-impl From<shop_auth::AuthError> for OrderError {
-    fn from(_: shop_auth::AuthError) -> Self {
-        Self::Unauthenticated
-    }
-}
-
 impl From<OrderError> for ApiError {
     fn from(err: OrderError) -> Self {
         let message = err.to_string();
         let with = |kind: ErrorKind, code: &str| ApiError::new(kind, message.clone()).with_code(code);
         match err {
-            OrderError::Invalid(fields) => ApiError::invalid(fields),
-            OrderError::Unauthenticated => shop_service_kit::auth::unauthenticated(),
-            OrderError::Forbidden => ApiError::new(ErrorKind::PermissionDenied, message),
             OrderError::NotFound => ApiError::not_found("order"),
             OrderError::UnknownSku => ApiError::not_found("product with this SKU"),
             OrderError::NoCartLine => ApiError::not_found("cart line"),
@@ -128,6 +111,7 @@ impl From<OrderError> for ApiError {
                 ApiError::new(ErrorKind::Unavailable, "the refund did not complete; try again")
             }
             OrderError::Upstream(e) => e,
+            OrderError::Refused(refusal) => refusal.into(),
             OrderError::Unexpected(e) => shop_service_kit::unexpected(e),
         }
     }

@@ -1,6 +1,7 @@
 //! Order's gRPC face: the caller from its token, requests checked into domain values,
 //! answers converted back; the work is done by carts, checkout and the lifecycle.
 
+use shop_service_kit::Refusal;
 use std::sync::Arc;
 
 use shop_auth::Caller;
@@ -14,8 +15,8 @@ use tonic::{Request, Response, Status};
 
 use crate::{
     cart::Carts,
-    checkout::{Checkout, PlaceOrder},
-    domain::{CancelReason, Order, Status as OrderStatus},
+    checkout::Checkout,
+    domain::{CancelReason, Order, PlaceOrder, Status as OrderStatus},
     error::OrderError,
     pricing::Priced,
 };
@@ -82,7 +83,7 @@ fn place_order(r: pb::PlaceOrderRequest) -> Result<PlaceOrder, OrderError> {
     let token = fields.check("payment_token", PaymentToken::parse(&r.payment_token));
     let shipping = AddressInput::from(r.shipping_address.unwrap_or_default()).parse("shipping_address");
     let shipping = shipping.map_err(|errors| fields.extend(errors)).ok();
-    fields.finish().map_err(OrderError::Invalid)?;
+    fields.finish().map_err(Refusal::Invalid)?;
     let (Some(key), Some(token), Some(shipping)) = (key, token, shipping) else {
         unreachable!("every field parsed when no error was collected");
     };
@@ -94,7 +95,7 @@ fn reason(raw: &str) -> Result<String, OrderError> {
     shop_types::text(raw, 500)
         .ok()
         .filter(|r| !r.contains(['\n', '\t']))
-        .ok_or_else(|| OrderError::invalid("reason", "at most 500 characters"))
+        .ok_or_else(|| OrderError::from(Refusal::invalid("reason", "at most 500 characters")))
 }
 
 pub struct OrderGrpc {
@@ -193,7 +194,7 @@ impl OrderService for OrderGrpc {
         let mut fields = Fields::default();
         let sku = fields.check("sku", Sku::parse(&r.sku));
         let quantity = fields.check("quantity", Quantity::parse(r.quantity));
-        fields.finish().map_err(OrderError::Invalid)?;
+        fields.finish().map_err(Refusal::Invalid)?;
         let (Some(sku), Some(quantity)) = (sku, quantity) else {
             unreachable!("every field parsed when no error was collected");
         };

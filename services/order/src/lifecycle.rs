@@ -10,19 +10,21 @@ use shop_proto::{
     payment::v1::{PaymentStatus, RefundRequest},
 };
 use shop_service_kit::Paging;
+use shop_service_kit::Refusal;
 use tonic::Request;
 
 use crate::{
     checkout::{Checkout, event, now},
     domain::{CancelReason, Order, PaymentState, Status},
     error::OrderError,
+    storage::OrderFilter,
 };
 
 /// Attempts at a change that keeps meeting concurrent ones.
 const ATTEMPTS: usize = 5;
 
 fn admin_only(caller: &Caller) -> Result<(), OrderError> {
-    if caller.is_admin() { Ok(()) } else { Err(OrderError::Forbidden) }
+    if caller.is_admin() { Ok(()) } else { Err(Refusal::Forbidden.into()) }
 }
 
 /// The requester's words, or `default` when they gave none.
@@ -48,14 +50,14 @@ impl Checkout {
         if all {
             admin_only(caller)?;
         }
-        let user = (!all).then_some(caller.user_id.as_str());
-        Ok(self.orders.list(user, status, paging.offset(), paging.limit()).await?)
+        let filter = OrderFilter { user_id: (!all).then_some(caller.user_id.as_str()), status };
+        Ok(self.orders.list(filter, paging).await?)
     }
 
     /// Whether `user_id` bought `product_id` (asked by the user themselves or an admin).
     pub async fn purchased(&self, caller: &Caller, user_id: &str, product_id: &str) -> Result<bool, OrderError> {
         if user_id != caller.user_id && !caller.is_admin() {
-            return Err(OrderError::Forbidden);
+            return Err(Refusal::Forbidden.into());
         }
         Ok(self.orders.purchased(user_id, product_id).await?)
     }

@@ -53,20 +53,11 @@ mod memory {
         Arc::new(MemoryCarts::default())
     }
 
-    #[tokio::test]
-    async fn lines_merge_and_can_be_set_or_removed() {
-        super::lines_merge_and_can_be_set_or_removed(carts()).await;
-    }
-
-    #[tokio::test]
-    async fn limits_hold() {
-        super::limits_hold(carts()).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_adds_keep_every_unit() {
-        super::concurrent_adds_keep_every_unit(carts()).await;
-    }
+    shop_test_support::contract_tests!(
+        lines_merge_and_can_be_set_or_removed(carts()),
+        limits_hold(carts()),
+        concurrent_adds_keep_every_unit(carts()),
+    );
 }
 
 mod redis {
@@ -79,18 +70,9 @@ mod redis {
         Arc::new(RedisCarts::new(pool))
     }
 
-    #[tokio::test]
-    async fn lines_merge_and_can_be_set_or_removed() {
-        super::lines_merge_and_can_be_set_or_removed(carts()).await;
-    }
-
-    #[tokio::test]
-    async fn limits_hold() {
-        super::limits_hold(carts()).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_adds_keep_every_unit() {
-        super::concurrent_adds_keep_every_unit(carts()).await;
-    }
+    shop_test_support::contract_tests!(
+        lines_merge_and_can_be_set_or_removed(carts()),
+        limits_hold(carts()),
+        concurrent_adds_keep_every_unit(carts()),
+    );
 }

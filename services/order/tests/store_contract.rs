@@ -8,8 +8,9 @@ use shop_messaging::outbox::{MemoryOutbox, MongoOutbox, OutboxStore};
 use shop_order::{
     checkout::event,
     domain::{CancelReason, Order, OrderLine, PaymentState, Status},
-    storage::{MemoryOrderStore, MongoOrderStore, OrderStore, StoreError},
+    storage::{MemoryOrderStore, MongoOrderStore, OrderFilter, OrderStore, StoreError},
 };
+use shop_service_kit::Paging;
 use shop_test_support::{mongo_url, require, unique};
 use shop_types::AddressInput;
 
@@ -47,7 +48,7 @@ fn order(user: &str, key: &str, updated_at: i64) -> Order {
     }
 }
 
-async fn one_order_per_user_and_key(store: Arc<dyn OrderStore>, outbox: Arc<dyn OutboxStore>) {
+async fn one_order_per_user_and_key((store, outbox): (Arc<dyn OrderStore>, Arc<dyn OutboxStore>)) {
     let user = unique("user");
     let first = order(&user, "key-1", 100);
     store.insert(&first, &[event("order.placed", &first)]).await.unwrap();
@@ -87,14 +88,22 @@ async fn updates_are_versioned_and_history_is_newest_first(store: Arc<dyn OrderS
     store.update(&a, &[event("order.paid", &a)]).await.unwrap();
     assert_eq!(store.get(&a.id).await.unwrap().unwrap(), a);
 
-    let (mine, total) = store.list(Some(&user), None, 0, 10).await.unwrap();
+    let (mine, total) =
+        store.list(OrderFilter { user_id: Some(&user), status: None }, Paging::parse(1, 10).unwrap()).await.unwrap();
     assert_eq!(total, 2);
     assert_eq!(mine.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), [b.id.as_str(), a.id.as_str()]);
-    let (page, total) = store.list(Some(&user), None, 1, 1).await.unwrap();
+    let (page, total) =
+        store.list(OrderFilter { user_id: Some(&user), status: None }, Paging::parse(2, 1).unwrap()).await.unwrap();
     assert_eq!((page.len(), total, page[0].id.as_str()), (1, 2, a.id.as_str()));
-    let (paid, _) = store.list(Some(&user), Some(Status::Paid), 0, 10).await.unwrap();
+    let (paid, _) = store
+        .list(OrderFilter { user_id: Some(&user), status: Some(Status::Paid) }, Paging::parse(1, 10).unwrap())
+        .await
+        .unwrap();
     assert_eq!(paid.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), [a.id.as_str()]);
-    let (everyone, _) = store.list(None, Some(Status::Paid), 0, 100).await.unwrap();
+    let (everyone, _) = store
+        .list(OrderFilter { user_id: None, status: Some(Status::Paid) }, Paging::parse(1, 100).unwrap())
+        .await
+        .unwrap();
     assert!(everyone.iter().any(|o| o.id == a.id));
 
     assert!(store.purchased(&user, "product-1").await.unwrap(), "a paid order is a purchase");
@@ -120,16 +129,10 @@ mod embedded {
         (Arc::new(MemoryOrderStore::new(outbox.clone())), Arc::new(outbox))
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn one_order_per_user_and_key() {
-        let (store, outbox) = store();
-        super::one_order_per_user_and_key(store, outbox).await;
-    }
-
-    #[tokio::test]
-    async fn updates_are_versioned_and_history_is_newest_first() {
-        super::updates_are_versioned_and_history_is_newest_first(store().0).await;
-    }
+    shop_test_support::contract_tests!(
+        one_order_per_user_and_key(store()),
+        updates_are_versioned_and_history_is_newest_first(store().0),
+    );
 }
 
 mod mongo {
@@ -144,14 +147,8 @@ mod mongo {
         (Arc::new(MongoOrderStore::open(db, outbox.clone()).await.unwrap()), Arc::new(outbox))
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn one_order_per_user_and_key() {
-        let (store, outbox) = store().await;
-        super::one_order_per_user_and_key(store, outbox).await;
-    }
-
-    #[tokio::test]
-    async fn updates_are_versioned_and_history_is_newest_first() {
-        super::updates_are_versioned_and_history_is_newest_first(store().await.0).await;
-    }
+    shop_test_support::contract_tests!(
+        one_order_per_user_and_key(store().await),
+        updates_are_versioned_and_history_is_newest_first(store().await.0),
+    );
 }

@@ -1,13 +1,12 @@
 //! Payment's domain error, mapped once to the shared [`ApiError`] (and so to gRPC).
 
-use shop_platform::{ApiError, ErrorKind, FieldError};
+use shop_platform::{ApiError, ErrorKind};
+use shop_service_kit::Refusal;
 
 use crate::storage::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PaymentError {
-    #[error("invalid input")]
-    Invalid(Vec<FieldError>),
     #[error("no payment for this order")]
     NotFound,
     #[error("this order was charged with another amount")]
@@ -22,18 +21,11 @@ pub enum PaymentError {
     Conflict,
     #[error("bad webhook: {0}")]
     Webhook(#[from] crate::webhook::WebhookError),
-    #[error("authentication required")]
-    Unauthenticated,
-    #[error("not allowed")]
-    Forbidden,
+    /// Bad input, no valid token, no right: refused the way every service refuses.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
-}
-
-impl PaymentError {
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Invalid(vec![FieldError { field: field.to_owned(), message: message.into() }])
-    }
 }
 
 impl From<StoreError> for PaymentError {
@@ -45,17 +37,10 @@ impl From<StoreError> for PaymentError {
     }
 }
 
-impl From<shop_auth::AuthError> for PaymentError {
-    fn from(_: shop_auth::AuthError) -> Self {
-        Self::Unauthenticated
-    }
-}
-
 impl From<PaymentError> for ApiError {
     fn from(err: PaymentError) -> Self {
         let conflict = |code: &str, message: String| ApiError::new(ErrorKind::Conflict, message).with_code(code);
         match err {
-            PaymentError::Invalid(fields) => ApiError::invalid(fields),
             PaymentError::NotFound => ApiError::not_found("payment"),
             PaymentError::Mismatch => {
                 ApiError::new(ErrorKind::Unprocessable, "this order was charged with another amount")
@@ -74,15 +59,10 @@ impl From<PaymentError> for ApiError {
             PaymentError::Webhook(e) => {
                 ApiError::new(ErrorKind::InvalidArgument, e.to_string()).with_code("bad_webhook")
             }
-            PaymentError::Unauthenticated => ApiError::new(ErrorKind::Unauthenticated, "authentication required"),
-            PaymentError::Forbidden => ApiError::new(ErrorKind::PermissionDenied, "this needs the admin role"),
-            PaymentError::Unexpected(e) => ApiError::internal(&e),
+            PaymentError::Refused(refusal) => refusal.into(),
+            PaymentError::Unexpected(e) => shop_service_kit::unexpected(e),
         }
     }
 }
 
-impl From<PaymentError> for tonic::Status {
-    fn from(err: PaymentError) -> Self {
-        ApiError::from(err).into()
-    }
-}
+shop_service_kit::status_from!(PaymentError);

@@ -1,5 +1,7 @@
 //! Payment's gRPC face: callers from their tokens, validation at the edge.
 
+use shop_service_kit::Refusal;
+use shop_service_kit::auth::Authenticator;
 use std::sync::Arc;
 
 use shop_auth::{Caller, Verifier};
@@ -9,6 +11,7 @@ use shop_proto::{
     common::v1::Money,
     payment::v1::{self as pb, payment_service_server::PaymentService},
 };
+use shop_service_kit::Paging;
 use tonic::{Request, Response, Status};
 
 use crate::{
@@ -18,18 +21,15 @@ use crate::{
     webhook,
 };
 
-/// Largest page of a payment list.
-const MAX_PER_PAGE: u32 = 100;
-
 pub struct PaymentGrpc {
     payments: Arc<Payments>,
-    verifier: Arc<Verifier>,
+    auth: Authenticator,
     webhook_secret: Option<Secret>,
 }
 
 impl PaymentGrpc {
     pub fn new(payments: Arc<Payments>, verifier: Arc<Verifier>, webhook_secret: Option<Secret>) -> Self {
-        Self { payments, verifier, webhook_secret }
+        Self { payments, auth: Authenticator::new(verifier), webhook_secret }
     }
 
     pub fn server(self) -> pb::payment_service_server::PaymentServiceServer<Self> {
@@ -37,7 +37,7 @@ impl PaymentGrpc {
     }
 
     async fn caller<T>(&self, req: &Request<T>) -> Result<Caller, PaymentError> {
-        Ok(self.verifier.caller(req.metadata()).await?)
+        Ok(self.auth.user(req).await?)
     }
 
     /// The order's payment, if `caller` was the one charged or is an admin; another user's
@@ -48,7 +48,7 @@ impl PaymentGrpc {
     }
 
     async fn admin<T>(&self, req: &Request<T>) -> Result<(), PaymentError> {
-        if self.caller(req).await?.is_admin() { Ok(()) } else { Err(PaymentError::Forbidden) }
+        if self.caller(req).await?.is_admin() { Ok(()) } else { Err(Refusal::Forbidden.into()) }
     }
 }
 
@@ -76,7 +76,7 @@ fn to_proto(p: &Payment) -> pb::Payment {
 
 fn order_id(raw: &str) -> Result<&str, PaymentError> {
     let ok = (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if ok { Ok(raw) } else { Err(PaymentError::invalid("order_id", "must be 1-64 letters, digits or hyphens")) }
+    if ok { Ok(raw) } else { Err(Refusal::invalid("order_id", "must be 1-64 letters, digits or hyphens").into()) }
 }
 
 #[tonic::async_trait]
@@ -88,9 +88,9 @@ impl PaymentService for PaymentGrpc {
         let order = order_id(&r.order_id)?;
         let amount = r.amount.unwrap_or_default();
         if amount.amount <= 0 || amount.currency.len() != 3 {
-            return Err(PaymentError::invalid("amount", "a positive amount in a three-letter currency").into());
+            return Err(Refusal::invalid("amount", "a positive amount in a three-letter currency").into());
         }
-        let token = domain::token(&r.payment_token).map_err(|e| PaymentError::invalid("payment_token", e))?;
+        let token = domain::token(&r.payment_token).map_err(|e| Refusal::invalid("payment_token", e))?;
         let payment = self.payments.charge(order, &caller.user_id, amount.amount, &amount.currency, token).await?;
         Ok(Response::new(to_proto(&payment)))
     }
@@ -102,7 +102,7 @@ impl PaymentService for PaymentGrpc {
         let order = order_id(&r.order_id)?;
         self.visible(&caller, order).await?;
         if r.idempotency_key.is_empty() || r.idempotency_key.len() > 255 {
-            return Err(PaymentError::invalid("idempotency_key", "1 to 255 characters").into());
+            return Err(Refusal::invalid("idempotency_key", "1 to 255 characters").into());
         }
         let payment = self.payments.refund(order, r.amount.map(|m| m.amount), &r.idempotency_key).await?;
         Ok(Response::new(to_proto(&payment)))
@@ -121,17 +121,11 @@ impl PaymentService for PaymentGrpc {
         req: Request<pb::ListPaymentsRequest>,
     ) -> Result<Response<pb::ListPaymentsResponse>, Status> {
         self.admin(&req).await?;
-        let page = req.into_inner().page.unwrap_or_default();
-        let (number, per_page) = (page.page.max(1), if page.per_page == 0 { 20 } else { page.per_page });
-        if per_page > MAX_PER_PAGE {
-            return Err(PaymentError::invalid("per_page", format!("must be at most {MAX_PER_PAGE}")).into());
-        }
-        let offset = u64::from(number - 1) * u64::from(per_page);
-        let (payments, total) =
-            self.payments.store.list(offset, u64::from(per_page)).await.map_err(PaymentError::from)?;
+        let paging = Paging::from_proto(req.into_inner().page)?;
+        let (payments, total) = self.payments.list(paging).await?;
         Ok(Response::new(pb::ListPaymentsResponse {
             payments: payments.iter().map(to_proto).collect(),
-            page: Some(shop_proto::common::v1::PageInfo { page: number, per_page, total }),
+            page: Some(paging.info(total)),
         }))
     }
 
@@ -145,17 +139,7 @@ impl PaymentService for PaymentGrpc {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let event =
             webhook::verify(secret.expose().as_bytes(), &r.signature, &r.payload, now).map_err(PaymentError::from)?;
-        if !self.payments.store.first_webhook(&event.id).await.map_err(PaymentError::from)? {
-            tracing::info!(event_id = %event.id, "webhook replay ignored");
-            return Ok(Response::new(pb::HandleWebhookResponse {}));
-        }
-        if let ("charge.refunded", Some(order), Some(amount)) =
-            (event.kind.as_str(), &event.data.order_id, event.data.amount)
-        {
-            self.payments.refund(order_id(order)?, Some(amount), &event.id).await?;
-        } else {
-            tracing::info!(event_id = %event.id, kind = %event.kind, "webhook recorded");
-        }
+        self.payments.webhook(&event).await?;
         Ok(Response::new(pb::HandleWebhookResponse {}))
     }
 }

@@ -1,18 +1,20 @@
 //! What payment does: charge an order once whatever the retries, refund up to what was
 //! captured, and take the provider's signed callbacks.
 
-use shop_messaging::kind;
+use shop_service_kit::Refusal;
 use std::{sync::Arc, time::Duration};
 
-use shop_messaging::new_event;
+use shop_messaging::{kind, new_event};
 use shop_proto::{common::v1::Money, events::v1::PaymentEvent};
+use shop_service_kit::Paging;
 
 use crate::{
     SERVICE,
     domain::{Payment, PaymentStatus},
     error::PaymentError,
     provider::{ChargeOutcome, Provider, ProviderError},
-    storage::{PaymentStore, StoreError},
+    storage::{PaymentStore, Refund, StoreError},
+    webhook::ProviderEvent,
 };
 
 /// Failure code of an order cancelled before it was charged: it never will be.
@@ -60,7 +62,7 @@ impl Payments {
                 return Ok(existing);
             }
             if existing.user_id != payer {
-                return Err(PaymentError::Forbidden);
+                return Err(Refusal::Forbidden.into());
             }
             if existing.amount != amount || existing.currency != currency {
                 return Err(PaymentError::Mismatch);
@@ -178,6 +180,27 @@ impl Payments {
         }
     }
 
+    /// A page of every payment, oldest first (for admins and audits).
+    pub async fn list(&self, paging: Paging) -> Result<(Vec<Payment>, u64), PaymentError> {
+        Ok(self.store.list(paging).await?)
+    }
+
+    /// Applies a verified provider callback once: a refund made at the provider is recorded;
+    /// other kinds are only logged. A replay changes nothing.
+    pub async fn webhook(&self, event: &ProviderEvent) -> Result<(), PaymentError> {
+        if !self.store.first_webhook(&event.id).await? {
+            tracing::info!(event_id = %event.id, "webhook replay ignored");
+            return Ok(());
+        }
+        match (event.kind.as_str(), &event.data.order_id, event.data.amount) {
+            ("charge.refunded", Some(order), Some(amount)) => {
+                self.refund(order, Some(amount), &event.id).await?;
+            }
+            _ => tracing::info!(event_id = %event.id, kind = %event.kind, "webhook recorded"),
+        }
+        Ok(())
+    }
+
     pub async fn payment(&self, order_id: &str) -> Result<Payment, PaymentError> {
         self.store.get(order_id).await?.ok_or(PaymentError::NotFound)
     }
@@ -205,7 +228,10 @@ impl Payments {
             let refunded = Payment { refunded: payment.refunded + amount, ..payment.clone() };
             match self
                 .store
-                .refund(order_id, key, amount, payment.refunded, &[event(kind::PAYMENT_REFUNDED, &refunded, amount)])
+                .refund(
+                    &Refund { order_id, key, amount, read_refunded: payment.refunded },
+                    &[event(kind::PAYMENT_REFUNDED, &refunded, amount)],
+                )
                 .await
             {
                 Ok(_) => return self.payment(order_id).await,

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use shop_platform::FieldError;
 
-use super::{CategoryId, Currency, Image, Money, ProductStatus, Sku, Variant, text};
+use super::{CategoryId, Currency, Image, Money, Product, ProductStatus, Sku, Variant, text};
 
 /// Most a price may be, in minor units (a hundred million of the currency).
 pub const MAX_PRICE: i64 = 10_000_000_000;
@@ -173,6 +173,31 @@ impl ProductFields {
                 Ok(ValidProduct { name, description, category_id, tags, images, attributes: attrs, status, variants })
             }
             _ => Err(e.0),
+        }
+    }
+}
+
+impl ProductFields {
+    /// A product's current fields, the base an update edits.
+    pub fn of(p: &Product) -> Self {
+        Self {
+            name: p.name.clone(),
+            description: p.description.clone(),
+            category_id: p.category_id.clone().unwrap_or_default(),
+            tags: p.tags.clone(),
+            images: p.images.iter().map(|i| (i.url.clone(), i.alt.clone())).collect(),
+            attributes: p.attributes.clone(),
+            status: p.status.as_str().to_owned(),
+            variants: p
+                .variants
+                .iter()
+                .map(|v| VariantFields {
+                    sku: v.sku.as_str().to_owned(),
+                    amount: v.price.amount,
+                    currency: v.price.currency.to_string(),
+                    attributes: v.attributes.clone(),
+                })
+                .collect(),
         }
     }
 }

@@ -9,6 +9,7 @@ use std::{
 
 use async_trait::async_trait;
 use shop_messaging::{Envelope, outbox::MemoryOutbox};
+use shop_service_kit::Paging;
 
 use super::{CategoryStore, ProductStore, ReviewStore, StoreError};
 use crate::domain::{
@@ -233,13 +234,7 @@ impl ReviewStore for MemoryReviewStore {
         Ok(lock(&self.reviews).iter().find(|r| r.id == id).cloned())
     }
 
-    async fn list(
-        &self,
-        product: ProductId,
-        sort: ReviewSort,
-        offset: u64,
-        limit: u64,
-    ) -> Result<(Vec<Review>, u64), StoreError> {
+    async fn list(&self, product: ProductId, sort: ReviewSort, page: Paging) -> Result<(Vec<Review>, u64), StoreError> {
         let mut found: Vec<Review> = lock(&self.reviews).iter().filter(|r| r.product_id == product).cloned().collect();
         match sort {
             ReviewSort::Newest => found.sort_by_key(|r| (Reverse(r.created_at), Reverse(r.id))),
@@ -247,8 +242,7 @@ impl ReviewStore for MemoryReviewStore {
                 found.sort_by_key(|r| (Reverse(r.helpful_count), Reverse(r.created_at), Reverse(r.id)))
             }
         }
-        let total = found.len() as u64;
-        Ok((page(found, offset, limit), total))
+        Ok(page.of(found))
     }
 
     async fn histogram(&self, product: ProductId) -> Result<[u32; 5], StoreError> {

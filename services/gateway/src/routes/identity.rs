@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use shop_proto::{common::v1 as common, identity::v1 as pb};
+use shop_types::AddressInput;
 use tonic::Request;
 use utoipa::ToSchema;
 
@@ -12,36 +13,6 @@ use crate::{
     routes::{Page, PageQuery, rfc3339},
     startup::State,
 };
-
-impl From<common::Address> for AddressBody {
-    fn from(a: common::Address) -> Self {
-        Self {
-            name: a.name,
-            phone: a.phone,
-            line1: a.line1,
-            line2: a.line2,
-            city: a.city,
-            region: a.region,
-            postal_code: a.postal_code,
-            country: a.country,
-        }
-    }
-}
-
-impl From<AddressBody> for common::Address {
-    fn from(a: AddressBody) -> Self {
-        Self {
-            name: a.name,
-            phone: a.phone,
-            line1: a.line1,
-            line2: a.line2,
-            city: a.city,
-            region: a.region,
-            postal_code: a.postal_code,
-            country: a.country,
-        }
-    }
-}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -68,39 +39,12 @@ pub struct RefreshBody {
     pub refresh_token: String,
 }
 
-/// A postal address: `name` (the recipient), `line1`, `city`, `postal_code` and `country`
-/// are required; `phone`, `line2` and `region` are optional. Lines are at most 200
-/// characters.
-#[derive(Serialize, Deserialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct AddressBody {
-    /// Who receives the parcel.
-    #[serde(default)]
-    pub name: String,
-    /// A number the carrier may call: 5–20 digits, with spaces, `+`, `-`, `(` and `)`.
-    #[serde(default)]
-    pub phone: String,
-    #[serde(default)]
-    pub line1: String,
-    #[serde(default)]
-    pub line2: String,
-    #[serde(default)]
-    pub city: String,
-    #[serde(default)]
-    pub region: String,
-    #[serde(default)]
-    pub postal_code: String,
-    /// ISO-3166-1 alpha-2.
-    #[serde(default)]
-    pub country: String,
-}
-
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfilePatch {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
-    pub address: Option<AddressBody>,
+    pub address: Option<AddressInput>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -118,7 +62,7 @@ pub struct UserView {
     pub last_name: String,
     /// `customer`, `vendor` or `admin`.
     pub role: &'static str,
-    pub address: Option<AddressBody>,
+    pub address: Option<AddressInput>,
     /// RFC 3339.
     pub created_at: String,
 }
@@ -134,19 +78,21 @@ pub struct SessionView {
     pub expires_in: u32,
 }
 
-fn role_name(role: pb::Role) -> &'static str {
+/// The name of a role as the contract encodes it (unknown values read as customer).
+fn role_name(role: i32) -> &'static str {
+    let role = pb::Role::try_from(role).unwrap_or_default();
     shop_auth::Role::from_proto(role).map_or("customer", shop_auth::Role::as_str)
 }
 
 impl From<pb::User> for UserView {
     fn from(u: pb::User) -> Self {
         Self {
-            role: role_name(u.role()),
             id: u.id,
             email: u.email,
             first_name: u.first_name,
             last_name: u.last_name,
-            address: u.address.map(AddressBody::from),
+            role: role_name(u.role),
+            address: u.address.map(AddressInput::from),
             created_at: rfc3339(u.created_at),
         }
     }
@@ -326,19 +272,4 @@ pub async fn jwks(state: web::Data<State>) -> Result<HttpResponse, Problem> {
         .map(|k| JwkView { kty: k.kty, crv: k.crv, kid: k.kid, alg: k.alg, use_: k.r#use, x: k.x })
         .collect();
     Ok(HttpResponse::Ok().insert_header(("cache-control", "public, max-age=300")).json(JwksView { keys }))
-}
-
-/// `?page=&per_page=` with the documented bounds.
-impl PageQuery {
-    pub fn validate(self) -> Result<common::PageRequest, Problem> {
-        let page = self.page.unwrap_or(1);
-        let per_page = self.per_page.unwrap_or(20);
-        if page == 0 {
-            return Err(Problem::invalid("page", "must be at least 1"));
-        }
-        if !(1..=100).contains(&per_page) {
-            return Err(Problem::invalid("per_page", "must be between 1 and 100"));
-        }
-        Ok(common::PageRequest { page, per_page })
-    }
 }

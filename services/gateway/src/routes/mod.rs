@@ -26,6 +26,19 @@ pub struct PageQuery {
     pub per_page: Option<u32>,
 }
 
+impl PageQuery {
+    /// The page asked for, by the one paging rule (explicit zeroes are refused).
+    pub fn validate(self) -> Result<shop_proto::common::v1::PageRequest, Problem> {
+        for (field, value) in [("page", self.page), ("per_page", self.per_page)] {
+            if value == Some(0) {
+                return Err(Problem::invalid(field, "must be at least 1"));
+            }
+        }
+        let paging = shop_service_kit::Paging::parse(self.page.unwrap_or_default(), self.per_page.unwrap_or_default())?;
+        Ok(shop_proto::common::v1::PageRequest { page: paging.page, per_page: paging.per_page })
+    }
+}
+
 /// One page of a list.
 #[derive(Serialize, ToSchema)]
 pub struct Page<T> {

@@ -3,15 +3,15 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use shop_proto::{common::v1 as common, order::v1 as pb};
+use shop_types::AddressInput;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     auth::{Admin, Authenticated},
     error::{Problem, ProblemBody},
     routes::{
-        Page,
+        Page, PageQuery,
         cart::LineView,
-        identity::AddressBody,
         products::{MoneyView, money},
         rfc3339,
     },
@@ -35,7 +35,7 @@ pub struct OrderView {
     pub status: String,
     pub lines: Vec<LineView>,
     pub total: MoneyView,
-    pub shipping_address: AddressBody,
+    pub shipping_address: AddressInput,
     pub payment: PaymentView,
     /// Why the order was cancelled or refunded.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -44,19 +44,21 @@ pub struct OrderView {
     pub updated_at: String,
 }
 
-fn status_name(s: pb::OrderStatus) -> String {
-    s.as_str_name().trim_start_matches("ORDER_STATUS_").to_lowercase()
+/// The name of an order status as the contract encodes it.
+fn status_name(status: i32) -> String {
+    let status = pb::OrderStatus::try_from(status).unwrap_or_default();
+    status.as_str_name().trim_start_matches("ORDER_STATUS_").to_lowercase()
 }
 
 impl From<pb::Order> for OrderView {
     fn from(o: pb::Order) -> Self {
         Self {
-            status: status_name(o.status()),
             id: o.id,
             user_id: o.user_id,
+            status: status_name(o.status),
             lines: o.lines.into_iter().map(LineView::from).collect(),
             total: money(o.total),
-            shipping_address: o.shipping_address.map(AddressBody::from).unwrap_or_default(),
+            shipping_address: o.shipping_address.map(AddressInput::from).unwrap_or_default(),
             payment: PaymentView { status: o.payment.map(|p| p.status).unwrap_or_default() },
             cancel_reason: Some(o.cancel_reason).filter(|r| !r.is_empty()),
             created_at: rfc3339(o.created_at),
@@ -71,7 +73,7 @@ impl From<pb::Order> for OrderView {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutBody {
-    pub shipping_address: AddressBody,
+    pub shipping_address: AddressInput,
     pub payment_token: String,
 }
 
@@ -150,7 +152,7 @@ async fn list(state: &State, caller: &shop_auth::Caller, q: OrdersQuery, all: bo
             })?,
     };
     let message = pb::ListOrdersRequest {
-        page: Some(common::PageRequest { page: q.page.unwrap_or(1), per_page: q.per_page.unwrap_or(20) }),
+        page: Some(PageQuery { page: q.page, per_page: q.per_page }.validate()?),
         all_users: all,
         status: status.into(),
     };

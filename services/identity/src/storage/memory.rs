@@ -8,6 +8,7 @@ use std::{
 use async_trait::async_trait;
 use shop_auth::SigningKey;
 use shop_messaging::{Envelope, outbox::MemoryOutbox};
+use shop_service_kit::Paging;
 
 use super::{Consumed, KeyStore, RefreshToken, SessionStore, StoreError, UserStore};
 use crate::domain::{Email, User, UserId};
@@ -58,15 +59,8 @@ impl UserStore for MemoryUserStore {
         Ok(())
     }
 
-    async fn list(&self, offset: u64, limit: u64) -> Result<(Vec<User>, u64), StoreError> {
-        let users = lock(&self.users);
-        let page = users
-            .iter()
-            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .cloned()
-            .collect();
-        Ok((page, users.len() as u64))
+    async fn list(&self, page: Paging) -> Result<(Vec<User>, u64), StoreError> {
+        Ok(page.of(lock(&self.users).clone()))
     }
 
     async fn ping(&self) -> anyhow::Result<()> {

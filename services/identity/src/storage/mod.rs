@@ -7,6 +7,7 @@ mod mongo;
 use async_trait::async_trait;
 use shop_auth::SigningKey;
 use shop_messaging::Envelope;
+use shop_service_kit::Paging;
 
 pub use memory::{MemoryKeyStore, MemorySessionStore, MemoryUserStore};
 pub use mongo::{MongoKeyStore, MongoSessionStore, MongoUserStore};
@@ -32,7 +33,7 @@ pub trait UserStore: Send + Sync + 'static {
     /// Replaces the user if the stored version is `user.version - 1` (else `Stale`).
     async fn update(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError>;
     /// A page of users, oldest first, and the total.
-    async fn list(&self, offset: u64, limit: u64) -> Result<(Vec<User>, u64), StoreError>;
+    async fn list(&self, page: Paging) -> Result<(Vec<User>, u64), StoreError>;
     async fn ping(&self) -> anyhow::Result<()>;
 }
 

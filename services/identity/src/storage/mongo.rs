@@ -11,6 +11,7 @@ use mongodb::{
 use serde::{Deserialize, Serialize};
 use shop_auth::{Role, SigningKey};
 use shop_messaging::{Envelope, outbox::MongoOutbox};
+use shop_service_kit::Paging;
 use shop_storage::timestamp;
 use shop_types::AddressInput;
 
@@ -150,17 +151,8 @@ impl UserStore for MongoUserStore {
         written.map_err(refusal)
     }
 
-    async fn list(&self, offset: u64, limit: u64) -> Result<(Vec<User>, u64), StoreError> {
-        let total = self.users.count_documents(doc! {}).await.map_err(unexpected)?;
-        let docs: Vec<UserDoc> = self
-            .users
-            .find(doc! {})
-            .sort(doc! { "_id": 1 })
-            .skip(offset)
-            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
-            .await
-            .map_err(unexpected)?
-            .try_collect()
+    async fn list(&self, page: Paging) -> Result<(Vec<User>, u64), StoreError> {
+        let (docs, total) = shop_storage::page(&self.users, doc! {}, doc! { "_id": 1 }, page.offset(), page.limit())
             .await
             .map_err(unexpected)?;
         let users = docs.into_iter().map(User::try_from).collect::<anyhow::Result<_>>()?;

@@ -8,6 +8,7 @@ use std::{
 use async_trait::async_trait;
 
 use super::{StockStore, StoreError};
+use crate::domain::StockRefusal;
 use crate::domain::{LedgerEntry, Line, Reservation, ReservationState, Stock};
 
 #[derive(Default)]
@@ -61,7 +62,7 @@ impl StockStore for MemoryStockStore {
         let mut stock = state.stock.get(sku).cloned().unwrap_or_else(|| blank(sku));
         if let Some(on_hand) = on_hand {
             if on_hand < stock.reserved {
-                return Err(StoreError::BelowReserved(stock.reserved));
+                return Err(StoreError::Refused(StockRefusal::BelowReserved(stock.reserved)));
             }
             let delta = on_hand - stock.on_hand;
             stock.on_hand += delta;
@@ -89,12 +90,12 @@ impl StockStore for MemoryStockStore {
         let mut state = self.state();
         if let Some(existing) = state.reservations.get(order_id) {
             return match existing.state {
-                ReservationState::Released => Err(StoreError::Released),
+                ReservationState::Released => Err(StoreError::Refused(StockRefusal::Released)),
                 _ => Ok(existing.clone()),
             };
         }
         if let Some(short) = lines.iter().find(|l| state.stock.get(&l.sku).is_none_or(|s| s.available < l.quantity)) {
-            return Err(StoreError::OutOfStock(short.sku.clone()));
+            return Err(StoreError::Refused(StockRefusal::OutOfStock(short.sku.clone())));
         }
         for line in lines {
             let stock = state.stock.get_mut(&line.sku).expect("checked above");
@@ -114,10 +115,11 @@ impl StockStore for MemoryStockStore {
 
     async fn commit(&self, order_id: &str) -> Result<Reservation, StoreError> {
         let mut state = self.state();
-        let reservation = state.reservations.get(order_id).cloned().ok_or(StoreError::NoReservation)?;
+        let reservation =
+            state.reservations.get(order_id).cloned().ok_or(StoreError::Refused(StockRefusal::NoReservation))?;
         match reservation.state {
             ReservationState::Committed => return Ok(reservation),
-            ReservationState::Released => return Err(StoreError::Released),
+            ReservationState::Released => return Err(StoreError::Refused(StockRefusal::Released)),
             ReservationState::Held => {}
         }
         for line in &reservation.lines {

@@ -12,18 +12,13 @@ use async_trait::async_trait;
 pub use memory::MemoryStockStore;
 pub use mongo::MongoStockStore;
 
-use crate::domain::{LedgerEntry, Line, Reservation, Stock};
+use crate::domain::{LedgerEntry, Line, Reservation, Stock, StockRefusal};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("not enough stock of {0}")]
-    OutOfStock(String),
-    #[error("on hand cannot go below the {0} units reserved")]
-    BelowReserved(i64),
-    #[error("the reservation was released")]
-    Released,
-    #[error("no reservation for this order")]
-    NoReservation,
+    /// The stock's own rules refused the change.
+    #[error(transparent)]
+    Refused(#[from] StockRefusal),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

@@ -4,6 +4,7 @@
 mod memory;
 mod redis;
 
+use shop_service_kit::Refusal;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -73,7 +74,7 @@ impl Carts {
     /// Sets the quantity of a line in the cart (0 removes it).
     pub async fn set(&self, caller: &Caller, sku: &str, quantity: i64) -> Result<Priced, OrderError> {
         if !(0..=MAX_QUANTITY).contains(&quantity) {
-            return Err(OrderError::invalid("quantity", format!("must be from 0 to {MAX_QUANTITY}")));
+            return Err(Refusal::invalid("quantity", format!("must be from 0 to {MAX_QUANTITY}")).into());
         }
         let present = self.store.lines(&caller.user_id).await?.iter().any(|(s, _)| s == sku);
         if !present {

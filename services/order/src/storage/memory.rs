@@ -8,8 +8,9 @@ use std::{
 use async_trait::async_trait;
 use shop_messaging::{Envelope, outbox::MemoryOutbox};
 
-use super::{BOUGHT, OrderStore, StoreError};
-use crate::domain::{Order, Status};
+use super::{BOUGHT, OrderFilter, OrderStore, StoreError};
+use crate::domain::Order;
+use shop_service_kit::Paging;
 
 #[derive(Default)]
 struct State {
@@ -75,20 +76,9 @@ impl OrderStore for MemoryOrderStore {
         Ok(())
     }
 
-    async fn list(
-        &self,
-        user_id: Option<&str>,
-        status: Option<Status>,
-        offset: u64,
-        limit: u64,
-    ) -> Result<(Vec<Order>, u64), StoreError> {
-        let found = self.matching(|o| user_id.is_none_or(|u| o.user_id == u) && status.is_none_or(|s| o.status == s));
-        let total = found.len() as u64;
-        let page = found
-            .into_iter()
-            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-            .take(usize::try_from(limit).unwrap_or(usize::MAX));
-        Ok((page.collect(), total))
+    async fn list(&self, filter: OrderFilter<'_>, page: Paging) -> Result<(Vec<Order>, u64), StoreError> {
+        let OrderFilter { user_id, status } = filter;
+        Ok(page.of(self.matching(|o| user_id.is_none_or(|u| o.user_id == u) && status.is_none_or(|s| o.status == s))))
     }
 
     async fn stalled(&self, before: i64) -> Result<Vec<Order>, StoreError> {

@@ -5,6 +5,7 @@ mod mongo;
 
 use async_trait::async_trait;
 use shop_messaging::Envelope;
+use shop_service_kit::Paging;
 
 pub use memory::MemoryOrderStore;
 pub use mongo::MongoOrderStore;
@@ -30,18 +31,20 @@ pub trait OrderStore: Send + Sync + 'static {
     async fn by_key(&self, user_id: &str, key: &str) -> Result<Option<Order>, StoreError>;
     /// Replaces the order if the stored version is `order.version - 1`, with its events.
     async fn update(&self, order: &Order, events: &[Envelope]) -> Result<(), StoreError>;
-    /// Newest first; all users when `user_id` is `None`.
-    async fn list(
-        &self,
-        user_id: Option<&str>,
-        status: Option<Status>,
-        offset: u64,
-        limit: u64,
-    ) -> Result<(Vec<Order>, u64), StoreError>;
+    /// A page of the orders `filter` matches, newest first.
+    async fn list(&self, filter: OrderFilter<'_>, page: Paging) -> Result<(Vec<Order>, u64), StoreError>;
     /// Orders still in checkout whose last change was before `before` (unix seconds).
     async fn stalled(&self, before: i64) -> Result<Vec<Order>, StoreError>;
     /// Whether the user has a paid (or later, not refunded) order with this product.
     async fn purchased(&self, user_id: &str, product_id: &str) -> Result<bool, StoreError>;
+}
+
+/// Which orders a list shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrderFilter<'a> {
+    /// One user's, or everyone's when `None`.
+    pub user_id: Option<&'a str>,
+    pub status: Option<Status>,
 }
 
 /// Statuses in which a user has bought what the order holds.

@@ -11,7 +11,8 @@ use mongodb::{
 use serde::{Deserialize, Serialize};
 use shop_messaging::{Envelope, outbox::MongoOutbox};
 
-use super::{BOUGHT, OrderStore, StoreError};
+use super::{BOUGHT, OrderFilter, OrderStore, StoreError};
+use shop_service_kit::Paging;
 use shop_storage::unexpected;
 use shop_types::AddressInput;
 
@@ -185,13 +186,9 @@ impl OrderStore for MongoOrderStore {
         }
     }
 
-    async fn list(
-        &self,
-        user_id: Option<&str>,
-        status: Option<Status>,
-        offset: u64,
-        limit: u64,
-    ) -> Result<(Vec<Order>, u64), StoreError> {
+    async fn list(&self, filter: OrderFilter<'_>, page: Paging) -> Result<(Vec<Order>, u64), StoreError> {
+        let OrderFilter { user_id, status } = filter;
+        let (offset, limit) = (page.offset(), page.limit());
         let mut filter = Document::new();
         if let Some(user) = user_id {
             filter.insert("user_id", user);

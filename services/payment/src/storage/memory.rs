@@ -7,8 +7,9 @@ use std::{
 
 use async_trait::async_trait;
 use shop_messaging::{Envelope, outbox::MemoryOutbox};
+use shop_service_kit::Paging;
 
-use super::{PaymentStore, StoreError, refunded_status};
+use super::{PaymentStore, Refund, StoreError, refunded_status};
 use crate::domain::{Payment, PaymentStatus};
 
 #[derive(Default)]
@@ -48,15 +49,10 @@ impl PaymentStore for MemoryPaymentStore {
         Ok(self.state().payments.get(order_id).cloned())
     }
 
-    async fn list(&self, offset: u64, limit: u64) -> Result<(Vec<Payment>, u64), StoreError> {
+    async fn list(&self, page: Paging) -> Result<(Vec<Payment>, u64), StoreError> {
         let mut all: Vec<Payment> = self.state().payments.values().cloned().collect();
         all.sort_by(|a, b| (a.created_at, &a.order_id).cmp(&(b.created_at, &b.order_id)));
-        let total = all.len() as u64;
-        let page = all
-            .into_iter()
-            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-            .take(usize::try_from(limit).unwrap_or(usize::MAX));
-        Ok((page.collect(), total))
+        Ok(page.of(all))
     }
 
     async fn settle(&self, payment: &Payment, events: &[Envelope]) -> Result<(), StoreError> {
@@ -70,14 +66,8 @@ impl PaymentStore for MemoryPaymentStore {
         Ok(())
     }
 
-    async fn refund(
-        &self,
-        order_id: &str,
-        key: &str,
-        amount: i64,
-        read_refunded: i64,
-        events: &[Envelope],
-    ) -> Result<bool, StoreError> {
+    async fn refund(&self, refund: &Refund<'_>, events: &[Envelope]) -> Result<bool, StoreError> {
+        let Refund { order_id, key, amount, read_refunded } = *refund;
         let mut state = self.state();
         if state.refund_keys.contains(key) {
             return Ok(false);

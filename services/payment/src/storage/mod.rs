@@ -6,6 +6,7 @@ mod mongo;
 
 use async_trait::async_trait;
 use shop_messaging::Envelope;
+use shop_service_kit::Paging;
 
 pub use memory::MemoryPaymentStore;
 pub use mongo::MongoPaymentStore;
@@ -20,25 +21,28 @@ pub enum StoreError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// A refund to record: `amount` more refunded on the order's payment, once per `key`.
+#[derive(Debug, Clone, Copy)]
+pub struct Refund<'a> {
+    pub order_id: &'a str,
+    pub key: &'a str,
+    pub amount: i64,
+    /// The refunded total the caller read (the write's guard).
+    pub read_refunded: i64,
+}
+
 #[async_trait]
 pub trait PaymentStore: Send + Sync + 'static {
     /// Records a pending payment; `false` when the order already has one (charge once).
     async fn start(&self, payment: &Payment) -> Result<bool, StoreError>;
     async fn get(&self, order_id: &str) -> Result<Option<Payment>, StoreError>;
     /// A page of every payment, oldest first, and how many there are.
-    async fn list(&self, offset: u64, limit: u64) -> Result<(Vec<Payment>, u64), StoreError>;
+    async fn list(&self, page: Paging) -> Result<(Vec<Payment>, u64), StoreError>;
     /// Settles a pending payment with the provider's outcome, with its events.
     async fn settle(&self, payment: &Payment, events: &[Envelope]) -> Result<(), StoreError>;
-    /// Adds `amount` to the refunded total if `refunded` is still what the caller read and
-    /// `key` is new; `false` when `key` was already applied. With its events.
-    async fn refund(
-        &self,
-        order_id: &str,
-        key: &str,
-        amount: i64,
-        read_refunded: i64,
-        events: &[Envelope],
-    ) -> Result<bool, StoreError>;
+    /// Applies `refund` if the refunded total is still what the caller read and its key is
+    /// new; `false` when the key was already applied. With its events.
+    async fn refund(&self, refund: &Refund<'_>, events: &[Envelope]) -> Result<bool, StoreError>;
     /// Records a webhook event id; `false` when it was seen before (a replay).
     async fn first_webhook(&self, event_id: &str) -> Result<bool, StoreError>;
 }

@@ -3,12 +3,12 @@
 //! its events share a transaction.
 
 use async_trait::async_trait;
-use futures::TryStreamExt;
 use mongodb::{Collection, Database, bson::doc};
 use serde::{Deserialize, Serialize};
 use shop_messaging::{Envelope, outbox::MongoOutbox};
+use shop_service_kit::Paging;
 
-use super::{PaymentStore, StoreError, refunded_status};
+use super::{PaymentStore, Refund, StoreError, refunded_status};
 use crate::domain::{Payment, PaymentStatus};
 
 fn unexpected(err: impl Into<anyhow::Error>) -> StoreError {
@@ -111,19 +111,10 @@ impl PaymentStore for MongoPaymentStore {
         found.map(Payment::try_from).transpose().map_err(unexpected)
     }
 
-    async fn list(&self, offset: u64, limit: u64) -> Result<(Vec<Payment>, u64), StoreError> {
-        let total = self.payments.count_documents(doc! {}).await.map_err(unexpected)?;
-        let docs: Vec<PaymentDoc> = self
-            .payments
-            .find(doc! {})
-            .sort(doc! { "created_at": 1, "_id": 1 })
-            .skip(offset)
-            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
-            .await
-            .map_err(unexpected)?
-            .try_collect()
-            .await
-            .map_err(unexpected)?;
+    async fn list(&self, page: Paging) -> Result<(Vec<Payment>, u64), StoreError> {
+        let sort = doc! { "created_at": 1, "_id": 1 };
+        let (docs, total) =
+            shop_storage::page(&self.payments, doc! {}, sort, page.offset(), page.limit()).await.map_err(unexpected)?;
         let payments = docs.into_iter().map(Payment::try_from).collect::<anyhow::Result<_>>().map_err(unexpected)?;
         Ok((payments, total))
     }
@@ -141,14 +132,8 @@ impl PaymentStore for MongoPaymentStore {
             .map_err(Self::outcome)
     }
 
-    async fn refund(
-        &self,
-        order_id: &str,
-        key: &str,
-        amount: i64,
-        read_refunded: i64,
-        events: &[Envelope],
-    ) -> Result<bool, StoreError> {
+    async fn refund(&self, refund: &Refund<'_>, events: &[Envelope]) -> Result<bool, StoreError> {
+        let Refund { order_id, key, amount, read_refunded } = *refund;
         if self.refunds.find_one(doc! { "_id": key }).await.map_err(unexpected)?.is_some() {
             return Ok(false);
         }

@@ -3,17 +3,15 @@
 //! (`holds` lists `order|quantity`) in the same update as the counters, which makes every
 //! step idempotent and a crashed reservation resumable from the stock alone.
 
-use std::time::Duration;
+mod steps;
 
 use async_trait::async_trait;
 use futures::TryStreamExt;
-use mongodb::{
-    Collection, Database,
-    bson::{Document, doc},
-};
+use mongodb::{Collection, bson::doc};
 use serde::{Deserialize, Serialize};
 
 use super::{StockStore, StoreError};
+use crate::domain::StockRefusal;
 use crate::domain::{LedgerEntry, Line, Reservation, ReservationState, Stock};
 
 fn unexpected(err: impl Into<anyhow::Error>) -> StoreError {
@@ -95,174 +93,6 @@ fn lines_of(doc: &ReservationDoc) -> Vec<Line> {
     doc.lines.iter().map(|l| Line { sku: l.sku.clone(), quantity: l.quantity }).collect()
 }
 
-impl MongoStockStore {
-    pub async fn open(db: &Database) -> anyhow::Result<Self> {
-        let ledger = db.collection::<LedgerDoc>("ledger");
-        shop_storage::ensure_indexes(&ledger, vec![mongodb::IndexModel::builder().keys(doc! { "sku": 1 }).build()])
-            .await?;
-        let reservations = db.collection::<ReservationDoc>("reservations");
-        shop_storage::ensure_indexes(
-            &reservations,
-            vec![mongodb::IndexModel::builder().keys(doc! { "state": 1, "expires_at": 1 }).build()],
-        )
-        .await?;
-        Ok(Self { stock: db.collection("stock"), reservations, ledger })
-    }
-
-    async fn record(
-        &self,
-        id: String,
-        sku: &str,
-        on_hand: i64,
-        reserved: i64,
-        reason: &str,
-        order: Option<&str>,
-    ) -> Result<(), StoreError> {
-        let entry = LedgerDoc {
-            id,
-            sku: sku.to_owned(),
-            on_hand_delta: on_hand,
-            reserved_delta: reserved,
-            reason: reason.to_owned(),
-            order_id: order.map(str::to_owned),
-        };
-        match self.ledger.insert_one(entry).await {
-            Err(err) if !shop_storage::is_duplicate_key(&err) => Err(unexpected(err)),
-            _ => Ok(()),
-        }
-    }
-
-    /// Applies `change` to the stock of `line.sku` if `guard` matches; records the entry once.
-    async fn step(
-        &self,
-        order_id: &str,
-        line: &Line,
-        guard: Document,
-        change: Document,
-        deltas: (i64, i64),
-        reason: &str,
-    ) -> Result<bool, StoreError> {
-        let mut filter = doc! { "_id": &line.sku };
-        filter.extend(guard);
-        let updated = self.stock.update_one(filter, change).await.map_err(unexpected)?;
-        if updated.modified_count == 1 {
-            let id = format!("{order_id}:{}:{reason}", line.sku);
-            self.record(id, &line.sku, deltas.0, deltas.1, reason, Some(order_id)).await?;
-        }
-        Ok(updated.modified_count == 1)
-    }
-
-    async fn take(&self, order_id: &str, line: &Line) -> Result<bool, StoreError> {
-        let entry = hold(order_id, line.quantity);
-        let guard = doc! { "available": { "$gte": line.quantity }, "holds": { "$ne": &entry } };
-        let change =
-            doc! { "$inc": { "available": -line.quantity, "reserved": line.quantity }, "$push": { "holds": &entry } };
-        if self.step(order_id, line, guard, change, (0, line.quantity), "reserve").await? {
-            return Ok(true);
-        }
-        // Already held by an earlier attempt of this order?
-        let held = self.stock.find_one(doc! { "_id": &line.sku, "holds": &entry }).await.map_err(unexpected)?;
-        Ok(held.is_some())
-    }
-
-    async fn give_back(&self, order_id: &str, line: &Line) -> Result<(), StoreError> {
-        let entry = hold(order_id, line.quantity);
-        let change =
-            doc! { "$inc": { "available": line.quantity, "reserved": -line.quantity }, "$pull": { "holds": &entry } };
-        self.step(order_id, line, doc! { "holds": &entry }, change, (0, -line.quantity), "release").await?;
-        Ok(())
-    }
-
-    async fn ship(&self, order_id: &str, line: &Line) -> Result<(), StoreError> {
-        let entry = hold(order_id, line.quantity);
-        let change =
-            doc! { "$inc": { "on_hand": -line.quantity, "reserved": -line.quantity }, "$pull": { "holds": &entry } };
-        self.step(order_id, line, doc! { "holds": &entry }, change, (-line.quantity, -line.quantity), "commit").await?;
-        Ok(())
-    }
-
-    /// Moves the reservation from one of `from` to `to`; whether it is there now. (`from`
-    /// may hold `to` itself, so a step that died half-way is resumed.)
-    async fn transition(&self, order_id: &str, from: &[&str], to: &str) -> Result<bool, StoreError> {
-        let updated = self
-            .reservations
-            .update_one(doc! { "_id": order_id, "state": { "$in": from } }, doc! { "$set": { "state": to } })
-            .await
-            .map_err(unexpected)?;
-        Ok(updated.matched_count == 1)
-    }
-
-    /// Returns the committed units of `line` to the shelf, once per order.
-    async fn unship(&self, order_id: &str, line: &Line) -> Result<(), StoreError> {
-        let entry = hold(order_id, line.quantity);
-        let change =
-            doc! { "$inc": { "on_hand": line.quantity, "available": line.quantity }, "$push": { "returns": &entry } };
-        let guard = doc! { "returns": { "$ne": &entry } };
-        self.step(order_id, line, guard, change, (line.quantity, 0), "return").await?;
-        Ok(())
-    }
-
-    async fn load(&self, order_id: &str) -> Result<Option<ReservationDoc>, StoreError> {
-        self.reservations.find_one(doc! { "_id": order_id }).await.map_err(unexpected)
-    }
-
-    /// The outcome of an earlier reservation attempt for the same order; one that never
-    /// settled (its process died) is finished here.
-    async fn outcome(&self, order_id: &str) -> Result<Reservation, StoreError> {
-        // Another attempt may still be taking units: give it a moment to settle.
-        for _ in 0..50 {
-            let doc = self.load(order_id).await?.ok_or(StoreError::NoReservation)?;
-            let state = match doc.state.as_str() {
-                "held" | "committing" => ReservationState::Held,
-                "committed" => ReservationState::Committed,
-                "failed" => return Err(StoreError::OutOfStock(doc.failed_sku.unwrap_or_default())),
-                "released" | "releasing" | "returning" => return Err(StoreError::Released),
-                _ => {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                    continue;
-                }
-            };
-            return Ok(Reservation {
-                order_id: doc.order_id.clone(),
-                lines: lines_of(&doc),
-                state,
-                expires_at: doc.expires_at,
-            });
-        }
-        let doc = self.load(order_id).await?.ok_or(StoreError::NoReservation)?;
-        tracing::warn!(order_id, "finishing a reservation that never settled");
-        self.settle(order_id, &lines_of(&doc), doc.expires_at).await
-    }
-
-    /// Takes every line (each step idempotent), then marks the reservation held — or, if a
-    /// line is short or the order was released meanwhile, gives everything back.
-    async fn settle(&self, order_id: &str, lines: &[Line], expires_at: i64) -> Result<Reservation, StoreError> {
-        let mut short = None;
-        for line in lines {
-            if !self.take(order_id, line).await? {
-                short = Some(line.sku.clone());
-                break;
-            }
-        }
-        if short.is_none() && self.transition(order_id, &["reserving"], "held").await? {
-            let held = ReservationState::Held;
-            return Ok(Reservation { order_id: order_id.to_owned(), lines: lines.to_vec(), state: held, expires_at });
-        }
-        for line in lines {
-            self.give_back(order_id, line).await?;
-        }
-        match short {
-            Some(sku) => {
-                let failed = doc! { "$set": { "state": "failed", "failed_sku": &sku } };
-                let guard = doc! { "_id": order_id, "state": "reserving" };
-                self.reservations.update_one(guard, failed).await.map_err(unexpected)?;
-                Err(StoreError::OutOfStock(sku))
-            }
-            None => Err(StoreError::Released),
-        }
-    }
-}
-
 #[async_trait]
 impl StockStore for MongoStockStore {
     async fn get(&self, sku: &str) -> Result<Option<Stock>, StoreError> {
@@ -294,9 +124,9 @@ impl StockStore for MongoStockStore {
         }
         if let Some(target) = on_hand {
             loop {
-                let current = self.get(sku).await?.ok_or(StoreError::NoReservation)?;
+                let current = self.get(sku).await?.ok_or(StoreError::Refused(StockRefusal::NoReservation))?;
                 if target < current.reserved {
-                    return Err(StoreError::BelowReserved(current.reserved));
+                    return Err(StoreError::Refused(StockRefusal::BelowReserved(current.reserved)));
                 }
                 let delta = target - current.on_hand;
                 let guard = doc! { "_id": sku, "on_hand": current.on_hand, "reserved": current.reserved };
@@ -336,7 +166,7 @@ impl StockStore for MongoStockStore {
     }
 
     async fn commit(&self, order_id: &str) -> Result<Reservation, StoreError> {
-        let doc = self.load(order_id).await?.ok_or(StoreError::NoReservation)?;
+        let doc = self.load(order_id).await?.ok_or(StoreError::Refused(StockRefusal::NoReservation))?;
         match doc.state.as_str() {
             "committed" => {}
             "held" | "committing" => {
@@ -346,7 +176,7 @@ impl StockStore for MongoStockStore {
                 }
                 self.transition(order_id, &["committing"], "committed").await?;
             }
-            _ => return Err(StoreError::Released),
+            _ => return Err(StoreError::Refused(StockRefusal::Released)),
         }
         let lines = lines_of(&doc);
         Ok(Reservation {
@@ -368,7 +198,7 @@ impl StockStore for MongoStockStore {
         if self.reservations.insert_one(tombstone).await.is_ok() {
             return Ok(());
         }
-        let doc = self.load(order_id).await?.ok_or(StoreError::NoReservation)?;
+        let doc = self.load(order_id).await?.ok_or(StoreError::Refused(StockRefusal::NoReservation))?;
         if !self.transition(order_id, &["reserving", "held", "releasing"], "releasing").await? {
             return Ok(());
         }

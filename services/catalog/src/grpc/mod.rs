@@ -1,0 +1,274 @@
+//! The catalog's gRPC face: the caller from its token, requests read into domain values
+//! (`input`), answers written from them (`convert`); the work is the catalog's.
+
+mod convert;
+mod input;
+
+use shop_service_kit::Refusal;
+use shop_service_kit::auth::Authenticator;
+use std::sync::Arc;
+
+use shop_auth::{Caller, Verifier};
+use shop_proto::catalog::v1::{self as pb, catalog_service_server::CatalogService};
+use shop_service_kit::Paging;
+use tonic::{Request, Response, Status};
+
+pub use convert::to_proto;
+use convert::{category_to_proto, money, review_to_proto, tree};
+use input::{category_fields, overlay, product_id};
+
+use crate::{
+    catalog::{Catalog, visibility},
+    domain::{
+        Category, CategoryId, ProductStatus, ReviewId, SearchQuery, SearchSort, Sku, Slug,
+        input::ProductFields,
+        review::{ReviewSort, rating},
+        search::terms,
+        text,
+    },
+    error::CatalogError,
+};
+
+/// Most SKUs one `GetProducts` call may ask for.
+const MAX_BATCH: usize = 500;
+
+pub struct CatalogGrpc {
+    catalog: Arc<Catalog>,
+    auth: Authenticator,
+}
+
+impl CatalogGrpc {
+    pub fn new(catalog: Arc<Catalog>, verifier: Arc<Verifier>) -> Self {
+        Self { catalog, auth: Authenticator::new(verifier) }
+    }
+
+    pub fn server(self) -> pb::catalog_service_server::CatalogServiceServer<Self> {
+        pb::catalog_service_server::CatalogServiceServer::new(self)
+    }
+
+    /// The caller, if the request carries a token; a bad token is refused.
+    async fn maybe_caller<T>(&self, req: &Request<T>) -> Result<Option<Caller>, CatalogError> {
+        Ok(self.auth.maybe_user(req).await?)
+    }
+
+    async fn caller<T>(&self, req: &Request<T>) -> Result<Caller, CatalogError> {
+        self.maybe_caller(req).await?.ok_or(CatalogError::Refused(Refusal::Unauthenticated))
+    }
+}
+
+#[tonic::async_trait]
+impl CatalogService for CatalogGrpc {
+    #[tracing::instrument(skip_all)]
+    async fn create_product(&self, req: Request<pb::CreateProductRequest>) -> Result<Response<pb::Product>, Status> {
+        let caller = self.caller(&req).await?;
+        let input = req.into_inner().product.unwrap_or_default();
+        let mut fields = ProductFields::default();
+        overlay(&mut fields, &input, &[]);
+        if input.status() == pb::ProductStatus::Unspecified {
+            fields.status = String::new();
+        }
+        let product = self.catalog.create_product(&caller, &fields).await?;
+        Ok(Response::new(to_proto(&product)))
+    }
+
+    #[tracing::instrument(skip_all, fields(product_id = %req.get_ref().id))]
+    async fn get_product(&self, req: Request<pb::GetProductRequest>) -> Result<Response<pb::Product>, Status> {
+        let caller = self.maybe_caller(&req).await?;
+        let product = self.catalog.product(caller.as_ref(), product_id(&req.get_ref().id)?).await?;
+        Ok(Response::new(to_proto(&product)))
+    }
+
+    #[tracing::instrument(skip_all, fields(product_id = %req.get_ref().id))]
+    async fn update_product(&self, req: Request<pb::UpdateProductRequest>) -> Result<Response<pb::Product>, Status> {
+        let caller = self.caller(&req).await?;
+        let r = req.into_inner();
+        let input = r.product.unwrap_or_default();
+        let product =
+            self.catalog.update_product(&caller, product_id(&r.id)?, |f| overlay(f, &input, &r.update_mask)).await?;
+        Ok(Response::new(to_proto(&product)))
+    }
+
+    #[tracing::instrument(skip_all, fields(product_id = %req.get_ref().id))]
+    async fn delete_product(
+        &self,
+        req: Request<pb::DeleteProductRequest>,
+    ) -> Result<Response<pb::DeleteProductResponse>, Status> {
+        let caller = self.caller(&req).await?;
+        self.catalog.delete_product(&caller, product_id(&req.get_ref().id)?).await?;
+        Ok(Response::new(pb::DeleteProductResponse {}))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn search_products(
+        &self,
+        req: Request<pb::SearchProductsRequest>,
+    ) -> Result<Response<pb::SearchProductsResponse>, Status> {
+        let caller = self.maybe_caller(&req).await?;
+        let r = req.into_inner();
+        let paging = Paging::from_proto(r.page)?;
+        if r.query.chars().count() > 200 {
+            return Err(Refusal::invalid("q", "must be at most 200 characters").into());
+        }
+        // Query operators have no business in a search phrase; refusing them says so clearly.
+        if r.query.contains(['$', '{', '}']) {
+            return Err(Refusal::invalid("q", "must not contain $, { or }").into());
+        }
+        for (field, value) in [("min_price", r.min_price), ("max_price", r.max_price)] {
+            if value.is_some_and(|v| v < 0) {
+                return Err(Refusal::invalid(field, "must not be negative").into());
+            }
+        }
+        if let (Some(min), Some(max)) = (r.min_price, r.max_price)
+            && min > max
+        {
+            return Err(Refusal::invalid("min_price", "must not exceed max_price").into());
+        }
+        let categories = if r.category_id.is_empty() {
+            None
+        } else {
+            let root = CategoryId::parse(&r.category_id).map_err(|e| Refusal::invalid("category", e))?;
+            Some(self.catalog.subtree(root).await?)
+        };
+        let sort = match pb::SearchSort::try_from(r.sort).unwrap_or_default() {
+            pb::SearchSort::Unspecified | pb::SearchSort::Relevance => SearchSort::Relevance,
+            pb::SearchSort::PriceAsc => SearchSort::PriceAsc,
+            pb::SearchSort::PriceDesc => SearchSort::PriceDesc,
+            pb::SearchSort::Newest => SearchSort::Newest,
+            pb::SearchSort::Rating => SearchSort::Rating,
+        };
+        let query = SearchQuery {
+            terms: terms(&r.query),
+            categories,
+            tag: Some(r.tag.trim().to_lowercase()).filter(|t| !t.is_empty()),
+            min_price: r.min_price,
+            max_price: r.max_price,
+            in_stock: r.in_stock,
+            sort,
+            offset: paging.offset(),
+            limit: paging.limit(),
+            visibility: visibility(caller.as_ref()),
+        };
+        let (products, total) = self.catalog.search(&query).await?;
+        Ok(Response::new(pb::SearchProductsResponse {
+            products: products.iter().map(to_proto).collect(),
+            page: Some(paging.info(total)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(skus = req.get_ref().skus.len()))]
+    async fn get_products(
+        &self,
+        req: Request<pb::GetProductsRequest>,
+    ) -> Result<Response<pb::GetProductsResponse>, Status> {
+        let wanted = &req.get_ref().skus;
+        if wanted.len() > MAX_BATCH {
+            return Err(Refusal::invalid("skus", format!("at most {MAX_BATCH} per call")).into());
+        }
+        let skus = wanted
+            .iter()
+            .map(|s| Sku::parse(s).map_err(|e| CatalogError::from(Refusal::invalid("skus", e))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let products = self.catalog.by_skus(&skus).await?;
+        let items = products
+            .iter()
+            .flat_map(|p| {
+                p.variants.iter().filter(|v| skus.contains(&v.sku)).map(move |v| pb::PricedSku {
+                    sku: v.sku.as_str().to_owned(),
+                    product_id: p.id.to_string(),
+                    name: p.name.clone(),
+                    vendor_id: p.vendor_id.clone(),
+                    price: Some(money(&v.price)),
+                    purchasable: p.status == ProductStatus::Active,
+                })
+            })
+            .collect();
+        Ok(Response::new(pb::GetProductsResponse { items }))
+    }
+
+    async fn list_categories(
+        &self,
+        req: Request<pb::ListCategoriesRequest>,
+    ) -> Result<Response<pb::ListCategoriesResponse>, Status> {
+        let admin = self.maybe_caller(&req).await?.is_some_and(|c| c.is_admin());
+        let all = self.catalog.categories().await?;
+        Ok(Response::new(pb::ListCategoriesResponse { roots: tree(&all, admin) }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_category(&self, req: Request<pb::CreateCategoryRequest>) -> Result<Response<pb::Category>, Status> {
+        let caller = self.caller(&req).await?;
+        let input = req.into_inner().category.unwrap_or_default();
+        let mut category = Category {
+            id: CategoryId::new(),
+            name: String::new(),
+            slug: Slug::parse("new").map_err(|e| CatalogError::Unexpected(anyhow::anyhow!(e)))?,
+            description: String::new(),
+            parent_id: None,
+            image: None,
+            active: input.active,
+        };
+        category_fields(&mut category, &input, &[])?;
+        let category = self.catalog.create_category(&caller, category).await?;
+        Ok(Response::new(category_to_proto(&category, Vec::new())))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_category(&self, req: Request<pb::UpdateCategoryRequest>) -> Result<Response<pb::Category>, Status> {
+        let caller = self.caller(&req).await?;
+        let r = req.into_inner();
+        let id = CategoryId::parse(&r.id).map_err(|e| Refusal::invalid("id", e))?;
+        let input = r.category.unwrap_or_default();
+        let category =
+            self.catalog.update_category(&caller, id, |c| category_fields(c, &input, &r.update_mask)).await?;
+        Ok(Response::new(category_to_proto(&category, Vec::new())))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_category(
+        &self,
+        req: Request<pb::DeleteCategoryRequest>,
+    ) -> Result<Response<pb::DeleteCategoryResponse>, Status> {
+        let caller = self.caller(&req).await?;
+        let id = CategoryId::parse(&req.get_ref().id).map_err(|e| Refusal::invalid("id", e))?;
+        self.catalog.delete_category(&caller, id).await?;
+        Ok(Response::new(pb::DeleteCategoryResponse {}))
+    }
+
+    async fn list_reviews(
+        &self,
+        req: Request<pb::ListReviewsRequest>,
+    ) -> Result<Response<pb::ListReviewsResponse>, Status> {
+        let r = req.into_inner();
+        let paging = Paging::from_proto(r.page)?;
+        let sort = match pb::ReviewSort::try_from(r.sort).unwrap_or_default() {
+            pb::ReviewSort::Helpful => ReviewSort::Helpful,
+            pb::ReviewSort::Newest | pb::ReviewSort::Unspecified => ReviewSort::Newest,
+        };
+        let (reviews, total) = self.catalog.reviews(product_id(&r.product_id)?, sort, paging).await?;
+        Ok(Response::new(pb::ListReviewsResponse {
+            reviews: reviews.iter().map(review_to_proto).collect(),
+            page: Some(paging.info(total)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_review(&self, req: Request<pb::CreateReviewRequest>) -> Result<Response<pb::Review>, Status> {
+        let caller = self.caller(&req).await?;
+        let r = req.into_inner();
+        let stars = rating(r.rating).map_err(|e| Refusal::invalid("rating", e))?;
+        let comment = text(&r.comment, 5000).map_err(|e| Refusal::invalid("comment", e))?;
+        let review = self.catalog.review(&caller, product_id(&r.product_id)?, stars, comment).await?;
+        Ok(Response::new(review_to_proto(&review)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn vote_review_helpful(
+        &self,
+        req: Request<pb::VoteReviewHelpfulRequest>,
+    ) -> Result<Response<pb::Review>, Status> {
+        let caller = self.caller(&req).await?;
+        let id = ReviewId::parse(&req.get_ref().review_id).map_err(|e| Refusal::invalid("review_id", e))?;
+        let review = self.catalog.vote(&caller, id).await?;
+        Ok(Response::new(review_to_proto(&review)))
+    }
+}

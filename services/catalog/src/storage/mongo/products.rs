@@ -1,0 +1,235 @@
+//! Products: one document each, written whole with a version guard; `skus` claims each
+//! SKU for one product; a product, its SKU claims and its events share a transaction.
+
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use mongodb::{
+    Collection, Database, IndexModel,
+    bson::{Document, doc},
+    options::IndexOptions,
+};
+use serde::{Deserialize, Serialize};
+use shop_messaging::{Envelope, outbox::MongoOutbox};
+
+use super::product_doc::ProductDoc;
+use super::{all, limit, unexpected};
+use crate::{
+    domain::{
+        CategoryId, Product, ProductId, SearchQuery, SearchSort, Sku, Visibility,
+        search::{DESCRIPTION_WEIGHT, NAME_WEIGHT, TAG_WEIGHT},
+    },
+    storage::{ProductStore, StoreError},
+};
+
+pub struct MongoProductStore {
+    db: Database,
+    products: Collection<ProductDoc>,
+    skus: Collection<SkuClaim>,
+    outbox: MongoOutbox,
+}
+
+/// One SKU's owner.
+#[derive(Debug, Serialize, Deserialize)]
+struct SkuClaim {
+    #[serde(rename = "_id")]
+    sku: String,
+    product_id: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum Refused {
+    #[error("stale write")]
+    Stale,
+    #[error("SKU {0} is taken")]
+    Sku(String),
+}
+
+impl MongoProductStore {
+    /// Opens the store and creates its indexes.
+    pub async fn open(db: Database, outbox: MongoOutbox) -> anyhow::Result<Self> {
+        let products = db.collection::<ProductDoc>("products");
+        let index = |keys: Document, name: &str| {
+            IndexModel::builder().keys(keys).options(IndexOptions::builder().name(name.to_owned()).build()).build()
+        };
+        let weights = doc! { "name": NAME_WEIGHT, "tags": TAG_WEIGHT, "description": DESCRIPTION_WEIGHT };
+        shop_storage::ensure_indexes(
+            &products,
+            vec![
+                index(doc! { "vendor_id": 1 }, "by_vendor"),
+                index(doc! { "category_id": 1 }, "by_category"),
+                index(doc! { "status": 1, "min_price": 1 }, "by_price"),
+                index(doc! { "status": 1, "created_at": -1 }, "by_age"),
+                IndexModel::builder()
+                    .keys(doc! { "name": "text", "tags": "text", "description": "text" })
+                    .options(IndexOptions::builder().name("search".to_owned()).weights(weights).build())
+                    .build(),
+            ],
+        )
+        .await?;
+        let skus = db.collection("skus");
+        Ok(Self { db, products, skus, outbox })
+    }
+
+    /// Claims `product`'s SKUs inside `session`, keeping the ones it already owns.
+    async fn claim(&self, session: &mut mongodb::ClientSession, product: &Product) -> anyhow::Result<()> {
+        let id = product.id.to_string();
+        let skus: Vec<&str> = product.skus().map(Sku::as_str).collect();
+        let existing: Vec<SkuClaim> = self
+            .skus
+            .find(doc! { "_id": { "$in": &skus } })
+            .session(&mut *session)
+            .await?
+            .stream(&mut *session)
+            .try_collect()
+            .await?;
+        if let Some(taken) = existing.iter().find(|c| c.product_id != id) {
+            return Err(Refused::Sku(taken.sku.clone()).into());
+        }
+        let new: Vec<SkuClaim> = skus
+            .iter()
+            .filter(|s| !existing.iter().any(|c| c.sku == **s))
+            .map(|s| SkuClaim { sku: (*s).to_owned(), product_id: id.clone() })
+            .collect();
+        if !new.is_empty() {
+            self.skus.insert_many(new).session(&mut *session).await?;
+        }
+        self.skus.delete_many(doc! { "product_id": &id, "_id": { "$nin": &skus } }).session(&mut *session).await?;
+        Ok(())
+    }
+
+    fn refusal(&self, product: &Product, err: anyhow::Error) -> StoreError {
+        match err.downcast_ref::<Refused>() {
+            Some(Refused::Stale) => StoreError::Stale,
+            Some(Refused::Sku(sku)) => StoreError::DuplicateSku(sku.clone()),
+            None if shop_storage::is_duplicate(&err) => {
+                let skus: Vec<&str> = product.skus().map(Sku::as_str).collect();
+                StoreError::DuplicateSku(skus.join(","))
+            }
+            None => StoreError::Unexpected(err),
+        }
+    }
+}
+
+fn search_filter(q: &SearchQuery) -> Document {
+    let mut filter = match &q.visibility {
+        Visibility::Public => doc! { "status": "active" },
+        Visibility::Vendor(me) => doc! { "$or": [{ "status": "active" }, { "vendor_id": me }] },
+        Visibility::Admin => doc! {},
+    };
+    if !q.terms.is_empty() {
+        filter.insert("$text", doc! { "$search": q.terms.join(" ") });
+    }
+    if let Some(categories) = &q.categories {
+        let ids: Vec<String> = categories.iter().map(ToString::to_string).collect();
+        filter.insert("category_id", doc! { "$in": ids });
+    }
+    if let Some(tag) = &q.tag {
+        filter.insert("tags", tag.as_str());
+    }
+    let mut price = Document::new();
+    if let Some(min) = q.min_price {
+        price.insert("$gte", min);
+    }
+    if let Some(max) = q.max_price {
+        price.insert("$lte", max);
+    }
+    if !price.is_empty() {
+        filter.insert("min_price", price);
+    }
+    if q.in_stock {
+        filter.insert("in_stock", true);
+    }
+    filter
+}
+
+fn search_order(q: &SearchQuery) -> Document {
+    match q.sort {
+        SearchSort::Relevance if !q.terms.is_empty() => doc! { "score": { "$meta": "textScore" }, "_id": 1 },
+        SearchSort::Relevance | SearchSort::Newest => doc! { "created_at": -1, "_id": 1 },
+        SearchSort::PriceAsc => doc! { "min_price": 1, "_id": 1 },
+        SearchSort::PriceDesc => doc! { "min_price": -1, "_id": 1 },
+        SearchSort::Rating => doc! { "rating_average": -1, "rating_count": -1, "_id": 1 },
+    }
+}
+
+#[async_trait]
+impl ProductStore for MongoProductStore {
+    async fn insert(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
+        if self.get(product.id).await?.is_some() {
+            return Err(StoreError::DuplicateId);
+        }
+        let doc = ProductDoc::from(product);
+        self.outbox
+            .transact(events, async |session| {
+                self.products.insert_one(doc).session(&mut *session).await?;
+                self.claim(session, product).await
+            })
+            .await
+            .map_err(|e| self.refusal(product, e))
+    }
+
+    async fn get(&self, id: ProductId) -> Result<Option<Product>, StoreError> {
+        let found = self.products.find_one(doc! { "_id": id.to_string() }).await.map_err(unexpected)?;
+        found.map(Product::try_from).transpose().map_err(unexpected)
+    }
+
+    async fn update(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
+        let previous = i64::try_from(product.version).unwrap_or(i64::MAX) - 1;
+        let (guard, doc) = (doc! { "_id": product.id.to_string(), "version": previous }, ProductDoc::from(product));
+        self.outbox
+            .transact(events, async |session| {
+                if self.products.replace_one(guard, doc).session(&mut *session).await?.matched_count != 1 {
+                    return Err(Refused::Stale.into());
+                }
+                self.claim(session, product).await
+            })
+            .await
+            .map_err(|e| self.refusal(product, e))
+    }
+
+    async fn delete(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
+        let id = product.id.to_string();
+        self.outbox
+            .transact(events, async |session| {
+                if self.products.delete_one(doc! { "_id": &id }).session(&mut *session).await?.deleted_count != 1 {
+                    return Err(Refused::Stale.into());
+                }
+                self.skus.delete_many(doc! { "product_id": &id }).session(session).await?;
+                anyhow::Ok(())
+            })
+            .await
+            .map_err(|e| self.refusal(product, e))
+    }
+
+    async fn by_skus(&self, skus: &[Sku]) -> Result<Vec<Product>, StoreError> {
+        let skus: Vec<&str> = skus.iter().map(Sku::as_str).collect();
+        let claims = all(self.skus.find(doc! { "_id": { "$in": skus } }).await).await?;
+        let mut ids: Vec<String> = claims.into_iter().map(|c| c.product_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let docs = all(self.products.find(doc! { "_id": { "$in": ids } }).await).await?;
+        docs.into_iter().map(|d| Product::try_from(d).map_err(unexpected)).collect()
+    }
+
+    async fn search(&self, q: &SearchQuery) -> Result<(Vec<Product>, u64), StoreError> {
+        let filter = search_filter(q);
+        let total = self.products.count_documents(filter.clone()).await.map_err(unexpected)?;
+        let docs =
+            all(self.products.find(filter).sort(search_order(q)).skip(q.offset).limit(limit(q.limit)).await).await?;
+        let products = docs.into_iter().map(Product::try_from).collect::<anyhow::Result<_>>()?;
+        Ok((products, total))
+    }
+
+    async fn count_in(&self, categories: &[CategoryId]) -> Result<u64, StoreError> {
+        let ids: Vec<String> = categories.iter().map(ToString::to_string).collect();
+        self.products.count_documents(doc! { "category_id": { "$in": ids } }).await.map_err(unexpected)
+    }
+
+    async fn count(&self) -> Result<u64, StoreError> {
+        self.products.count_documents(doc! {}).await.map_err(unexpected)
+    }
+
+    async fn ping(&self) -> anyhow::Result<()> {
+        shop_storage::ping(&self.db).await
+    }
+}

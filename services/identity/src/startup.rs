@@ -1,0 +1,70 @@
+//! Builds identity from its settings: its stores, the signing key ring (kept fresh by a
+//! periodic task), the bootstrap accounts and the gRPC host.
+
+use std::{sync::Arc, time::Duration};
+
+use shop_auth::{Role, Verifier};
+use shop_messaging::InProcessBus;
+use shop_platform::Shutdown;
+use shop_proto::identity::v1::identity_service_server::SERVICE_NAME;
+use shop_service_kit::{Frame, Service, Storage};
+
+use crate::{
+    Settings,
+    accounts::Accounts,
+    grpc::IdentityGrpc,
+    hashing::Hasher,
+    keys::KeyRing,
+    storage::{
+        KeyStore, MemoryKeyStore, MemorySessionStore, MemoryUserStore, MongoKeyStore, MongoSessionStore,
+        MongoUserStore, SessionStore, UserStore,
+    },
+};
+
+/// The identity stores.
+type Stores = (Arc<dyn UserStore>, Arc<dyn SessionStore>, Arc<dyn KeyStore>);
+
+/// How often a replica looks for signing keys another replica made (and rotates when due).
+const KEY_MAINTENANCE: Duration = Duration::from_secs(600);
+
+/// Connects the backends, prepares keys and bootstrap accounts, and starts serving.
+pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
+    let mut frame = Frame::connect(settings, &embedded, shutdown).await?;
+    let (users, sessions, keys): Stores = match &frame.backends.storage {
+        Storage::Mongo { db, outbox } => (
+            Arc::new(MongoUserStore::open(db.clone(), outbox.clone()).await?),
+            Arc::new(MongoSessionStore::open(db).await?),
+            Arc::new(MongoKeyStore::new(db)),
+        ),
+        Storage::Embedded { outbox } => (
+            Arc::new(MemoryUserStore::new(outbox.clone())),
+            Arc::new(MemorySessionStore::default()),
+            Arc::new(MemoryKeyStore::default()),
+        ),
+    };
+    let extra = frame.settings.extra.clone();
+    let access_ttl = Duration::from_secs(extra.access_token_ttl_secs);
+    let rotation = Duration::from_secs(extra.signing_key_rotation_days.max(1) * 24 * 3600);
+    let ring = Arc::new(KeyRing::open(keys, rotation, access_ttl).await?);
+    let maintained = ring.clone();
+    frame.every("signing key maintenance", KEY_MAINTENANCE, move || {
+        let ring = maintained.clone();
+        async move { ring.maintain().await }
+    });
+    let accounts = Arc::new(Accounts {
+        users,
+        sessions,
+        keys: ring.clone(),
+        hasher: Hasher::new(extra.password_hash_concurrency).await?,
+        refresh_ttl: Duration::from_secs(extra.refresh_token_ttl_secs),
+    });
+    if let (Some(email), Some(password)) = (&extra.admin_email, &extra.admin_password) {
+        crate::seed::ensure_account(&accounts, email, password.expose(), Role::Admin, None, "Admin").await?;
+    }
+    if frame.settings.demo_data {
+        crate::seed::demo_accounts(&accounts).await?;
+    }
+    let verifier = Arc::new(Verifier::new(ring));
+    let routes = tonic::service::Routes::new(IdentityGrpc::new(accounts, verifier).server());
+    frame.serve(&[SERVICE_NAME], routes).await
+}

@@ -1,0 +1,189 @@
+//! The guarded steps a reservation is made of (take, give back, ship, unship), each
+//! recorded in the ledger, and the reservation's own state changes.
+
+use std::time::Duration;
+
+use mongodb::{
+    Database,
+    bson::{Document, doc},
+};
+
+use super::{LedgerDoc, MongoStockStore, ReservationDoc, hold, lines_of, unexpected};
+use crate::domain::StockRefusal;
+use crate::domain::{Line, Reservation, ReservationState};
+use crate::storage::StoreError;
+
+impl MongoStockStore {
+    pub async fn open(db: &Database) -> anyhow::Result<Self> {
+        let ledger = db.collection::<LedgerDoc>("ledger");
+        shop_storage::ensure_indexes(&ledger, vec![mongodb::IndexModel::builder().keys(doc! { "sku": 1 }).build()])
+            .await?;
+        let reservations = db.collection::<ReservationDoc>("reservations");
+        shop_storage::ensure_indexes(
+            &reservations,
+            vec![mongodb::IndexModel::builder().keys(doc! { "state": 1, "expires_at": 1 }).build()],
+        )
+        .await?;
+        Ok(Self { stock: db.collection("stock"), reservations, ledger })
+    }
+
+    pub(super) async fn record(
+        &self,
+        id: String,
+        sku: &str,
+        on_hand: i64,
+        reserved: i64,
+        reason: &str,
+        order: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let entry = LedgerDoc {
+            id,
+            sku: sku.to_owned(),
+            on_hand_delta: on_hand,
+            reserved_delta: reserved,
+            reason: reason.to_owned(),
+            order_id: order.map(str::to_owned),
+        };
+        match self.ledger.insert_one(entry).await {
+            Err(err) if !shop_storage::is_duplicate_key(&err) => Err(unexpected(err)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Applies `change` to the stock of `line.sku` if `guard` matches; records the entry once.
+    pub(super) async fn step(
+        &self,
+        order_id: &str,
+        line: &Line,
+        guard: Document,
+        change: Document,
+        deltas: (i64, i64),
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let mut filter = doc! { "_id": &line.sku };
+        filter.extend(guard);
+        let updated = self.stock.update_one(filter, change).await.map_err(unexpected)?;
+        if updated.modified_count == 1 {
+            let id = format!("{order_id}:{}:{reason}", line.sku);
+            self.record(id, &line.sku, deltas.0, deltas.1, reason, Some(order_id)).await?;
+        }
+        Ok(updated.modified_count == 1)
+    }
+
+    pub(super) async fn take(&self, order_id: &str, line: &Line) -> Result<bool, StoreError> {
+        let entry = hold(order_id, line.quantity);
+        let guard = doc! { "available": { "$gte": line.quantity }, "holds": { "$ne": &entry } };
+        let change =
+            doc! { "$inc": { "available": -line.quantity, "reserved": line.quantity }, "$push": { "holds": &entry } };
+        if self.step(order_id, line, guard, change, (0, line.quantity), "reserve").await? {
+            return Ok(true);
+        }
+        // Already held by an earlier attempt of this order?
+        let held = self.stock.find_one(doc! { "_id": &line.sku, "holds": &entry }).await.map_err(unexpected)?;
+        Ok(held.is_some())
+    }
+
+    pub(super) async fn give_back(&self, order_id: &str, line: &Line) -> Result<(), StoreError> {
+        let entry = hold(order_id, line.quantity);
+        let change =
+            doc! { "$inc": { "available": line.quantity, "reserved": -line.quantity }, "$pull": { "holds": &entry } };
+        self.step(order_id, line, doc! { "holds": &entry }, change, (0, -line.quantity), "release").await?;
+        Ok(())
+    }
+
+    pub(super) async fn ship(&self, order_id: &str, line: &Line) -> Result<(), StoreError> {
+        let entry = hold(order_id, line.quantity);
+        let change =
+            doc! { "$inc": { "on_hand": -line.quantity, "reserved": -line.quantity }, "$pull": { "holds": &entry } };
+        self.step(order_id, line, doc! { "holds": &entry }, change, (-line.quantity, -line.quantity), "commit").await?;
+        Ok(())
+    }
+
+    /// Moves the reservation from one of `from` to `to`; whether it is there now. (`from`
+    /// may hold `to` itself, so a step that died half-way is resumed.)
+    pub(super) async fn transition(&self, order_id: &str, from: &[&str], to: &str) -> Result<bool, StoreError> {
+        let updated = self
+            .reservations
+            .update_one(doc! { "_id": order_id, "state": { "$in": from } }, doc! { "$set": { "state": to } })
+            .await
+            .map_err(unexpected)?;
+        Ok(updated.matched_count == 1)
+    }
+
+    /// Returns the committed units of `line` to the shelf, once per order.
+    pub(super) async fn unship(&self, order_id: &str, line: &Line) -> Result<(), StoreError> {
+        let entry = hold(order_id, line.quantity);
+        let change =
+            doc! { "$inc": { "on_hand": line.quantity, "available": line.quantity }, "$push": { "returns": &entry } };
+        let guard = doc! { "returns": { "$ne": &entry } };
+        self.step(order_id, line, guard, change, (line.quantity, 0), "return").await?;
+        Ok(())
+    }
+
+    pub(super) async fn load(&self, order_id: &str) -> Result<Option<ReservationDoc>, StoreError> {
+        self.reservations.find_one(doc! { "_id": order_id }).await.map_err(unexpected)
+    }
+
+    /// The outcome of an earlier reservation attempt for the same order; one that never
+    /// settled (its process died) is finished here.
+    pub(super) async fn outcome(&self, order_id: &str) -> Result<Reservation, StoreError> {
+        // Another attempt may still be taking units: give it a moment to settle.
+        for _ in 0..50 {
+            let doc = self.load(order_id).await?.ok_or(StoreError::Refused(StockRefusal::NoReservation))?;
+            let state = match doc.state.as_str() {
+                "held" | "committing" => ReservationState::Held,
+                "committed" => ReservationState::Committed,
+                "failed" => {
+                    return Err(StoreError::Refused(StockRefusal::OutOfStock(doc.failed_sku.unwrap_or_default())));
+                }
+                "released" | "releasing" | "returning" => return Err(StoreError::Refused(StockRefusal::Released)),
+                _ => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+            };
+            return Ok(Reservation {
+                order_id: doc.order_id.clone(),
+                lines: lines_of(&doc),
+                state,
+                expires_at: doc.expires_at,
+            });
+        }
+        let doc = self.load(order_id).await?.ok_or(StoreError::Refused(StockRefusal::NoReservation))?;
+        tracing::warn!(order_id, "finishing a reservation that never settled");
+        self.settle(order_id, &lines_of(&doc), doc.expires_at).await
+    }
+
+    /// Takes every line (each step idempotent), then marks the reservation held — or, if a
+    /// line is short or the order was released meanwhile, gives everything back.
+    pub(super) async fn settle(
+        &self,
+        order_id: &str,
+        lines: &[Line],
+        expires_at: i64,
+    ) -> Result<Reservation, StoreError> {
+        let mut short = None;
+        for line in lines {
+            if !self.take(order_id, line).await? {
+                short = Some(line.sku.clone());
+                break;
+            }
+        }
+        if short.is_none() && self.transition(order_id, &["reserving"], "held").await? {
+            let held = ReservationState::Held;
+            return Ok(Reservation { order_id: order_id.to_owned(), lines: lines.to_vec(), state: held, expires_at });
+        }
+        for line in lines {
+            self.give_back(order_id, line).await?;
+        }
+        match short {
+            Some(sku) => {
+                let failed = doc! { "$set": { "state": "failed", "failed_sku": &sku } };
+                let guard = doc! { "_id": order_id, "state": "reserving" };
+                self.reservations.update_one(guard, failed).await.map_err(unexpected)?;
+                Err(StoreError::Refused(StockRefusal::OutOfStock(sku)))
+            }
+            None => Err(StoreError::Refused(StockRefusal::Released)),
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! Builds order from its settings: its store and carts, the clients of catalog, inventory
+//! and payment, the consumer of payment outcomes, the recovery loop and the gRPC host.
+
+use std::{sync::Arc, time::Duration};
+
+use shop_messaging::InProcessBus;
+use shop_platform::Shutdown;
+use shop_proto::{
+    catalog::v1::catalog_service_client::CatalogServiceClient,
+    inventory::v1::inventory_service_client::InventoryServiceClient, order::v1::order_service_server::SERVICE_NAME,
+    payment::v1::payment_service_client::PaymentServiceClient,
+};
+use shop_service_kit::{Frame, Service, Storage, auth::Authenticator};
+
+use crate::{
+    SERVICE, Settings,
+    cart::{CartStore, Carts, MemoryCarts, RedisCarts},
+    checkout::Checkout,
+    events::{PAYMENT_OUTCOMES, PaymentOutcomes},
+    grpc,
+    pricing::Pricing,
+    storage,
+};
+
+/// How often stalled checkouts are looked for.
+const RECOVER_EVERY: Duration = Duration::from_secs(5);
+
+/// Connects the backends (carts in Redis when configured) and starts serving.
+pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
+    let mut frame = Frame::connect(settings, &embedded, shutdown).await?;
+    let orders: Arc<dyn storage::OrderStore> = match &frame.backends.storage {
+        Storage::Mongo { db, outbox } => Arc::new(storage::MongoOrderStore::open(db.clone(), outbox.clone()).await?),
+        Storage::Embedded { outbox } => Arc::new(storage::MemoryOrderStore::new(outbox.clone())),
+    };
+    let carts: Arc<dyn CartStore> = match &frame.backends.redis {
+        Some(pool) => Arc::new(RedisCarts::new(pool.clone())),
+        None => Arc::new(MemoryCarts::default()),
+    };
+    let extra = frame.settings.extra.clone();
+    let pricing = Pricing::new(CatalogServiceClient::new(frame.upstream("catalog", &extra.catalog_url)?));
+    let checkout = Arc::new(Checkout {
+        orders,
+        carts: carts.clone(),
+        pricing: pricing.clone(),
+        inventory: InventoryServiceClient::new(frame.upstream("inventory", &extra.inventory_url)?),
+        payment: PaymentServiceClient::new(frame.upstream("payment", &extra.payment_url)?),
+    });
+    frame.consume(SERVICE, &PAYMENT_OUTCOMES, PaymentOutcomes(checkout.clone())).await?;
+    let recovering = checkout.clone();
+    let grace = i64::from(extra.checkout_timeout_secs);
+    frame.every("checkout recovery", RECOVER_EVERY, move || {
+        let checkout = recovering.clone();
+        async move { Ok(checkout.recover(grace).await.map(drop)?) }
+    });
+    let carts = Arc::new(Carts { store: carts, pricing });
+    let grpc = grpc::OrderGrpc::new(Authenticator::new(frame.verifier()?), carts, checkout);
+    frame.serve(&[SERVICE_NAME], tonic::service::Routes::new(grpc.server())).await
+}

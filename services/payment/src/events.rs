@@ -1,0 +1,26 @@
+//! What payment hears from other services: cancelled orders, whose charge is refunded (or
+//! stopped before it happens).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use shop_messaging::kind;
+use shop_proto::events::v1::OrderEvent;
+use shop_service_kit::Consumer;
+
+use crate::payments::Payments;
+
+/// The event types [`CancelledOrders`] reads.
+pub const ORDER_EVENTS: [&str; 1] = [kind::ORDER_CANCELLED];
+
+/// Refunds what a cancelled order was charged (or stops a charge to come).
+pub struct CancelledOrders(pub Arc<Payments>);
+
+#[async_trait]
+impl Consumer for CancelledOrders {
+    type Event = OrderEvent;
+
+    async fn consume(&self, _: &str, order: OrderEvent) -> anyhow::Result<()> {
+        Ok(self.0.order_cancelled(&order.order_id).await?)
+    }
+}
