@@ -82,7 +82,7 @@ async fn the_openapi_document_describes_the_served_routes() {
 }
 
 #[tokio::test]
-async fn metrics_count_requests_per_route_and_grpc_method() {
+async fn metrics_count_requests_per_route_and_the_calls_made_upstream() {
     let app = Running::start().await;
     let id = demo_product_id(2);
     http().get(format!("{}/api/v1/products/{id}", app.api.base)).send().await.unwrap();
@@ -92,5 +92,12 @@ async fn metrics_count_requests_per_route_and_grpc_method() {
         "{text}"
     );
     assert!(text.contains("http_server_request_duration_seconds_bucket"));
+    let client_calls = text.lines().find(|l| {
+        l.starts_with("grpc_client_requests_total")
+            && l.contains(r#"grpc_method="/shop.catalog.v1.CatalogService/GetProduct""#)
+            && l.contains(r#"target="catalog""#)
+            && l.contains(r#"grpc_code="Ok""#)
+    });
+    assert!(client_calls.is_some(), "the gateway counts its calls to catalog: {text}");
     app.stop().await;
 }

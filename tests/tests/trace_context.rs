@@ -50,7 +50,7 @@ const GATEWAY_SPAN: &str = "GET /api/v1/products/{id}";
 const CATALOG_SPAN: &str = "/shop.catalog.v1.CatalogService/GetProduct";
 
 #[tokio::test]
-async fn a_request_yields_gateway_and_catalog_spans_in_one_trace() {
+async fn a_read_and_a_checkout_are_each_one_trace_across_the_services_they_reach() {
     let spans = Captured::default();
     let provider = SdkTracerProvider::builder().with_simple_exporter(spans.clone()).build();
     let subscriber =

@@ -29,12 +29,12 @@ pub struct MemoryInbox {
 impl InboxStore for MemoryInbox {
     async fn seen(&self, consumer: &str, event_id: &str) -> anyhow::Result<bool> {
         let key = (consumer.to_owned(), event_id.to_owned());
-        Ok(self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&key))
+        Ok(shop_platform::lock(&self.seen).contains(&key))
     }
 
     async fn record(&self, consumer: &str, event_id: &str) -> anyhow::Result<bool> {
         let key = (consumer.to_owned(), event_id.to_owned());
-        Ok(self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key))
+        Ok(shop_platform::lock(&self.seen).insert(key))
     }
 }
 

@@ -39,7 +39,7 @@ impl InProcessBus {
 
     fn queues(&self) -> std::sync::MutexGuard<'_, HashMap<String, Queue>> {
         // A panic while holding this lock leaves the map itself consistent.
-        self.queues.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        shop_platform::lock(&self.queues)
     }
 }
 

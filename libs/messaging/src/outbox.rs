@@ -44,7 +44,7 @@ pub struct MemoryOutbox {
 impl MemoryOutbox {
     /// Adds events; callers hold their own store lock so state and events change together.
     pub fn add(&self, events: impl IntoIterator<Item = Envelope>) {
-        let mut map = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = shop_platform::lock(&self.events);
         for event in events {
             map.insert(event.event_id.clone(), event);
         }
@@ -56,12 +56,12 @@ impl MemoryOutbox {
 #[async_trait]
 impl OutboxStore for MemoryOutbox {
     async fn pending(&self, limit: usize) -> anyhow::Result<Vec<Envelope>> {
-        let map = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let map = shop_platform::lock(&self.events);
         Ok(map.values().take(limit).cloned().collect())
     }
 
     async fn remove(&self, event_id: &str) -> anyhow::Result<()> {
-        self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(event_id);
+        shop_platform::lock(&self.events).remove(event_id);
         Ok(())
     }
 

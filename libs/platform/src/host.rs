@@ -32,7 +32,7 @@ impl ServiceHost {
         let server = GrpcServer::start(grpc_listener, services, routes, &registry).await?;
         let metrics_stop = Shutdown::new();
         let metrics = tokio::spawn(metrics::serve(metrics_listener, registry, metrics_stop.clone()));
-        tracing::info!(grpc = %server.local_addr, metrics = %metrics_addr, "serving");
+        tracing::debug!(grpc = %server.local_addr, metrics = %metrics_addr, "serving");
         Ok(Self { grpc_addr: server.local_addr, metrics_addr, grpc: server, metrics, metrics_stop })
     }
 

@@ -103,7 +103,7 @@ pub fn prebind(addr: SocketAddr) -> anyhow::Result<SocketAddr> {
         std::net::TcpListener::bind(addr).map_err(|err| anyhow::anyhow!("cannot listen on {addr}: {err}"))?;
     listener.set_nonblocking(true)?;
     let bound = listener.local_addr()?;
-    PREBOUND.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(listener);
+    crate::lock(&PREBOUND).push(listener);
     Ok(bound)
 }
 
@@ -111,7 +111,7 @@ pub fn prebind(addr: SocketAddr) -> anyhow::Result<SocketAddr> {
 /// address failed.
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     let kept = {
-        let mut prebound = PREBOUND.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut prebound = crate::lock(&PREBOUND);
         let at = prebound.iter().position(|l| l.local_addr().is_ok_and(|a| a == addr));
         at.map(|i| prebound.swap_remove(i))
     };

@@ -203,6 +203,7 @@ where
     let shutdown = Shutdown::new();
     shutdown.trigger_on_signal();
     let service = build(settings, InProcessBus::default(), shutdown).await?;
+    tracing::info!(service = name, grpc = %service.grpc_addr, metrics = %service.metrics_addr, "serving");
     service.run().await;
     tracing::info!("stopped");
     Ok(())

@@ -34,12 +34,12 @@ pub struct MemoryCache {
 #[async_trait]
 impl ProductCache for MemoryCache {
     async fn get(&self, id: &str) -> Option<Bytes> {
-        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entries = shop_platform::lock(&self.entries);
         entries.get(id).filter(|(expires, _)| *expires > Instant::now()).map(|(_, body)| body.clone())
     }
 
     async fn put(&self, id: &str, body: Bytes) {
-        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut entries = shop_platform::lock(&self.entries);
         if entries.len() >= CAPACITY {
             let now = Instant::now();
             entries.retain(|_, (expires, _)| *expires > now);
@@ -51,7 +51,7 @@ impl ProductCache for MemoryCache {
     }
 
     async fn forget(&self, id: &str) {
-        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(id);
+        shop_platform::lock(&self.entries).remove(id);
     }
 }
 

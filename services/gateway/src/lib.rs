@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod upstream;
 
 pub use config::GatewaySettings;

@@ -83,7 +83,7 @@ const SWEEP_AT: usize = 100_000;
 #[async_trait]
 impl RateLimiter for MemoryLimiter {
     async fn check(&self, key: &str, limit: Limit) -> Decision {
-        let mut arrivals = self.arrivals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut arrivals = shop_platform::lock(&self.arrivals);
         // Read the clock under the lock, so arrival times only move forward.
         let now = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
         if arrivals.len() >= SWEEP_AT {

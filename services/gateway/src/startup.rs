@@ -18,15 +18,9 @@ use crate::{
     middleware,
     ratelimit::{MemoryLimiter, RateLimiter, RedisLimiter},
     routes,
+    state::State,
     upstream::Clients,
 };
-
-/// What every request handler can reach.
-pub struct State {
-    pub clients: Clients,
-    pub redis: Option<deadpool_redis::Pool>,
-    pub products: Arc<dyn ProductCache>,
-}
 
 /// What a gateway may be given besides its settings.
 #[derive(Default)]

@@ -56,6 +56,7 @@ impl Accounts {
         id: Option<UserId>,
     ) -> Result<(User, Tokens), IdentityError> {
         let user = self.create(account, role, id).await?;
+        tracing::info!(user_id = %user.id, role = %user.role, "account registered");
         let tokens = self.start_session(&user).await?;
         Ok((user, tokens))
     }
@@ -82,7 +83,7 @@ impl Accounts {
             &UserRegistered { user_id: user.id.to_string(), email: user.email.as_str().to_owned() },
         );
         self.users.insert(&user, &[event]).await?;
-        tracing::info!(user_id = %user.id, role = %user.role, "account registered");
+        tracing::debug!(user_id = %user.id, role = %user.role, "account created");
         Ok(user)
     }
 

@@ -4,7 +4,7 @@ use shop_service_kit::Refusal;
 use shop_service_kit::auth::Authenticator;
 use std::sync::Arc;
 
-use shop_auth::{Caller, Role, Verifier};
+use shop_auth::{Role, Verifier};
 use shop_proto::{
     Timestamp,
     common::v1 as common,
@@ -32,15 +32,6 @@ impl IdentityGrpc {
 
     pub fn server(self) -> pb::identity_service_server::IdentityServiceServer<Self> {
         pb::identity_service_server::IdentityServiceServer::new(self)
-    }
-
-    async fn caller<T>(&self, req: &Request<T>) -> Result<Caller, IdentityError> {
-        Ok(self.auth.user(req).await?)
-    }
-
-    async fn admin<T>(&self, req: &Request<T>) -> Result<Caller, IdentityError> {
-        let caller = self.caller(req).await?;
-        if caller.is_admin() { Ok(caller) } else { Err(Refusal::Forbidden.into()) }
     }
 }
 
@@ -108,14 +99,14 @@ impl IdentityService for IdentityGrpc {
 
     #[tracing::instrument(skip_all)]
     async fn logout(&self, req: Request<pb::LogoutRequest>) -> Result<Response<pb::LogoutResponse>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         self.accounts.logout(&caller, &req.get_ref().refresh_token).await?;
         Ok(Response::new(pb::LogoutResponse {}))
     }
 
     #[tracing::instrument(skip_all)]
     async fn get_user(&self, req: Request<pb::GetUserRequest>) -> Result<Response<pb::User>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let wanted =
             if req.get_ref().user_id.is_empty() { caller.user_id.as_str() } else { req.get_ref().user_id.as_str() };
         if wanted != caller.user_id && !caller.is_admin() {
@@ -127,7 +118,7 @@ impl IdentityService for IdentityGrpc {
 
     #[tracing::instrument(skip_all)]
     async fn update_profile(&self, req: Request<pb::UpdateProfileRequest>) -> Result<Response<pb::User>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
         let mut fields = Fields::default();
         let first_name = r.first_name.map(|n| fields.check("first_name", Name::parse(&n)));
@@ -155,7 +146,7 @@ impl IdentityService for IdentityGrpc {
 
     #[tracing::instrument(skip_all)]
     async fn list_users(&self, req: Request<pb::ListUsersRequest>) -> Result<Response<pb::ListUsersResponse>, Status> {
-        self.admin(&req).await?;
+        self.auth.admin(&req).await?;
         let paging = Paging::from_proto(req.into_inner().page)?;
         let (users, total) = self.accounts.users(paging).await?;
         Ok(Response::new(pb::ListUsersResponse {
@@ -166,7 +157,7 @@ impl IdentityService for IdentityGrpc {
 
     #[tracing::instrument(skip_all)]
     async fn set_role(&self, req: Request<pb::SetRoleRequest>) -> Result<Response<pb::User>, Status> {
-        self.admin(&req).await?;
+        self.auth.admin(&req).await?;
         let r = req.get_ref();
         let role = Role::from_proto(r.role())
             .ok_or_else(|| IdentityError::from(Refusal::invalid("role", "must be customer, vendor or admin")))?;

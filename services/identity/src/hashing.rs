@@ -50,7 +50,7 @@ impl Hasher {
                 lower_priority();
                 loop {
                     // The lock is held only while waiting for the next job.
-                    let job = queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner).blocking_recv();
+                    let job = shop_platform::lock(&queue).blocking_recv();
                     match job {
                         Some(job) => job(),
                         None => return,

@@ -60,6 +60,7 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
     });
     if let (Some(email), Some(password)) = (&extra.admin_email, &extra.admin_password) {
         crate::seed::ensure_account(&accounts, email, password.expose(), Role::Admin, None, "Admin").await?;
+        tracing::info!(email = %email, "the configured admin account is ready");
     }
     if frame.settings.demo_data {
         crate::seed::demo_accounts(&accounts).await?;

@@ -4,7 +4,7 @@ use shop_service_kit::Refusal;
 use shop_service_kit::auth::Authenticator;
 use std::{sync::Arc, time::Duration};
 
-use shop_auth::{Caller, Verifier};
+use shop_auth::Verifier;
 use shop_proto::{
     Timestamp,
     inventory::v1::{self as pb, inventory_service_server::InventoryService},
@@ -19,8 +19,6 @@ use crate::{
 
 /// Longest a reservation may be held.
 const MAX_TTL: Duration = Duration::from_secs(3600);
-/// Held when the caller does not say.
-const DEFAULT_TTL: Duration = Duration::from_secs(900);
 const MAX_UNITS: i64 = 1_000_000_000;
 
 pub struct InventoryGrpc {
@@ -35,10 +33,6 @@ impl InventoryGrpc {
 
     pub fn server(self) -> pb::inventory_service_server::InventoryServiceServer<Self> {
         pb::inventory_service_server::InventoryServiceServer::new(self)
-    }
-
-    async fn caller<T>(&self, req: &Request<T>) -> Result<Caller, InventoryError> {
-        Ok(self.auth.user(req).await?)
     }
 }
 
@@ -69,14 +63,14 @@ fn units(field: &str, n: i64) -> Result<i64, InventoryError> {
 impl InventoryService for InventoryGrpc {
     #[tracing::instrument(skip_all, fields(sku = %req.get_ref().sku))]
     async fn get_stock(&self, req: Request<pb::GetStockRequest>) -> Result<Response<pb::Stock>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let stock = self.inventory.stock(&caller, &req.get_ref().sku).await?;
         Ok(Response::new(to_proto(&stock)))
     }
 
     #[tracing::instrument(skip_all, fields(sku = %req.get_ref().sku))]
     async fn set_stock(&self, req: Request<pb::SetStockRequest>) -> Result<Response<pb::Stock>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
         let on_hand = r.on_hand.map(|n| units("on_hand", n)).transpose()?;
         let threshold = r.low_stock_threshold.map(|n| units("low_stock_threshold", n)).transpose()?;
@@ -89,7 +83,7 @@ impl InventoryService for InventoryGrpc {
 
     #[tracing::instrument(skip_all, fields(sku = %req.get_ref().sku))]
     async fn restock(&self, req: Request<pb::RestockRequest>) -> Result<Response<pb::Stock>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
         if !(1..=MAX_UNITS).contains(&r.quantity) {
             return Err(Refusal::invalid("quantity", format!("must be from 1 to {MAX_UNITS}")).into());
@@ -100,13 +94,16 @@ impl InventoryService for InventoryGrpc {
 
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
     async fn reserve(&self, req: Request<pb::ReserveRequest>) -> Result<Response<pb::ReserveResponse>, Status> {
-        self.caller(&req).await?;
+        self.auth.user(&req).await?;
         let r = req.into_inner();
         let order = order_id(&r.order_id)?;
         let raw: Vec<(String, i64)> = r.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect();
         let lines = domain::lines(&raw).map_err(|e| Refusal::invalid("lines", e))?;
-        let ttl =
-            if r.ttl_seconds == 0 { DEFAULT_TTL } else { Duration::from_secs(u64::from(r.ttl_seconds)).min(MAX_TTL) };
+        // How long to hold is the caller's decision (order's checkout); only its bounds are ours.
+        let ttl = Duration::from_secs(u64::from(r.ttl_seconds));
+        if ttl.is_zero() || ttl > MAX_TTL {
+            return Err(Refusal::invalid("ttl_seconds", format!("from 1 to {} seconds", MAX_TTL.as_secs())).into());
+        }
         let reservation = self.inventory.reserve(order, &lines, ttl).await?;
         Ok(Response::new(pb::ReserveResponse {
             order_id: reservation.order_id,
@@ -116,21 +113,21 @@ impl InventoryService for InventoryGrpc {
 
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
     async fn commit(&self, req: Request<pb::CommitRequest>) -> Result<Response<pb::CommitResponse>, Status> {
-        self.caller(&req).await?;
+        self.auth.user(&req).await?;
         self.inventory.commit(order_id(&req.get_ref().order_id)?).await?;
         Ok(Response::new(pb::CommitResponse {}))
     }
 
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
     async fn release(&self, req: Request<pb::ReleaseRequest>) -> Result<Response<pb::ReleaseResponse>, Status> {
-        self.caller(&req).await?;
+        self.auth.user(&req).await?;
         self.inventory.release(order_id(&req.get_ref().order_id)?).await?;
         Ok(Response::new(pb::ReleaseResponse {}))
     }
 
     #[tracing::instrument(skip_all, fields(sku = %req.get_ref().sku))]
     async fn get_ledger(&self, req: Request<pb::GetLedgerRequest>) -> Result<Response<pb::Ledger>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let sku = req.into_inner().sku;
         let (entries, held) = self.inventory.ledger(&caller, &sku).await?;
         let entries = entries
@@ -150,7 +147,7 @@ impl InventoryService for InventoryGrpc {
         &self,
         req: Request<pb::ListLowStockRequest>,
     ) -> Result<Response<pb::ListLowStockResponse>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let low = self.inventory.low(&caller).await?;
         Ok(Response::new(pb::ListLowStockResponse { items: low.iter().map(to_proto).collect() }))
     }

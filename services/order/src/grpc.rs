@@ -4,7 +4,6 @@
 use shop_service_kit::Refusal;
 use std::sync::Arc;
 
-use shop_auth::Caller;
 use shop_proto::{
     common::v1::Money,
     order::v1::{self as pb, order_service_server::OrderService},
@@ -112,31 +111,27 @@ impl OrderGrpc {
     pub fn server(self) -> pb::order_service_server::OrderServiceServer<Self> {
         pb::order_service_server::OrderServiceServer::new(self)
     }
-
-    async fn caller<T>(&self, req: &Request<T>) -> Result<Caller, OrderError> {
-        Ok(self.auth.user(req).await?)
-    }
 }
 
 #[tonic::async_trait]
 impl OrderService for OrderGrpc {
     #[tracing::instrument(skip_all)]
     async fn place_order(&self, req: Request<pb::PlaceOrderRequest>) -> Result<Response<pb::Order>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let request = place_order(req.into_inner())?;
         let order = self.checkout.place(&caller, request).await?;
         Ok(Response::new(to_proto(&order)))
     }
 
     async fn get_order(&self, req: Request<pb::GetOrderRequest>) -> Result<Response<pb::Order>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let order = self.checkout.visible(&caller, &req.get_ref().id).await?;
         Ok(Response::new(to_proto(&order)))
     }
 
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().id))]
     async fn cancel_order(&self, req: Request<pb::CancelOrderRequest>) -> Result<Response<pb::Order>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
         let order = self.checkout.cancel(&caller, &r.id, &reason(&r.reason)?).await?;
         Ok(Response::new(to_proto(&order)))
@@ -144,14 +139,14 @@ impl OrderService for OrderGrpc {
 
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().id))]
     async fn ship_order(&self, req: Request<pb::ShipOrderRequest>) -> Result<Response<pb::Order>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let order = self.checkout.ship(&caller, &req.get_ref().id).await?;
         Ok(Response::new(to_proto(&order)))
     }
 
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().id))]
     async fn refund_order(&self, req: Request<pb::RefundOrderRequest>) -> Result<Response<pb::Order>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
         let order = self.checkout.refund(&caller, &r.id, &reason(&r.reason)?).await?;
         Ok(Response::new(to_proto(&order)))
@@ -161,7 +156,7 @@ impl OrderService for OrderGrpc {
         &self,
         req: Request<pb::ListOrdersRequest>,
     ) -> Result<Response<pb::ListOrdersResponse>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
         let paging = Paging::from_proto(r.page)?;
         let status = status_filter(r.status());
@@ -176,20 +171,20 @@ impl OrderService for OrderGrpc {
         &self,
         req: Request<pb::HasPurchasedRequest>,
     ) -> Result<Response<pb::HasPurchasedResponse>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
         let purchased = self.checkout.purchased(&caller, &r.user_id, &r.product_id).await?;
         Ok(Response::new(pb::HasPurchasedResponse { purchased }))
     }
 
     async fn get_cart(&self, req: Request<pb::GetCartRequest>) -> Result<Response<pb::Cart>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         Ok(Response::new(cart_to_proto(&self.carts.view(&caller).await?)))
     }
 
     #[tracing::instrument(skip_all, fields(sku = %req.get_ref().sku))]
     async fn add_cart_item(&self, req: Request<pb::AddCartItemRequest>) -> Result<Response<pb::Cart>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
         let mut fields = Fields::default();
         let sku = fields.check("sku", Sku::parse(&r.sku));
@@ -203,14 +198,14 @@ impl OrderService for OrderGrpc {
 
     #[tracing::instrument(skip_all, fields(sku = %req.get_ref().sku))]
     async fn update_cart_item(&self, req: Request<pb::UpdateCartItemRequest>) -> Result<Response<pb::Cart>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
         Ok(Response::new(cart_to_proto(&self.carts.set(&caller, &r.sku, r.quantity).await?)))
     }
 
     #[tracing::instrument(skip_all, fields(sku = %req.get_ref().sku))]
     async fn remove_cart_item(&self, req: Request<pb::RemoveCartItemRequest>) -> Result<Response<pb::Cart>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         Ok(Response::new(cart_to_proto(&self.carts.remove(&caller, &req.get_ref().sku).await?)))
     }
 }

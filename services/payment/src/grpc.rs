@@ -36,19 +36,11 @@ impl PaymentGrpc {
         pb::payment_service_server::PaymentServiceServer::new(self)
     }
 
-    async fn caller<T>(&self, req: &Request<T>) -> Result<Caller, PaymentError> {
-        Ok(self.auth.user(req).await?)
-    }
-
     /// The order's payment, if `caller` was the one charged or is an admin; another user's
     /// payment is "not found".
     async fn visible(&self, caller: &Caller, order_id: &str) -> Result<Payment, PaymentError> {
         let payment = self.payments.payment(order_id).await?;
         if caller.is_admin() || payment.user_id == caller.user_id { Ok(payment) } else { Err(PaymentError::NotFound) }
-    }
-
-    async fn admin<T>(&self, req: &Request<T>) -> Result<(), PaymentError> {
-        if self.caller(req).await?.is_admin() { Ok(()) } else { Err(Refusal::Forbidden.into()) }
     }
 }
 
@@ -83,7 +75,7 @@ fn order_id(raw: &str) -> Result<&str, PaymentError> {
 impl PaymentService for PaymentGrpc {
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
     async fn charge(&self, req: Request<pb::ChargeRequest>) -> Result<Response<pb::Payment>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
         let order = order_id(&r.order_id)?;
         let amount = r.amount.unwrap_or_default();
@@ -97,7 +89,7 @@ impl PaymentService for PaymentGrpc {
 
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
     async fn refund(&self, req: Request<pb::RefundRequest>) -> Result<Response<pb::Payment>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
         let order = order_id(&r.order_id)?;
         self.visible(&caller, order).await?;
@@ -110,7 +102,7 @@ impl PaymentService for PaymentGrpc {
 
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
     async fn get_payment(&self, req: Request<pb::GetPaymentRequest>) -> Result<Response<pb::Payment>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let payment = self.visible(&caller, order_id(&req.get_ref().order_id)?).await?;
         Ok(Response::new(to_proto(&payment)))
     }
@@ -120,7 +112,7 @@ impl PaymentService for PaymentGrpc {
         &self,
         req: Request<pb::ListPaymentsRequest>,
     ) -> Result<Response<pb::ListPaymentsResponse>, Status> {
-        self.admin(&req).await?;
+        self.auth.admin(&req).await?;
         let paging = Paging::from_proto(req.into_inner().page)?;
         let (payments, total) = self.payments.list(paging).await?;
         Ok(Response::new(pb::ListPaymentsResponse {

@@ -55,7 +55,7 @@ impl Sandbox {
 
     /// Deterministic "randomness": every n-th call fails for a failure rate of 1/n.
     fn flaky(&self) -> bool {
-        let mut calls = self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut calls = shop_platform::lock(&self.calls);
         *calls += 1;
         if self.failure_rate <= 0.0 {
             return false;
@@ -82,7 +82,7 @@ impl Provider for Sandbox {
         _currency: &str,
     ) -> Result<ChargeOutcome, ProviderError> {
         self.call().await?;
-        let mut charges = self.charges.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut charges = shop_platform::lock(&self.charges);
         if let Some(first) = charges.get(key) {
             return Ok(first.clone());
         }
@@ -101,12 +101,12 @@ impl Provider for Sandbox {
 
     async fn refund(&self, key: &str, _charge_id: &str, _amount: i64) -> Result<String, ProviderError> {
         self.call().await?;
-        let mut refunds = self.refunds.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut refunds = shop_platform::lock(&self.refunds);
         Ok(refunds.entry(key.to_owned()).or_insert_with(|| format!("re_{}", uuid::Uuid::now_v7().simple())).clone())
     }
 
     async fn lookup(&self, key: &str) -> Result<Option<ChargeOutcome>, ProviderError> {
         self.call().await?;
-        Ok(self.charges.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(key).cloned())
+        Ok(shop_platform::lock(&self.charges).get(key).cloned())
     }
 }

@@ -46,7 +46,13 @@ impl Default for Settings {
             admin_password: None,
             rate_limits: RateLimits::default(),
             payment_webhook_secret: Some(Secret::new("whsec_all_in_one_demo")),
-            telemetry: TelemetrySettings { log_format: LogFormat::Pretty, ..TelemetrySettings::default() },
+            // The first screen is the platform's address and demo accounts, not the web
+            // framework's start-up chatter.
+            telemetry: TelemetrySettings {
+                log_format: LogFormat::Pretty,
+                log_filter: "info,actix_server=warn".into(),
+                ..TelemetrySettings::default()
+            },
         }
     }
 }

@@ -8,7 +8,7 @@ use shop_service_kit::Refusal;
 use shop_service_kit::auth::Authenticator;
 use std::sync::Arc;
 
-use shop_auth::{Caller, Verifier};
+use shop_auth::Verifier;
 use shop_proto::catalog::v1::{self as pb, catalog_service_server::CatalogService};
 use shop_service_kit::Paging;
 use tonic::{Request, Response, Status};
@@ -45,22 +45,13 @@ impl CatalogGrpc {
     pub fn server(self) -> pb::catalog_service_server::CatalogServiceServer<Self> {
         pb::catalog_service_server::CatalogServiceServer::new(self)
     }
-
-    /// The caller, if the request carries a token; a bad token is refused.
-    async fn maybe_caller<T>(&self, req: &Request<T>) -> Result<Option<Caller>, CatalogError> {
-        Ok(self.auth.maybe_user(req).await?)
-    }
-
-    async fn caller<T>(&self, req: &Request<T>) -> Result<Caller, CatalogError> {
-        self.maybe_caller(req).await?.ok_or(CatalogError::Refused(Refusal::Unauthenticated))
-    }
 }
 
 #[tonic::async_trait]
 impl CatalogService for CatalogGrpc {
     #[tracing::instrument(skip_all)]
     async fn create_product(&self, req: Request<pb::CreateProductRequest>) -> Result<Response<pb::Product>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let input = req.into_inner().product.unwrap_or_default();
         let mut fields = ProductFields::default();
         overlay(&mut fields, &input, &[]);
@@ -73,14 +64,14 @@ impl CatalogService for CatalogGrpc {
 
     #[tracing::instrument(skip_all, fields(product_id = %req.get_ref().id))]
     async fn get_product(&self, req: Request<pb::GetProductRequest>) -> Result<Response<pb::Product>, Status> {
-        let caller = self.maybe_caller(&req).await?;
+        let caller = self.auth.maybe_user(&req).await?;
         let product = self.catalog.product(caller.as_ref(), product_id(&req.get_ref().id)?).await?;
         Ok(Response::new(to_proto(&product)))
     }
 
     #[tracing::instrument(skip_all, fields(product_id = %req.get_ref().id))]
     async fn update_product(&self, req: Request<pb::UpdateProductRequest>) -> Result<Response<pb::Product>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
         let input = r.product.unwrap_or_default();
         let product =
@@ -93,7 +84,7 @@ impl CatalogService for CatalogGrpc {
         &self,
         req: Request<pb::DeleteProductRequest>,
     ) -> Result<Response<pb::DeleteProductResponse>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         self.catalog.delete_product(&caller, product_id(&req.get_ref().id)?).await?;
         Ok(Response::new(pb::DeleteProductResponse {}))
     }
@@ -103,7 +94,7 @@ impl CatalogService for CatalogGrpc {
         &self,
         req: Request<pb::SearchProductsRequest>,
     ) -> Result<Response<pb::SearchProductsResponse>, Status> {
-        let caller = self.maybe_caller(&req).await?;
+        let caller = self.auth.maybe_user(&req).await?;
         let r = req.into_inner();
         let paging = Paging::from_proto(r.page)?;
         if r.query.chars().count() > 200 {
@@ -189,14 +180,14 @@ impl CatalogService for CatalogGrpc {
         &self,
         req: Request<pb::ListCategoriesRequest>,
     ) -> Result<Response<pb::ListCategoriesResponse>, Status> {
-        let admin = self.maybe_caller(&req).await?.is_some_and(|c| c.is_admin());
+        let admin = self.auth.maybe_user(&req).await?.is_some_and(|c| c.is_admin());
         let all = self.catalog.categories().await?;
         Ok(Response::new(pb::ListCategoriesResponse { roots: tree(&all, admin) }))
     }
 
     #[tracing::instrument(skip_all)]
     async fn create_category(&self, req: Request<pb::CreateCategoryRequest>) -> Result<Response<pb::Category>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let input = req.into_inner().category.unwrap_or_default();
         let mut category = Category {
             id: CategoryId::new(),
@@ -214,7 +205,7 @@ impl CatalogService for CatalogGrpc {
 
     #[tracing::instrument(skip_all)]
     async fn update_category(&self, req: Request<pb::UpdateCategoryRequest>) -> Result<Response<pb::Category>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
         let id = CategoryId::parse(&r.id).map_err(|e| Refusal::invalid("id", e))?;
         let input = r.category.unwrap_or_default();
@@ -228,7 +219,7 @@ impl CatalogService for CatalogGrpc {
         &self,
         req: Request<pb::DeleteCategoryRequest>,
     ) -> Result<Response<pb::DeleteCategoryResponse>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let id = CategoryId::parse(&req.get_ref().id).map_err(|e| Refusal::invalid("id", e))?;
         self.catalog.delete_category(&caller, id).await?;
         Ok(Response::new(pb::DeleteCategoryResponse {}))
@@ -253,7 +244,7 @@ impl CatalogService for CatalogGrpc {
 
     #[tracing::instrument(skip_all)]
     async fn create_review(&self, req: Request<pb::CreateReviewRequest>) -> Result<Response<pb::Review>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
         let stars = rating(r.rating).map_err(|e| Refusal::invalid("rating", e))?;
         let comment = text(&r.comment, 5000).map_err(|e| Refusal::invalid("comment", e))?;
@@ -266,7 +257,7 @@ impl CatalogService for CatalogGrpc {
         &self,
         req: Request<pb::VoteReviewHelpfulRequest>,
     ) -> Result<Response<pb::Review>, Status> {
-        let caller = self.caller(&req).await?;
+        let caller = self.auth.user(&req).await?;
         let id = ReviewId::parse(&req.get_ref().review_id).map_err(|e| Refusal::invalid("review_id", e))?;
         let review = self.catalog.vote(&caller, id).await?;
         Ok(Response::new(review_to_proto(&review)))

@@ -4,11 +4,12 @@
 use std::{
     cmp::Reverse,
     collections::{HashMap, HashSet},
-    sync::{Mutex, MutexGuard, PoisonError},
+    sync::Mutex,
 };
 
 use async_trait::async_trait;
 use shop_messaging::{Envelope, outbox::MemoryOutbox};
+use shop_platform::lock;
 use shop_service_kit::Paging;
 
 use super::{CategoryStore, ProductStore, ReviewStore, StoreError};
@@ -17,10 +18,6 @@ use crate::domain::{
     review::ReviewSort,
     search::{DESCRIPTION_WEIGHT, NAME_WEIGHT, TAG_WEIGHT},
 };
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 fn page<T>(items: Vec<T>, offset: u64, limit: u64) -> Vec<T> {
     items
@@ -170,10 +167,6 @@ impl ProductStore for MemoryProductStore {
 
     async fn count(&self) -> Result<u64, StoreError> {
         Ok(lock(&self.state).by_id.len() as u64)
-    }
-
-    async fn ping(&self) -> anyhow::Result<()> {
-        Ok(())
     }
 }
 

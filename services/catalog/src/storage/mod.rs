@@ -46,8 +46,6 @@ pub trait ProductStore: Send + Sync + 'static {
     /// Products filed under any of `categories`.
     async fn count_in(&self, categories: &[CategoryId]) -> Result<u64, StoreError>;
     async fn count(&self) -> Result<u64, StoreError>;
-    /// Whether the backing store answers (readiness).
-    async fn ping(&self) -> anyhow::Result<()>;
 }
 
 #[async_trait]

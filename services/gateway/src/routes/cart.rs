@@ -9,7 +9,7 @@ use crate::{
     auth::Authenticated,
     error::{Problem, ProblemBody},
     routes::products::{MoneyView, money},
-    startup::State,
+    state::State,
 };
 
 /// A line of a cart or an order, priced by catalog.

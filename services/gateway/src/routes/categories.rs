@@ -9,7 +9,7 @@ use crate::{
     auth::{Admin, Authenticated},
     error::{Problem, ProblemBody},
     routes::as_caller,
-    startup::State,
+    state::State,
 };
 
 #[derive(Serialize, ToSchema)]

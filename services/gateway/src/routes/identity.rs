@@ -11,7 +11,7 @@ use crate::{
     auth::{Admin, Authenticated},
     error::{Problem, ProblemBody},
     routes::{Page, PageQuery, rfc3339},
-    startup::State,
+    state::State,
 };
 
 #[derive(Deserialize, ToSchema)]

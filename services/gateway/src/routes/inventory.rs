@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::{
     auth::{Admin, Authenticated},
     error::{Problem, ProblemBody},
-    startup::State,
+    state::State,
 };
 
 #[derive(Serialize, ToSchema)]

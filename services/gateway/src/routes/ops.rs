@@ -5,7 +5,7 @@ use std::{collections::BTreeMap, time::Duration};
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
-use crate::startup::State;
+use crate::state::State;
 
 /// How long one readiness probe waits for an upstream.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);

@@ -15,7 +15,7 @@ use crate::{
         products::{MoneyView, money},
         rfc3339,
     },
-    startup::State,
+    state::State,
 };
 
 /// Longest `Idempotency-Key`.

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::{
     error::{Problem, ProblemBody},
-    startup::State,
+    state::State,
 };
 
 #[derive(Serialize, ToSchema)]

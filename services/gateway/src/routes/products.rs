@@ -11,7 +11,7 @@ use crate::{
     auth::Authenticated,
     error::{Problem, ProblemBody},
     routes::{Page, PageQuery, as_caller, rfc3339},
-    startup::State,
+    state::State,
 };
 
 #[derive(Serialize, ToSchema)]

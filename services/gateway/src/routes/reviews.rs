@@ -9,7 +9,7 @@ use crate::{
     auth::Authenticated,
     error::{Problem, ProblemBody},
     routes::{Page, PageQuery, rfc3339},
-    startup::State,
+    state::State,
 };
 
 #[derive(Serialize, ToSchema)]

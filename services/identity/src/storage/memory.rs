@@ -2,20 +2,17 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::{Mutex, MutexGuard, PoisonError},
+    sync::Mutex,
 };
 
 use async_trait::async_trait;
 use shop_auth::SigningKey;
 use shop_messaging::{Envelope, outbox::MemoryOutbox};
+use shop_platform::lock;
 use shop_service_kit::Paging;
 
 use super::{Consumed, KeyStore, RefreshToken, SessionStore, StoreError, UserStore};
 use crate::domain::{Email, User, UserId};
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 pub struct MemoryUserStore {
     users: Mutex<Vec<User>>,
@@ -61,10 +58,6 @@ impl UserStore for MemoryUserStore {
 
     async fn list(&self, page: Paging) -> Result<(Vec<User>, u64), StoreError> {
         Ok(page.of(lock(&self.users).clone()))
-    }
-
-    async fn ping(&self) -> anyhow::Result<()> {
-        Ok(())
     }
 }
 

@@ -34,7 +34,6 @@ pub trait UserStore: Send + Sync + 'static {
     async fn update(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError>;
     /// A page of users, oldest first, and the total.
     async fn list(&self, page: Paging) -> Result<(Vec<User>, u64), StoreError>;
-    async fn ping(&self) -> anyhow::Result<()>;
 }
 
 /// A refresh token as stored: only its hash, never the token.

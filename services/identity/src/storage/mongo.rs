@@ -77,7 +77,6 @@ impl TryFrom<UserDoc> for User {
 }
 
 pub struct MongoUserStore {
-    db: Database,
     users: Collection<UserDoc>,
     outbox: MongoOutbox,
 }
@@ -95,7 +94,7 @@ impl MongoUserStore {
             ],
         )
         .await?;
-        Ok(Self { db, users, outbox })
+        Ok(Self { users, outbox })
     }
 
     async fn one(&self, filter: bson::Document) -> Result<Option<User>, StoreError> {
@@ -106,7 +105,7 @@ impl MongoUserStore {
 
 /// Why a write of a user was refused: a stale version, an email someone else has, or else.
 fn refusal(err: anyhow::Error) -> StoreError {
-    if err.is::<StaleWrite>() {
+    if shop_storage::is_stale(&err) {
         StoreError::Stale
     } else if shop_storage::is_duplicate(&err) {
         StoreError::EmailTaken
@@ -142,11 +141,7 @@ impl UserStore for MongoUserStore {
         let (guard, doc) = (doc! { "_id": user.id.to_string(), "version": previous }, UserDoc::from(user));
         let written = self
             .outbox
-            .transact(events, async |session| {
-                let replaced = self.users.replace_one(guard, doc).session(session).await?;
-                anyhow::ensure!(replaced.matched_count == 1, StaleWrite);
-                Ok(())
-            })
+            .transact(events, async |session| shop_storage::replace_guarded(&self.users, session, guard, &doc).await)
             .await;
         written.map_err(refusal)
     }
@@ -158,15 +153,7 @@ impl UserStore for MongoUserStore {
         let users = docs.into_iter().map(User::try_from).collect::<anyhow::Result<_>>()?;
         Ok((users, total))
     }
-
-    async fn ping(&self) -> anyhow::Result<()> {
-        shop_storage::ping(&self.db).await
-    }
 }
-
-#[derive(Debug, thiserror::Error)]
-#[error("stale write")]
-struct StaleWrite;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct TokenDoc {

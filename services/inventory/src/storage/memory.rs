@@ -2,7 +2,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{Mutex, MutexGuard, PoisonError},
+    sync::{Mutex, MutexGuard},
 };
 
 use async_trait::async_trait;
@@ -26,7 +26,7 @@ pub struct MemoryStockStore {
 
 impl MemoryStockStore {
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        shop_platform::lock(&self.state)
     }
 }
 

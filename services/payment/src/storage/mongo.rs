@@ -70,10 +70,6 @@ struct KeyDoc {
     id: String,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("stale")]
-struct Stale;
-
 pub struct MongoPaymentStore {
     payments: Collection<PaymentDoc>,
     refunds: Collection<KeyDoc>,
@@ -92,7 +88,7 @@ impl MongoPaymentStore {
     }
 
     fn outcome(err: anyhow::Error) -> StoreError {
-        if err.is::<Stale>() { StoreError::Stale } else { StoreError::Unexpected(err) }
+        if shop_storage::is_stale(&err) { StoreError::Stale } else { StoreError::Unexpected(err) }
     }
 }
 
@@ -122,12 +118,7 @@ impl PaymentStore for MongoPaymentStore {
     async fn settle(&self, payment: &Payment, events: &[Envelope]) -> Result<(), StoreError> {
         let (guard, doc) = (doc! { "_id": &payment.order_id, "status": "pending" }, PaymentDoc::from(payment));
         self.outbox
-            .transact(events, async |session| {
-                if self.payments.replace_one(guard, doc).session(session).await?.matched_count != 1 {
-                    return Err(Stale.into());
-                }
-                anyhow::Ok(())
-            })
+            .transact(events, async |session| shop_storage::replace_guarded(&self.payments, session, guard, &doc).await)
             .await
             .map_err(Self::outcome)
     }
@@ -151,7 +142,7 @@ impl PaymentStore for MongoPaymentStore {
             .transact(events, async |session| {
                 self.refunds.insert_one(KeyDoc { id: key.to_owned() }).session(&mut *session).await?;
                 if self.payments.update_one(guard, change).session(session).await?.modified_count != 1 {
-                    return Err(Stale.into());
+                    return Err(shop_storage::Stale.into());
                 }
                 anyhow::Ok(())
             })

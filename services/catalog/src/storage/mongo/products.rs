@@ -22,7 +22,6 @@ use crate::{
 };
 
 pub struct MongoProductStore {
-    db: Database,
     products: Collection<ProductDoc>,
     skus: Collection<SkuClaim>,
     outbox: MongoOutbox,
@@ -36,13 +35,10 @@ struct SkuClaim {
     product_id: String,
 }
 
+/// A SKU another product claims.
 #[derive(Debug, thiserror::Error)]
-enum Refused {
-    #[error("stale write")]
-    Stale,
-    #[error("SKU {0} is taken")]
-    Sku(String),
-}
+#[error("SKU {0} is taken")]
+struct SkuTaken(String);
 
 impl MongoProductStore {
     /// Opens the store and creates its indexes.
@@ -67,7 +63,7 @@ impl MongoProductStore {
         )
         .await?;
         let skus = db.collection("skus");
-        Ok(Self { db, products, skus, outbox })
+        Ok(Self { products, skus, outbox })
     }
 
     /// Claims `product`'s SKUs inside `session`, keeping the ones it already owns.
@@ -83,7 +79,7 @@ impl MongoProductStore {
             .try_collect()
             .await?;
         if let Some(taken) = existing.iter().find(|c| c.product_id != id) {
-            return Err(Refused::Sku(taken.sku.clone()).into());
+            return Err(SkuTaken(taken.sku.clone()).into());
         }
         let new: Vec<SkuClaim> = skus
             .iter()
@@ -98,9 +94,11 @@ impl MongoProductStore {
     }
 
     fn refusal(&self, product: &Product, err: anyhow::Error) -> StoreError {
-        match err.downcast_ref::<Refused>() {
-            Some(Refused::Stale) => StoreError::Stale,
-            Some(Refused::Sku(sku)) => StoreError::DuplicateSku(sku.clone()),
+        if shop_storage::is_stale(&err) {
+            return StoreError::Stale;
+        }
+        match err.downcast_ref::<SkuTaken>() {
+            Some(SkuTaken(sku)) => StoreError::DuplicateSku(sku.clone()),
             None if shop_storage::is_duplicate(&err) => {
                 let skus: Vec<&str> = product.skus().map(Sku::as_str).collect();
                 StoreError::DuplicateSku(skus.join(","))
@@ -178,9 +176,7 @@ impl ProductStore for MongoProductStore {
         let (guard, doc) = (doc! { "_id": product.id.to_string(), "version": previous }, ProductDoc::from(product));
         self.outbox
             .transact(events, async |session| {
-                if self.products.replace_one(guard, doc).session(&mut *session).await?.matched_count != 1 {
-                    return Err(Refused::Stale.into());
-                }
+                shop_storage::replace_guarded(&self.products, &mut *session, guard, &doc).await?;
                 self.claim(session, product).await
             })
             .await
@@ -192,7 +188,7 @@ impl ProductStore for MongoProductStore {
         self.outbox
             .transact(events, async |session| {
                 if self.products.delete_one(doc! { "_id": &id }).session(&mut *session).await?.deleted_count != 1 {
-                    return Err(Refused::Stale.into());
+                    return Err(shop_storage::Stale.into());
                 }
                 self.skus.delete_many(doc! { "product_id": &id }).session(session).await?;
                 anyhow::Ok(())
@@ -227,9 +223,5 @@ impl ProductStore for MongoProductStore {
 
     async fn count(&self) -> Result<u64, StoreError> {
         self.products.count_documents(doc! {}).await.map_err(unexpected)
-    }
-
-    async fn ping(&self) -> anyhow::Result<()> {
-        shop_storage::ping(&self.db).await
     }
 }
