@@ -23,6 +23,11 @@ impl Refusal {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError::new(field, message)])
     }
+
+    /// A parsed value, or the refusal naming `field` with the parser's message.
+    pub fn check<T>(field: &str, parsed: Result<T, String>) -> Result<T, Self> {
+        parsed.map_err(|message| Self::invalid(field, message))
+    }
 }
 
 impl From<AuthError> for Refusal {

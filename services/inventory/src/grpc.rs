@@ -9,6 +9,7 @@ use shop_proto::{
     Timestamp,
     inventory::v1::{self as pb, inventory_service_server::InventoryService},
 };
+use shop_types::OrderId;
 use tonic::{Request, Response, Status};
 
 use crate::{
@@ -46,9 +47,9 @@ fn to_proto(s: &Stock) -> pb::Stock {
     }
 }
 
-fn order_id(raw: &str) -> Result<&str, InventoryError> {
-    let ok = (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if ok { Ok(raw) } else { Err(Refusal::invalid("order_id", "must be 1-64 letters, digits or hyphens").into()) }
+/// An order's id, by the one rule for order ids.
+fn order_id(raw: &str) -> Result<String, Refusal> {
+    Ok(Refusal::check("order_id", OrderId::parse(raw))?.to_string())
 }
 
 fn units(field: &str, n: i64) -> Result<i64, InventoryError> {
@@ -104,7 +105,7 @@ impl InventoryService for InventoryGrpc {
         if ttl.is_zero() || ttl > MAX_TTL {
             return Err(Refusal::invalid("ttl_seconds", format!("from 1 to {} seconds", MAX_TTL.as_secs())).into());
         }
-        let reservation = self.inventory.reserve(order, &lines, ttl).await?;
+        let reservation = self.inventory.reserve(&order, &lines, ttl).await?;
         Ok(Response::new(pb::ReserveResponse {
             order_id: reservation.order_id,
             expires_at: Some(Timestamp { seconds: reservation.expires_at, nanos: 0 }),
@@ -114,14 +115,14 @@ impl InventoryService for InventoryGrpc {
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
     async fn commit(&self, req: Request<pb::CommitRequest>) -> Result<Response<pb::CommitResponse>, Status> {
         self.auth.user(&req).await?;
-        self.inventory.commit(order_id(&req.get_ref().order_id)?).await?;
+        self.inventory.commit(&order_id(&req.get_ref().order_id)?).await?;
         Ok(Response::new(pb::CommitResponse {}))
     }
 
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
     async fn release(&self, req: Request<pb::ReleaseRequest>) -> Result<Response<pb::ReleaseResponse>, Status> {
         self.auth.user(&req).await?;
-        self.inventory.release(order_id(&req.get_ref().order_id)?).await?;
+        self.inventory.release(&order_id(&req.get_ref().order_id)?).await?;
         Ok(Response::new(pb::ReleaseResponse {}))
     }
 

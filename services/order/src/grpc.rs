@@ -9,7 +9,7 @@ use shop_proto::{
     order::v1::{self as pb, order_service_server::OrderService},
 };
 use shop_service_kit::{Paging, auth::Authenticator};
-use shop_types::{AddressInput, Fields, IdempotencyKey, PaymentToken, Quantity, Sku};
+use shop_types::{AddressInput, Fields, IdempotencyKey, OrderId, PaymentToken, Quantity, Sku};
 use tonic::{Request, Response, Status};
 
 use crate::{
@@ -89,6 +89,11 @@ fn place_order(r: pb::PlaceOrderRequest) -> Result<PlaceOrder, OrderError> {
     Ok(PlaceOrder { key, shipping, token })
 }
 
+/// An order's id, by the one rule for order ids.
+fn order_id(raw: &str) -> Result<String, Refusal> {
+    Ok(Refusal::check("id", OrderId::parse(raw))?.to_string())
+}
+
 /// A free-text reason: at most 500 characters, no control characters.
 fn reason(raw: &str) -> Result<String, OrderError> {
     shop_types::text(raw, 500)
@@ -125,7 +130,7 @@ impl OrderService for OrderGrpc {
 
     async fn get_order(&self, req: Request<pb::GetOrderRequest>) -> Result<Response<pb::Order>, Status> {
         let caller = self.auth.user(&req).await?;
-        let order = self.checkout.visible(&caller, &req.get_ref().id).await?;
+        let order = self.checkout.visible(&caller, &order_id(&req.get_ref().id)?).await?;
         Ok(Response::new(to_proto(&order)))
     }
 
@@ -133,14 +138,14 @@ impl OrderService for OrderGrpc {
     async fn cancel_order(&self, req: Request<pb::CancelOrderRequest>) -> Result<Response<pb::Order>, Status> {
         let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
-        let order = self.checkout.cancel(&caller, &r.id, &reason(&r.reason)?).await?;
+        let order = self.checkout.cancel(&caller, &order_id(&r.id)?, &reason(&r.reason)?).await?;
         Ok(Response::new(to_proto(&order)))
     }
 
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().id))]
     async fn ship_order(&self, req: Request<pb::ShipOrderRequest>) -> Result<Response<pb::Order>, Status> {
         let caller = self.auth.user(&req).await?;
-        let order = self.checkout.ship(&caller, &req.get_ref().id).await?;
+        let order = self.checkout.ship(&caller, &order_id(&req.get_ref().id)?).await?;
         Ok(Response::new(to_proto(&order)))
     }
 
@@ -148,7 +153,7 @@ impl OrderService for OrderGrpc {
     async fn refund_order(&self, req: Request<pb::RefundOrderRequest>) -> Result<Response<pb::Order>, Status> {
         let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
-        let order = self.checkout.refund(&caller, &r.id, &reason(&r.reason)?).await?;
+        let order = self.checkout.refund(&caller, &order_id(&r.id)?, &reason(&r.reason)?).await?;
         Ok(Response::new(to_proto(&order)))
     }
 

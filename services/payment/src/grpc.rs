@@ -1,7 +1,5 @@
 //! Payment's gRPC face: callers from their tokens, validation at the edge.
 
-use shop_service_kit::Refusal;
-use shop_service_kit::auth::Authenticator;
 use std::sync::Arc;
 
 use shop_auth::{Caller, Verifier};
@@ -11,11 +9,12 @@ use shop_proto::{
     common::v1::Money,
     payment::v1::{self as pb, payment_service_server::PaymentService},
 };
-use shop_service_kit::Paging;
+use shop_service_kit::{Paging, Refusal, auth::Authenticator};
+use shop_types::{OrderId, PaymentToken};
 use tonic::{Request, Response, Status};
 
 use crate::{
-    domain::{self, Payment, PaymentStatus},
+    domain::{Payment, PaymentStatus},
     error::PaymentError,
     payments::Payments,
     webhook,
@@ -66,9 +65,9 @@ fn to_proto(p: &Payment) -> pb::Payment {
     }
 }
 
-fn order_id(raw: &str) -> Result<&str, PaymentError> {
-    let ok = (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if ok { Ok(raw) } else { Err(Refusal::invalid("order_id", "must be 1-64 letters, digits or hyphens").into()) }
+/// An order's id, by the one rule for order ids.
+fn order_id(raw: &str) -> Result<String, Refusal> {
+    Ok(Refusal::check("order_id", OrderId::parse(raw))?.to_string())
 }
 
 #[tonic::async_trait]
@@ -79,11 +78,10 @@ impl PaymentService for PaymentGrpc {
         let r = req.into_inner();
         let order = order_id(&r.order_id)?;
         let amount = r.amount.unwrap_or_default();
-        if amount.amount <= 0 || amount.currency.len() != 3 {
-            return Err(Refusal::invalid("amount", "a positive amount in a three-letter currency").into());
-        }
-        let token = domain::token(&r.payment_token).map_err(|e| Refusal::invalid("payment_token", e))?;
-        let payment = self.payments.charge(order, &caller.user_id, amount.amount, &amount.currency, token).await?;
+        let amount = Refusal::check("amount", shop_types::Money::positive(amount.amount, &amount.currency))?;
+        let token = Refusal::check("payment_token", PaymentToken::parse(&r.payment_token))?;
+        let (currency, token) = (amount.currency.as_str(), token.as_str());
+        let payment = self.payments.charge(&order, &caller.user_id, amount.amount, currency, token).await?;
         Ok(Response::new(to_proto(&payment)))
     }
 
@@ -92,18 +90,18 @@ impl PaymentService for PaymentGrpc {
         let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
         let order = order_id(&r.order_id)?;
-        self.visible(&caller, order).await?;
+        self.visible(&caller, &order).await?;
         if r.idempotency_key.is_empty() || r.idempotency_key.len() > 255 {
             return Err(Refusal::invalid("idempotency_key", "1 to 255 characters").into());
         }
-        let payment = self.payments.refund(order, r.amount.map(|m| m.amount), &r.idempotency_key).await?;
+        let payment = self.payments.refund(&order, r.amount.map(|m| m.amount), &r.idempotency_key).await?;
         Ok(Response::new(to_proto(&payment)))
     }
 
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().order_id))]
     async fn get_payment(&self, req: Request<pb::GetPaymentRequest>) -> Result<Response<pb::Payment>, Status> {
         let caller = self.auth.user(&req).await?;
-        let payment = self.visible(&caller, order_id(&req.get_ref().order_id)?).await?;
+        let payment = self.visible(&caller, &order_id(&req.get_ref().order_id)?).await?;
         Ok(Response::new(to_proto(&payment)))
     }
 

@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use shop_proto::{common::v1 as common, order::v1 as pb};
-use shop_types::AddressInput;
+use shop_types::{AddressInput, IdempotencyKey};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
@@ -17,9 +17,6 @@ use crate::{
     },
     state::State,
 };
-
-/// Longest `Idempotency-Key`.
-const MAX_KEY_LEN: usize = 255;
 
 #[derive(Serialize, ToSchema)]
 pub struct PaymentView {
@@ -94,13 +91,11 @@ fn reason(body: &[u8]) -> Result<String, Problem> {
     Ok(parsed.reason)
 }
 
-/// The `Idempotency-Key` header, required on checkout.
+/// The `Idempotency-Key` header, required on checkout, by the one rule for such keys.
 fn idempotency_key(req: &HttpRequest) -> Result<String, Problem> {
-    let key = req.headers().get("idempotency-key").map(|v| v.to_str().map(str::trim));
-    match key {
-        Some(Ok(key)) if !key.is_empty() && key.len() <= MAX_KEY_LEN => Ok(key.to_owned()),
-        _ => Err(Problem::invalid("Idempotency-Key", format!("a header of 1 to {MAX_KEY_LEN} visible characters"))),
-    }
+    let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let key = IdempotencyKey::parse(key).map_err(|message| Problem::invalid("Idempotency-Key", message))?;
+    Ok(key.as_str().to_owned())
 }
 
 /// Places the cart as an order: stock reserved, payment taken once, then paid — or
