@@ -101,3 +101,27 @@ async fn metrics_count_requests_per_route_and_the_calls_made_upstream() {
     assert!(client_calls.is_some(), "the gateway counts its calls to catalog: {text}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn on_a_public_address_the_all_in_one_is_no_demo_shop() {
+    let mut public = shop::Settings::ephemeral();
+    public.http = shop_platform::settings::Listen::any(0);
+    let refused = shop::start(&public, shop_platform::Shutdown::new()).await.err().expect("refused to start");
+    let message = refused.to_string();
+    for setting in ["SHOP_ADMIN_EMAIL", "SHOP_ADMIN_PASSWORD", "SHOP_PAYMENT_WEBHOOK_SECRET"] {
+        assert!(message.contains(setting), "the refusal names {setting}: {message}");
+    }
+
+    public.admin_email = Some("owner@shop.example".into());
+    public.admin_password = Some(shop_platform::settings::Secret::new("a long owner passphrase"));
+    public.payment_webhook_secret = Some(shop_platform::settings::Secret::new("whsec_of_this_shop"));
+    let app = Running::start_with(&public).await;
+    let demo = app.api.login("admin@shop.local", "admin-demo-password").await;
+    assert_eq!(demo.status, 401, "no demo accounts on a public address: {}", demo.text);
+    let owner = app.api.login("owner@shop.example", "a long owner passphrase").await;
+    assert_eq!(owner.status, 200, "{}", owner.text);
+    for (name, addr) in &app.platform.services {
+        assert!(addr.ip().is_loopback(), "{name} listens on {addr}: services stay on loopback");
+    }
+    app.stop().await;
+}

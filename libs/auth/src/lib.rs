@@ -36,11 +36,18 @@ pub struct Claims {
 }
 
 /// An authenticated caller, with the token to forward to the services it calls.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Caller {
     pub user_id: String,
     pub role: Role,
     pub token: String,
+}
+
+/// The token is a credential: it never reaches a log through `Debug`.
+impl std::fmt::Debug for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caller").field("user_id", &self.user_id).field("role", &self.role).finish_non_exhaustive()
+    }
 }
 
 impl Caller {
@@ -74,4 +81,16 @@ pub fn bearer(value: &str) -> Option<&str> {
 /// The bearer token in gRPC request metadata.
 pub fn bearer_in(metadata: &tonic::metadata::MetadataMap) -> Option<&str> {
     metadata.get("authorization")?.to_str().ok().and_then(bearer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_caller_never_shows_its_token() {
+        let caller = Caller { user_id: "u1".into(), role: Role::Customer, token: "eyJ.secret.sig".into() };
+        let shown = format!("{caller:?}");
+        assert!(shown.contains("u1") && !shown.contains("secret"), "{shown}");
+    }
 }

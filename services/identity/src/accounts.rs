@@ -22,12 +22,19 @@ use crate::{
 };
 
 /// A signed-in session's tokens.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Tokens {
     pub access_token: String,
     pub refresh_token: String,
     /// Access token lifetime, seconds.
     pub expires_in: u64,
+}
+
+/// Tokens are credentials: `Debug` shows only when the access token expires.
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens").field("expires_in", &self.expires_in).finish_non_exhaustive()
+    }
 }
 
 pub struct Accounts {

@@ -205,8 +205,11 @@ impl Payments {
         self.store.get(order_id).await?.ok_or(PaymentError::NotFound)
     }
 
-    /// Refunds `amount` (all that is left when `None`), once per `key`.
+    /// Refunds `amount` (all that is left when `None`), once per `key` of this payment (the
+    /// same key on another order's payment is another refund).
     pub async fn refund(&self, order_id: &str, amount: Option<i64>, key: &str) -> Result<Payment, PaymentError> {
+        let scoped = format!("{order_id}:{key}");
+        let key = scoped.as_str();
         for _ in 0..5 {
             let payment = self.payment(order_id).await?;
             if !matches!(

@@ -55,6 +55,10 @@ async fn refunds_never_exceed_the_capture_and_apply_once_per_key(store: Arc<dyn 
     assert!(matches!(p.refund(&order, Some(800), "r2").await, Err(PaymentError::RefundTooLarge(700))));
     let rest = p.refund(&order, None, "r3").await.unwrap();
     assert_eq!((rest.refunded, rest.status), (1000, PaymentStatus::Refunded));
+    let other = unique("order").replace('_', "-");
+    p.charge(&other, "payer", 500, "USD", "tok_visa").await.unwrap();
+    let theirs = p.refund(&other, Some(200), "r1").await.unwrap();
+    assert_eq!(theirs.refunded, 200, "a key belongs to its payment: r1 on another order is another refund");
     let declined = unique("order").replace('_', "-");
     p.charge(&declined, "payer", 1000, "USD", "tok_chargeDeclined").await.unwrap();
     assert!(matches!(p.refund(&declined, None, "r4").await, Err(PaymentError::NotRefundable)));

@@ -1,8 +1,13 @@
 //! The all-in-one platform: the gateway and every service in one process, each on its
 //! own port and talking real gRPC over loopback, with embedded stores, the in-process
 //! event bus and demo data.
+//!
+//! Only the gateway listens where the settings say; the services' gRPC and metrics
+//! listeners are always on loopback. The demo accounts and the demo webhook secret exist
+//! only while the gateway is on a loopback address too: on any other address the platform
+//! refuses to start unless an admin account and a webhook secret are configured.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use serde::{Deserialize, Serialize};
 use shop_gateway::{Gateway, GatewaySettings, Wiring, edge::RateLimits};
@@ -28,7 +33,8 @@ pub struct Settings {
     /// `SHOP_ADMIN_EMAIL` / `SHOP_ADMIN_PASSWORD`: an admin account made at start-up if absent.
     pub admin_email: Option<String>,
     pub admin_password: Option<Secret>,
-    /// Secret the payment provider signs webhooks with (`SHOP_PAYMENT_WEBHOOK_SECRET`).
+    /// Secret the payment provider signs webhooks with (`SHOP_PAYMENT_WEBHOOK_SECRET`); on
+    /// loopback a demo secret stands in when none is given.
     pub payment_webhook_secret: Option<Secret>,
     /// The gateway's rate limits (`SHOP_RATE_LIMITS__USER__PER_MINUTE`, …).
     pub rate_limits: RateLimits,
@@ -45,7 +51,7 @@ impl Default for Settings {
             admin_email: None,
             admin_password: None,
             rate_limits: RateLimits::default(),
-            payment_webhook_secret: Some(Secret::new("whsec_all_in_one_demo")),
+            payment_webhook_secret: None,
             // The first screen is the platform's address and demo accounts, not the web
             // framework's start-up chatter.
             telemetry: TelemetrySettings {
@@ -61,6 +67,38 @@ impl Settings {
     /// Every listener on a free loopback port (tests).
     pub fn ephemeral() -> Self {
         Self { http: Listen::loopback(0), grpc_base_port: 0, metrics_base_port: 0, ..Self::default() }
+    }
+}
+
+/// The webhook secret of the demo shop (loopback only), as the README's examples sign with.
+pub const DEMO_WEBHOOK_SECRET: &str = "whsec_all_in_one_demo";
+
+/// Where the services listen: loopback, whatever the gateway's address.
+const SERVICES_HOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+impl Settings {
+    /// Whether this is the demo shop: the gateway on a loopback address, reachable from this
+    /// machine only.
+    pub fn is_local(&self) -> bool {
+        self.http.host.is_loopback()
+    }
+
+    /// The webhook secret to use, and whether demo accounts may be made: a public shop must
+    /// bring its own admin account and webhook secret.
+    fn secrets(&self) -> anyhow::Result<(Secret, bool)> {
+        if self.is_local() {
+            let secret = self.payment_webhook_secret.clone().unwrap_or_else(|| Secret::new(DEMO_WEBHOOK_SECRET));
+            return Ok((secret, self.demo_data));
+        }
+        match (&self.admin_email, &self.admin_password, &self.payment_webhook_secret) {
+            (Some(_), Some(_), Some(secret)) => Ok((secret.clone(), false)),
+            _ => anyhow::bail!(
+                "the all-in-one listens on {}, which is not a loopback address: set SHOP_ADMIN_EMAIL, \
+                 SHOP_ADMIN_PASSWORD and SHOP_PAYMENT_WEBHOOK_SECRET (demo accounts and the demo webhook \
+                 secret exist only on loopback)",
+                self.http.host
+            ),
+        }
     }
 }
 
@@ -80,9 +118,8 @@ fn port(base: u16, offset: u16) -> u16 {
 
 /// A service's settings for this process: its ports, where identity is, demo data.
 fn local<X>(settings: &Settings, offset: u16, identity: &str, mut service: ServiceSettings<X>) -> ServiceSettings<X> {
-    let host = settings.http.host;
-    service.grpc = Listen { host, port: port(settings.grpc_base_port, offset) };
-    service.metrics = Listen { host, port: port(settings.metrics_base_port, offset) };
+    service.grpc = Listen { host: SERVICES_HOST, port: port(settings.grpc_base_port, offset) };
+    service.metrics = Listen { host: SERVICES_HOST, port: port(settings.metrics_base_port, offset) };
     identity.clone_into(&mut service.identity_url);
     service.demo_data = settings.demo_data;
     service
@@ -91,23 +128,25 @@ fn local<X>(settings: &Settings, offset: u16, identity: &str, mut service: Servi
 /// Starts every service, then the gateway in front of them. A service that calls another
 /// starts after it, so it can be told the other's address (ports may be picked at bind).
 pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Platform> {
+    let (webhook_secret, demo_accounts) = settings.secrets()?;
     let bus = InProcessBus::default();
     let (b, d) = (&bus, &shutdown);
     let mut identity = shop_identity::default_settings();
     identity.extra.admin_email.clone_from(&settings.admin_email);
     identity.extra.admin_password.clone_from(&settings.admin_password);
-    let identity_addr =
-        format!("http://{}", std::net::SocketAddr::new(settings.http.host, port(settings.grpc_base_port, 0)));
-    let identity = shop_identity::build(local(settings, 0, &identity_addr, identity), b.clone(), d.clone()).await?;
+    let identity_addr = format!("http://{}", SocketAddr::new(SERVICES_HOST, port(settings.grpc_base_port, 0)));
+    let mut identity = local(settings, 0, &identity_addr, identity);
+    identity.demo_data = demo_accounts;
+    let identity = shop_identity::build(identity, b.clone(), d.clone()).await?;
     let id_url = format!("http://{}", identity.grpc_addr);
     let inventory =
         shop_inventory::build(local(settings, 2, &id_url, shop_inventory::default_settings()), b.clone(), d.clone())
             .await?;
     // Catalog and order call each other: catalog's listener is bound first so order knows it.
-    let catalog_addr = std::net::SocketAddr::new(settings.http.host, port(settings.grpc_base_port, 1));
+    let catalog_addr = SocketAddr::new(SERVICES_HOST, port(settings.grpc_base_port, 1));
     let catalog_grpc = shop_platform::metrics::prebind(catalog_addr)?;
     let mut payment = shop_payment::default_settings();
-    payment.extra.webhook_secret.clone_from(&settings.payment_webhook_secret);
+    payment.extra.webhook_secret = Some(webhook_secret);
     let payment = shop_payment::build(local(settings, 4, &id_url, payment), b.clone(), d.clone()).await?;
     let mut order = shop_order::default_settings();
     order.extra.catalog_url = format!("http://{catalog_grpc}");

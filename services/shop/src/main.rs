@@ -15,7 +15,7 @@ async fn main() -> anyhow::Result<()> {
     println!("  readiness:  {url}/readyz");
     println!("  API docs:   {url}/api/openapi.json");
     println!("  a product:  {url}/api/v1/products/{}", shop_catalog::seed::demo_product_id(1));
-    if settings.demo_data {
+    if settings.demo_data && settings.is_local() {
         println!("Demo accounts (email / password):");
         for (email, password, role, ..) in shop_identity::seed::DEMO_ACCOUNTS {
             println!("  {:<9} {email} / {password}", role.as_str());
