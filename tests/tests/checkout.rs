@@ -52,3 +52,10 @@ async fn two_hundred_customers_racing_for_ten_units_make_ten_orders() {
     commerce::no_oversell(&shop(&app, &admin), 200).await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_racing_a_ship_never_refunds_a_shipped_order() {
+    let (app, admin) = platform().await;
+    commerce::cancel_races_ship(&shop(&app, &admin), 30).await;
+    app.stop().await;
+}

@@ -82,6 +82,11 @@ impl Checkout {
     }
 
     /// Cancels a paid order before it ships: refunds it and puts its units back.
+    ///
+    /// The order leaves `paid` first, so a ship racing the cancel finds it cancelled (or the
+    /// cancel finds it shipped): money and units go back only for an order that can no
+    /// longer ship. Payment and inventory also act on `order.cancelled`; doing it here too
+    /// lets the answer say the money is back.
     pub async fn cancel(&self, caller: &Caller, id: &str, reason: &str) -> Result<Order, OrderError> {
         for _ in 0..ATTEMPTS {
             let mut order = self.visible(caller, id).await?;
@@ -91,15 +96,35 @@ impl Checkout {
                 Status::Shipped | Status::Delivered | Status::Refunded => return Err(OrderError::NotCancellable),
                 Status::Paid => {}
             }
-            self.refund_payment(caller, &order, "cancel").await?;
-            self.put_back(caller, &order, "cancelled").await?;
-            order.payment = PaymentState::Refunded;
             order.cancel_reason = Some(requested(reason, "cancelled"));
-            if self.save(&mut order, Status::Cancelled, |o| vec![event(kind::ORDER_CANCELLED, o)]).await? {
+            if !self.save(&mut order, Status::Cancelled, |o| vec![event(kind::ORDER_CANCELLED, o)]).await? {
+                continue;
+            }
+            let refunded = self.refund_payment(caller, &order, "cancel").await;
+            let put_back = self.put_back(caller, &order, "cancelled").await;
+            if let Err(err) = refunded.and(put_back) {
+                tracing::warn!(order_id = %order.id, error = %err, "cancel compensation deferred to the event");
                 return Ok(order);
             }
+            return Ok(self.record_payment(order, PaymentState::Refunded).await);
         }
         Err(OrderError::KeepsChanging)
+    }
+
+    /// Records where the payment stands on an order that changes no further status; a
+    /// concurrent change wins (the record follows from events anyway).
+    async fn record_payment(&self, order: Order, payment: PaymentState) -> Order {
+        let mut next = order.clone();
+        next.payment = payment;
+        next.updated_at = now();
+        next.version += 1;
+        match self.orders.update(&next, &[]).await {
+            Ok(()) => next,
+            Err(err) => {
+                tracing::debug!(order_id = %order.id, error = %err, "payment state not recorded");
+                order
+            }
+        }
     }
 
     /// Marks a paid order shipped (admin). Shipping it again changes nothing.

@@ -296,3 +296,38 @@ pub async fn no_oversell(shop: &Shop<'_>, buyers: usize) {
 }
 
 type PaymentClient = pb::payment_service_client::PaymentServiceClient<tonic::transport::Channel>;
+
+/// `orders` paid orders, each cancelled by its buyer and shipped by an admin at the same
+/// moment: every one ends either shipped with its money kept or cancelled with its money
+/// and units back — never shipped and refunded.
+pub async fn cancel_races_ship(shop: &Shop<'_>, orders: i64) {
+    let api = shop.api;
+    let seller = vendor(api, &shop.admin).await;
+    let sku = product_with_stock(api, &seller, 1250, orders).await;
+    let buyer = customer(api).await;
+    let mut ids = Vec::new();
+    for _ in 0..orders {
+        add_to_cart(api, &buyer, &sku, 1).await;
+        let placed = checkout(api, &buyer, &key(), "tok_visa").await;
+        assert_eq!(placed.status, 201, "{}", placed.text);
+        ids.push(placed.body["id"].as_str().unwrap().to_owned());
+    }
+    let (buyer, admin) = (&buyer, &shop.admin);
+    let races = ids.iter().map(|id| async move {
+        let (cancel, ship) = (format!("/api/v1/orders/{id}/cancel"), format!("/api/v1/admin/orders/{id}/ship"));
+        futures::join!(api.post(&cancel, Some(buyer), json!({})), api.post(&ship, Some(admin), json!({})))
+    });
+    for (cancel, ship) in futures::future::join_all(races).await {
+        let won = (cancel.status == 200) as u8 + (ship.status == 200) as u8;
+        assert_eq!(won, 1, "exactly one of cancel ({}) and ship ({}) wins", cancel.text, ship.text);
+        assert!(
+            matches!(cancel.status, 200 | 409) && matches!(ship.status, 200 | 409),
+            "{} / {}",
+            cancel.text,
+            ship.text
+        );
+    }
+    let ended = orders_of(api, &shop.admin, &sku).await;
+    assert!(ended.iter().all(|o| matches!(o["status"].as_str(), Some("shipped" | "cancelled"))), "{ended:?}");
+    invariants(shop, &seller, &sku, orders).await;
+}
