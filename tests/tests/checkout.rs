@@ -59,3 +59,10 @@ async fn a_cancel_racing_a_ship_never_refunds_a_shipped_order() {
     commerce::cancel_races_ship(&shop(&app, &admin), 30).await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_racing_a_ship_restocks_only_what_never_shipped() {
+    let (app, admin) = platform().await;
+    commerce::refund_races_ship(&shop(&app, &admin), 30).await;
+    app.stop().await;
+}

@@ -14,7 +14,7 @@ use crate::{error::InventoryError, inventory::Inventory};
 /// The event types [`Adopt`] reads.
 pub const PRODUCT_EVENTS: [&str; 2] = [kind::PRODUCT_CREATED, kind::PRODUCT_UPDATED];
 /// The event types [`OrderOutcomes`] reads.
-pub const ORDER_EVENTS: [&str; 2] = [kind::ORDER_PAID, kind::ORDER_CANCELLED];
+pub const ORDER_EVENTS: [&str; 3] = [kind::ORDER_PAID, kind::ORDER_CANCELLED, kind::ORDER_REFUNDED];
 
 /// Learns SKUs and their owners from catalog (with demo units when `demo`).
 pub struct Adopt {
@@ -31,8 +31,9 @@ impl Consumer for Adopt {
     }
 }
 
-/// Commits or gives back an order's units when order announces it paid or cancelled: the
-/// same calls order makes directly, so a lost reply cannot leave units held.
+/// Commits or gives back an order's units when order announces it paid, cancelled or
+/// refunded before shipping: the same calls order makes directly, so a lost reply cannot
+/// leave units held.
 pub struct OrderOutcomes(pub Arc<Inventory>);
 
 #[async_trait]
@@ -43,6 +44,8 @@ impl Consumer for OrderOutcomes {
         let done = match kind {
             kind::ORDER_PAID => self.0.commit(&order.order_id).await.map(drop),
             kind::ORDER_CANCELLED => self.0.release(&order.order_id).await,
+            // A refund of an order that never shipped gives its units back too.
+            kind::ORDER_REFUNDED if order.restock => self.0.release(&order.order_id).await,
             _ => Ok(()),
         };
         match done {

@@ -48,14 +48,19 @@ pub(crate) fn now() -> i64 {
 }
 
 pub fn event(kind: &str, order: &Order) -> Envelope {
-    let payload = OrderEvent {
+    new_event(kind, SERVICE, &payload(order))
+}
+
+/// What an order's events carry.
+pub(crate) fn payload(order: &Order) -> OrderEvent {
+    OrderEvent {
         order_id: order.id.clone(),
         user_id: order.user_id.clone(),
         lines: order.lines.iter().map(|l| OrderLineRef { sku: l.sku.clone(), quantity: l.quantity }).collect(),
         total: Some(Money { amount: order.total(), currency: order.currency.clone() }),
         reason: order.cancel_reason.as_ref().map(CancelReason::describe).unwrap_or_default(),
-    };
-    new_event(kind, SERVICE, &payload)
+        restock: false,
+    }
 }
 
 /// Digest of what the client sent, to tell a repeat from a different request.

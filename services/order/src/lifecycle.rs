@@ -3,9 +3,10 @@
 //! from payment's events or cancelled after a grace period.
 
 use shop_auth::Caller;
-use shop_messaging::kind;
+use shop_messaging::{kind, new_event};
 use shop_proto::{
     common::v1::Money,
+    events::v1::OrderEvent,
     inventory::v1::ReleaseRequest,
     payment::v1::{PaymentStatus, RefundRequest},
 };
@@ -14,7 +15,8 @@ use shop_service_kit::Refusal;
 use tonic::Request;
 
 use crate::{
-    checkout::{Checkout, event, now},
+    SERVICE,
+    checkout::{Checkout, event, now, payload},
     domain::{CancelReason, Order, PaymentState, Status},
     error::OrderError,
     storage::OrderFilter,
@@ -97,18 +99,26 @@ impl Checkout {
                 Status::Paid => {}
             }
             order.cancel_reason = Some(requested(reason, "cancelled"));
-            if !self.save(&mut order, Status::Cancelled, |o| vec![event(kind::ORDER_CANCELLED, o)]).await? {
-                continue;
+            if self.save(&mut order, Status::Cancelled, |o| vec![event(kind::ORDER_CANCELLED, o)]).await? {
+                return Ok(self.give_back(caller, order, "cancel", true).await);
             }
-            let refunded = self.refund_payment(caller, &order, "cancel").await;
-            let put_back = self.put_back(caller, &order, "cancelled").await;
-            if let Err(err) = refunded.and(put_back) {
-                tracing::warn!(order_id = %order.id, error = %err, "cancel compensation deferred to the event");
-                return Ok(order);
-            }
-            return Ok(self.record_payment(order, PaymentState::Refunded).await);
         }
         Err(OrderError::KeepsChanging)
+    }
+
+    /// After an order left `paid` for good: its money back (and its units, when `restock`),
+    /// answered now when payment and inventory answer, else finished by their consumers of
+    /// the event the change wrote.
+    async fn give_back(&self, caller: &Caller, order: Order, purpose: &str, restock: bool) -> Order {
+        let refunded = self.refund_payment(caller, &order, purpose).await;
+        let put_back = if restock { self.put_back(caller, &order, purpose).await } else { Ok(()) };
+        match refunded.and(put_back) {
+            Ok(()) => self.record_payment(order, PaymentState::Refunded).await,
+            Err(err) => {
+                tracing::warn!(order_id = %order.id, error = %err, "compensation deferred to the event");
+                order
+            }
+        }
     }
 
     /// Records where the payment stands on an order that changes no further status; a
@@ -143,7 +153,7 @@ impl Checkout {
     }
 
     /// Refunds a paid, shipped or delivered order in full (admin); an order that had not
-    /// shipped also gets its units back on the shelf.
+    /// shipped also gets its units back on the shelf. Like a cancel, the order changes first.
     pub async fn refund(&self, caller: &Caller, id: &str, reason: &str) -> Result<Order, OrderError> {
         admin_only(caller)?;
         for _ in 0..ATTEMPTS {
@@ -153,14 +163,14 @@ impl Checkout {
                 Status::Paid | Status::Shipped | Status::Delivered => {}
                 _ => return Err(OrderError::NotRefundable),
             }
-            self.refund_payment(caller, &order, "refund").await?;
-            if order.status == Status::Paid {
-                self.put_back(caller, &order, "refunded").await?;
-            }
-            order.payment = PaymentState::Refunded;
+            // Decided on the state this change is guarded by: a ship that lands first makes
+            // the save stale, and the next round sees a shipped order.
+            let restock = order.status == Status::Paid;
             order.cancel_reason = Some(requested(reason, "refunded"));
-            if self.save(&mut order, Status::Refunded, |o| vec![event(kind::ORDER_REFUNDED, o)]).await? {
-                return Ok(order);
+            let refunded =
+                |o: &Order| vec![new_event(kind::ORDER_REFUNDED, SERVICE, &OrderEvent { restock, ..payload(o) })];
+            if self.save(&mut order, Status::Refunded, refunded).await? {
+                return Ok(self.give_back(caller, order, "refund", restock).await);
             }
         }
         Err(OrderError::KeepsChanging)

@@ -11,9 +11,10 @@ use shop_service_kit::Consumer;
 use crate::payments::Payments;
 
 /// The event types [`CancelledOrders`] reads.
-pub const ORDER_EVENTS: [&str; 1] = [kind::ORDER_CANCELLED];
+pub const ORDER_EVENTS: [&str; 2] = [kind::ORDER_CANCELLED, kind::ORDER_REFUNDED];
 
-/// Refunds what a cancelled order was charged (or stops a charge to come).
+/// Refunds what a cancelled or refunded order was charged and is not refunded yet (or stops
+/// a charge to come): the same refund order asks for directly, so a lost call costs nothing.
 pub struct CancelledOrders(pub Arc<Payments>);
 
 #[async_trait]

@@ -331,3 +331,35 @@ pub async fn cancel_races_ship(shop: &Shop<'_>, orders: i64) {
     assert!(ended.iter().all(|o| matches!(o["status"].as_str(), Some("shipped" | "cancelled"))), "{ended:?}");
     invariants(shop, &seller, &sku, orders).await;
 }
+
+/// `orders` paid orders, each refunded and shipped by admins at the same moment: a refund
+/// that lands first puts the units back (the ship is refused); a ship that lands first
+/// keeps them out (the refund then refunds a shipped order). Every order ends refunded.
+pub async fn refund_races_ship(shop: &Shop<'_>, orders: i64) {
+    let api = shop.api;
+    let seller = vendor(api, &shop.admin).await;
+    let sku = product_with_stock(api, &seller, 990, orders).await;
+    let buyer = customer(api).await;
+    let mut ids = Vec::new();
+    for _ in 0..orders {
+        add_to_cart(api, &buyer, &sku, 1).await;
+        let placed = checkout(api, &buyer, &key(), "tok_visa").await;
+        assert_eq!(placed.status, 201, "{}", placed.text);
+        ids.push(placed.body["id"].as_str().unwrap().to_owned());
+    }
+    let admin = &shop.admin;
+    let races = ids.iter().map(|id| async move {
+        let (refund, ship) = (format!("/api/v1/admin/orders/{id}/refund"), format!("/api/v1/admin/orders/{id}/ship"));
+        futures::join!(api.post(&refund, Some(admin), json!({})), api.post(&ship, Some(admin), json!({})))
+    });
+    let mut shipped = 0;
+    for (refund, ship) in futures::future::join_all(races).await {
+        assert_eq!(refund.status, 200, "a refund always goes through: {}", refund.text);
+        assert!(matches!(ship.status, 200 | 409), "{}", ship.text);
+        shipped += i64::from(ship.status == 200);
+    }
+    let ended = orders_of(api, admin, &sku).await;
+    assert!(ended.iter().all(|o| o["status"] == "refunded"), "{ended:?}");
+    // Units of orders that shipped are gone; the others are back on the shelf.
+    stock_settles(api, &seller, &sku, (orders - shipped, 0, orders - shipped)).await;
+}
