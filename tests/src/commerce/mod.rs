@@ -297,10 +297,15 @@ pub async fn no_oversell(shop: &Shop<'_>, buyers: usize) {
 
 type PaymentClient = pb::payment_service_client::PaymentServiceClient<tonic::transport::Channel>;
 
-/// `orders` paid orders, each cancelled by its buyer and shipped by an admin at the same
-/// moment: every one ends either shipped with its money kept or cancelled with its money
-/// and units back — never shipped and refunded.
-pub async fn cancel_races_ship(shop: &Shop<'_>, orders: i64) {
+/// Paid orders of one unit each, of one vendor's SKU, by one customer.
+struct Paid {
+    seller: String,
+    sku: String,
+    buyer: String,
+    ids: Vec<String>,
+}
+
+async fn paid_orders(shop: &Shop<'_>, orders: i64) -> Paid {
     let api = shop.api;
     let seller = vendor(api, &shop.admin).await;
     let sku = product_with_stock(api, &seller, 1250, orders).await;
@@ -312,6 +317,15 @@ pub async fn cancel_races_ship(shop: &Shop<'_>, orders: i64) {
         assert_eq!(placed.status, 201, "{}", placed.text);
         ids.push(placed.body["id"].as_str().unwrap().to_owned());
     }
+    Paid { seller, sku, buyer, ids }
+}
+
+/// `orders` paid orders, each cancelled by its buyer and shipped by an admin at the same
+/// moment: every one ends either shipped with its money kept or cancelled with its money
+/// and units back — never shipped and refunded.
+pub async fn cancel_races_ship(shop: &Shop<'_>, orders: i64) {
+    let api = shop.api;
+    let Paid { seller, sku, buyer, ids } = paid_orders(shop, orders).await;
     let (buyer, admin) = (&buyer, &shop.admin);
     let races = ids.iter().map(|id| async move {
         let (cancel, ship) = (format!("/api/v1/orders/{id}/cancel"), format!("/api/v1/admin/orders/{id}/ship"));
@@ -337,16 +351,7 @@ pub async fn cancel_races_ship(shop: &Shop<'_>, orders: i64) {
 /// keeps them out (the refund then refunds a shipped order). Every order ends refunded.
 pub async fn refund_races_ship(shop: &Shop<'_>, orders: i64) {
     let api = shop.api;
-    let seller = vendor(api, &shop.admin).await;
-    let sku = product_with_stock(api, &seller, 990, orders).await;
-    let buyer = customer(api).await;
-    let mut ids = Vec::new();
-    for _ in 0..orders {
-        add_to_cart(api, &buyer, &sku, 1).await;
-        let placed = checkout(api, &buyer, &key(), "tok_visa").await;
-        assert_eq!(placed.status, 201, "{}", placed.text);
-        ids.push(placed.body["id"].as_str().unwrap().to_owned());
-    }
+    let Paid { seller, sku, ids, .. } = paid_orders(shop, orders).await;
     let admin = &shop.admin;
     let races = ids.iter().map(|id| async move {
         let (refund, ship) = (format!("/api/v1/admin/orders/{id}/refund"), format!("/api/v1/admin/orders/{id}/ship"));
