@@ -158,8 +158,7 @@ where
                     Err(_) => tonic::Code::Internal,
                 };
                 let method = method_label(&path, &layer.known);
-                let code = format!("{code:?}");
-                layer.metrics.observe(&[method], &code, started.elapsed());
+                layer.metrics.observe(&[method], crate::metrics::grpc_code_label(code), started.elapsed());
                 result
             }
             .instrument(span),

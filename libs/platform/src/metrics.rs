@@ -49,6 +49,31 @@ impl RedMetrics {
     }
 }
 
+/// The `grpc_code` label of a status code (its name, e.g. `NotFound`), without formatting
+/// a string on every call.
+pub const fn grpc_code_label(code: tonic::Code) -> &'static str {
+    use tonic::Code;
+    match code {
+        Code::Ok => "Ok",
+        Code::Cancelled => "Cancelled",
+        Code::Unknown => "Unknown",
+        Code::InvalidArgument => "InvalidArgument",
+        Code::DeadlineExceeded => "DeadlineExceeded",
+        Code::NotFound => "NotFound",
+        Code::AlreadyExists => "AlreadyExists",
+        Code::PermissionDenied => "PermissionDenied",
+        Code::ResourceExhausted => "ResourceExhausted",
+        Code::FailedPrecondition => "FailedPrecondition",
+        Code::Aborted => "Aborted",
+        Code::OutOfRange => "OutOfRange",
+        Code::Unimplemented => "Unimplemented",
+        Code::Internal => "Internal",
+        Code::Unavailable => "Unavailable",
+        Code::DataLoss => "DataLoss",
+        Code::Unauthenticated => "Unauthenticated",
+    }
+}
+
 /// Renders `registry` in the Prometheus text format.
 pub fn render(registry: &Registry) -> String {
     let mut buf = Vec::new();
@@ -118,5 +143,18 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     match kept {
         Some(listener) => Ok(TcpListener::from_std(listener)?),
         None => TcpListener::bind(addr).await.map_err(|err| anyhow::anyhow!("cannot listen on {addr}: {err}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_labels_are_the_codes_names() {
+        for n in 0..=16 {
+            let code = tonic::Code::from(n);
+            assert_eq!(grpc_code_label(code), format!("{code:?}"));
+        }
     }
 }

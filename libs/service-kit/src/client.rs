@@ -122,7 +122,7 @@ impl tower::Service<http::Request<Body>> for Upstream {
                 Ok(res) => trace_context::grpc_code(res.headers()),
                 Err(_) => tonic::Code::Unavailable,
             };
-            metrics.observe(&[target, &method], &format!("{code:?}"), started.elapsed());
+            metrics.observe(&[target, &method], shop_platform::metrics::grpc_code_label(code), started.elapsed());
             result
         })
     }

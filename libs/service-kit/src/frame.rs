@@ -6,7 +6,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use shop_auth::Verifier;
-use shop_messaging::{BusSettings, InProcessBus, Subscription, outbox::Relay};
+use shop_messaging::{BusSettings, InProcessBus, Subscription, inbox::Deduplicate, outbox::Relay};
 use shop_platform::{
     Shutdown,
     host::ServiceHost,
@@ -101,19 +101,10 @@ impl<X> Frame<X> {
         crate::auth::identity_verifier(&self.clients, &self.settings.identity_url)
     }
 
-    /// Metrics of this service's own (business metrics), served beside the RED metrics.
-    pub fn registry(&self) -> &prometheus::Registry {
-        &self.registry
-    }
-
-    pub fn shutdown(&self) -> &Shutdown {
-        &self.shutdown
-    }
-
     /// Delivers events matching `patterns` to `consumer` through the durable queue
     /// `queue`, each event id applied at most once.
     pub async fn consume<C: Consumer>(&mut self, queue: &str, patterns: &[&str], consumer: C) -> anyhow::Result<()> {
-        let handler = Typed::new(queue, self.backends.inbox(), consumer);
+        let handler = Deduplicate::new(queue, self.backends.inbox(), Typed::new(consumer));
         self.consumers.push(self.backends.bus.subscribe(queue, patterns, Arc::new(handler)).await?);
         Ok(())
     }

@@ -84,39 +84,6 @@ fn country(raw: &str) -> Result<String, String> {
 }
 
 impl Address {
-    pub fn name(&self) -> &str {
-        &self.0.name
-    }
-
-    /// Empty when none was given.
-    pub fn phone(&self) -> &str {
-        &self.0.phone
-    }
-
-    pub fn line1(&self) -> &str {
-        &self.0.line1
-    }
-
-    pub fn line2(&self) -> &str {
-        &self.0.line2
-    }
-
-    pub fn city(&self) -> &str {
-        &self.0.city
-    }
-
-    pub fn region(&self) -> &str {
-        &self.0.region
-    }
-
-    pub fn postal_code(&self) -> &str {
-        &self.0.postal_code
-    }
-
-    pub fn country(&self) -> &str {
-        &self.0.country
-    }
-
     /// The fields, for writing out (to a store, a message, a response).
     pub fn fields(&self) -> &AddressInput {
         &self.0
@@ -141,9 +108,9 @@ mod tests {
     #[test]
     fn a_complete_address_is_trimmed_and_kept() {
         let a = input().parse("address").unwrap();
-        assert_eq!(a.name(), "Ada Lovelace");
-        assert_eq!(a.phone(), "");
-        assert_eq!(a.country(), "US");
+        assert_eq!(a.fields().name, "Ada Lovelace");
+        assert_eq!(a.fields().phone, "");
+        assert_eq!(a.fields().country, "US");
     }
 
     #[test]

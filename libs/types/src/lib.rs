@@ -43,10 +43,6 @@ impl Fields {
         self.0.extend(errors);
     }
 
-    pub fn push(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError::new(field, message));
-    }
-
     /// `Ok` when nothing was recorded, else every error.
     pub fn finish(self) -> Result<(), Vec<FieldError>> {
         if self.0.is_empty() { Ok(()) } else { Err(self.0) }

@@ -4,6 +4,9 @@ use actix_web::{HttpResponse, ResponseError, http::StatusCode};
 use serde::Serialize;
 use shop_platform::{ApiError, ErrorKind, FieldError};
 
+/// The code of a body over the size limit (413).
+pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
+
 /// Seconds a client is told to wait before retrying a 503.
 pub const RETRY_UNAVAILABLE_SECS: u64 = 1;
 
@@ -47,7 +50,7 @@ impl Problem {
     /// A body over the size limit.
     pub fn too_large(limit: usize) -> Self {
         let error = ApiError::new(ErrorKind::InvalidArgument, format!("the request body exceeds {limit} bytes"))
-            .with_code("payload_too_large");
+            .with_code(PAYLOAD_TOO_LARGE);
         Self { error, status: StatusCode::PAYLOAD_TOO_LARGE }
     }
 
@@ -67,7 +70,7 @@ impl Problem {
         };
         let code = match status.as_u16() {
             405 => "method_not_allowed",
-            413 => "payload_too_large",
+            413 => PAYLOAD_TOO_LARGE,
             415 => "unsupported_media_type",
             _ => kind.default_code(),
         };

@@ -17,7 +17,7 @@ use utoipa::{
 use utoipa_actix_web::AppExt;
 
 use crate::{
-    error::{RETRY_UNAVAILABLE_SECS, status_of},
+    error::{PAYLOAD_TOO_LARGE, RETRY_UNAVAILABLE_SECS, status_of},
     routes,
 };
 
@@ -59,12 +59,9 @@ const fn class(kind: ErrorKind, why: &'static str) -> Class {
     Class { kind, status: None, why }
 }
 
-/// Paths the platform's probes use: never authenticated, never rate limited.
-const PROBES: [&str; 2] = ["/healthz", "/readyz"];
-
 /// The error classes an operation can answer, from its shape.
 fn classes(path: &str, op: &Operation) -> Vec<Class> {
-    if PROBES.contains(&path) {
+    if crate::edge::is_probe(path) {
         return vec![class(ErrorKind::Internal, "an unexpected failure")];
     }
     let params = op.parameters.as_deref().unwrap_or_default();
@@ -130,7 +127,7 @@ impl Modify for ErrorResponses {
 }
 
 fn problem(class: &Class, status: u16) -> utoipa::openapi::Response {
-    let code = if status == 413 { "payload_too_large" } else { class.kind.default_code() };
+    let code = if status == 413 { PAYLOAD_TOO_LARGE } else { class.kind.default_code() };
     let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ProblemBody"))).build();
     let mut response = ResponseBuilder::new()
         .description(format!("`{code}`: {}", class.why))

@@ -1,6 +1,6 @@
 //! Inventory's domain error, mapped once to the shared [`ApiError`] (and so to gRPC).
 
-use shop_platform::{ApiError, ErrorKind};
+use shop_platform::{ApiError, ErrorKind, code};
 use shop_service_kit::Refusal;
 
 use crate::{domain::StockRefusal, storage::StoreError};
@@ -32,14 +32,14 @@ impl From<InventoryError> for ApiError {
         match err {
             InventoryError::UnknownSku => ApiError::not_found("stock record"),
             InventoryError::Stock(StockRefusal::OutOfStock(sku)) => {
-                ApiError::new(ErrorKind::Conflict, format!("not enough stock of {sku}")).with_code("out_of_stock")
+                ApiError::new(ErrorKind::Conflict, format!("not enough stock of {sku}")).with_code(code::OUT_OF_STOCK)
             }
             InventoryError::Stock(StockRefusal::BelowReserved(n)) => {
                 ApiError::new(ErrorKind::Conflict, format!("{n} units are reserved; on hand cannot go below that"))
                     .with_code("below_reserved")
             }
             InventoryError::Stock(StockRefusal::Released) => {
-                ApiError::new(ErrorKind::Conflict, "the reservation was released").with_code("reservation_released")
+                ApiError::new(ErrorKind::Conflict, "the reservation was released").with_code(code::RESERVATION_RELEASED)
             }
             InventoryError::Stock(StockRefusal::NoReservation) => ApiError::not_found("reservation"),
             InventoryError::Refused(refusal) => refusal.into(),

@@ -67,10 +67,9 @@ fn to_proto(o: &Order) -> pb::Order {
 }
 
 fn cart_to_proto(cart: &Priced) -> pb::Cart {
-    let subtotal = cart.lines.iter().map(|l| l.unit_price.saturating_mul(l.quantity)).fold(0, i64::saturating_add);
     pb::Cart {
         lines: lines(&cart.lines, &cart.currency),
-        subtotal: Some(Money { amount: subtotal, currency: cart.currency.clone() }),
+        subtotal: Some(Money { amount: cart.subtotal, currency: cart.currency.clone() }),
     }
 }
 
@@ -96,10 +95,7 @@ fn order_id(raw: &str) -> Result<String, Refusal> {
 
 /// A free-text reason: at most 500 characters, no control characters.
 fn reason(raw: &str) -> Result<String, OrderError> {
-    shop_types::text(raw, 500)
-        .ok()
-        .filter(|r| !r.contains(['\n', '\t']))
-        .ok_or_else(|| OrderError::from(Refusal::invalid("reason", "at most 500 characters")))
+    Ok(Refusal::check("reason", shop_types::line(raw, 500, true))?)
 }
 
 pub struct OrderGrpc {

@@ -178,6 +178,9 @@ impl Checkout {
 
     /// Payment settled an order's charge (its event): an order still waiting for the answer
     /// is paid or cancelled by it. Inventory commits or releases on the event this writes.
+    ///
+    /// The cart is left alone: only the checkout clears it, before it answers. Cleared from
+    /// here, it could be cleared after the customer had the answer and started a new cart.
     pub async fn payment_settled(&self, order_id: &str, succeeded: bool, code: &str) -> Result<(), OrderError> {
         for _ in 0..ATTEMPTS {
             let Some(mut order) = self.orders.get(order_id).await? else { return Ok(()) };
@@ -186,11 +189,7 @@ impl Checkout {
             }
             let saved = if succeeded {
                 order.payment = PaymentState::Succeeded;
-                let saved = self.save(&mut order, Status::Paid, |o| vec![event(kind::ORDER_PAID, o)]).await?;
-                if saved {
-                    self.carts.clear(&order.user_id).await?;
-                }
-                saved
+                self.save(&mut order, Status::Paid, |o| vec![event(kind::ORDER_PAID, o)]).await?
             } else {
                 order.payment = PaymentState::Failed;
                 order.cancel_reason = Some(CancelReason::PaymentDeclined(code.to_owned()));

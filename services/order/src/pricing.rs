@@ -19,6 +19,8 @@ pub struct Priced {
     pub unavailable: Vec<String>,
     /// The one currency of every line; empty when there are none.
     pub currency: String,
+    /// What the lines come to, in minor units of `currency`.
+    pub subtotal: i64,
 }
 
 #[derive(Clone)]
@@ -53,7 +55,7 @@ impl Pricing {
             let price = item.price.clone().unwrap_or_default();
             let currency =
                 Currency::parse(&price.currency).map_err(|e| anyhow::anyhow!("catalog priced {sku}: {e}"))?;
-            totals.push(Money { amount: price.amount, currency });
+            totals.push(Money { amount: price.amount, currency }.times(*quantity));
             priced.lines.push(OrderLine {
                 sku: sku.clone(),
                 product_id: item.product_id.clone(),
@@ -62,8 +64,9 @@ impl Pricing {
                 unit_price: price.amount,
             });
         }
-        let total = Money::sum(&totals).map_err(|_| OrderError::MixedCurrencies)?;
-        priced.currency = total.map(|t| t.currency.to_string()).unwrap_or_default();
+        if let Some(total) = Money::sum(&totals).map_err(|_| OrderError::MixedCurrencies)? {
+            (priced.currency, priced.subtotal) = (total.currency.to_string(), total.amount);
+        }
         Ok(priced)
     }
 }

@@ -143,7 +143,7 @@ impl MongoOrderStore {
     }
 
     async fn one(&self, filter: Document) -> Result<Option<Order>, StoreError> {
-        let found = self.orders.find_one(filter).await.map_err(unexpected::<StoreError>)?;
+        let found = self.orders.find_one(filter).await.map_err(anyhow::Error::from)?;
         found.map(Order::try_from).transpose().map_err(unexpected)
     }
 }
@@ -198,7 +198,7 @@ impl OrderStore for MongoOrderStore {
         }
         let (docs, total) = shop_storage::page(&self.orders, filter, doc! { "_id": -1 }, offset, limit)
             .await
-            .map_err(unexpected::<StoreError>)?;
+            .map_err(anyhow::Error::from)?;
         let orders = docs.into_iter().map(Order::try_from).collect::<anyhow::Result<_>>()?;
         Ok((orders, total))
     }
@@ -211,16 +211,16 @@ impl OrderStore for MongoOrderStore {
             .find(filter)
             .limit(500)
             .await
-            .map_err(unexpected::<StoreError>)?
+            .map_err(anyhow::Error::from)?
             .try_collect()
             .await
-            .map_err(unexpected::<StoreError>)?;
+            .map_err(anyhow::Error::from)?;
         Ok(docs.into_iter().map(Order::try_from).collect::<anyhow::Result<_>>()?)
     }
 
     async fn purchased(&self, user_id: &str, product_id: &str) -> Result<bool, StoreError> {
         let bought: Vec<&str> = BOUGHT.iter().map(|s| s.as_str()).collect();
         let filter = doc! { "user_id": user_id, "product_ids": product_id, "status": { "$in": bought } };
-        Ok(self.orders.find_one(filter).await.map_err(unexpected::<StoreError>)?.is_some())
+        Ok(self.orders.find_one(filter).await.map_err(anyhow::Error::from)?.is_some())
     }
 }
