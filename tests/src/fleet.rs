@@ -6,9 +6,14 @@ use std::time::Duration;
 
 use shop_test_support::{amqp_url, free_port, mongo_url, redis_url, require, unique};
 
-use crate::{Api, Process, wait_for_status};
+use shop_platform::settings::Secret;
+
+use crate::{Api, Process, services::Services, wait_for_status};
 
 pub const SERVICES: [&str; 5] = ["identity", "catalog", "inventory", "order", "payment"];
+/// Every service that may obtain service tokens: each has a secret, though only the
+/// gateway, catalog and order call others (the rest serve as "another service" in tests).
+const CALLERS: [&str; 6] = ["gateway", "identity", "catalog", "inventory", "order", "payment"];
 /// Every consumer (and so durable queue) of the services and the gateway.
 const CONSUMERS: [&str; 6] = ["catalog", "gateway", "inventory", "inventory-orders", "order", "payment"];
 pub const ADMIN_EMAIL: &str = "fleet-admin@example.com";
@@ -32,6 +37,8 @@ pub struct Options {
 
 pub struct Fleet {
     pub run: String,
+    /// Each service's client secret (identity knows them all).
+    pub secrets: Vec<(&'static str, Secret)>,
     pub ports: Vec<Ports>,
     pub processes: Vec<Process>,
     gateway: Option<Process>,
@@ -69,6 +76,7 @@ impl Fleet {
             gateway_port: free_port(),
             processes: Vec::new(),
             run,
+            secrets: Services::secrets(&CALLERS),
             ports,
             options,
         };
@@ -87,12 +95,21 @@ impl Fleet {
         SERVICES.iter().position(|s| *s == name).expect("a service of the fleet")
     }
 
+    /// The services' endpoints and secrets, to call them as a service would.
+    pub fn services(&self) -> Services {
+        Services { urls: SERVICES.iter().map(|n| (*n, self.grpc_url(n))).collect(), secrets: self.secrets.clone() }
+    }
+
+    fn secret(&self, name: &str) -> String {
+        self.services().secret(name).expose().to_owned()
+    }
+
     /// The gRPC endpoint of a service.
     pub fn grpc_url(&self, name: &str) -> String {
         format!("http://127.0.0.1:{}", self.ports[Self::index(name)].grpc)
     }
 
-    fn service_env(&self, i: usize) -> Vec<(&'static str, String)> {
+    fn service_env(&self, i: usize) -> Vec<(String, String)> {
         let name = SERVICES[i];
         let p = &self.ports[i];
         let amqp = self.options.amqp_url.clone().unwrap_or_else(amqp_url);
@@ -107,6 +124,7 @@ impl Fleet {
             ("SHOP_BACKENDS__MONGO_SERIAL_TRANSACTIONS", "true".to_owned()),
             ("SHOP_BACKENDS__AMQP_URL", amqp),
             ("SHOP_IDENTITY_URL", self.grpc_url("identity")),
+            ("SHOP_SERVICE_SECRET", self.secret(name)),
         ];
         match name {
             "catalog" => {
@@ -130,6 +148,13 @@ impl Fleet {
                 env.push((key, value.clone()));
             }
         }
+        let mut env: Vec<(String, String)> = env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        if name == "identity" {
+            let clients = self.secrets.iter().map(|(client, secret)| {
+                (format!("SHOP_SERVICE_CLIENTS__{}", client.to_uppercase()), secret.expose().to_owned())
+            });
+            env.extend(clients);
+        }
         env
     }
 
@@ -152,6 +177,7 @@ impl Fleet {
             // Hundreds of concurrent checkouts queue behind the stand-in's serial
             // transactions; what is tested is their outcome, not their latency.
             ("SHOP_UPSTREAM_TIMEOUT_MS", "120000".to_owned()),
+            ("SHOP_SERVICE_SECRET", self.secret("gateway")),
         ];
         let keys = [
             "SHOP_UPSTREAMS__IDENTITY",

@@ -3,6 +3,7 @@
 
 pub mod commerce;
 pub mod fleet;
+pub mod services;
 
 use std::{
     path::PathBuf,
@@ -31,7 +32,7 @@ pub struct Process {
 }
 
 impl Process {
-    pub fn spawn(name: &str, env: &[(&str, String)]) -> Self {
+    pub fn spawn<K: AsRef<std::ffi::OsStr>>(name: &str, env: &[(K, String)]) -> Self {
         let mut cmd = Command::new(binary(name));
         cmd.env_remove("RUST_LOG")
             .env("SHOP_TELEMETRY__LOG_FILTER", "warn")

@@ -3,6 +3,7 @@
 use shop_e2e::{
     Running,
     commerce::{self, Shop, token},
+    services::Services,
 };
 
 /// The platform with sign-in limits out of the way: these tests register many customers
@@ -18,11 +19,7 @@ async fn platform() -> (Running, String) {
 }
 
 fn shop<'a>(app: &'a Running, admin: &str) -> Shop<'a> {
-    let url = |service: &str| {
-        let addr = app.platform.services.iter().find(|(name, _)| *name == service).map(|(_, addr)| *addr);
-        format!("http://{}", addr.expect("the service runs"))
-    };
-    Shop { api: &app.api, admin: admin.to_owned(), payment_url: url("payment"), inventory_url: url("inventory") }
+    Shop::new(&app.api, admin.to_owned(), &Services::of(&app.platform))
 }
 
 #[tokio::test]

@@ -18,12 +18,7 @@ use shop_test_support::{amqp_url, proxy::Proxy, unique};
 async fn the_fleet_checks_out_without_overselling_or_charging_twice() {
     let _one = Fleet::exclusive().await;
     let fleet = Fleet::start(Options { no_demo_data: true, ..Options::default() }).await;
-    let shop = Shop {
-        api: &fleet.api,
-        admin: fleet.admin().await,
-        payment_url: fleet.grpc_url("payment"),
-        inventory_url: fleet.grpc_url("inventory"),
-    };
+    let shop = Shop::new(&fleet.api, fleet.admin().await, &fleet.services());
     commerce::checkout_and_lifecycle(&shop).await;
     commerce::declined_payment_is_compensated(&shop).await;
     commerce::one_key_one_order(&shop).await;
@@ -76,12 +71,7 @@ async fn orders_end_paid_or_cancelled_when_payment_dies_mid_checkout() {
     let orders = orders_of(&api, &admin, &sku).await;
     assert_eq!(orders.iter().filter(|o| o["status"] == "paid").count(), 5);
     assert_eq!(orders.iter().filter(|o| o["status"] == "cancelled").count(), 5);
-    let shop = Shop {
-        api: &api,
-        admin: admin.clone(),
-        payment_url: fleet.grpc_url("payment"),
-        inventory_url: fleet.grpc_url("inventory"),
-    };
+    let shop = Shop::new(&api, admin.clone(), &fleet.services());
     invariants(&shop, &seller, &sku, 20).await;
     fleet.stop(&[]);
 }
@@ -135,12 +125,7 @@ async fn checkouts_go_on_while_the_broker_is_down_and_their_events_follow() {
     assert!(delivered, "order.paid of {placed:?}; seen {:?}", paid.0.lock().unwrap());
     subscription.stop().await;
     bus.remove_consumer(&consumer).await.unwrap();
-    let shop = Shop {
-        api,
-        admin: admin.clone(),
-        payment_url: fleet.grpc_url("payment"),
-        inventory_url: fleet.grpc_url("inventory"),
-    };
+    let shop = Shop::new(api, admin.clone(), &fleet.services());
     invariants(&shop, &seller, &sku, 10).await;
     fleet.stop(&[]);
 }
@@ -183,12 +168,7 @@ async fn carts_and_checkouts_answer_503_while_redis_is_away_and_recover_when_it_
     assert!(back, "the cart is served again once Redis is back");
     let order = checkout(api, &buyer, &commerce::key(), "tok_visa").await;
     assert_eq!(order.status, 201, "{}", order.text);
-    let shop = Shop {
-        api,
-        admin: admin.clone(),
-        payment_url: fleet.grpc_url("payment"),
-        inventory_url: fleet.grpc_url("inventory"),
-    };
+    let shop = Shop::new(api, admin.clone(), &fleet.services());
     invariants(&shop, &seller, &sku, 5).await;
     fleet.stop(&[]);
 }

@@ -7,13 +7,14 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
 use shop_auth::{AUDIENCE, ISSUER, SigningKey, StaticKeys};
-use shop_e2e::{Api, Running, session_lifecycle};
+use shop_e2e::{Api, Running, services::Services, session_lifecycle};
 use shop_gateway::{Gateway, GatewaySettings};
 use shop_platform::{Shutdown, settings::Listen};
 
 /// Gateway settings pointing at this platform's services.
 fn gateway_settings(app: &Running) -> GatewaySettings {
     let mut s = GatewaySettings { http: Listen::loopback(0), ..GatewaySettings::default() };
+    s.service_secret = Some(Services::of(&app.platform).secret("gateway"));
     for (name, addr) in &app.platform.services {
         let url = format!("http://{addr}");
         match *name {

@@ -7,7 +7,7 @@ use ed25519_dalek::pkcs8::EncodePrivateKey;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use shop_proto::identity::v1::Jwk;
 
-use crate::{AUDIENCE, Claims, ISSUER, Role};
+use crate::{AUDIENCE, Claims, ISSUER, Role, ServiceClaims};
 
 /// An Ed25519 key pair with its key id.
 #[derive(Clone)]
@@ -87,10 +87,34 @@ impl Signer {
             iat,
             nbf: iat,
             exp: iat + self.ttl.as_secs(),
-            jti: uuid::Uuid::now_v7().simple().to_string(),
+            jti: token_id(),
         };
+        Ok((self.sign(&claims)?, self.ttl.as_secs()))
+    }
+
+    /// A signed service token for `caller` to call `callee`, and its lifetime in seconds.
+    pub fn issue_service(&self, caller: &str, callee: &str) -> anyhow::Result<(String, u64)> {
+        let iat = now();
+        let ttl = crate::service::TTL.as_secs();
+        let claims = ServiceClaims {
+            sub: caller.to_owned(),
+            aud: crate::service::audience(callee),
+            iss: ISSUER.to_owned(),
+            iat,
+            nbf: iat,
+            exp: iat + ttl,
+            jti: token_id(),
+        };
+        Ok((self.sign(&claims)?, ttl))
+    }
+
+    fn sign(&self, claims: &impl serde::Serialize) -> anyhow::Result<String> {
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());
-        Ok((jsonwebtoken::encode(&header, &claims, &self.key)?, self.ttl.as_secs()))
+        Ok(jsonwebtoken::encode(&header, claims, &self.key)?)
     }
+}
+
+fn token_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
 }

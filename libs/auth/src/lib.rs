@@ -7,12 +7,14 @@
 
 mod keys;
 mod role;
+pub mod service;
 mod verify;
 
 use serde::{Deserialize, Serialize};
 
 pub use keys::{Signer, SigningKey};
 pub use role::Role;
+pub use service::ServiceClaims;
 pub use verify::{IdentityJwks, KeySource, REFRESH_INTERVAL, StaticKeys, Verifier};
 
 /// `iss` of every access token.

@@ -8,9 +8,10 @@ use std::{
 
 use async_trait::async_trait;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
+use serde::de::DeserializeOwned;
 use shop_proto::identity::v1::Jwk;
 
-use crate::{AUDIENCE, AuthError, Claims, ISSUER, keys::now};
+use crate::{AUDIENCE, AuthError, Claims, ISSUER, ServiceClaims, keys::now};
 
 /// Least time between two JWKS fetches triggered by unknown key ids (so garbage `kid`s
 /// cannot turn every request into a fetch).
@@ -43,7 +44,8 @@ pub struct Verifier {
     keys: RwLock<HashMap<String, Arc<DecodingKey>>>,
     last_refresh: tokio::sync::Mutex<Option<Instant>>,
     validation: Validation,
-    verified: Mutex<HashMap<String, Claims>>,
+    verified: Remembered<Claims>,
+    services: Remembered<ServiceClaims>,
 }
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
@@ -52,28 +54,42 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 
 impl Verifier {
     pub fn new(source: Arc<dyn KeySource>) -> Self {
-        let mut validation = Validation::new(Algorithm::EdDSA);
-        validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        validation.validate_nbf = true;
-        validation.leeway = LEEWAY;
         Self {
             source,
             keys: RwLock::default(),
             last_refresh: tokio::sync::Mutex::new(None),
-            validation,
+            validation: validation(AUDIENCE),
             verified: Mutex::default(),
+            services: Mutex::default(),
         }
     }
 
-    /// Verifies `token` and returns its claims.
+    /// Verifies a user's access `token` and returns its claims.
     pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        if let Some(claims) = remembered(&self.verified, token, |c: &Claims| (c.nbf, c.exp)) {
+            return Ok(claims);
+        }
+        let claims: Claims = self.decode(token, &self.validation).await?;
+        remember(&self.verified, token, &claims);
+        Ok(claims)
+    }
+
+    /// Verifies a service `token` meant for the service whose audience `validation` names
+    /// (see [`crate::service`]) and returns its claims.
+    pub async fn verify_service(&self, token: &str, validation: &Validation) -> Result<ServiceClaims, AuthError> {
+        let aud = validation.aud.as_ref().and_then(|a| a.iter().next()).ok_or(AuthError::Invalid("no audience"))?;
+        if let Some(claims) = remembered(&self.services, token, |c: &ServiceClaims| (c.nbf, c.exp)) {
+            return if &claims.aud == aud { Ok(claims) } else { Err(AuthError::Invalid("wrong audience")) };
+        }
+        let claims: ServiceClaims = self.decode(token, validation).await?;
+        remember(&self.services, token, &claims);
+        Ok(claims)
+    }
+
+    /// Checks `token`'s signature with identity's keys and its claims against `validation`.
+    async fn decode<C: DeserializeOwned>(&self, token: &str, validation: &Validation) -> Result<C, AuthError> {
         if token.len() > MAX_TOKEN_LEN {
             return Err(AuthError::Invalid("too long"));
-        }
-        if let Some(claims) = self.remembered(token) {
-            return Ok(claims);
         }
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid("malformed"))?;
         if header.alg != Algorithm::EdDSA {
@@ -87,7 +103,7 @@ impl Verifier {
                 self.key(&kid).ok_or(AuthError::Invalid("unknown key"))?
             }
         };
-        let data = jsonwebtoken::decode::<Claims>(token, &key, &self.validation).map_err(|e| {
+        let data = jsonwebtoken::decode::<C>(token, &key, validation).map_err(|e| {
             AuthError::Invalid(match e.kind() {
                 ErrorKind::ExpiredSignature => "expired",
                 ErrorKind::ImmatureSignature => "not yet valid",
@@ -98,7 +114,6 @@ impl Verifier {
                 _ => "malformed",
             })
         })?;
-        self.remember(token, &data.claims);
         Ok(data.claims)
     }
 
@@ -124,25 +139,44 @@ impl Verifier {
                 *self.keys.write().unwrap_or_else(PoisonError::into_inner) = keys;
                 // Tokens of a withdrawn key must not outlive it in the cache.
                 self.verified.lock().unwrap_or_else(PoisonError::into_inner).clear();
+                self.services.lock().unwrap_or_else(PoisonError::into_inner).clear();
             }
             Err(err) => tracing::warn!(error = %err, "cannot fetch signing keys"),
         }
     }
+}
 
-    fn remembered(&self, token: &str) -> Option<Claims> {
-        let cache = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
-        let claims = cache.get(token)?;
-        let now = now();
-        (now <= claims.exp + LEEWAY && claims.nbf <= now + LEEWAY).then(|| claims.clone())
-    }
+/// Tokens already verified, with their claims; emptied when full or when keys change.
+type Remembered<C> = Mutex<HashMap<String, C>>;
 
-    fn remember(&self, token: &str, claims: &Claims) {
-        let mut cache = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
-        if cache.len() >= CACHE_CAPACITY {
-            cache.clear();
-        }
-        cache.insert(token.to_owned(), claims.clone());
+/// The claims of `token` if it was verified before and is still within its validity
+/// (`window` gives its `nbf` and `exp`).
+fn remembered<C: Clone>(cache: &Remembered<C>, token: &str, window: impl Fn(&C) -> (u64, u64)) -> Option<C> {
+    let cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    let claims = cache.get(token)?;
+    let (nbf, exp) = window(claims);
+    let now = now();
+    (now <= exp + LEEWAY && nbf <= now + LEEWAY).then(|| claims.clone())
+}
+
+fn remember<C: Clone>(cache: &Remembered<C>, token: &str, claims: &C) {
+    let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if cache.len() >= CACHE_CAPACITY {
+        cache.clear();
     }
+    cache.insert(token.to_owned(), claims.clone());
+}
+
+/// Verification settings shared by user and service tokens: EdDSA only, identity's issuer,
+/// `audience`, the time claims checked with [`LEEWAY`].
+pub(crate) fn validation(audience: &str) -> Validation {
+    let mut validation = Validation::new(Algorithm::EdDSA);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[audience]);
+    validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+    validation.validate_nbf = true;
+    validation.leeway = LEEWAY;
+    validation
 }
 
 impl Verifier {

@@ -15,22 +15,22 @@ use std::{
     time::{Duration, Instant},
 };
 
-use shop_platform::{metrics::RedMetrics, trace_context};
+use crate::credentials::ServiceCredentials;
+use http::HeaderName;
+use shop_platform::{metrics::RedMetrics, settings::Secret, trace_context};
 use tonic::{
     body::Body,
     transport::{Channel, Endpoint},
 };
 use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
 
+/// Where a call's service token goes.
+static SERVICE_TOKEN: HeaderName = HeaderName::from_static(shop_auth::service::HEADER);
+
 /// How long establishing a connection may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Deadline of one call unless the builder is given another.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Adds the calling service's credentials to an outgoing call.
-pub trait CallCredentials: Send + Sync + 'static {
-    fn apply(&self, headers: &mut http::HeaderMap);
-}
 
 /// Builds upstream channels that share one set of metrics, one deadline and one set of
 /// credentials.
@@ -38,7 +38,7 @@ pub trait CallCredentials: Send + Sync + 'static {
 pub struct Clients {
     metrics: RedMetrics,
     timeout: Duration,
-    credentials: Option<Arc<dyn CallCredentials>>,
+    credentials: Option<Arc<ServiceCredentials>>,
 }
 
 impl Clients {
@@ -48,11 +48,17 @@ impl Clients {
         Ok(Self { metrics, timeout, credentials: None })
     }
 
-    /// Every call made through these clients carries `credentials`.
-    #[must_use]
-    pub fn with_credentials(mut self, credentials: Arc<dyn CallCredentials>) -> Self {
-        self.credentials = Some(credentials);
-        self
+    /// Every call made through these clients carries the service token of `me` (see
+    /// [`ServiceCredentials`]), obtained from identity at `identity_url` with `secret`.
+    pub fn authenticated_as(mut self, me: &'static str, secret: Secret, identity_url: &str) -> anyhow::Result<Self> {
+        let identity = self.upstream("identity", identity_url)?;
+        self.credentials = Some(Arc::new(ServiceCredentials::new(me, secret, identity)));
+        Ok(self)
+    }
+
+    /// Whether calls carry a service token.
+    pub fn authenticated(&self) -> bool {
+        self.credentials.is_some()
     }
 
     /// A channel to the service `target` (a metric label) at `url`; it connects on first
@@ -108,16 +114,34 @@ impl tower::Service<http::Request<Body>> for Upstream {
 
     fn call(&mut self, mut req: http::Request<Body>) -> Self::Future {
         trace_context::inject(&tracing::Span::current(), &mut trace_context::HeaderInjector(req.headers_mut()));
+        let target = self.target;
+        // A fresh token goes on at once; otherwise the call waits for one.
+        let mut obtain = None;
         if let Some(credentials) = &self.clients.credentials {
-            credentials.apply(req.headers_mut());
+            match credentials.fresh(target) {
+                Some(token) => drop(req.headers_mut().insert(&SERVICE_TOKEN, token)),
+                None => obtain = Some(credentials.clone()),
+            }
         }
         let method = req.uri().path().to_owned();
         let metrics = self.clients.metrics.clone();
-        let target = self.target;
         let started = Instant::now();
-        let call = tower::Service::call(&mut self.channel, req);
+        // The ready channel goes into the future; a fresh clone stays for the next call.
+        let clone = self.channel.clone();
+        let mut channel = std::mem::replace(&mut self.channel, clone);
         Box::pin(async move {
-            let result = call.await;
+            if let Some(credentials) = obtain {
+                match credentials.obtain(target).await {
+                    Ok(token) => drop(req.headers_mut().insert(&SERVICE_TOKEN, token)),
+                    Err(err) => {
+                        tracing::warn!(target, error = format!("{err:#}"), "no service token");
+                        let status = tonic::Status::unavailable(format!("no credentials to call {target}"));
+                        metrics.observe(&[target, &method], "Unavailable", started.elapsed());
+                        return Ok(status.into_http());
+                    }
+                }
+            }
+            let result = tower::Service::call(&mut channel, req).await;
             let code = match &result {
                 Ok(res) => trace_context::grpc_code(res.headers()),
                 Err(_) => tonic::Code::Unavailable,

@@ -2,7 +2,7 @@
 //! outbox relay, event consumers and periodic tasks — started together and, on shutdown,
 //! stopped in order (consumers, periodic tasks, gRPC drain, relay, database).
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use shop_auth::Verifier;
@@ -10,15 +10,16 @@ use shop_messaging::{BusSettings, InProcessBus, Subscription, inbox::Deduplicate
 use shop_platform::{
     Shutdown,
     host::ServiceHost,
-    settings::{BackendSettings, Listen, TelemetrySettings},
+    settings::{BackendSettings, Listen, Secret, TelemetrySettings},
 };
 use tokio::task::JoinHandle;
-use tonic::service::Routes;
+use tonic::{body::Body, server::NamedService, service::Routes};
 
 use crate::{
     Backends,
     client::{Clients, DEFAULT_TIMEOUT, Upstream},
     events::{Consumer, Typed},
+    policy::Policy,
 };
 
 /// Settings every backend service has, plus the service's own (`X`, flattened: its keys
@@ -35,6 +36,10 @@ pub struct ServiceSettings<X = NoExtra> {
     pub demo_data: bool,
     /// Identity's gRPC endpoint, where the keys that verify callers' tokens come from.
     pub identity_url: String,
+    /// `SHOP_SERVICE_SECRET`: this service's client secret, with which it obtains the
+    /// service tokens that let it call other services (its client id is its name).
+    /// Required of services that call others.
+    pub service_secret: Option<Secret>,
     #[serde(flatten)]
     pub extra: X,
 }
@@ -54,6 +59,7 @@ impl<X: Default> ServiceSettings<X> {
             telemetry: TelemetrySettings::default(),
             demo_data: false,
             identity_url: "http://127.0.0.1:50051".into(),
+            service_secret: None,
             extra: X::default(),
         }
     }
@@ -80,19 +86,25 @@ pub struct Frame<X = NoExtra> {
 impl<X> Frame<X> {
     /// Connects the backends the settings name (`embedded` is the in-process bus used when
     /// no RabbitMQ URL is given).
+    /// `name` is the service's, its client id towards identity.
     pub async fn connect(
+        name: &'static str,
         settings: ServiceSettings<X>,
         embedded: &InProcessBus,
         shutdown: Shutdown,
     ) -> anyhow::Result<Self> {
         let backends = Backends::connect(&settings.backends, &settings.bus, embedded).await?;
         let registry = prometheus::Registry::new();
-        let clients = Clients::new(&registry, DEFAULT_TIMEOUT)?;
+        let mut clients = Clients::new(&registry, DEFAULT_TIMEOUT)?;
+        if let Some(secret) = &settings.service_secret {
+            clients = clients.authenticated_as(name, secret.clone(), &settings.identity_url)?;
+        }
         Ok(Self { settings, backends, clients, registry, shutdown, consumers: Vec::new(), tasks: Vec::new() })
     }
 
-    /// A client channel to another service.
+    /// A client channel to another service, each call carrying this service's token.
     pub fn upstream(&self, target: &'static str, url: &str) -> anyhow::Result<Upstream> {
+        anyhow::ensure!(self.clients.authenticated(), "SHOP_SERVICE_SECRET must be set to call {target}");
         self.clients.upstream(target, url)
     }
 
@@ -130,11 +142,22 @@ impl<X> Frame<X> {
         }));
     }
 
-    /// Serves `routes` (the gRPC `services` named) and starts relaying the outbox.
-    pub async fn serve(self, services: &[&'static str], routes: Routes) -> anyhow::Result<Service> {
+    /// Serves `server` behind its `policy` (callers' service tokens checked by `verifier`)
+    /// and starts relaying the outbox.
+    pub async fn serve<S>(self, policy: &Policy, verifier: Arc<Verifier>, server: S) -> anyhow::Result<Service>
+    where
+        S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        let routes = Routes::new(policy.guard(verifier, server)?);
         let relay = Relay::start(self.backends.outbox(), self.backends.bus.clone(), self.shutdown.child());
         let s = &self.settings;
-        let host = ServiceHost::start(s.grpc, s.metrics, services, routes, self.registry).await?;
+        let host = ServiceHost::start(s.grpc, s.metrics, &[S::NAME], routes, self.registry).await?;
         Ok(Service {
             grpc_addr: host.grpc_addr,
             metrics_addr: host.metrics_addr,

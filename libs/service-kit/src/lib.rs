@@ -10,18 +10,23 @@
 //! - [`errors`]: an unexpected failure becomes 503 when a backend is unreachable, else 500.
 //! - [`paging`]: one rule for page requests and page answers.
 //! - [`auth`]: who is calling, from the token in a request's metadata.
+//! - [`policy`] and [`credentials`]: which services may call which RPC, and the tokens
+//!   that prove it.
 
 pub mod auth;
 pub mod backends;
 pub mod client;
+pub mod credentials;
 pub mod errors;
 pub mod events;
 pub mod frame;
 pub mod paging;
+pub mod policy;
 
 pub use backends::{Backends, Storage};
-pub use client::{CallCredentials, Clients, Upstream};
+pub use client::{Clients, Upstream};
 pub use errors::{Refusal, unexpected};
 pub use events::Consumer;
 pub use frame::{Frame, Service, ServiceSettings};
 pub use paging::Paging;
+pub use policy::{Allow, GATEWAY, Policy, calling_service};

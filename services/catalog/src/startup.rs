@@ -5,9 +5,7 @@ use std::sync::Arc;
 
 use shop_messaging::InProcessBus;
 use shop_platform::Shutdown;
-use shop_proto::{
-    catalog::v1::catalog_service_server::SERVICE_NAME, order::v1::order_service_client::OrderServiceClient,
-};
+use shop_proto::order::v1::order_service_client::OrderServiceClient;
 use shop_service_kit::{Frame, Service, Storage};
 
 use crate::{
@@ -27,7 +25,7 @@ type Stores = (Arc<dyn ProductStore>, Arc<dyn CategoryStore>, Arc<dyn ReviewStor
 /// Connects the backends, seeds demo data if asked, and starts serving.
 /// `embedded` is the in-process bus used when no RabbitMQ URL is configured.
 pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
-    let mut frame = Frame::connect(settings, &embedded, shutdown).await?;
+    let mut frame = Frame::connect(crate::SERVICE, settings, &embedded, shutdown).await?;
     let (products, categories, reviews): Stores = match &frame.backends.storage {
         Storage::Mongo { db, outbox } => (
             Arc::new(MongoProductStore::open(db.clone(), outbox.clone()).await?),
@@ -46,6 +44,7 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         seed::demo_catalog(&catalog).await?;
     }
     frame.consume(crate::SERVICE, &STOCK_EVENTS, StockProjection(catalog.clone())).await?;
-    let routes = tonic::service::Routes::new(CatalogGrpc::new(catalog, frame.verifier()?).server());
-    frame.serve(&[SERVICE_NAME], routes).await
+    let verifier = frame.verifier()?;
+    let server = CatalogGrpc::new(catalog, verifier.clone()).server();
+    frame.serve(&crate::grpc::POLICY, verifier, server).await
 }

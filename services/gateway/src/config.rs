@@ -1,7 +1,7 @@
 //! Gateway settings (defaults → `config/gateway.toml` → `SHOP_…` environment).
 
 use serde::{Deserialize, Serialize};
-use shop_platform::settings::{Listen, SecretUrl, TelemetrySettings};
+use shop_platform::settings::{Listen, Secret, SecretUrl, TelemetrySettings};
 
 use shop_messaging::BusSettings;
 
@@ -14,6 +14,9 @@ pub struct GatewaySettings {
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
     pub upstreams: Upstreams,
+    /// `SHOP_SERVICE_SECRET`: the gateway's client secret, with which it obtains the
+    /// service tokens every call to a service carries (required).
+    pub service_secret: Option<Secret>,
     /// Redis for rate limits and caches shared by gateway replicas; in memory when absent.
     pub redis_url: Option<SecretUrl>,
     /// RabbitMQ, where catalog's changes arrive to keep the product cache fresh.
@@ -63,6 +66,7 @@ impl Default for GatewaySettings {
             http: Listen::any(8080),
             workers: 0,
             upstreams: Upstreams::default(),
+            service_secret: None,
             redis_url: None,
             amqp_url: None,
             bus: BusSettings::default(),

@@ -1,6 +1,7 @@
 //! Builds the gateway: upstream clients, token verification, rate limiting, metrics and
 //! the actix-web server with its middleware.
 
+use anyhow::Context;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, http::header, middleware::from_fn, web};
@@ -66,7 +67,12 @@ impl Gateway {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.http.addr()))?;
         let addr = listener.local_addr()?;
         let registry = prometheus::Registry::new();
-        let builder = shop_service_kit::Clients::new(&registry, Duration::from_millis(settings.upstream_timeout_ms))?;
+        let secret = settings
+            .service_secret
+            .clone()
+            .context("SHOP_SERVICE_SECRET must be set: services accept only calls carrying a service token")?;
+        let builder = shop_service_kit::Clients::new(&registry, Duration::from_millis(settings.upstream_timeout_ms))?
+            .authenticated_as(crate::SERVICE, secret, &settings.upstreams.identity)?;
         let clients = Clients::new(&builder, &settings.upstreams)?;
         let verifier = match keys {
             Some(keys) => Arc::new(Verifier::new(keys)),

@@ -1,5 +1,7 @@
 //! Identity's own settings, beside the common service settings.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use shop_platform::settings::Secret;
 use shop_service_kit::ServiceSettings;
@@ -21,6 +23,10 @@ pub struct IdentityExtra {
     pub signing_key_rotation_days: u64,
     /// Password hashes computed at once (0: one less than the cores, at least one).
     pub password_hash_concurrency: usize,
+    /// The services that may obtain service tokens, with their secrets:
+    /// `SHOP_SERVICE_CLIENTS__ORDER=<secret>` (two secrets, space-separated, while one is
+    /// rotated).
+    pub service_clients: BTreeMap<String, Secret>,
 }
 
 impl Default for IdentityExtra {
@@ -32,6 +38,7 @@ impl Default for IdentityExtra {
             refresh_token_ttl_secs: 30 * 24 * 3600,
             signing_key_rotation_days: 30,
             password_hash_concurrency: 0,
+            service_clients: BTreeMap::new(),
         }
     }
 }

@@ -11,23 +11,46 @@ use shop_proto::{
     identity::v1::{self as pb, identity_service_server::IdentityService},
 };
 use shop_service_kit::Paging;
+use shop_service_kit::policy::{Allow, GATEWAY, Policy, SERVICES};
 use shop_types::Fields;
 use tonic::{Request, Response, Status};
 
 use crate::{
     accounts::{Accounts, Tokens},
+    clients::ServiceClients,
     domain::{Email, Name, NewAccount, Password, Profile, User, UserId},
     error::IdentityError,
+};
+
+/// Who may call each RPC (see `shop_service_kit::policy`).
+pub const POLICY: Policy = Policy {
+    service: pb::identity_service_server::SERVICE_NAME,
+    callee: crate::SERVICE,
+    rules: &[
+        // Sign-in is rate limited at the gateway: only the gateway may ask.
+        ("Register", GATEWAY),
+        ("Login", GATEWAY),
+        ("Refresh", GATEWAY),
+        ("Logout", GATEWAY),
+        ("GetUser", GATEWAY),
+        ("UpdateProfile", GATEWAY),
+        ("ListUsers", GATEWAY),
+        ("SetRole", GATEWAY),
+        // Public keys, and the token endpoint whose client secret is the credential.
+        ("GetJwks", Allow::Anyone),
+        ("IssueServiceToken", Allow::Anyone),
+    ],
 };
 
 pub struct IdentityGrpc {
     accounts: Arc<Accounts>,
     auth: Authenticator,
+    clients: ServiceClients,
 }
 
 impl IdentityGrpc {
-    pub fn new(accounts: Arc<Accounts>, verifier: Arc<Verifier>) -> Self {
-        Self { accounts, auth: Authenticator::new(verifier) }
+    pub fn new(accounts: Arc<Accounts>, verifier: Arc<Verifier>, clients: ServiceClients) -> Self {
+        Self { accounts, auth: Authenticator::new(verifier), clients }
     }
 
     pub fn server(self) -> pb::identity_service_server::IdentityServiceServer<Self> {
@@ -167,5 +190,24 @@ impl IdentityService for IdentityGrpc {
 
     async fn get_jwks(&self, _req: Request<pb::GetJwksRequest>) -> Result<Response<pb::Jwks>, Status> {
         Ok(Response::new(pb::Jwks { keys: self.accounts.jwks() }))
+    }
+
+    #[tracing::instrument(skip_all, fields(client_id = %req.get_ref().client_id, audience = %req.get_ref().audience))]
+    async fn issue_service_token(
+        &self,
+        req: Request<pb::IssueServiceTokenRequest>,
+    ) -> Result<Response<pb::ServiceToken>, Status> {
+        let r = req.into_inner();
+        let callee = r.audience.as_str();
+        if callee == "gateway" || !SERVICES.contains(&callee) {
+            return Err(IdentityError::from(Refusal::invalid("audience", "must be a service that is called")).into());
+        }
+        if !self.clients.authenticate(&r.client_id, &r.client_secret) {
+            tracing::warn!("service token refused: unknown client or wrong secret");
+            return Err(Status::unauthenticated("invalid client credentials"));
+        }
+        let (access_token, expires_in) =
+            self.accounts.keys.issue_service(&r.client_id, callee).map_err(IdentityError::from)?;
+        Ok(Response::new(pb::ServiceToken { access_token, expires_in }))
     }
 }

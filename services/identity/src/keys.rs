@@ -81,6 +81,11 @@ impl KeyRing {
         self.with(|c| c.signer.clone()).issue(user_id, role)
     }
 
+    /// A service token for `caller` to call `callee`.
+    pub fn issue_service(&self, caller: &str, callee: &str) -> anyhow::Result<(String, u64)> {
+        self.with(|c| c.signer.clone()).issue_service(caller, callee)
+    }
+
     pub fn jwks(&self) -> Vec<Jwk> {
         self.with(|c| c.jwks.clone())
     }

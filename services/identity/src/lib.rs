@@ -1,6 +1,7 @@
 //! Identity service: accounts, credentials (Argon2id), roles, sessions and signing keys.
 
 pub mod accounts;
+pub mod clients;
 pub mod config;
 pub mod domain;
 pub mod error;

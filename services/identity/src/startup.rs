@@ -6,12 +6,12 @@ use std::{sync::Arc, time::Duration};
 use shop_auth::{Role, Verifier};
 use shop_messaging::InProcessBus;
 use shop_platform::Shutdown;
-use shop_proto::identity::v1::identity_service_server::SERVICE_NAME;
 use shop_service_kit::{Frame, Service, Storage};
 
 use crate::{
     Settings,
     accounts::Accounts,
+    clients::ServiceClients,
     grpc::IdentityGrpc,
     hashing::Hasher,
     keys::KeyRing,
@@ -29,7 +29,7 @@ const KEY_MAINTENANCE: Duration = Duration::from_secs(600);
 
 /// Connects the backends, prepares keys and bootstrap accounts, and starts serving.
 pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
-    let mut frame = Frame::connect(settings, &embedded, shutdown).await?;
+    let mut frame = Frame::connect(crate::SERVICE, settings, &embedded, shutdown).await?;
     let (users, sessions, keys): Stores = match &frame.backends.storage {
         Storage::Mongo { db, outbox } => (
             Arc::new(MongoUserStore::open(db.clone(), outbox.clone()).await?),
@@ -66,6 +66,10 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         crate::seed::demo_accounts(&accounts).await?;
     }
     let verifier = Arc::new(Verifier::new(ring));
-    let routes = tonic::service::Routes::new(IdentityGrpc::new(accounts, verifier).server());
-    frame.serve(&[SERVICE_NAME], routes).await
+    let clients = ServiceClients::new(&extra.service_clients)?;
+    if clients.is_empty() {
+        tracing::warn!("no service clients configured: no service can call another");
+    }
+    let server = IdentityGrpc::new(accounts, verifier.clone(), clients).server();
+    frame.serve(&crate::grpc::POLICY, verifier, server).await
 }

@@ -9,6 +9,7 @@ use shop_proto::{
     Timestamp,
     inventory::v1::{self as pb, inventory_service_server::InventoryService},
 };
+use shop_service_kit::policy::{Allow, GATEWAY, Policy};
 use shop_types::OrderId;
 use tonic::{Request, Response, Status};
 
@@ -21,6 +22,27 @@ use crate::{
 /// Longest a reservation may be held.
 const MAX_TTL: Duration = Duration::from_secs(3600);
 const MAX_UNITS: i64 = 1_000_000_000;
+
+/// Who may call each RPC (see `shop_service_kit::policy`).
+pub const POLICY: Policy = Policy {
+    service: pb::inventory_service_server::SERVICE_NAME,
+    callee: crate::SERVICE,
+    rules: &[
+        ("GetStock", GATEWAY),
+        ("SetStock", GATEWAY),
+        ("Restock", GATEWAY),
+        ("ListLowStock", GATEWAY),
+        ("GetLedger", GATEWAY),
+        // Holding, selling and putting back units is the checkout's and the order
+        // lifecycle's alone: they decide which order may hold what.
+        ("Reserve", ORDER),
+        ("Commit", ORDER),
+        ("Release", ORDER),
+    ],
+};
+
+/// Only order.
+const ORDER: Allow = Allow::Services(&["order"]);
 
 pub struct InventoryGrpc {
     inventory: Arc<Inventory>,

@@ -5,7 +5,6 @@ use std::{sync::Arc, time::Duration};
 
 use shop_messaging::InProcessBus;
 use shop_platform::Shutdown;
-use shop_proto::inventory::v1::inventory_service_server::SERVICE_NAME;
 use shop_service_kit::{Frame, Service, Storage};
 
 use crate::{
@@ -24,7 +23,7 @@ const SWEEP_EVERY: Duration = Duration::from_secs(5);
 /// Connects the backends and starts serving, consuming catalog's products and order
 /// outcomes, and sweeping expired reservations.
 pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
-    let mut frame = Frame::connect(settings, &embedded, shutdown).await?;
+    let mut frame = Frame::connect(crate::SERVICE, settings, &embedded, shutdown).await?;
     let store: Arc<dyn StockStore> = match &frame.backends.storage {
         Storage::Mongo { db, .. } => Arc::new(MongoStockStore::open(db).await?),
         Storage::Embedded { .. } => Arc::new(MemoryStockStore::default()),
@@ -38,6 +37,7 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         let sweeper = sweeper.clone();
         async move { Ok(sweeper.sweep().await.map(drop)?) }
     });
-    let routes = tonic::service::Routes::new(InventoryGrpc::new(inventory, frame.verifier()?).server());
-    frame.serve(&[SERVICE_NAME], routes).await
+    let verifier = frame.verifier()?;
+    let server = InventoryGrpc::new(inventory, verifier.clone()).server();
+    frame.serve(&crate::grpc::POLICY, verifier, server).await
 }

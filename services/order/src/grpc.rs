@@ -8,6 +8,7 @@ use shop_proto::{
     common::v1::Money,
     order::v1::{self as pb, order_service_server::OrderService},
 };
+use shop_service_kit::policy::{Allow, GATEWAY, Policy};
 use shop_service_kit::{Paging, auth::Authenticator};
 use shop_types::{AddressInput, Fields, IdempotencyKey, OrderId, PaymentToken, Quantity, Sku};
 use tonic::{Request, Response, Status};
@@ -97,6 +98,26 @@ fn order_id(raw: &str) -> Result<String, Refusal> {
 fn reason(raw: &str) -> Result<String, OrderError> {
     Ok(Refusal::check("reason", shop_types::line(raw, 500, true))?)
 }
+
+/// Who may call each RPC (see `shop_service_kit::policy`).
+pub const POLICY: Policy = Policy {
+    service: pb::order_service_server::SERVICE_NAME,
+    callee: crate::SERVICE,
+    rules: &[
+        ("GetCart", GATEWAY),
+        ("AddCartItem", GATEWAY),
+        ("UpdateCartItem", GATEWAY),
+        ("RemoveCartItem", GATEWAY),
+        ("PlaceOrder", GATEWAY),
+        ("GetOrder", GATEWAY),
+        ("ListOrders", GATEWAY),
+        ("CancelOrder", GATEWAY),
+        ("ShipOrder", GATEWAY),
+        ("RefundOrder", GATEWAY),
+        // Whether a reviewer bought the product: catalog asks, for verified reviews.
+        ("HasPurchased", Allow::Services(&["catalog"])),
+    ],
+};
 
 pub struct OrderGrpc {
     auth: Authenticator,

@@ -7,7 +7,7 @@ use shop_messaging::InProcessBus;
 use shop_platform::Shutdown;
 use shop_proto::{
     catalog::v1::catalog_service_client::CatalogServiceClient,
-    inventory::v1::inventory_service_client::InventoryServiceClient, order::v1::order_service_server::SERVICE_NAME,
+    inventory::v1::inventory_service_client::InventoryServiceClient,
     payment::v1::payment_service_client::PaymentServiceClient,
 };
 use shop_service_kit::{Frame, Service, Storage, auth::Authenticator};
@@ -27,7 +27,7 @@ const RECOVER_EVERY: Duration = Duration::from_secs(5);
 
 /// Connects the backends (carts in Redis when configured) and starts serving.
 pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
-    let mut frame = Frame::connect(settings, &embedded, shutdown).await?;
+    let mut frame = Frame::connect(crate::SERVICE, settings, &embedded, shutdown).await?;
     let orders: Arc<dyn storage::OrderStore> = match &frame.backends.storage {
         Storage::Mongo { db, outbox } => Arc::new(storage::MongoOrderStore::open(db.clone(), outbox.clone()).await?),
         Storage::Embedded { outbox } => Arc::new(storage::MemoryOrderStore::new(outbox.clone())),
@@ -53,6 +53,7 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         async move { Ok(checkout.recover(grace).await.map(drop)?) }
     });
     let carts = Arc::new(Carts { store: carts, pricing });
-    let grpc = grpc::OrderGrpc::new(Authenticator::new(frame.verifier()?), carts, checkout);
-    frame.serve(&[SERVICE_NAME], tonic::service::Routes::new(grpc.server())).await
+    let verifier = frame.verifier()?;
+    let server = grpc::OrderGrpc::new(Authenticator::new(verifier.clone()), carts, checkout).server();
+    frame.serve(&grpc::POLICY, verifier, server).await
 }

@@ -9,6 +9,7 @@ use shop_proto::{
     common::v1::Money,
     payment::v1::{self as pb, payment_service_server::PaymentService},
 };
+use shop_service_kit::policy::{Allow, GATEWAY, Policy};
 use shop_service_kit::{Paging, Refusal, auth::Authenticator};
 use shop_types::{OrderId, PaymentToken};
 use tonic::{Request, Response, Status};
@@ -19,6 +20,24 @@ use crate::{
     payments::Payments,
     webhook,
 };
+
+/// Who may call each RPC (see `shop_service_kit::policy`).
+pub const POLICY: Policy = Policy {
+    service: pb::payment_service_server::SERVICE_NAME,
+    callee: crate::SERVICE,
+    rules: &[
+        // Money moves only through order, whose state decides what may be charged or
+        // refunded (users refund through order's cancel and refund).
+        ("Charge", ORDER),
+        ("Refund", ORDER),
+        ("GetPayment", GATEWAY),
+        ("ListPayments", GATEWAY),
+        ("HandleWebhook", GATEWAY),
+    ],
+};
+
+/// Only order.
+const ORDER: Allow = Allow::Services(&["order"]);
 
 pub struct PaymentGrpc {
     payments: Arc<Payments>,

@@ -5,7 +5,6 @@ use std::{sync::Arc, time::Duration};
 
 use shop_messaging::InProcessBus;
 use shop_platform::Shutdown;
-use shop_proto::payment::v1::payment_service_server::SERVICE_NAME;
 use shop_service_kit::{Frame, Service, Storage};
 
 use crate::{
@@ -19,7 +18,7 @@ use crate::{
 
 /// Connects the backends and starts serving, refunding the orders order cancels.
 pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
-    let mut frame = Frame::connect(settings, &embedded, shutdown).await?;
+    let mut frame = Frame::connect(crate::SERVICE, settings, &embedded, shutdown).await?;
     let store: Arc<dyn PaymentStore> = match &frame.backends.storage {
         Storage::Mongo { db, outbox } => Arc::new(MongoPaymentStore::new(db.clone(), outbox.clone())),
         Storage::Embedded { outbox } => Arc::new(MemoryPaymentStore::new(outbox.clone())),
@@ -29,6 +28,7 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
     let webhook_secret = extra.webhook_secret.clone();
     let payments = Arc::new(Payments { store, provider });
     frame.consume(SERVICE, &ORDER_EVENTS, CancelledOrders(payments.clone())).await?;
-    let grpc = PaymentGrpc::new(payments, frame.verifier()?, webhook_secret);
-    frame.serve(&[SERVICE_NAME], tonic::service::Routes::new(grpc.server())).await
+    let verifier = frame.verifier()?;
+    let server = PaymentGrpc::new(payments, verifier.clone(), webhook_secret).server();
+    frame.serve(&crate::grpc::POLICY, verifier, server).await
 }

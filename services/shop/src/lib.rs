@@ -16,7 +16,7 @@ use shop_platform::{
     Shutdown,
     settings::{Listen, LogFormat, Secret, TelemetrySettings},
 };
-use shop_service_kit::{Service, ServiceSettings};
+use shop_service_kit::{Service, ServiceSettings, credentials::generate_secret};
 use tokio::task::JoinSet;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -109,6 +109,9 @@ pub struct Platform {
     pub services: Vec<(&'static str, SocketAddr)>,
     /// The in-process event bus the services share.
     pub bus: InProcessBus,
+    /// The client secret each calling service was given for this run (they are made
+    /// anew at every start), with which a service obtains its service tokens.
+    pub service_secrets: Vec<(&'static str, Secret)>,
     tasks: JoinSet<anyhow::Result<()>>,
 }
 
@@ -131,7 +134,11 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     let (webhook_secret, demo_accounts) = settings.secrets()?;
     let bus = InProcessBus::default();
     let (b, d) = (&bus, &shutdown);
+    // Every service gets a client secret of its own, made anew at each start.
+    let secrets: Vec<(&'static str, Secret)> = ["gateway", "catalog", "order"].map(|n| (n, generate_secret())).into();
+    let secret = |name: &str| secrets.iter().find(|(n, _)| *n == name).map(|(_, s)| s.clone());
     let mut identity = shop_identity::default_settings();
+    identity.extra.service_clients = secrets.iter().map(|(n, s)| ((*n).to_owned(), s.clone())).collect();
     identity.extra.admin_email.clone_from(&settings.admin_email);
     identity.extra.admin_password.clone_from(&settings.admin_password);
     let identity_addr = format!("http://{}", SocketAddr::new(SERVICES_HOST, port(settings.grpc_base_port, 0)));
@@ -149,12 +156,14 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     payment.extra.webhook_secret = Some(webhook_secret);
     let payment = shop_payment::build(local(settings, 4, &id_url, payment), b.clone(), d.clone()).await?;
     let mut order = shop_order::default_settings();
+    order.service_secret = secret("order");
     order.extra.catalog_url = format!("http://{catalog_grpc}");
     order.extra.inventory_url = format!("http://{}", inventory.grpc_addr);
     order.extra.payment_url = format!("http://{}", payment.grpc_addr);
     let order = shop_order::build(local(settings, 3, &id_url, order), b.clone(), d.clone()).await?;
     let mut catalog = shop_catalog::default_settings();
     catalog.extra.order_url = format!("http://{}", order.grpc_addr);
+    catalog.service_secret = secret("catalog");
     let mut catalog = local(settings, 1, &id_url, catalog);
     catalog.grpc = Listen { host: catalog_grpc.ip(), port: catalog_grpc.port() };
     let catalog = shop_catalog::build(catalog, b.clone(), d.clone()).await?;
@@ -180,6 +189,7 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     };
     let mut gateway =
         GatewaySettings { http: settings.http, rate_limits: settings.rate_limits, ..GatewaySettings::default() };
+    gateway.service_secret = secret("gateway");
     gateway.upstreams.identity = url("identity");
     gateway.upstreams.catalog = url("catalog");
     gateway.upstreams.inventory = url("inventory");
@@ -188,7 +198,7 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     let gateway = Gateway::build_with(gateway, Wiring { keys: None, bus: Some(bus.clone()) }).await?;
     let gateway_addr = gateway.addr;
     tasks.spawn(gateway.run(shutdown));
-    Ok(Platform { gateway_addr, services, bus, tasks })
+    Ok(Platform { gateway_addr, services, bus, service_secrets: secrets, tasks })
 }
 
 impl Platform {

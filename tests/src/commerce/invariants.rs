@@ -48,8 +48,8 @@ pub(super) fn with_token<T>(message: T, token: &str) -> tonic::Request<T> {
 /// Inventory's ledger of the SKU explains its stock: the entries add up to on hand and
 /// reserved, nothing is held, and the units that left for good are the units sold.
 async fn ledger_adds_up(shop: &Shop<'_>, vendor: &str, sku: &str, on_hand: i64, sold: i64) {
-    use shop_proto::inventory::v1::{GetLedgerRequest, inventory_service_client::InventoryServiceClient};
-    let mut inventory = InventoryServiceClient::connect(shop.inventory_url.clone()).await.expect("inventory reachable");
+    use shop_proto::inventory::v1::GetLedgerRequest;
+    let mut inventory = shop.inventory.clone();
     let request = with_token(GetLedgerRequest { sku: sku.to_owned() }, vendor);
     let ledger = inventory.get_ledger(request).await.expect("the owner reads the ledger").into_inner();
     assert_eq!(ledger.entries.iter().map(|e| e.on_hand_delta).sum::<i64>(), on_hand, "the ledger adds up to on hand");
@@ -84,7 +84,7 @@ async fn no_charge_without_an_order(shop: &Shop<'_>) {
 
 /// A client of payment's gRPC API.
 pub(super) async fn payment_client(shop: &Shop<'_>) -> PaymentClient {
-    PaymentClient::connect(shop.payment_url.clone()).await.expect("payment reachable")
+    shop.payment.clone()
 }
 
 /// What payment says of an order, asked with `token`.

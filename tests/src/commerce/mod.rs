@@ -14,15 +14,25 @@ mod invariants;
 pub use invariants::invariants;
 use invariants::{payment_client, payment_of, with_token};
 
-use crate::{Api, Reply};
+use shop_service_kit::Upstream;
 
-/// The shop under test: its gateway, an admin's token and payment's gRPC endpoint (to
-/// check payment's side of every order).
+use crate::{Api, Reply, services::Services};
+
+/// The shop under test: its gateway, an admin's token, and payment's and inventory's gRPC
+/// APIs reached as the gateway reaches them (to check their side of every order).
 pub struct Shop<'a> {
     pub api: &'a Api,
     pub admin: String,
-    pub payment_url: String,
-    pub inventory_url: String,
+    pub payment: PaymentClient,
+    pub inventory: InventoryClient,
+}
+
+impl<'a> Shop<'a> {
+    pub fn new(api: &'a Api, admin: String, services: &Services) -> Self {
+        let payment = PaymentClient::new(services.channel_as("gateway", "payment"));
+        let inventory = InventoryClient::new(services.channel_as("gateway", "inventory"));
+        Self { api, admin, payment, inventory }
+    }
 }
 
 /// A visible-ASCII idempotency key nobody used before.
@@ -295,7 +305,8 @@ pub async fn no_oversell(shop: &Shop<'_>, buyers: usize) {
     invariants(shop, &vendor, &sku, 10).await;
 }
 
-type PaymentClient = pb::payment_service_client::PaymentServiceClient<tonic::transport::Channel>;
+type PaymentClient = pb::payment_service_client::PaymentServiceClient<Upstream>;
+type InventoryClient = shop_proto::inventory::v1::inventory_service_client::InventoryServiceClient<Upstream>;
 
 /// Paid orders of one unit each, of one vendor's SKU, by one customer.
 struct Paid {

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use shop_auth::Verifier;
 use shop_proto::catalog::v1::{self as pb, catalog_service_server::CatalogService};
 use shop_service_kit::Paging;
+use shop_service_kit::policy::{Allow, GATEWAY, Policy};
 use tonic::{Request, Response, Status};
 
 pub use convert::to_proto;
@@ -31,6 +32,28 @@ use crate::{
 
 /// Most SKUs one `GetProducts` call may ask for.
 const MAX_BATCH: usize = 500;
+
+/// Who may call each RPC (see `shop_service_kit::policy`).
+pub const POLICY: Policy = Policy {
+    service: pb::catalog_service_server::SERVICE_NAME,
+    callee: crate::SERVICE,
+    rules: &[
+        ("CreateProduct", GATEWAY),
+        ("GetProduct", GATEWAY),
+        ("UpdateProduct", GATEWAY),
+        ("DeleteProduct", GATEWAY),
+        ("SearchProducts", GATEWAY),
+        // Batch pricing, for the cart and the checkout.
+        ("GetProducts", Allow::Services(&["order"])),
+        ("ListCategories", GATEWAY),
+        ("CreateCategory", GATEWAY),
+        ("UpdateCategory", GATEWAY),
+        ("DeleteCategory", GATEWAY),
+        ("ListReviews", GATEWAY),
+        ("CreateReview", GATEWAY),
+        ("VoteReviewHelpful", GATEWAY),
+    ],
+};
 
 pub struct CatalogGrpc {
     catalog: Arc<Catalog>,
@@ -151,6 +174,8 @@ impl CatalogService for CatalogGrpc {
         &self,
         req: Request<pb::GetProductsRequest>,
     ) -> Result<Response<pb::GetProductsResponse>, Status> {
+        // Asked by order on a user's behalf: what that user may not see is left out.
+        let seen = visibility(self.auth.maybe_user(&req).await?.as_ref());
         let wanted = &req.get_ref().skus;
         if wanted.len() > MAX_BATCH {
             return Err(Refusal::invalid("skus", format!("at most {MAX_BATCH} per call")).into());
@@ -162,6 +187,7 @@ impl CatalogService for CatalogGrpc {
         let products = self.catalog.by_skus(&skus).await?;
         let items = products
             .iter()
+            .filter(|p| seen.sees(p.status, &p.vendor_id))
             .flat_map(|p| {
                 p.variants.iter().filter(|v| skus.contains(&v.sku)).map(move |v| pb::PricedSku {
                     sku: v.sku.as_str().to_owned(),
