@@ -89,9 +89,10 @@ impl Upstream {
     }
 
     /// Asks the service's gRPC health service whether it is serving: `serving`,
-    /// `not_serving` or `unreachable`.
+    /// `not_serving` or `unreachable`. Health is open to all: no service token is
+    /// obtained for it (a probe must not depend on identity).
     pub async fn health(&self, timeout: Duration) -> &'static str {
-        let mut client = HealthClient::new(self.clone());
+        let mut client = HealthClient::new(self.channel.clone());
         let call = client.check(HealthCheckRequest { service: String::new() });
         match tokio::time::timeout(timeout, call).await {
             Ok(Ok(res)) if res.get_ref().status == ServingStatus::Serving as i32 => "serving",

@@ -9,8 +9,10 @@ use serde_json::{Value, json};
 
 use shop_proto::payment::v1 as pb;
 
+mod attacks;
 mod invariants;
 
+pub use attacks::a_customer_at_the_grpc_ports_changes_nothing;
 pub use invariants::invariants;
 use invariants::{payment_client, payment_of, with_token};
 
