@@ -27,7 +27,7 @@ pub struct Ports {
 /// What a test changes about the fleet.
 #[derive(Default)]
 pub struct Options {
-    /// Extra environment of one service: `(service, key, value)`.
+    /// Extra environment of one service (or the gateway): `(service, key, value)`.
     pub env: Vec<(&'static str, &'static str, String)>,
     /// The RabbitMQ URL the services use (a proxy, to cut the broker off).
     pub amqp_url: Option<String>,
@@ -189,6 +189,7 @@ impl Fleet {
         for (key, name) in keys.into_iter().zip(SERVICES) {
             env.push((key, self.grpc_url(name)));
         }
+        env.extend(self.options.env.iter().filter(|(s, ..)| *s == "gateway").map(|(_, k, v)| (*k, v.clone())));
         Process::spawn("shop-gateway", &env)
     }
 

@@ -131,14 +131,17 @@ async fn checkouts_go_on_while_the_broker_is_down_and_their_events_follow() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn carts_and_checkouts_answer_503_while_redis_is_away_and_recover_when_it_returns() {
+async fn carts_checkouts_and_sign_in_answer_503_while_redis_is_away_and_recover_when_it_returns() {
     let _one = Fleet::exclusive().await;
     let redis = shop_test_support::redis_url();
     let target = redis.trim_start_matches("redis://").trim_end_matches('/').to_owned();
     let cache = Proxy::start(&target, true).await;
     let through_proxy = format!("redis://127.0.0.1:{}/", cache.port);
     let options = Options {
-        env: vec![("order", "SHOP_BACKENDS__REDIS_URL", through_proxy)],
+        env: vec![
+            ("order", "SHOP_BACKENDS__REDIS_URL", through_proxy.clone()),
+            ("gateway", "SHOP_REDIS_URL", through_proxy),
+        ],
         no_demo_data: true,
         ..Options::default()
     };
@@ -159,6 +162,12 @@ async fn carts_and_checkouts_answer_503_while_redis_is_away_and_recover_when_it_
         assert!(reply.headers.contains_key("retry-after"), "{:?}", reply.headers);
         assert_eq!(reply.body["code"], "service_unavailable");
     }
+    // Sign-in fails closed without its limiter; browsing goes on without the others.
+    let login = api.login(shop_e2e::fleet::ADMIN_EMAIL, shop_e2e::fleet::ADMIN_PASSWORD).await;
+    assert_eq!(login.status, 503, "no sign-in without its limiter: {}", login.text);
+    assert!(login.headers.contains_key("retry-after"), "{:?}", login.headers);
+    let browse = api.get("/api/v1/products?q=kettle", None).await;
+    assert_eq!(browse.status, 200, "browsing needs no limiter: {}", browse.text);
 
     cache.up();
     let back = shop_test_support::eventually(Duration::from_secs(10), || async {

@@ -264,6 +264,49 @@ async fn a_login_brute_force_from_one_address_is_stopped_with_429() {
 }
 
 #[tokio::test]
+async fn guessing_one_accounts_password_is_slowed_whatever_the_address() {
+    // The per-address limit lifted, as if the guesses came from many addresses.
+    let mut settings = shop::Settings::ephemeral();
+    settings.rate_limits.auth = shop_gateway::ratelimit::Limit { per_minute: 100_000, burst: 10_000 };
+    let app = Running::start_with(&settings).await;
+    let (email, password, _) = app.api.register_customer().await;
+    let (other, other_password, _) = app.api.register_customer().await;
+    for attempt in 1..=5 {
+        let reply = app.api.login(&email, &format!("guess number {attempt}")).await;
+        assert_eq!(reply.status, 401, "failure {attempt} is answered: {}", reply.text);
+    }
+    for password in ["guess number 6", password.as_str()] {
+        let slowed = app.api.login(&email.to_uppercase(), password).await;
+        assert_eq!(slowed.status, 429, "the sixth attempt waits, right or wrong: {}", slowed.text);
+        let retry: u64 = slowed.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((150..=180).contains(&retry), "one attempt per three minutes: {retry}");
+    }
+    let unknown = "nobody-at-all@example.com";
+    for _ in 0..5 {
+        assert_eq!(app.api.login(unknown, "whatever it is").await.status, 401);
+    }
+    assert_eq!(app.api.login(unknown, "whatever it is").await.status, 429, "unknown accounts alike");
+    assert_eq!(app.api.login(&other, &other_password).await.status, 200, "other accounts are not slowed");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_last_admin_cannot_step_down() {
+    let app = Running::start().await;
+    let admin = admin_token(&app.api).await;
+    let me = app.api.get("/api/v1/me", Some(&admin)).await;
+    let path = format!("/api/v1/admin/users/{}", me.body["id"].as_str().unwrap());
+    let demoted = app.api.patch(&path, Some(&admin), json!({"role": "customer"})).await;
+    assert_eq!((demoted.status, demoted.body["code"].as_str()), (409, Some("last_admin")), "{}", demoted.text);
+    // With a second admin, the first may step down.
+    let (_, _, second) = app.api.register_customer().await;
+    let second_path = format!("/api/v1/admin/users/{}", second["user"]["id"].as_str().unwrap());
+    assert_eq!(app.api.patch(&second_path, Some(&admin), json!({"role": "admin"})).await.status, 200);
+    assert_eq!(app.api.patch(&path, Some(&admin), json!({"role": "customer"})).await.status, 200);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn browsers_get_cors_only_for_allowed_origins_and_every_response_is_hardened() {
     let app = Running::start().await;
     let mut settings = gateway_settings(&app);

@@ -14,7 +14,7 @@ use shop_gateway::edge::RateLimits;
 fn unthrottled() -> Settings {
     let mut settings = Settings::ephemeral();
     let generous = shop_gateway::ratelimit::Limit { per_minute: 100_000, burst: 10_000 };
-    settings.rate_limits = RateLimits { anonymous: generous, user: generous, auth: generous };
+    settings.rate_limits = RateLimits { anonymous: generous, user: generous, auth: generous, ..RateLimits::default() };
     settings
 }
 

@@ -14,14 +14,14 @@ use actix_web::{
 };
 use serde::{Deserialize, Serialize};
 use shop_auth::Caller;
-use shop_platform::{ApiError, ErrorKind};
 
 use crate::{
     error::Problem,
-    ratelimit::{Decision, Limit, RateLimiter},
+    ratelimit::{Decision, FailureLimit, Limit, RateLimiter},
 };
 
-/// Limits per client address (anonymous), per user, and per address on sign-in routes.
+/// Limits per client address (anonymous), per user, per address on sign-in routes, and
+/// failed sign-ins per account.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RateLimits {
@@ -29,6 +29,9 @@ pub struct RateLimits {
     pub user: Limit,
     /// Registration and sign-in, per client address: password guessing stops here.
     pub auth: Limit,
+    /// Failed sign-ins per account, from wherever they come (many addresses guessing one
+    /// account's password are slowed together).
+    pub account: FailureLimit,
 }
 
 impl Default for RateLimits {
@@ -37,6 +40,7 @@ impl Default for RateLimits {
             anonymous: Limit { per_minute: 600, burst: 100 },
             user: Limit { per_minute: 1200, burst: 200 },
             auth: Limit { per_minute: 10, burst: 5 },
+            account: FailureLimit::default(),
         }
     }
 }
@@ -67,21 +71,31 @@ pub fn client_ip(req: &ServiceRequest, forwarded_hops: usize) -> Option<IpAddr> 
     forwarded.len().checked_sub(forwarded_hops).and_then(|i| forwarded.get(i)).and_then(|ip| ip.parse().ok()).or(peer)
 }
 
+/// The address a limit counts against: an IPv4 address, or an IPv6 address's /64 (one
+/// subscriber's whole network, which hands out addresses freely).
+pub fn limit_key(ip: Option<IpAddr>) -> String {
+    match ip {
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        None => "unknown".to_owned(),
+    }
+}
+
 /// Probes and scrapes: they come often and from one place, carry no token, and are never
 /// authenticated or rate limited.
 pub fn is_probe(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
 
-fn limited(req: ServiceRequest, retry_after: std::time::Duration) -> ServiceResponse {
-    let seconds = (retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)).max(1);
-    let problem = Problem::from(
-        ApiError::new(ErrorKind::RateLimited, format!("too many requests; retry in {seconds} s"))
-            .with_code("rate_limited"),
-    );
-    let mut res = req.error_response(problem);
-    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    res
+/// Whether the sign-in routes, whose limits fail closed.
+fn is_sign_in(path: &str) -> bool {
+    matches!(path, "/api/v1/auth/login" | "/api/v1/auth/register")
 }
 
 pub async fn rate_limit(
@@ -93,20 +107,29 @@ pub async fn rate_limit(
     }
     let policy = req.app_data::<web::Data<EdgePolicy>>().cloned().expect("edge policy configured");
     let limiter = req.app_data::<web::Data<dyn RateLimiter>>().cloned().expect("rate limiter configured");
-    let ip = client_ip(&req, policy.forwarded_hops).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    let ip = limit_key(client_ip(&req, policy.forwarded_hops));
     let caller = req.extensions().get::<Caller>().map(|c| c.user_id.clone());
+    // (key, limit, whether an unreachable limiter refuses the request)
     let mut checks = vec![match &caller {
-        Some(user) => (format!("user:{user}"), policy.limits.user),
-        None => (format!("ip:{ip}"), policy.limits.anonymous),
+        Some(user) => (format!("user:{user}"), policy.limits.user, false),
+        None => (format!("ip:{ip}"), policy.limits.anonymous, false),
     }];
-    if matches!(req.path(), "/api/v1/auth/login" | "/api/v1/auth/register") {
-        checks.push((format!("auth:{ip}"), policy.limits.auth));
+    if is_sign_in(req.path()) {
+        checks.push((format!("auth:{ip}"), policy.limits.auth, true));
     }
-    for (key, limit) in checks {
-        if let Decision::Deny { retry_after } = limiter.check(&key, limit).await {
-            tracing::info!(key, "rate limited");
-            return Ok(limited(req, retry_after).map_into_right_body());
-        }
+    for (key, limit, fail_closed) in checks {
+        let refusal = match limiter.check(&key, limit.rate()).await {
+            Decision::Allow => continue,
+            Decision::Deny { retry_after } => {
+                tracing::info!(key, "rate limited");
+                Problem::rate_limited(retry_after)
+            }
+            // Without its limiter, sign-in would be open to guessing: refuse until it is back.
+            // Other limits let requests pass rather than take the shop down with Redis.
+            Decision::Unavailable if fail_closed => crate::routes::identity::sign_in_paused(),
+            Decision::Unavailable => continue,
+        };
+        return Ok(req.error_response(refusal).map_into_right_body());
     }
     next.call(req).await.map(ServiceResponse::map_into_left_body)
 }
@@ -141,3 +164,20 @@ pub async fn security_headers(
 
 /// Whether to send `Strict-Transport-Security` (when TLS ends in front of the gateway).
 pub struct Hsts(pub bool);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_network_shares_one_limit_and_ipv4_keeps_its_address() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff:1:2:3".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(limit_key(Some(a)), "2001:db8:1:2::/64");
+        assert_eq!(limit_key(Some(a)), limit_key(Some(b)));
+        assert_ne!(limit_key(Some(a)), limit_key(Some(other)));
+        assert_eq!(limit_key(Some("203.0.113.7".parse().unwrap())), "203.0.113.7");
+        assert_eq!(limit_key(Some("::ffff:203.0.113.7".parse().unwrap())), "203.0.113.7");
+    }
+}

@@ -15,6 +15,8 @@ pub const RETRY_UNAVAILABLE_SECS: u64 = 1;
 pub struct Problem {
     pub error: ApiError,
     status: StatusCode,
+    /// Seconds to wait before trying again (a 429's `Retry-After`).
+    retry_after: Option<u64>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -51,7 +53,15 @@ impl Problem {
     pub fn too_large(limit: usize) -> Self {
         let error = ApiError::new(ErrorKind::InvalidArgument, format!("the request body exceeds {limit} bytes"))
             .with_code(PAYLOAD_TOO_LARGE);
-        Self { error, status: StatusCode::PAYLOAD_TOO_LARGE }
+        Self { error, status: StatusCode::PAYLOAD_TOO_LARGE, retry_after: None }
+    }
+
+    /// Too many requests: try again in `wait` (rounded up to whole seconds, at least one).
+    pub fn rate_limited(wait: std::time::Duration) -> Self {
+        let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+        let error = ApiError::new(ErrorKind::RateLimited, format!("too many requests; retry in {seconds} s"))
+            .with_code("rate_limited");
+        Self { retry_after: Some(seconds), ..Self::from(error) }
     }
 
     /// The problem for a status the web framework itself answered (a body over a limit, a
@@ -75,14 +85,14 @@ impl Problem {
             _ => kind.default_code(),
         };
         let detail = status.canonical_reason().unwrap_or("error").to_lowercase();
-        Self { error: ApiError::new(kind, detail).with_code(code), status }
+        Self { error: ApiError::new(kind, detail).with_code(code), status, retry_after: None }
     }
 }
 
 impl From<ApiError> for Problem {
     fn from(error: ApiError) -> Self {
         let status = status_of(error.kind);
-        Self { error, status }
+        Self { error, status, retry_after: None }
     }
 }
 
@@ -140,7 +150,9 @@ impl ResponseError for Problem {
 
     fn error_response(&self) -> HttpResponse {
         let mut res = HttpResponse::build(self.status);
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(seconds) = self.retry_after {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
+        } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             // A dependency is away; clients and proxies may try again shortly.
             res.insert_header((actix_web::http::header::RETRY_AFTER, RETRY_UNAVAILABLE_SECS));
         }

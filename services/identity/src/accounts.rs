@@ -195,11 +195,12 @@ impl Accounts {
                 new_role: role.as_str().to_owned(),
             },
         );
-        tracing::info!(user_id = %user.id, from = %user.role, to = %role, "role changed");
+        let was = user.role;
         user.role = role;
         user.updated_at = OffsetDateTime::now_utc();
         user.version += 1;
-        self.users.update(&user, &[event]).await?;
+        self.users.change_role(&user, was, &[event]).await?;
+        tracing::info!(user_id = %user.id, from = %was, to = %role, "role changed");
         Ok(user)
     }
 }

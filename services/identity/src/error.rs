@@ -18,6 +18,8 @@ pub enum IdentityError {
     UserNotFound,
     #[error("the account changed meanwhile; try again")]
     Conflict,
+    #[error("the last admin cannot give up the role")]
+    LastAdmin,
     /// Bad input, no valid token, no right: refused the way every service refuses.
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -30,6 +32,7 @@ impl From<StoreError> for IdentityError {
         match err {
             StoreError::EmailTaken => Self::EmailTaken,
             StoreError::Stale => Self::Conflict,
+            StoreError::LastAdmin => Self::LastAdmin,
             StoreError::Unexpected(e) => Self::Unexpected(e),
         }
     }
@@ -50,6 +53,10 @@ impl From<IdentityError> for ApiError {
             }
             IdentityError::UserNotFound => ApiError::not_found("user"),
             IdentityError::Conflict => ApiError::new(ErrorKind::Conflict, "the account changed meanwhile; try again"),
+            IdentityError::LastAdmin => {
+                ApiError::new(ErrorKind::Conflict, "the shop's last admin cannot give up the role")
+                    .with_code("last_admin")
+            }
             IdentityError::Refused(refusal) => refusal.into(),
             IdentityError::Unexpected(e) => shop_service_kit::unexpected(e),
         }

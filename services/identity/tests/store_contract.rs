@@ -51,14 +51,43 @@ async fn a_stale_update_is_refused(store: Arc<dyn UserStore>) {
     let original = user(&email());
     store.insert(&original, &[]).await.unwrap();
     let mut first = original.clone();
-    first.role = Role::Vendor;
+    first.profile.first_name = Name::parse("Augusta").unwrap();
     first.version = 2;
     store.update(&first, &[]).await.unwrap();
     let mut late = original.clone();
-    late.role = Role::Admin;
+    late.profile.first_name = Name::parse("Mallory").unwrap();
     late.version = 2;
     assert!(matches!(store.update(&late, &[]).await, Err(StoreError::Stale)));
-    assert_eq!(store.get(original.id).await.unwrap().unwrap().role, Role::Vendor);
+    assert_eq!(store.get(original.id).await.unwrap().unwrap().profile.first_name.as_str(), "Augusta");
+}
+
+/// Ten admins step down at once: nine may, the last keeps the role, and can leave it only
+/// once another admin comes. A role never changes through a plain update.
+async fn the_last_admin_keeps_the_role(store: Arc<dyn UserStore>) {
+    let mut admins = Vec::new();
+    for _ in 0..10 {
+        let admin = User { role: Role::Admin, ..user(&email()) };
+        store.insert(&admin, &[]).await.unwrap();
+        admins.push(admin);
+    }
+    let demoted = |u: &User| User { role: Role::Customer, version: u.version + 1, ..u.clone() };
+    let demotions = admins.iter().map(|a| {
+        let (store, change) = (store.clone(), demoted(a));
+        async move { store.change_role(&change, Role::Admin, &[]).await }
+    });
+    let results = futures::future::join_all(demotions).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 9, "{results:?}");
+    let kept = results.iter().position(|r| matches!(r, Err(StoreError::LastAdmin))).expect("one refusal");
+    let last = &admins[kept];
+    assert!(matches!(store.change_role(&demoted(last), Role::Admin, &[]).await, Err(StoreError::LastAdmin)));
+    let sneaky = User { role: Role::Customer, version: last.version + 1, ..last.clone() };
+    assert!(matches!(store.update(&sneaky, &[]).await, Err(StoreError::Stale)), "no role change by update");
+    let newcomer = user(&email());
+    store.insert(&newcomer, &[]).await.unwrap();
+    let promoted = User { role: Role::Admin, version: 2, ..newcomer };
+    store.change_role(&promoted, Role::Customer, &[]).await.unwrap();
+    store.change_role(&demoted(last), Role::Admin, &[]).await.unwrap();
+    assert_eq!(store.get(last.id).await.unwrap().unwrap().role, Role::Customer);
 }
 
 async fn users_are_listed_in_pages(store: Arc<dyn UserStore>) {
@@ -117,6 +146,7 @@ mod embedded {
     shop_test_support::contract_tests!(
         an_email_has_one_account(users()),
         a_stale_update_is_refused(users()),
+        the_last_admin_keeps_the_role(users()),
         users_are_listed_in_pages(users()),
         a_refresh_token_is_consumed_once(Arc::new(MemorySessionStore::default())),
         a_family_is_revoked_as_a_whole(Arc::new(MemorySessionStore::default())),
@@ -129,6 +159,8 @@ mod mongo {
 
     async fn db() -> mongodb::Database {
         require("MongoDB", &mongo_url());
+        // The stand-in cannot interleave transactions on one database (docs/testing.md).
+        shop_storage::serialize_transactions();
         shop_storage::connect(&mongo_url(), &unique("identity")).await.unwrap()
     }
 
@@ -140,6 +172,7 @@ mod mongo {
     shop_test_support::contract_tests!(
         an_email_has_one_account(users().await),
         a_stale_update_is_refused(users().await),
+        the_last_admin_keeps_the_role(users().await),
         users_are_listed_in_pages(users().await),
         a_refresh_token_is_consumed_once(Arc::new(MongoSessionStore::open(&db().await).await.unwrap())),
         a_family_is_revoked_as_a_whole(Arc::new(MongoSessionStore::open(&db().await).await.unwrap())),

@@ -7,9 +7,13 @@ use shop_types::AddressInput;
 use tonic::Request;
 use utoipa::ToSchema;
 
+use shop_platform::ErrorKind;
+
 use crate::{
     auth::{Admin, Authenticated},
+    edge::EdgePolicy,
     error::{Problem, ProblemBody},
+    ratelimit::{Decision, RateLimiter},
     routes::{Page, PageQuery, rfc3339},
     state::State,
 };
@@ -130,17 +134,51 @@ pub async fn register(state: web::Data<State>, body: web::Json<RegisterBody>) ->
     Ok(session(actix_web::http::StatusCode::CREATED, r))
 }
 
-/// Signs in. Unknown email and wrong password get the same 401.
+/// Signs in. Unknown email and wrong password get the same 401. After five failures in
+/// fifteen minutes an account (known or not) takes one attempt every three minutes, from
+/// any address: 429 with `Retry-After` until then.
 #[utoipa::path(tag = "identity", request_body = LoginBody, responses(
     (status = 200, body = SessionView),
     (status = 401, body = ProblemBody, content_type = "application/problem+json"),
     (status = 429, body = ProblemBody, content_type = "application/problem+json"),
 ))]
 #[post("/auth/login")]
-pub async fn login(state: web::Data<State>, body: web::Json<LoginBody>) -> Result<HttpResponse, Problem> {
+pub async fn login(
+    state: web::Data<State>,
+    limiter: web::Data<dyn RateLimiter>,
+    policy: web::Data<EdgePolicy>,
+    body: web::Json<LoginBody>,
+) -> Result<HttpResponse, Problem> {
     let b = body.into_inner();
-    let r = state.clients.identity.clone().login(pb::LoginRequest { email: b.email, password: b.password }).await?;
-    Ok(session(actix_web::http::StatusCode::OK, r.into_inner()))
+    let (account, rate) = (account_key(&b.email), policy.limits.account.rate());
+    match limiter.peek(&account, rate).await {
+        Decision::Allow => {}
+        Decision::Deny { retry_after } => return Err(Problem::rate_limited(retry_after)),
+        Decision::Unavailable => return Err(sign_in_paused()),
+    }
+    let request = pb::LoginRequest { email: b.email, password: b.password };
+    match state.clients.identity.clone().login(request).await {
+        Ok(r) => Ok(session(actix_web::http::StatusCode::OK, r.into_inner())),
+        Err(status) if status.code() == tonic::Code::Unauthenticated => {
+            if limiter.check(&account, rate).await == Decision::Unavailable {
+                return Err(sign_in_paused());
+            }
+            Err(status.into())
+        }
+        Err(status) => Err(status.into()),
+    }
+}
+
+/// The limiter key of the account an email names (a digest: no address is stored in Redis).
+fn account_key(email: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(email.trim().to_lowercase().as_bytes());
+    format!("account:{}", digest.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// What sign-in answers while its limiter's store is unreachable: 503 (it fails closed).
+pub fn sign_in_paused() -> Problem {
+    Problem::new(ErrorKind::Unavailable, "sign-in is paused while its rate limiter is unreachable")
 }
 
 /// Trades a refresh token for a new pair; the old refresh token stops working.
@@ -232,6 +270,7 @@ pub async fn list_users(
         (status = 400, body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, body = ProblemBody, content_type = "application/problem+json"),
     ))]
 #[patch("/admin/users/{id}")]
 pub async fn set_role(

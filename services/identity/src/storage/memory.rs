@@ -6,7 +6,7 @@ use std::{
 };
 
 use async_trait::async_trait;
-use shop_auth::SigningKey;
+use shop_auth::{Role, SigningKey};
 use shop_messaging::{Envelope, outbox::MemoryOutbox};
 use shop_platform::lock;
 use shop_service_kit::Paging;
@@ -48,7 +48,22 @@ impl UserStore for MemoryUserStore {
     async fn update(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError> {
         let mut users = lock(&self.users);
         let stored = users.iter_mut().find(|u| u.id == user.id).ok_or(StoreError::Stale)?;
-        if stored.version + 1 != user.version {
+        if stored.version + 1 != user.version || stored.role != user.role {
+            return Err(StoreError::Stale);
+        }
+        *stored = user.clone();
+        self.outbox.add(events.iter().cloned());
+        Ok(())
+    }
+
+    async fn change_role(&self, user: &User, was: Role, events: &[Envelope]) -> Result<(), StoreError> {
+        let mut users = lock(&self.users);
+        let admins = users.iter().filter(|u| u.role == Role::Admin).count();
+        if was == Role::Admin && user.role != Role::Admin && admins <= 1 {
+            return Err(StoreError::LastAdmin);
+        }
+        let stored = users.iter_mut().find(|u| u.id == user.id).ok_or(StoreError::Stale)?;
+        if stored.version + 1 != user.version || stored.role != was {
             return Err(StoreError::Stale);
         }
         *stored = user.clone();

@@ -5,6 +5,7 @@ mod memory;
 mod mongo;
 
 use async_trait::async_trait;
+use shop_auth::Role;
 use shop_auth::SigningKey;
 use shop_messaging::Envelope;
 use shop_service_kit::Paging;
@@ -20,6 +21,9 @@ pub enum StoreError {
     EmailTaken,
     #[error("the record changed since it was read")]
     Stale,
+    /// The change would leave the shop without an admin.
+    #[error("the last admin keeps the role")]
+    LastAdmin,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -30,8 +34,12 @@ pub trait UserStore: Send + Sync + 'static {
     async fn insert(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError>;
     async fn get(&self, id: UserId) -> Result<Option<User>, StoreError>;
     async fn by_email(&self, email: &Email) -> Result<Option<User>, StoreError>;
-    /// Replaces the user if the stored version is `user.version - 1` (else `Stale`).
+    /// Replaces the user if the stored version is `user.version - 1` and the role is the
+    /// same (else `Stale`).
     async fn update(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError>;
+    /// As [`UserStore::update`], for a change of role from `was`: refused with `LastAdmin`
+    /// when it would leave no admin, however many such changes race.
+    async fn change_role(&self, user: &User, was: Role, events: &[Envelope]) -> Result<(), StoreError>;
     /// A page of users, oldest first, and the total.
     async fn list(&self, page: Paging) -> Result<(Vec<User>, u64), StoreError>;
 }

@@ -78,8 +78,19 @@ impl TryFrom<UserDoc> for User {
 
 pub struct MongoUserStore {
     users: Collection<UserDoc>,
+    /// `{_id: "admins", count}`: how many admins there are, changed in the transaction
+    /// of every change of role, under a guard that keeps it above zero.
+    counters: Collection<bson::Document>,
     outbox: MongoOutbox,
 }
+
+/// The counter of admins.
+const ADMINS: &str = "admins";
+
+/// A change of role that would leave no admin (aborts its transaction).
+#[derive(Debug, thiserror::Error)]
+#[error("the last admin keeps the role")]
+struct LastAdmin;
 
 impl MongoUserStore {
     pub async fn open(db: Database, outbox: MongoOutbox) -> anyhow::Result<Self> {
@@ -94,7 +105,31 @@ impl MongoUserStore {
             ],
         )
         .await?;
-        Ok(Self { users, outbox })
+        let counters = db.collection::<bson::Document>("counters");
+        if counters.find_one(doc! { "_id": ADMINS }).await?.is_none() {
+            // First start (or the first since the counter came): count the admins there are.
+            let count = i64::try_from(users.count_documents(doc! { "role": Role::Admin.as_str() }).await?)?;
+            let made = counters.insert_one(doc! { "_id": ADMINS, "count": count }).await;
+            if let Err(err) = made {
+                anyhow::ensure!(shop_storage::is_duplicate(&err.into()), "cannot count the admins");
+            }
+        }
+        Ok(Self { users, counters, outbox })
+    }
+
+    /// Counts one admin more (`+1`) or fewer (`-1`, refused when it is the last).
+    async fn count_admins(&self, session: &mut mongodb::ClientSession, delta: i64) -> anyhow::Result<()> {
+        if delta > 0 {
+            let more = doc! { "$inc": { "count": delta } };
+            self.counters.update_one(doc! { "_id": ADMINS }, more).upsert(true).session(session).await?;
+        } else if delta < 0 {
+            let guard = doc! { "_id": ADMINS, "count": { "$gt": -delta } };
+            let fewer = self.counters.update_one(guard, doc! { "$inc": { "count": delta } }).session(session).await?;
+            if fewer.matched_count == 0 {
+                return Err(LastAdmin.into());
+            }
+        }
+        Ok(())
     }
 
     async fn one(&self, filter: bson::Document) -> Result<Option<User>, StoreError> {
@@ -105,7 +140,9 @@ impl MongoUserStore {
 
 /// Why a write of a user was refused: a stale version, an email someone else has, or else.
 fn refusal(err: anyhow::Error) -> StoreError {
-    if shop_storage::is_stale(&err) {
+    if err.is::<LastAdmin>() {
+        StoreError::LastAdmin
+    } else if shop_storage::is_stale(&err) {
         StoreError::Stale
     } else if shop_storage::is_duplicate(&err) {
         StoreError::EmailTaken
@@ -118,11 +155,12 @@ fn refusal(err: anyhow::Error) -> StoreError {
 impl UserStore for MongoUserStore {
     async fn insert(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError> {
         let doc = UserDoc::from(user);
+        let admin = i64::from(user.role == Role::Admin);
         let written = self
             .outbox
             .transact(events, async |session| {
-                self.users.insert_one(doc).session(session).await?;
-                anyhow::Ok(())
+                self.users.insert_one(doc).session(&mut *session).await?;
+                self.count_admins(session, admin).await
             })
             .await;
         written.map_err(refusal)
@@ -138,10 +176,27 @@ impl UserStore for MongoUserStore {
 
     async fn update(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError> {
         let previous = i64::try_from(user.version).unwrap_or(i64::MAX) - 1;
-        let (guard, doc) = (doc! { "_id": user.id.to_string(), "version": previous }, UserDoc::from(user));
+        // A role changes only through `change_role`, which keeps the count of admins.
+        let guard = doc! { "_id": user.id.to_string(), "version": previous, "role": user.role.as_str() };
+        let doc = UserDoc::from(user);
         let written = self
             .outbox
             .transact(events, async |session| shop_storage::replace_guarded(&self.users, session, guard, &doc).await)
+            .await;
+        written.map_err(refusal)
+    }
+
+    async fn change_role(&self, user: &User, was: Role, events: &[Envelope]) -> Result<(), StoreError> {
+        let previous = i64::try_from(user.version).unwrap_or(i64::MAX) - 1;
+        let guard = doc! { "_id": user.id.to_string(), "version": previous, "role": was.as_str() };
+        let doc = UserDoc::from(user);
+        let delta = i64::from(user.role == Role::Admin) - i64::from(was == Role::Admin);
+        let written = self
+            .outbox
+            .transact(events, async |session| {
+                self.count_admins(&mut *session, delta).await?;
+                shop_storage::replace_guarded(&self.users, session, guard, &doc).await
+            })
             .await;
         written.map_err(refusal)
     }
