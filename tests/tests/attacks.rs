@@ -96,3 +96,66 @@ async fn on_a_public_address_the_demo_webhook_secret_moves_no_money() {
     assert_eq!(res.status(), 400, "the demo secret signs nothing on a public shop");
     app.stop().await;
 }
+
+/// An event on the bus claiming an order was paid 1 cent (as a forged or corrupted
+/// `payment.succeeded` would) pays nothing: order checks the amount against its total,
+/// cancels the order, flags why, and the real charge is refunded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_fleet_a_payment_for_the_wrong_amount_pays_no_order() {
+    use shop_e2e::commerce::{add_to_cart, checkout, customer, invariants, key, orders_of, product_with_stock, vendor};
+    use shop_messaging::{EventBus, RabbitBus, kind};
+    use shop_proto::{common::v1::Money, events::v1::PaymentEvent};
+
+    let _one = Fleet::exclusive().await;
+    // A slow provider holds the checkout between its reservation and the charge's answer.
+    let options = Options {
+        no_demo_data: true,
+        env: vec![("payment", "SHOP_SANDBOX_LATENCY_MS", "3000".to_owned())],
+        ..Options::default()
+    };
+    let fleet = Fleet::start(options).await;
+    let (api, admin) = (&fleet.api, fleet.admin().await);
+    let seller = vendor(api, &admin).await;
+    let sku = product_with_stock(api, &seller, 13598, 3).await;
+    let buyer = customer(api).await;
+    add_to_cart(api, &buyer, &sku, 1).await;
+    let placing = {
+        let (api, buyer) = (api.clone(), buyer.clone());
+        tokio::spawn(async move { checkout(&api, &buyer, &key(), "tok_visa").await })
+    };
+    let reserved = shop_test_support::eventually(Duration::from_secs(10), || async {
+        orders_of(api, &admin, &sku).await.iter().any(|o| o["status"] == "reserved")
+    })
+    .await;
+    assert!(reserved, "the checkout waits on the provider");
+    let order = orders_of(api, &admin, &sku).await.remove(0);
+    let id = order["id"].as_str().unwrap().to_owned();
+
+    let forged = PaymentEvent {
+        payment_id: id.clone(),
+        order_id: id.clone(),
+        amount: Some(Money { amount: 1, currency: "USD".into() }),
+        failure_code: String::new(),
+        refunded: None,
+    };
+    let bus = RabbitBus::new(&shop_test_support::amqp_url(), shop_messaging::BusSettings::default());
+    bus.publish(&shop_messaging::new_event(kind::PAYMENT_SUCCEEDED, "payment", &forged)).await.unwrap();
+
+    let answer = placing.await.unwrap();
+    assert_eq!(answer.status, 409, "the checkout did not go through: {}", answer.text);
+    let seen = api.get(&format!("/api/v1/orders/{id}"), Some(&buyer)).await;
+    assert_eq!(seen.body["status"], "cancelled", "{}", seen.text);
+    let reason = seen.body["cancel_reason"].as_str().unwrap_or_default();
+    assert!(reason.starts_with("payment_mismatch"), "flagged: {reason}");
+    // The real charge, which landed after the order was cancelled, is refunded and order
+    // records it.
+    let refunded = shop_test_support::eventually(Duration::from_secs(30), || async {
+        api.get(&format!("/api/v1/orders/{id}"), Some(&buyer)).await.body["payment"]["status"] == "refunded"
+    })
+    .await;
+    assert!(refunded, "{}", api.get(&format!("/api/v1/orders/{id}"), Some(&buyer)).await.text);
+    let services = fleet.services();
+    let shop = Shop::new(api, admin.clone(), &services);
+    invariants(&shop, &seller, &sku, 3).await;
+    fleet.stop(&[]);
+}

@@ -24,7 +24,7 @@ use tonic::Request;
 use crate::{
     SERVICE,
     cart::CartStore,
-    domain::{Address, CancelReason, Order, PaymentState, PlaceOrder, Status},
+    domain::{Address, CancelReason, Order, PaymentState, PlaceOrder, Status, charged_as_ordered},
     error::OrderError,
     pricing::Pricing,
     storage::{OrderStore, StoreError},
@@ -212,6 +212,12 @@ impl Checkout {
             Ok(reply) => reply.into_inner(),
             Err(status) => return Err(unconfirmed(status)),
         };
+        let taken = payment.amount.clone().unwrap_or_default();
+        if payment.status() == PaymentStatus::Succeeded
+            && let Err(mismatch) = charged_as_ordered(order, taken.amount, &taken.currency)
+        {
+            return self.mismatched(caller, order, mismatch).await;
+        }
         if payment.status() == PaymentStatus::Succeeded {
             let mut paid = order.clone();
             paid.payment = PaymentState::Succeeded;
@@ -225,6 +231,14 @@ impl Checkout {
             let code = if payment.failure_code.is_empty() { "payment_failed".to_owned() } else { payment.failure_code };
             self.abandon(caller, order, CancelReason::PaymentDeclined(code)).await
         }
+    }
+
+    /// Payment took another amount than the order's total: the order is cancelled (its
+    /// stock released, the charge refunded on `order.cancelled`) and flagged.
+    async fn mismatched(&self, caller: &Caller, order: &mut Order, mismatch: String) -> Result<bool, OrderError> {
+        tracing::error!(order_id = %order.id, mismatch, "payment does not match the order; refunding");
+        order.payment = PaymentState::Succeeded;
+        self.abandon(caller, order, CancelReason::PaymentMismatch(mismatch)).await
     }
 
     /// Takes the paid units off the shelf and empties the cart.

@@ -117,6 +117,9 @@ pub enum CancelReason {
     CheckoutInterrupted,
     /// Cancelled or refunded on request, in the requester's words.
     Requested(String),
+    /// Payment said it took another amount or currency than the order's total (what it
+    /// said, in words); the charge is refunded and the order flagged for a person to look.
+    PaymentMismatch(String),
 }
 
 impl CancelReason {
@@ -127,13 +130,14 @@ impl CancelReason {
             Self::PaymentDeclined(_) => "payment_declined",
             Self::CheckoutInterrupted => "checkout_interrupted",
             Self::Requested(_) => "requested",
+            Self::PaymentMismatch(_) => "payment_mismatch",
         }
     }
 
     /// What qualifies the kind (the decline code, the requester's words), as stored.
     pub fn detail(&self) -> &str {
         match self {
-            Self::PaymentDeclined(detail) | Self::Requested(detail) => detail,
+            Self::PaymentDeclined(detail) | Self::Requested(detail) | Self::PaymentMismatch(detail) => detail,
             Self::OutOfStock | Self::CheckoutInterrupted => "",
         }
     }
@@ -145,6 +149,7 @@ impl CancelReason {
             "payment_declined" => Self::PaymentDeclined(detail),
             "checkout_interrupted" => Self::CheckoutInterrupted,
             "requested" => Self::Requested(detail),
+            "payment_mismatch" => Self::PaymentMismatch(detail),
             _ => return None,
         })
     }
@@ -156,6 +161,16 @@ impl CancelReason {
             Self::Requested(words) => words.clone(),
             other => other.kind().to_owned(),
         }
+    }
+}
+
+/// Whether what payment says it took for `order` is the order's total, in its currency;
+/// if not, why not (for [`CancelReason::PaymentMismatch`]).
+pub fn charged_as_ordered(order: &Order, amount: i64, currency: &str) -> Result<(), String> {
+    if amount == order.total() && currency == order.currency {
+        Ok(())
+    } else {
+        Err(format!("charged {amount} {currency} for a total of {} {}", order.total(), order.currency))
     }
 }
 
@@ -204,6 +219,7 @@ mod tests {
             CancelReason::PaymentDeclined("card_declined".into()),
             CancelReason::CheckoutInterrupted,
             CancelReason::Requested("out_of_stock".into()),
+            CancelReason::PaymentMismatch("charged 1 USD for a total of 13598 USD".into()),
         ] {
             assert_eq!(CancelReason::from_parts(reason.kind(), reason.detail().to_owned()), Some(reason));
         }

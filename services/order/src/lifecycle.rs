@@ -17,10 +17,19 @@ use tonic::Request;
 use crate::{
     SERVICE,
     checkout::{Checkout, event, now, payload},
-    domain::{CancelReason, Order, PaymentState, Status},
+    domain::{CancelReason, Order, PaymentState, Status, charged_as_ordered},
     error::OrderError,
-    storage::OrderFilter,
+    storage::{OrderFilter, StoreError},
 };
+
+/// What payment says became of an order's charge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    /// Taken: this much, in this currency (checked against the order's total).
+    Charged { amount: i64, currency: String },
+    /// Declined, with the provider's code.
+    Declined(String),
+}
 
 /// Attempts at a change that keeps meeting concurrent ones.
 const ATTEMPTS: usize = 5;
@@ -181,19 +190,69 @@ impl Checkout {
     ///
     /// The cart is left alone: only the checkout clears it, before it answers. Cleared from
     /// here, it could be cleared after the customer had the answer and started a new cart.
-    pub async fn payment_settled(&self, order_id: &str, succeeded: bool, code: &str) -> Result<(), OrderError> {
+    pub async fn payment_settled(&self, order_id: &str, outcome: Settled) -> Result<(), OrderError> {
         for _ in 0..ATTEMPTS {
             let Some(mut order) = self.orders.get(order_id).await? else { return Ok(()) };
             if order.status != Status::Reserved {
                 return Ok(());
             }
-            let saved = if succeeded {
-                order.payment = PaymentState::Succeeded;
-                self.save(&mut order, Status::Paid, |o| vec![event(kind::ORDER_PAID, o)]).await?
-            } else {
-                order.payment = PaymentState::Failed;
-                order.cancel_reason = Some(CancelReason::PaymentDeclined(code.to_owned()));
-                self.save(&mut order, Status::Cancelled, |o| vec![event(kind::ORDER_CANCELLED, o)]).await?
+            let cancelled = |o: &Order| vec![event(kind::ORDER_CANCELLED, o)];
+            let saved = match &outcome {
+                Settled::Charged { amount, currency } => match charged_as_ordered(&order, *amount, currency) {
+                    Ok(()) => {
+                        order.payment = PaymentState::Succeeded;
+                        self.save(&mut order, Status::Paid, |o| vec![event(kind::ORDER_PAID, o)]).await?
+                    }
+                    Err(mismatch) => {
+                        tracing::error!(order_id, mismatch, "payment does not match the order; refunding");
+                        order.payment = PaymentState::Succeeded;
+                        order.cancel_reason = Some(CancelReason::PaymentMismatch(mismatch));
+                        self.save(&mut order, Status::Cancelled, cancelled).await?
+                    }
+                },
+                Settled::Declined(code) => {
+                    order.payment = PaymentState::Failed;
+                    order.cancel_reason = Some(CancelReason::PaymentDeclined(code.clone()));
+                    self.save(&mut order, Status::Cancelled, cancelled).await?
+                }
+            };
+            if saved {
+                return Ok(());
+            }
+        }
+        Err(OrderError::KeepsChanging)
+    }
+
+    /// Payment refunded (part of) an order's charge, `refunded` in all so far — asked by
+    /// order itself, or done at the provider. Once the whole total is back, an order that
+    /// still counts as paid follows: refunded, with the units of one that never shipped
+    /// going back on the shelf (on `order.refunded`); any other records its payment refunded.
+    pub async fn payment_refunded(&self, order_id: &str, refunded: i64, currency: &str) -> Result<(), OrderError> {
+        for _ in 0..ATTEMPTS {
+            let Some(mut order) = self.orders.get(order_id).await? else { return Ok(()) };
+            if refunded < order.total() || currency != order.currency || order.payment == PaymentState::Refunded {
+                return Ok(());
+            }
+            order.payment = PaymentState::Refunded;
+            let saved = match order.status {
+                Status::Paid | Status::Shipped | Status::Delivered => {
+                    tracing::warn!(order_id, "refunded at the payment provider; the order follows");
+                    let restock = order.status == Status::Paid;
+                    order.cancel_reason = Some(CancelReason::Requested("refunded at the payment provider".into()));
+                    let refunded = |o: &Order| {
+                        vec![new_event(kind::ORDER_REFUNDED, SERVICE, &OrderEvent { restock, ..payload(o) })]
+                    };
+                    self.save(&mut order, Status::Refunded, refunded).await?
+                }
+                _ => {
+                    order.updated_at = now();
+                    order.version += 1;
+                    match self.orders.update(&order, &[]).await {
+                        Ok(()) => true,
+                        Err(StoreError::Stale) => false,
+                        Err(err) => return Err(err.into()),
+                    }
+                }
             };
             if saved {
                 return Ok(());

@@ -31,8 +31,17 @@ fn event(kind: &str, p: &Payment, amount: i64) -> shop_messaging::Envelope {
         order_id: p.order_id.clone(),
         amount: Some(Money { amount, currency: p.currency.clone() }),
         failure_code: p.failure_code.clone().unwrap_or_default(),
+        refunded: Some(Money { amount: p.refunded, currency: p.currency.clone() }),
     };
     new_event(kind, SERVICE, &payload)
+}
+
+/// Who refunds: the shop (asking the provider), or the provider itself (one of its events
+/// told of it).
+#[derive(Debug, Clone, Copy)]
+enum Refunder<'a> {
+    Shop,
+    Provider { event_id: &'a str },
 }
 
 impl Payments {
@@ -187,16 +196,18 @@ impl Payments {
 
     /// Applies a verified provider callback once: a refund made at the provider is recorded;
     /// other kinds are only logged. A replay changes nothing.
+    /// Takes a provider's event once: a refund made at the provider (`charge.refunded`) is
+    /// recorded — the provider is not asked to refund again — in the same transaction as
+    /// the event's id, so a replay changes nothing and a failure leaves it to be sent again.
     pub async fn webhook(&self, event: &ProviderEvent) -> Result<(), PaymentError> {
-        if !self.store.first_webhook(&event.id).await? {
-            tracing::info!(event_id = %event.id, "webhook replay ignored");
-            return Ok(());
-        }
         match (event.kind.as_str(), &event.data.order_id, event.data.amount) {
             ("charge.refunded", Some(order), Some(amount)) => {
-                self.refund(order, Some(amount), &event.id).await?;
+                self.refunded(order, Some(amount), &event.id, Refunder::Provider { event_id: &event.id }).await?;
             }
-            _ => tracing::info!(event_id = %event.id, kind = %event.kind, "webhook recorded"),
+            _ if self.store.first_webhook(&event.id).await? => {
+                tracing::info!(event_id = %event.id, kind = %event.kind, "webhook recorded");
+            }
+            _ => tracing::info!(event_id = %event.id, "webhook replay ignored"),
         }
         Ok(())
     }
@@ -208,9 +219,25 @@ impl Payments {
     /// Refunds `amount` (all that is left when `None`), once per `key` of this payment (the
     /// same key on another order's payment is another refund).
     pub async fn refund(&self, order_id: &str, amount: Option<i64>, key: &str) -> Result<Payment, PaymentError> {
+        self.refunded(order_id, amount, key, Refunder::Shop).await
+    }
+
+    /// Records a refund of `amount` once per `key`; the shop's own refunds are asked of the
+    /// provider first, the provider's are only recorded (with the event that told of them).
+    async fn refunded(
+        &self,
+        order_id: &str,
+        amount: Option<i64>,
+        key: &str,
+        by: Refunder<'_>,
+    ) -> Result<Payment, PaymentError> {
         let scoped = format!("{order_id}:{key}");
         let key = scoped.as_str();
         for _ in 0..5 {
+            // A repeat of a refund already made (a retry, a replayed event) changes nothing.
+            if self.store.refund_applied(key).await? {
+                return self.payment(order_id).await;
+            }
             let payment = self.payment(order_id).await?;
             if !matches!(
                 payment.status,
@@ -226,13 +253,19 @@ impl Payments {
                 }
                 return Err(PaymentError::RefundTooLarge(left));
             }
-            let charge = payment.provider_charge_id.clone().unwrap_or_default();
-            self.provider.refund(key, &charge, amount).await.map_err(|_| PaymentError::ProviderUnavailable)?;
+            let webhook = match by {
+                Refunder::Shop => {
+                    let charge = payment.provider_charge_id.clone().unwrap_or_default();
+                    self.provider.refund(key, &charge, amount).await.map_err(|_| PaymentError::ProviderUnavailable)?;
+                    None
+                }
+                Refunder::Provider { event_id } => Some(event_id),
+            };
             let refunded = Payment { refunded: payment.refunded + amount, ..payment.clone() };
             match self
                 .store
                 .refund(
-                    &Refund { order_id, key, amount, read_refunded: payment.refunded },
+                    &Refund { order_id, key, amount, read_refunded: payment.refunded, webhook },
                     &[event(kind::PAYMENT_REFUNDED, &refunded, amount)],
                 )
                 .await

@@ -10,6 +10,7 @@ use shop_payment::{
     payments::Payments,
     provider::{Provider, Sandbox},
     storage::{MemoryPaymentStore, MongoPaymentStore, PaymentStore},
+    webhook::{EventData, ProviderEvent},
 };
 use shop_test_support::{mongo_url, require, unique};
 
@@ -82,6 +83,24 @@ async fn a_webhook_event_is_taken_once(store: Arc<dyn PaymentStore>) {
     assert!(!store.first_webhook(&id).await.unwrap());
 }
 
+/// A refund made at the provider is recorded once, with its event, without asking the
+/// provider (here down, so asking would fail); a replay or a retry changes nothing.
+async fn a_refund_made_at_the_provider_is_recorded_once(store: Arc<dyn PaymentStore>) {
+    let order = unique("order").replace('_', "-");
+    payments(store.clone(), sandbox()).charge(&order, "payer", 1000, "USD", "tok_visa").await.unwrap();
+    let down = payments(store, Arc::new(Sandbox::new(Duration::ZERO, 1.0)));
+    let event = ProviderEvent {
+        id: unique("evt"),
+        kind: "charge.refunded".into(),
+        data: EventData { order_id: Some(order.clone()), amount: Some(400) },
+    };
+    for _ in 0..3 {
+        down.webhook(&event).await.unwrap();
+    }
+    let payment = down.payment(&order).await.unwrap();
+    assert_eq!((payment.refunded, payment.status), (400, PaymentStatus::PartiallyRefunded));
+}
+
 macro_rules! suite {
     ($module:ident, $store:expr) => {
         mod $module {
@@ -105,6 +124,11 @@ macro_rules! suite {
             #[tokio::test]
             async fn a_charge_cut_off_by_an_outage_finishes_on_retry() {
                 super::a_charge_cut_off_by_an_outage_finishes_on_retry($store).await;
+            }
+
+            #[tokio::test]
+            async fn a_refund_made_at_the_provider_is_recorded_once() {
+                super::a_refund_made_at_the_provider_is_recorded_once($store).await;
             }
 
             #[tokio::test]

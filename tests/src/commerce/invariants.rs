@@ -39,7 +39,7 @@ pub async fn invariants(shop: &Shop<'_>, vendor: &str, sku: &str, initial: i64) 
 }
 
 /// A gRPC request carrying `token`.
-pub(super) fn with_token<T>(message: T, token: &str) -> tonic::Request<T> {
+pub fn with_token<T>(message: T, token: &str) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
     request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().expect("header"));
     request

@@ -13,8 +13,8 @@ mod attacks;
 mod invariants;
 
 pub use attacks::a_customer_at_the_grpc_ports_changes_nothing;
-pub use invariants::invariants;
-use invariants::{payment_client, payment_of, with_token};
+pub use invariants::{invariants, with_token};
+use invariants::{payment_client, payment_of};
 
 use shop_service_kit::Upstream;
 

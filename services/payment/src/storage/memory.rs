@@ -67,9 +67,9 @@ impl PaymentStore for MemoryPaymentStore {
     }
 
     async fn refund(&self, refund: &Refund<'_>, events: &[Envelope]) -> Result<bool, StoreError> {
-        let Refund { order_id, key, amount, read_refunded } = *refund;
+        let Refund { order_id, key, amount, read_refunded, webhook } = *refund;
         let mut state = self.state();
-        if state.refund_keys.contains(key) {
+        if state.refund_keys.contains(key) || webhook.is_some_and(|id| state.webhooks.contains(id)) {
             return Ok(false);
         }
         let payment = state.payments.get_mut(order_id).ok_or(StoreError::Stale)?;
@@ -79,8 +79,15 @@ impl PaymentStore for MemoryPaymentStore {
         payment.refunded += amount;
         payment.status = refunded_status(payment.amount, payment.refunded);
         state.refund_keys.insert(key.to_owned());
+        if let Some(id) = webhook {
+            state.webhooks.insert(id.to_owned());
+        }
         self.outbox.add(events.iter().cloned());
         Ok(true)
+    }
+
+    async fn refund_applied(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self.state().refund_keys.contains(key))
     }
 
     async fn first_webhook(&self, event_id: &str) -> Result<bool, StoreError> {

@@ -29,6 +29,9 @@ pub struct Refund<'a> {
     pub amount: i64,
     /// The refunded total the caller read (the write's guard).
     pub read_refunded: i64,
+    /// The provider's event that told of the refund, recorded in the same write (a replay
+    /// of it finds it recorded and changes nothing).
+    pub webhook: Option<&'a str>,
 }
 
 #[async_trait]
@@ -43,6 +46,8 @@ pub trait PaymentStore: Send + Sync + 'static {
     /// Applies `refund` if the refunded total is still what the caller read and its key is
     /// new; `false` when the key was already applied. With its events.
     async fn refund(&self, refund: &Refund<'_>, events: &[Envelope]) -> Result<bool, StoreError>;
+    /// Whether a refund with this (scoped) key was recorded.
+    async fn refund_applied(&self, key: &str) -> Result<bool, StoreError>;
     /// Records a webhook event id; `false` when it was seen before (a replay).
     async fn first_webhook(&self, event_id: &str) -> Result<bool, StoreError>;
 }

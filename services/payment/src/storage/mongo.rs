@@ -124,7 +124,7 @@ impl PaymentStore for MongoPaymentStore {
     }
 
     async fn refund(&self, refund: &Refund<'_>, events: &[Envelope]) -> Result<bool, StoreError> {
-        let Refund { order_id, key, amount, read_refunded } = *refund;
+        let Refund { order_id, key, amount, read_refunded, webhook } = *refund;
         if self.refunds.find_one(doc! { "_id": key }).await.map_err(unexpected)?.is_some() {
             return Ok(false);
         }
@@ -141,6 +141,9 @@ impl PaymentStore for MongoPaymentStore {
             .outbox
             .transact(events, async |session| {
                 self.refunds.insert_one(KeyDoc { id: key.to_owned() }).session(&mut *session).await?;
+                if let Some(event_id) = webhook {
+                    self.webhooks.insert_one(KeyDoc { id: event_id.to_owned() }).session(&mut *session).await?;
+                }
                 if self.payments.update_one(guard, change).session(session).await?.modified_count != 1 {
                     return Err(shop_storage::Stale.into());
                 }
@@ -152,6 +155,10 @@ impl PaymentStore for MongoPaymentStore {
             Err(err) if shop_storage::is_duplicate(&err) => Ok(false),
             Err(err) => Err(Self::outcome(err)),
         }
+    }
+
+    async fn refund_applied(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self.refunds.find_one(doc! { "_id": key }).await.map_err(unexpected)?.is_some())
     }
 
     async fn first_webhook(&self, event_id: &str) -> Result<bool, StoreError> {
