@@ -130,20 +130,30 @@ impl Checkout {
         }
     }
 
-    /// Records where the payment stands on an order that changes no further status; a
-    /// concurrent change wins (the record follows from events anyway).
-    async fn record_payment(&self, order: Order, payment: PaymentState) -> Order {
-        let mut next = order.clone();
-        next.payment = payment;
-        next.updated_at = now();
-        next.version += 1;
-        match self.orders.update(&next, &[]).await {
-            Ok(()) => next,
-            Err(err) => {
-                tracing::debug!(order_id = %order.id, error = %err, "payment state not recorded");
-                order
+    /// Records where the payment stands on an order that changes no further status. A
+    /// concurrent change (payment's own event recording the same) is read back and built on.
+    async fn record_payment(&self, mut order: Order, payment: PaymentState) -> Order {
+        for _ in 0..ATTEMPTS {
+            if order.payment == payment {
+                return order;
+            }
+            let mut next = order.clone();
+            next.payment = payment;
+            next.updated_at = now();
+            next.version += 1;
+            match self.orders.update(&next, &[]).await {
+                Ok(()) => return next,
+                Err(StoreError::Stale) => match self.orders.get(&order.id).await {
+                    Ok(Some(current)) => order = current,
+                    _ => break,
+                },
+                Err(err) => {
+                    tracing::debug!(order_id = %order.id, error = %err, "payment state not recorded");
+                    break;
+                }
             }
         }
+        order
     }
 
     /// Marks a paid order shipped (admin). Shipping it again changes nothing.
