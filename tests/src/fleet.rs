@@ -7,6 +7,7 @@ use std::time::Duration;
 use shop_test_support::{amqp_url, free_port, mongo_url, redis_url, require, unique};
 
 use shop_platform::settings::Secret;
+use shop_service_kit::credentials::generate_secret;
 
 use crate::{Api, Process, services::Services, wait_for_status};
 
@@ -138,6 +139,7 @@ impl Fleet {
                 env.push(("SHOP_BACKENDS__REDIS_URL", redis_url()));
             }
             "identity" => {
+                env.push(("SHOP_SIGNING_KEY_KEK", generate_secret().expose().to_owned()));
                 env.push(("SHOP_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()));
                 env.push(("SHOP_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()));
             }

@@ -27,6 +27,12 @@ pub struct IdentityExtra {
     /// `SHOP_SERVICE_CLIENTS__ORDER=<secret>` (two secrets, space-separated, while one is
     /// rotated).
     pub service_clients: BTreeMap<String, Secret>,
+    /// `SHOP_SIGNING_KEY_KEK`: the key-encryption key signing keys are sealed with at rest
+    /// (at least 32 characters; required with MongoDB).
+    pub signing_key_kek: Option<Secret>,
+    /// `SHOP_SIGNING_KEY_KEK_PREVIOUS`: the KEK being rotated out; keys sealed with it are
+    /// sealed again with the current one at start.
+    pub signing_key_kek_previous: Option<Secret>,
 }
 
 impl Default for IdentityExtra {
@@ -39,6 +45,8 @@ impl Default for IdentityExtra {
             signing_key_rotation_days: 30,
             password_hash_concurrency: 0,
             service_clients: BTreeMap::new(),
+            signing_key_kek: None,
+            signing_key_kek_previous: None,
         }
     }
 }

@@ -39,8 +39,16 @@ impl KeyRing {
 
     /// Rotates if the newest key is older than the rotation period, then reloads.
     pub async fn maintain(&self) -> anyhow::Result<()> {
-        let keys = self.store.all().await?;
+        let mut keys = self.store.all().await?;
+        // A key past its verification window verifies nothing any more: its private half
+        // is deleted, not kept.
+        let (window, now) = (self.window(), unix_now());
         let newest = keys.iter().map(|k| k.created_at).max();
+        for old in keys.iter().filter(|k| now - k.created_at >= window && Some(k.created_at) != newest) {
+            self.store.remove(&old.kid).await?;
+            tracing::info!(kid = %old.kid, "expired signing key deleted");
+        }
+        keys.retain(|k| now - k.created_at < window || Some(k.created_at) == newest);
         let due = newest.is_none_or(|t| unix_now() - t >= i64::try_from(self.rotation.as_secs()).unwrap_or(i64::MAX));
         if due {
             self.rotate().await?;
@@ -53,7 +61,7 @@ impl KeyRing {
     /// Makes a new signing key now; tokens signed with the older ones stay valid.
     pub async fn rotate(&self) -> anyhow::Result<()> {
         let key = SigningKey::generate()?;
-        self.store.add(&key).await?;
+        self.store.put(&key).await?;
         tracing::info!(kid = %key.kid, "new signing key");
         self.load(self.store.all().await?);
         Ok(())
@@ -62,14 +70,17 @@ impl KeyRing {
     fn load(&self, mut keys: Vec<SigningKey>) {
         keys.sort_by_key(|k| k.created_at);
         let Some(newest) = keys.last() else { return };
-        // A key verifies for one rotation period after it stopped signing, plus the
-        // lifetime of the last token it signed.
-        let window = i64::try_from((self.rotation * 2 + self.token_ttl).as_secs()).unwrap_or(i64::MAX);
-        let now = unix_now();
+        let (window, now) = (self.window(), unix_now());
         let jwks =
             keys.iter().filter(|k| now - k.created_at < window || k.kid == newest.kid).map(SigningKey::jwk).collect();
         let current = Current { signer: Arc::new(Signer::new(newest, self.token_ttl)), jwks };
         *self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(current);
+    }
+
+    /// How long a key verifies after it was made: one rotation period signing, one more
+    /// after it stopped, plus the lifetime of the last token it signed.
+    fn window(&self) -> i64 {
+        i64::try_from((self.rotation * 2 + self.token_ttl).as_secs()).unwrap_or(i64::MAX)
     }
 
     fn with<T>(&self, f: impl FnOnce(&Current) -> T) -> T {
@@ -97,5 +108,28 @@ impl KeySource for KeyRing {
     async fn jwks(&self) -> anyhow::Result<Vec<Jwk>> {
         self.load(self.store.all().await?);
         Ok(KeyRing::jwks(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::MemoryKeyStore;
+
+    #[tokio::test]
+    async fn a_key_past_its_window_is_deleted_and_one_within_it_kept() {
+        let store: Arc<dyn KeyStore> = Arc::new(MemoryKeyStore::default());
+        let day = 24 * 3600;
+        let expired = SigningKey { created_at: unix_now() - 5 * day, ..SigningKey::generate().unwrap() };
+        let retired = SigningKey { created_at: unix_now() - day - 60, ..SigningKey::generate().unwrap() };
+        store.put(&expired).await.unwrap();
+        store.put(&retired).await.unwrap();
+        let ring =
+            KeyRing::open(store.clone(), Duration::from_secs(day as u64), Duration::from_secs(900)).await.unwrap();
+        let kids: Vec<String> = store.all().await.unwrap().into_iter().map(|k| k.kid).collect();
+        assert!(!kids.contains(&expired.kid), "the expired private key is gone");
+        assert!(kids.contains(&retired.kid), "a retired key still verifies its tokens");
+        assert_eq!(kids.len(), 2, "and a new one signs: {kids:?}");
+        assert!(ring.jwks().iter().all(|k| k.kid != expired.kid));
     }
 }

@@ -15,6 +15,7 @@ use crate::{
     grpc::IdentityGrpc,
     hashing::Hasher,
     keys::KeyRing,
+    sealing::{SealedKeyStore, Sealer},
     storage::{
         KeyStore, MemoryKeyStore, MemorySessionStore, MemoryUserStore, MongoKeyStore, MongoSessionStore,
         MongoUserStore, SessionStore, UserStore,
@@ -43,6 +44,16 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         ),
     };
     let extra = frame.settings.extra.clone();
+    let keys: Arc<dyn KeyStore> = match (&extra.signing_key_kek, &frame.backends.storage) {
+        (Some(kek), _) => {
+            let sealer = Sealer::new(kek, extra.signing_key_kek_previous.as_ref())?;
+            Arc::new(SealedKeyStore::open(keys, sealer).await?)
+        }
+        (None, Storage::Embedded { .. }) => keys,
+        (None, Storage::Mongo { .. }) => {
+            anyhow::bail!("SHOP_SIGNING_KEY_KEK must be set: signing keys are stored sealed with it")
+        }
+    };
     let access_ttl = Duration::from_secs(extra.access_token_ttl_secs);
     let rotation = Duration::from_secs(extra.signing_key_rotation_days.max(1) * 24 * 3600);
     let ring = Arc::new(KeyRing::open(keys, rotation, access_ttl).await?);

@@ -126,14 +126,22 @@ async fn a_family_is_revoked_as_a_whole(store: Arc<dyn SessionStore>) {
     assert!(!store.is_revoked(&unique("other")).await.unwrap());
 }
 
-async fn keys_are_kept_whole(store: Arc<dyn KeyStore>) {
-    let key = SigningKey::generate().unwrap();
-    store.add(&key).await.unwrap();
+async fn keys_are_kept_whole_replaced_by_id_and_removed(store: Arc<dyn KeyStore>) {
+    let (key, other) = (SigningKey::generate().unwrap(), SigningKey::generate().unwrap());
+    store.put(&key).await.unwrap();
+    store.put(&other).await.unwrap();
     let all = store.all().await.unwrap();
     let stored = all.iter().find(|k| k.kid == key.kid).unwrap();
     assert_eq!(stored.private_pkcs8, key.private_pkcs8);
     assert_eq!(stored.public, key.public);
     assert_eq!(stored.created_at, key.created_at);
+    let resealed = SigningKey { private_pkcs8: vec![1, 2, 3], ..key.clone() };
+    store.put(&resealed).await.unwrap();
+    let all = store.all().await.unwrap();
+    assert_eq!(all.iter().filter(|k| k.kid == key.kid).map(|k| &k.private_pkcs8).collect::<Vec<_>>(), [&vec![1, 2, 3]]);
+    store.remove(&key.kid).await.unwrap();
+    let kids: Vec<String> = store.all().await.unwrap().into_iter().map(|k| k.kid).collect();
+    assert_eq!(kids, [other.kid]);
 }
 
 mod embedded {
@@ -150,7 +158,7 @@ mod embedded {
         users_are_listed_in_pages(users()),
         a_refresh_token_is_consumed_once(Arc::new(MemorySessionStore::default())),
         a_family_is_revoked_as_a_whole(Arc::new(MemorySessionStore::default())),
-        keys_are_kept_whole(Arc::new(MemoryKeyStore::default())),
+        keys_are_kept_whole_replaced_by_id_and_removed(Arc::new(MemoryKeyStore::default())),
     );
 }
 
@@ -176,6 +184,6 @@ mod mongo {
         users_are_listed_in_pages(users().await),
         a_refresh_token_is_consumed_once(Arc::new(MongoSessionStore::open(&db().await).await.unwrap())),
         a_family_is_revoked_as_a_whole(Arc::new(MongoSessionStore::open(&db().await).await.unwrap())),
-        keys_are_kept_whole(Arc::new(MongoKeyStore::new(&db().await))),
+        keys_are_kept_whole_replaced_by_id_and_removed(Arc::new(MongoKeyStore::new(&db().await))),
     );
 }

@@ -125,8 +125,15 @@ impl KeyStore for MemoryKeyStore {
         Ok(lock(&self.keys).clone())
     }
 
-    async fn add(&self, key: &SigningKey) -> anyhow::Result<()> {
-        lock(&self.keys).push(key.clone());
+    async fn put(&self, key: &SigningKey) -> anyhow::Result<()> {
+        let mut keys = lock(&self.keys);
+        keys.retain(|k| k.kid != key.kid);
+        keys.push(key.clone());
+        Ok(())
+    }
+
+    async fn remove(&self, kid: &str) -> anyhow::Result<()> {
+        lock(&self.keys).retain(|k| k.kid != kid);
         Ok(())
     }
 }

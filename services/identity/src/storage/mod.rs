@@ -79,5 +79,7 @@ pub trait SessionStore: Send + Sync + 'static {
 #[async_trait]
 pub trait KeyStore: Send + Sync + 'static {
     async fn all(&self) -> anyhow::Result<Vec<SigningKey>>;
-    async fn add(&self, key: &SigningKey) -> anyhow::Result<()>;
+    /// Stores the key, replacing one with the same id.
+    async fn put(&self, key: &SigningKey) -> anyhow::Result<()>;
+    async fn remove(&self, kid: &str) -> anyhow::Result<()>;
 }

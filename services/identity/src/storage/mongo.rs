@@ -337,14 +337,27 @@ impl KeyStore for MongoKeyStore {
             .collect())
     }
 
-    async fn add(&self, key: &SigningKey) -> anyhow::Result<()> {
+    async fn put(&self, key: &SigningKey) -> anyhow::Result<()> {
         let doc = KeyDoc {
             kid: key.kid.clone(),
             private_pkcs8: binary(&key.private_pkcs8),
             public: binary(&key.public),
             created_at: key.created_at,
         };
-        self.keys.insert_one(doc).await?;
+        match self.keys.insert_one(&doc).await {
+            Ok(_) => Ok(()),
+            // Present: only the private half changes (sealed anew).
+            Err(err) if shop_storage::is_duplicate_key(&err) => {
+                let sealed = doc! { "$set": { "private_pkcs8": doc.private_pkcs8.clone() } };
+                self.keys.update_one(doc! { "_id": &key.kid }, sealed).await?;
+                Ok(())
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    async fn remove(&self, kid: &str) -> anyhow::Result<()> {
+        self.keys.delete_one(doc! { "_id": kid }).await?;
         Ok(())
     }
 }
