@@ -159,3 +159,37 @@ async fn on_the_fleet_a_payment_for_the_wrong_amount_pays_no_order() {
     invariants(&shop, &seller, &sku, 3).await;
     fleet.stop(&[]);
 }
+
+/// One customer starting many checkouts at once (each with its own key) to hold a shop's
+/// stock: three run, the others get 429 and hold nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_fleet_one_customer_runs_at_most_three_checkouts_at_once() {
+    use shop_e2e::commerce::{add_to_cart, checkout, customer, invariants, key, product_with_stock, vendor};
+
+    let _one = Fleet::exclusive().await;
+    let options = Options {
+        no_demo_data: true,
+        env: vec![("payment", "SHOP_SANDBOX_LATENCY_MS", "1500".to_owned())],
+        ..Options::default()
+    };
+    let fleet = Fleet::start(options).await;
+    let (api, admin) = (&fleet.api, fleet.admin().await);
+    let seller = vendor(api, &admin).await;
+    let sku = product_with_stock(api, &seller, 999, 10).await;
+    let hoarder = customer(api).await;
+    add_to_cart(api, &hoarder, &sku, 1).await;
+    let keys: Vec<String> = (0..8).map(|_| key()).collect();
+    let attempts = keys.iter().map(|k| checkout(api, &hoarder, k, "tok_visa"));
+    let replies = futures::future::join_all(attempts).await;
+    let placed = replies.iter().filter(|r| r.status == 201).count();
+    let refused: Vec<_> = replies.iter().filter(|r| r.status == 429).collect();
+    assert!((1..=3).contains(&placed), "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+    assert_eq!(placed + refused.len(), 8, "{:?}", replies.iter().map(|r| &r.text).collect::<Vec<_>>());
+    assert!(refused.iter().all(|r| r.body["code"] == "too_many_checkouts"), "{}", refused[0].text);
+    // Once they finished, the customer checks out again.
+    add_to_cart(api, &hoarder, &sku, 1).await;
+    assert_eq!(checkout(api, &hoarder, &key(), "tok_visa").await.status, 201);
+    let services = fleet.services();
+    invariants(&Shop::new(api, admin.clone(), &services), &seller, &sku, 10).await;
+    fleet.stop(&[]);
+}

@@ -41,6 +41,10 @@ pub struct Checkout {
     pub pricing: Pricing,
     pub inventory: InventoryServiceClient<Upstream>,
     pub payment: PaymentServiceClient<Upstream>,
+    /// Checkouts one customer may run at once, and how long one may count (its process
+    /// may die without closing it).
+    pub max_open: usize,
+    pub open_for: Duration,
 }
 
 pub(crate) fn now() -> i64 {
@@ -107,15 +111,24 @@ impl Checkout {
             updated_at: at,
             version: 1,
         };
-        match self.orders.insert(&order, &[event(kind::ORDER_PLACED, &order)]).await {
-            Ok(()) => self.drive(caller, order, &token).await,
+        // Counted by key: concurrent repeats of one checkout are one checkout.
+        let open = key.as_str();
+        if !self.carts.open_checkout(&caller.user_id, open, self.max_open, self.open_for).await? {
+            return Err(OrderError::TooManyCheckouts(self.max_open));
+        }
+        let placed = match self.orders.insert(&order, &[event(kind::ORDER_PLACED, &order)]).await {
+            Ok(()) => self.drive(caller, order.clone(), &token).await,
             Err(StoreError::KeyUsed) => {
                 let existing = self.orders.by_key(&caller.user_id, key.as_str()).await?;
                 let existing = existing.ok_or_else(|| anyhow::anyhow!("order of a used key vanished"))?;
                 self.repeat(caller, existing, &hash, &token).await
             }
             Err(err) => Err(err.into()),
+        };
+        if let Err(err) = self.carts.close_checkout(&caller.user_id, open).await {
+            tracing::warn!(order_id = %order.id, error = %err, "open checkout not closed; it lapses by itself");
         }
+        placed
     }
 
     /// The same key again: the first order once its checkout finished (resuming a checkout

@@ -18,6 +18,9 @@ pub struct OrderExtra {
     /// A checkout that made no progress for this long is cancelled (its stock released,
     /// any charge refunded). Longer than any one checkout step can take.
     pub checkout_timeout_secs: u32,
+    /// Checkouts one customer may have running at once; another gets 429 (so nobody holds
+    /// a shop's stock through many parallel checkouts).
+    pub max_open_checkouts: usize,
 }
 
 impl Default for OrderExtra {
@@ -27,6 +30,7 @@ impl Default for OrderExtra {
             inventory_url: "http://127.0.0.1:50053".into(),
             payment_url: "http://127.0.0.1:50055".into(),
             checkout_timeout_secs: 120,
+            max_open_checkouts: 3,
         }
     }
 }

@@ -29,6 +29,8 @@ pub enum OrderError {
     IllegalTransition(#[from] IllegalTransition),
     #[error("the checkout of this order is still running")]
     CheckoutInProgress,
+    #[error("at most {0} checkouts at once; wait for one to finish")]
+    TooManyCheckouts(usize),
     #[error("a shipped order can no longer be cancelled")]
     NotCancellable,
     #[error("only a paid order can be refunded")]
@@ -96,6 +98,7 @@ impl From<OrderError> for ApiError {
             OrderError::KeyReused => with(ErrorKind::Unprocessable, "idempotency_key_reused"),
             OrderError::IllegalTransition(_) => with(ErrorKind::Conflict, "illegal_transition"),
             OrderError::CheckoutInProgress => with(ErrorKind::Conflict, "checkout_in_progress"),
+            OrderError::TooManyCheckouts(_) => with(ErrorKind::RateLimited, "too_many_checkouts"),
             OrderError::NotCancellable => with(ErrorKind::Conflict, "not_cancellable"),
             OrderError::NotRefundable => with(ErrorKind::Conflict, "not_refundable"),
             OrderError::KeepsChanging => with(ErrorKind::Conflict, "conflict"),

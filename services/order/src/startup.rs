@@ -44,6 +44,8 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         pricing: pricing.clone(),
         inventory: InventoryServiceClient::new(frame.upstream("inventory", &extra.inventory_url)?),
         payment: PaymentServiceClient::new(frame.upstream("payment", &extra.payment_url)?),
+        max_open: extra.max_open_checkouts.max(1),
+        open_for: Duration::from_secs(u64::from(extra.checkout_timeout_secs) * 2),
     });
     frame.consume(SERVICE, &PAYMENT_OUTCOMES, PaymentOutcomes(checkout.clone())).await?;
     let recovering = checkout.clone();

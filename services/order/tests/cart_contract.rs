@@ -1,7 +1,7 @@
 //! The cart contract on memory and Redis: lines merge, limits hold, concurrent adds keep
 //! every unit.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use shop_order::cart::{CartError, CartStore, MAX_LINES, MemoryCarts, RedisCarts};
 use shop_test_support::{redis_url, require, unique};
@@ -57,7 +57,31 @@ mod memory {
         lines_merge_and_can_be_set_or_removed(carts()),
         limits_hold(carts()),
         concurrent_adds_keep_every_unit(carts()),
+        at_most_n_checkouts_run_at_once(carts()),
     );
+}
+
+/// Twenty checkouts of one customer start at once: three are let in; one more once one
+/// finishes; an entry whose process died lapses by itself. Another customer is not held up.
+async fn at_most_n_checkouts_run_at_once(carts: Arc<dyn CartStore>) {
+    let (user, ttl) = (unique("user"), Duration::from_secs(60));
+    let opens = (0..20).map(|i| {
+        let (carts, user) = (carts.clone(), user.clone());
+        async move { carts.open_checkout(&user, &format!("order-{i}"), 3, ttl).await.unwrap().then_some(i) }
+    });
+    let admitted: Vec<usize> = futures::future::join_all(opens).await.into_iter().flatten().collect();
+    assert_eq!(admitted.len(), 3, "{admitted:?}");
+    assert!(carts.open_checkout(&user, &format!("order-{}", admitted[0]), 3, ttl).await.unwrap(), "already in");
+    assert!(!carts.open_checkout(&user, "order-late", 3, ttl).await.unwrap());
+    carts.close_checkout(&user, &format!("order-{}", admitted[0])).await.unwrap();
+    assert!(carts.open_checkout(&user, "order-late", 3, ttl).await.unwrap(), "a finished one frees its place");
+    assert!(carts.open_checkout(&unique("other"), "order-0", 3, ttl).await.unwrap());
+    let short = unique("user");
+    for i in 0..3 {
+        assert!(carts.open_checkout(&short, &format!("dies-{i}"), 3, Duration::from_millis(50)).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    assert!(carts.open_checkout(&short, "after", 3, ttl).await.unwrap(), "lapsed entries count no more");
 }
 
 mod redis {
@@ -74,5 +98,6 @@ mod redis {
         lines_merge_and_can_be_set_or_removed(carts()),
         limits_hold(carts()),
         concurrent_adds_keep_every_unit(carts()),
+        at_most_n_checkouts_run_at_once(carts()),
     );
 }

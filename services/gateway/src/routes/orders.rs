@@ -109,6 +109,8 @@ fn idempotency_key(req: &HttpRequest) -> Result<String, Problem> {
         (status = 409, description = "out_of_stock", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "cart_empty, idempotency_key_reused", body = ProblemBody,
             content_type = "application/problem+json"),
+        (status = 429, description = "too_many_checkouts: at most 3 of one customer's run at once",
+            body = ProblemBody, content_type = "application/problem+json"),
     ))]
 #[post("/orders")]
 pub async fn place_order(

@@ -3,6 +3,7 @@
 use std::{
     collections::{BTreeMap, HashMap},
     sync::{Mutex, MutexGuard},
+    time::{Duration, Instant},
 };
 
 use async_trait::async_trait;
@@ -12,6 +13,8 @@ use super::{CartError, CartStore, MAX_LINES, MAX_QUANTITY};
 #[derive(Default)]
 pub struct MemoryCarts {
     carts: Mutex<HashMap<String, BTreeMap<String, i64>>>,
+    /// Open checkouts per user: order id → when the entry lapses.
+    checkouts: Mutex<HashMap<String, HashMap<String, Instant>>>,
 }
 
 impl MemoryCarts {
@@ -61,6 +64,29 @@ impl CartStore for MemoryCarts {
 
     async fn clear(&self, user: &str) -> Result<(), CartError> {
         self.carts().remove(user);
+        Ok(())
+    }
+
+    async fn open_checkout(&self, user: &str, order: &str, max: usize, ttl: Duration) -> Result<bool, CartError> {
+        let mut checkouts = shop_platform::lock(&self.checkouts);
+        let now = Instant::now();
+        let open = checkouts.entry(user.to_owned()).or_default();
+        open.retain(|_, lapses| *lapses > now);
+        if open.len() >= max && !open.contains_key(order) {
+            return Ok(false);
+        }
+        open.insert(order.to_owned(), now + ttl);
+        Ok(true)
+    }
+
+    async fn close_checkout(&self, user: &str, order: &str) -> Result<(), CartError> {
+        let mut checkouts = shop_platform::lock(&self.checkouts);
+        if let Some(open) = checkouts.get_mut(user) {
+            open.remove(order);
+            if open.is_empty() {
+                checkouts.remove(user);
+            }
+        }
         Ok(())
     }
 }

@@ -7,6 +7,8 @@ mod redis;
 use shop_service_kit::Refusal;
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use shop_auth::Caller;
 use shop_types::{Quantity, Sku};
@@ -44,6 +46,12 @@ pub trait CartStore: Send + Sync + 'static {
     async fn set(&self, user: &str, sku: &str, quantity: i64) -> Result<(), CartError>;
     async fn remove(&self, user: &str, sku: &str) -> Result<(), CartError>;
     async fn clear(&self, user: &str) -> Result<(), CartError>;
+    /// Counts the checkout `id` (its idempotency key) among the user's open checkouts,
+    /// unless `max` others are open already (`false`); an entry not closed within `ttl`
+    /// (its process died) lapses by itself.
+    async fn open_checkout(&self, user: &str, id: &str, max: usize, ttl: Duration) -> Result<bool, CartError>;
+    /// The checkout `id` finished, one way or another.
+    async fn close_checkout(&self, user: &str, id: &str) -> Result<(), CartError>;
 }
 
 /// The signed-in user's cart: lines kept by SKU, priced by catalog whenever it is shown.
