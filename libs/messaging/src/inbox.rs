@@ -2,8 +2,9 @@
 //! acknowledged without being applied again.
 
 use std::{
-    collections::HashSet,
+    collections::{HashSet, VecDeque},
     sync::{Arc, Mutex},
+    time::Duration,
 };
 
 use async_trait::async_trait;
@@ -20,21 +21,44 @@ pub trait InboxStore: Send + Sync + 'static {
     async fn record(&self, consumer: &str, event_id: &str) -> anyhow::Result<bool>;
 }
 
+/// How long an applied event id is remembered: far longer than any redelivery takes (a
+/// few retries, seconds apart), short enough that the inbox does not grow forever.
+pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Event ids the embedded inbox keeps; the oldest are forgotten first.
+pub const MEMORY_CAPACITY: usize = 200_000;
+
+#[derive(Default)]
+struct Remembered {
+    ids: HashSet<(String, String)>,
+    order: VecDeque<(String, String)>,
+}
+
+/// The embedded inbox: bounded, forgetting the oldest ids first.
 #[derive(Clone, Default)]
 pub struct MemoryInbox {
-    seen: Arc<Mutex<HashSet<(String, String)>>>,
+    seen: Arc<Mutex<Remembered>>,
 }
 
 #[async_trait]
 impl InboxStore for MemoryInbox {
     async fn seen(&self, consumer: &str, event_id: &str) -> anyhow::Result<bool> {
         let key = (consumer.to_owned(), event_id.to_owned());
-        Ok(shop_platform::lock(&self.seen).contains(&key))
+        Ok(shop_platform::lock(&self.seen).ids.contains(&key))
     }
 
     async fn record(&self, consumer: &str, event_id: &str) -> anyhow::Result<bool> {
         let key = (consumer.to_owned(), event_id.to_owned());
-        Ok(shop_platform::lock(&self.seen).insert(key))
+        let mut seen = shop_platform::lock(&self.seen);
+        if !seen.ids.insert(key.clone()) {
+            return Ok(false);
+        }
+        seen.order.push_back(key);
+        while seen.order.len() > MEMORY_CAPACITY {
+            if let Some(oldest) = seen.order.pop_front() {
+                seen.ids.remove(&oldest);
+            }
+        }
+        Ok(true)
     }
 }
 
@@ -42,17 +66,22 @@ impl InboxStore for MemoryInbox {
 struct InboxDoc {
     #[serde(rename = "_id")]
     id: String,
+    /// When it was applied; the TTL index forgets it [`RETENTION`] later.
+    at: mongodb::bson::DateTime,
 }
 
-/// Inbox in the consumer's MongoDB database (collection `inbox`, `_id` = consumer:event).
+/// Inbox in the consumer's MongoDB database (collection `inbox`, `_id` = consumer:event),
+/// each id kept for [`RETENTION`].
 #[derive(Clone)]
 pub struct MongoInbox {
     collection: Collection<InboxDoc>,
 }
 
 impl MongoInbox {
-    pub fn new(db: &Database) -> Self {
-        Self { collection: db.collection("inbox") }
+    pub async fn open(db: &Database) -> anyhow::Result<Self> {
+        let collection = db.collection("inbox");
+        shop_storage::ensure_indexes(&collection, vec![shop_storage::expires("at", RETENTION)]).await?;
+        Ok(Self { collection })
     }
 }
 
@@ -67,7 +96,7 @@ impl InboxStore for MongoInbox {
     }
 
     async fn record(&self, consumer: &str, event_id: &str) -> anyhow::Result<bool> {
-        match self.collection.insert_one(InboxDoc { id: key(consumer, event_id) }).await {
+        match self.collection.insert_one(InboxDoc { id: key(consumer, event_id), at: shop_storage::now_date() }).await {
             Ok(_) => Ok(true),
             Err(err) if shop_storage::is_duplicate_key(&err) => Ok(false),
             Err(err) => Err(err.into()),

@@ -259,6 +259,14 @@ mod real {
     }
 
     #[tokio::test]
+    async fn the_inbox_forgets_event_ids_after_its_retention() {
+        let db = db().await;
+        MongoInbox::open(&db).await.unwrap();
+        let kept = shop_test_support::ttl(&db, "inbox", "at").await;
+        assert_eq!(kept, Some(shop_messaging::inbox::RETENTION));
+    }
+
+    #[tokio::test]
     async fn the_outbox_delivers_events_written_during_an_outage() {
         let consumer_bus = bus();
         let target = amqp_url();
@@ -282,7 +290,7 @@ mod real {
         published_events_reach_the_subscriber(bus()),
         a_failed_event_is_redelivered(bus()),
         an_event_failing_every_time_is_dead_lettered(bus()),
-        the_inbox_ignores_a_duplicate(bus(), Arc::new(MongoInbox::new(&db().await))),
-        the_inbox_records_each_event_once(Arc::new(MongoInbox::new(&db().await))),
+        the_inbox_ignores_a_duplicate(bus(), Arc::new(MongoInbox::open(&db().await).await.unwrap())),
+        the_inbox_records_each_event_once(Arc::new(MongoInbox::open(&db().await).await.unwrap())),
     );
 }

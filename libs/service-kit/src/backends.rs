@@ -25,6 +25,7 @@ pub struct Backends {
     pub bus: Arc<dyn EventBus>,
     /// Redis, when configured (carts, caches, limits).
     pub redis: Option<deadpool_redis::Pool>,
+    inbox: Arc<dyn InboxStore>,
 }
 
 impl Backends {
@@ -36,19 +37,20 @@ impl Backends {
         if settings.mongo_serial_transactions {
             shop_storage::serialize_transactions();
         }
-        let storage = match &settings.mongo_url {
+        let (storage, inbox): (Storage, Arc<dyn InboxStore>) = match &settings.mongo_url {
             Some(url) => {
                 let db = shop_storage::connect(url.expose(), &settings.mongo_database).await?;
-                Storage::Mongo { outbox: MongoOutbox::new(&db), db }
+                let inbox = Arc::new(MongoInbox::open(&db).await?);
+                (Storage::Mongo { outbox: MongoOutbox::new(&db), db }, inbox)
             }
-            None => Storage::Embedded { outbox: MemoryOutbox::default() },
+            None => (Storage::Embedded { outbox: MemoryOutbox::default() }, Arc::new(MemoryInbox::default())),
         };
         let bus = bus_for(settings.amqp_url.as_ref(), bus, embedded);
         if !bus.ready().await {
             tracing::warn!("the event broker is not reachable yet; events will wait in the outbox");
         }
         let redis = settings.redis_url.as_ref().map(redis_pool).transpose()?;
-        Ok(Self { storage, bus, redis })
+        Ok(Self { storage, bus, redis, inbox })
     }
 
     /// The service's database, when it has one.
@@ -69,10 +71,7 @@ impl Backends {
 
     /// Where this service's consumers record the events they applied.
     pub fn inbox(&self) -> Arc<dyn InboxStore> {
-        match &self.storage {
-            Storage::Mongo { db, .. } => Arc::new(MongoInbox::new(db)),
-            Storage::Embedded { .. } => Arc::new(MemoryInbox::default()),
-        }
+        self.inbox.clone()
     }
 }
 

@@ -44,6 +44,19 @@ pub async fn ensure_indexes<T: Send + Sync>(
     Ok(())
 }
 
+/// A TTL index: MongoDB deletes a document once its `field` (a date) is `after` in the
+/// past. Records kept only to recognise a repeat (inbox, webhook ids, expired sessions) use
+/// one, so they do not pile up forever.
+pub fn expires(field: &str, after: Duration) -> IndexModel {
+    let options = mongodb::options::IndexOptions::builder().expire_after(after).name(format!("{field}_ttl")).build();
+    IndexModel::builder().keys(doc! { field: 1 }).options(options).build()
+}
+
+/// Now, as a BSON date (for TTL fields).
+pub fn now_date() -> mongodb::bson::DateTime {
+    mongodb::bson::DateTime::now()
+}
+
 /// Whether `err` is a unique-index violation (server code 11000).
 pub fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
     match err.kind.as_ref() {

@@ -96,3 +96,11 @@ macro_rules! contract_tests {
         )*
     };
 }
+
+/// How long the TTL index on `field` of `collection` keeps a document, if it has one.
+pub async fn ttl(db: &mongodb::Database, collection: &str, field: &str) -> Option<Duration> {
+    use futures::TryStreamExt;
+    let coll = db.collection::<mongodb::bson::Document>(collection);
+    let indexes: Vec<mongodb::IndexModel> = coll.list_indexes().await.ok()?.try_collect().await.ok()?;
+    indexes.into_iter().filter(|ix| ix.keys.keys().eq([field])).find_map(|ix| ix.options.and_then(|o| o.expire_after))
+}

@@ -30,11 +30,12 @@ const KEY_MAINTENANCE: Duration = Duration::from_secs(600);
 
 /// Connects the backends, prepares keys and bootstrap accounts, and starts serving.
 pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
+    let refresh_ttl = Duration::from_secs(settings.extra.refresh_token_ttl_secs);
     let mut frame = Frame::connect(crate::SERVICE, settings, &embedded, shutdown).await?;
     let (users, sessions, keys): Stores = match &frame.backends.storage {
         Storage::Mongo { db, outbox } => (
             Arc::new(MongoUserStore::open(db.clone(), outbox.clone()).await?),
-            Arc::new(MongoSessionStore::open(db).await?),
+            Arc::new(MongoSessionStore::open(db, refresh_ttl).await?),
             Arc::new(MongoKeyStore::new(db)),
         ),
         Storage::Embedded { outbox } => (

@@ -177,13 +177,26 @@ mod mongo {
         Arc::new(MongoUserStore::open(db.clone(), MongoOutbox::new(&db)).await.unwrap())
     }
 
+    #[tokio::test]
+    async fn sessions_are_forgotten_once_nothing_can_use_them() {
+        let db = db().await;
+        MongoSessionStore::open(&db, std::time::Duration::from_secs(3600)).await.unwrap();
+        assert_eq!(shop_test_support::ttl(&db, "refresh_tokens", "expires").await, Some(std::time::Duration::ZERO));
+        let revoked = shop_test_support::ttl(&db, "revoked_families", "at").await;
+        assert_eq!(revoked, Some(std::time::Duration::from_secs(3600)), "a refresh token's lifetime after");
+    }
+
     shop_test_support::contract_tests!(
         an_email_has_one_account(users().await),
         a_stale_update_is_refused(users().await),
         the_last_admin_keeps_the_role(users().await),
         users_are_listed_in_pages(users().await),
-        a_refresh_token_is_consumed_once(Arc::new(MongoSessionStore::open(&db().await).await.unwrap())),
-        a_family_is_revoked_as_a_whole(Arc::new(MongoSessionStore::open(&db().await).await.unwrap())),
+        a_refresh_token_is_consumed_once(Arc::new(
+            MongoSessionStore::open(&db().await, std::time::Duration::from_secs(3600)).await.unwrap()
+        )),
+        a_family_is_revoked_as_a_whole(Arc::new(
+            MongoSessionStore::open(&db().await, std::time::Duration::from_secs(3600)).await.unwrap()
+        )),
         keys_are_kept_whole_replaced_by_id_and_removed(Arc::new(MongoKeyStore::new(&db().await))),
     );
 }

@@ -20,7 +20,7 @@ use crate::{
 pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
     let mut frame = Frame::connect(crate::SERVICE, settings, &embedded, shutdown).await?;
     let store: Arc<dyn PaymentStore> = match &frame.backends.storage {
-        Storage::Mongo { db, outbox } => Arc::new(MongoPaymentStore::new(db.clone(), outbox.clone())),
+        Storage::Mongo { db, outbox } => Arc::new(MongoPaymentStore::open(db.clone(), outbox.clone()).await?),
         Storage::Embedded { outbox } => Arc::new(MemoryPaymentStore::new(outbox.clone())),
     };
     let extra = &frame.settings.extra;

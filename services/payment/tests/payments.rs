@@ -139,10 +139,19 @@ macro_rules! suite {
     };
 }
 
+#[tokio::test]
+async fn provider_event_ids_are_forgotten_after_their_retention() {
+    require("MongoDB", &mongo_url());
+    let db = shop_storage::connect(&mongo_url(), &unique("payment")).await.unwrap();
+    MongoPaymentStore::open(db.clone(), MongoOutbox::new(&db)).await.unwrap();
+    let kept = shop_test_support::ttl(&db, "webhooks", "at").await;
+    assert_eq!(kept, Some(shop_payment::storage::WEBHOOK_RETENTION));
+}
+
 async fn mongo_store() -> Arc<dyn PaymentStore> {
     require("MongoDB", &mongo_url());
     let db = shop_storage::connect(&mongo_url(), &unique("payment")).await.unwrap();
-    Arc::new(MongoPaymentStore::new(db.clone(), MongoOutbox::new(&db)))
+    Arc::new(MongoPaymentStore::open(db.clone(), MongoOutbox::new(&db)).await.unwrap())
 }
 
 suite!(embedded, Arc::new(MemoryPaymentStore::new(MemoryOutbox::default())));

@@ -76,6 +76,9 @@ impl UserStore for MemoryUserStore {
     }
 }
 
+/// Tokens held before expired ones are swept.
+const SWEEP_AT: usize = 100_000;
+
 #[derive(Default)]
 pub struct MemorySessionStore {
     tokens: Mutex<HashMap<String, (RefreshToken, bool)>>,
@@ -85,7 +88,13 @@ pub struct MemorySessionStore {
 #[async_trait]
 impl SessionStore for MemorySessionStore {
     async fn add(&self, token: &RefreshToken) -> anyhow::Result<()> {
-        lock(&self.tokens).insert(token.hash.clone(), (token.clone(), false));
+        let mut tokens = lock(&self.tokens);
+        if tokens.len() >= SWEEP_AT {
+            // Expired tokens open nothing any more: forget them (as the TTL index does).
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            tokens.retain(|_, (t, _)| t.expires_at > now);
+        }
+        tokens.insert(token.hash.clone(), (token.clone(), false));
         Ok(())
     }
 

@@ -219,6 +219,9 @@ struct TokenDoc {
     expires_at: i64,
     /// 0 until the token is rotated; raised with `$inc` under a guard.
     uses: i32,
+    /// `expires_at` as a date: the TTL index deletes the token then.
+    #[serde(default = "shop_storage::now_date")]
+    expires: bson::DateTime,
 }
 
 impl TryFrom<TokenDoc> for RefreshToken {
@@ -238,6 +241,10 @@ impl TryFrom<TokenDoc> for RefreshToken {
 struct RevokedDoc {
     #[serde(rename = "_id")]
     family_id: String,
+    /// When it was revoked: no token of the family outlives this by more than the refresh
+    /// token lifetime, after which the TTL index forgets the revocation.
+    #[serde(default = "shop_storage::now_date")]
+    at: bson::DateTime,
 }
 
 pub struct MongoSessionStore {
@@ -246,11 +253,15 @@ pub struct MongoSessionStore {
 }
 
 impl MongoSessionStore {
-    pub async fn open(db: &Database) -> anyhow::Result<Self> {
+    /// `refresh_ttl`: the lifetime of a refresh token (how long a revocation must last).
+    pub async fn open(db: &Database, refresh_ttl: std::time::Duration) -> anyhow::Result<Self> {
         let tokens = db.collection::<TokenDoc>("refresh_tokens");
-        shop_storage::ensure_indexes(&tokens, vec![IndexModel::builder().keys(doc! { "family_id": 1 }).build()])
-            .await?;
-        Ok(Self { tokens, revoked: db.collection("revoked_families") })
+        let by_family = IndexModel::builder().keys(doc! { "family_id": 1 }).build();
+        let expiry = shop_storage::expires("expires", std::time::Duration::ZERO);
+        shop_storage::ensure_indexes(&tokens, vec![by_family, expiry]).await?;
+        let revoked = db.collection("revoked_families");
+        shop_storage::ensure_indexes(&revoked, vec![shop_storage::expires("at", refresh_ttl)]).await?;
+        Ok(Self { tokens, revoked })
     }
 }
 
@@ -263,6 +274,7 @@ impl SessionStore for MongoSessionStore {
             user_id: token.user_id.to_string(),
             expires_at: token.expires_at,
             uses: 0,
+            expires: bson::DateTime::from_millis(token.expires_at.saturating_mul(1000)),
         };
         self.tokens.insert_one(doc).await?;
         Ok(())
@@ -288,7 +300,11 @@ impl SessionStore for MongoSessionStore {
     }
 
     async fn revoke_family(&self, family_id: &str) -> anyhow::Result<()> {
-        match self.revoked.insert_one(RevokedDoc { family_id: family_id.to_owned() }).await {
+        match self
+            .revoked
+            .insert_one(RevokedDoc { family_id: family_id.to_owned(), at: shop_storage::now_date() })
+            .await
+        {
             Err(err) if !shop_storage::is_duplicate_key(&err) => Err(err.into()),
             _ => Ok(()),
         }

@@ -3,6 +3,7 @@
 use std::{
     collections::{HashMap, HashSet},
     sync::{Mutex, MutexGuard},
+    time::Instant,
 };
 
 use async_trait::async_trait;
@@ -16,7 +17,8 @@ use crate::domain::{Payment, PaymentStatus};
 struct State {
     payments: HashMap<String, Payment>,
     refund_keys: HashSet<String>,
-    webhooks: HashSet<String>,
+    /// Provider event ids taken, with when: forgotten after [`super::WEBHOOK_RETENTION`].
+    webhooks: HashMap<String, Instant>,
 }
 
 pub struct MemoryPaymentStore {
@@ -69,7 +71,7 @@ impl PaymentStore for MemoryPaymentStore {
     async fn refund(&self, refund: &Refund<'_>, events: &[Envelope]) -> Result<bool, StoreError> {
         let Refund { order_id, key, amount, read_refunded, webhook } = *refund;
         let mut state = self.state();
-        if state.refund_keys.contains(key) || webhook.is_some_and(|id| state.webhooks.contains(id)) {
+        if state.refund_keys.contains(key) || webhook.is_some_and(|id| state.webhooks.contains_key(id)) {
             return Ok(false);
         }
         let payment = state.payments.get_mut(order_id).ok_or(StoreError::Stale)?;
@@ -80,7 +82,7 @@ impl PaymentStore for MemoryPaymentStore {
         payment.status = refunded_status(payment.amount, payment.refunded);
         state.refund_keys.insert(key.to_owned());
         if let Some(id) = webhook {
-            state.webhooks.insert(id.to_owned());
+            remember(&mut state.webhooks, id);
         }
         self.outbox.add(events.iter().cloned());
         Ok(true)
@@ -91,6 +93,18 @@ impl PaymentStore for MemoryPaymentStore {
     }
 
     async fn first_webhook(&self, event_id: &str) -> Result<bool, StoreError> {
-        Ok(self.state().webhooks.insert(event_id.to_owned()))
+        let webhooks = &mut self.state().webhooks;
+        if webhooks.contains_key(event_id) {
+            return Ok(false);
+        }
+        remember(webhooks, event_id);
+        Ok(true)
     }
+}
+
+/// Records a provider event id, forgetting those past their retention.
+fn remember(webhooks: &mut HashMap<String, Instant>, id: &str) {
+    let now = Instant::now();
+    webhooks.retain(|_, at| now.duration_since(*at) < super::WEBHOOK_RETENTION);
+    webhooks.insert(id.to_owned(), now);
 }

@@ -34,6 +34,10 @@ pub struct Refund<'a> {
     pub webhook: Option<&'a str>,
 }
 
+/// How long a provider event id is remembered (the provider signs each with a timestamp
+/// and older ones are refused, so a day would do; a week leaves room for investigation).
+pub const WEBHOOK_RETENTION: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
 #[async_trait]
 pub trait PaymentStore: Send + Sync + 'static {
     /// Records a pending payment; `false` when the order already has one (charge once).

@@ -70,21 +70,33 @@ struct KeyDoc {
     id: String,
 }
 
+/// A provider event taken, kept [`super::WEBHOOK_RETENTION`] (a replay older than the
+/// signature's tolerance is refused anyway).
+#[derive(Debug, Serialize, Deserialize)]
+struct WebhookDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    at: mongodb::bson::DateTime,
+}
+
+impl WebhookDoc {
+    fn new(id: &str) -> Self {
+        Self { id: id.to_owned(), at: shop_storage::now_date() }
+    }
+}
+
 pub struct MongoPaymentStore {
     payments: Collection<PaymentDoc>,
     refunds: Collection<KeyDoc>,
-    webhooks: Collection<KeyDoc>,
+    webhooks: Collection<WebhookDoc>,
     outbox: MongoOutbox,
 }
 
 impl MongoPaymentStore {
-    pub fn new(db: Database, outbox: MongoOutbox) -> Self {
-        Self {
-            payments: db.collection("payments"),
-            refunds: db.collection("refunds"),
-            webhooks: db.collection("webhooks"),
-            outbox,
-        }
+    pub async fn open(db: Database, outbox: MongoOutbox) -> anyhow::Result<Self> {
+        let webhooks = db.collection("webhooks");
+        shop_storage::ensure_indexes(&webhooks, vec![shop_storage::expires("at", super::WEBHOOK_RETENTION)]).await?;
+        Ok(Self { payments: db.collection("payments"), refunds: db.collection("refunds"), webhooks, outbox })
     }
 
     fn outcome(err: anyhow::Error) -> StoreError {
@@ -142,7 +154,7 @@ impl PaymentStore for MongoPaymentStore {
             .transact(events, async |session| {
                 self.refunds.insert_one(KeyDoc { id: key.to_owned() }).session(&mut *session).await?;
                 if let Some(event_id) = webhook {
-                    self.webhooks.insert_one(KeyDoc { id: event_id.to_owned() }).session(&mut *session).await?;
+                    self.webhooks.insert_one(WebhookDoc::new(event_id)).session(&mut *session).await?;
                 }
                 if self.payments.update_one(guard, change).session(session).await?.modified_count != 1 {
                     return Err(shop_storage::Stale.into());
@@ -162,7 +174,7 @@ impl PaymentStore for MongoPaymentStore {
     }
 
     async fn first_webhook(&self, event_id: &str) -> Result<bool, StoreError> {
-        match self.webhooks.insert_one(KeyDoc { id: event_id.to_owned() }).await {
+        match self.webhooks.insert_one(WebhookDoc::new(event_id)).await {
             Ok(_) => Ok(true),
             Err(err) if shop_storage::is_duplicate_key(&err) => Ok(false),
             Err(err) => Err(unexpected(err)),

@@ -229,10 +229,17 @@ impl StockStore for MongoStockStore {
         if !self.transition(order_id, &["committed", "returning"], "returning").await? {
             return Ok(());
         }
-        for line in lines_of(&doc) {
-            self.unship(order_id, &line).await?;
+        let lines = lines_of(&doc);
+        for line in &lines {
+            self.unship(order_id, line).await?;
         }
-        self.transition(order_id, &["returning"], "released").await?;
+        if self.transition(order_id, &["returning"], "released").await? {
+            // Released, the reservation guards against a second return: the SKUs' markers
+            // can go, so a SKU's document does not grow with every return ever made.
+            for line in &lines {
+                self.forget_return(order_id, line).await?;
+            }
+        }
         Ok(())
     }
 

@@ -1,5 +1,7 @@
 //! The guarded steps a reservation is made of (take, give back, ship, unship), each
-//! recorded in the ledger, and the reservation's own state changes.
+//! recorded in the ledger, and the reservation's own state changes. A SKU's document holds
+//! markers only for steps in flight (`holds` until commit or release, `returns` until the
+//! return is done), so it stays small however many orders it served.
 
 use std::time::Duration;
 
@@ -110,13 +112,22 @@ impl MongoStockStore {
         Ok(updated.matched_count == 1)
     }
 
-    /// Returns the committed units of `line` to the shelf, once per order.
+    /// Returns the committed units of `line` to the shelf, once per order (the marker it
+    /// leaves on the SKU guards a step retried after a crash until the return is done).
     pub(super) async fn unship(&self, order_id: &str, line: &Line) -> Result<(), StoreError> {
         let entry = hold(order_id, line.quantity);
         let change =
             doc! { "$inc": { "on_hand": line.quantity, "available": line.quantity }, "$push": { "returns": &entry } };
         let guard = doc! { "returns": { "$ne": &entry } };
         self.step(order_id, line, guard, change, (line.quantity, 0), "return").await?;
+        Ok(())
+    }
+
+    /// Drops the marker [`MongoStockStore::unship`] left on the SKU.
+    pub(super) async fn forget_return(&self, order_id: &str, line: &Line) -> Result<(), StoreError> {
+        let entry = hold(order_id, line.quantity);
+        let pull = doc! { "$pull": { "returns": &entry } };
+        self.stock.update_one(doc! { "_id": &line.sku }, pull).await.map_err(unexpected)?;
         Ok(())
     }
 
