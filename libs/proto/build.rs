@@ -12,6 +12,19 @@ const PROTOS: &[&str] = &[
     "shop/events/v1/events.proto",
 ];
 
+/// Messages with a password, token or secret in them.
+const REDACTED: &[&str] = &[
+    ".shop.identity.v1.RegisterRequest",
+    ".shop.identity.v1.LoginRequest",
+    ".shop.identity.v1.RefreshRequest",
+    ".shop.identity.v1.LogoutRequest",
+    ".shop.identity.v1.AuthResponse",
+    ".shop.identity.v1.IssueServiceTokenRequest",
+    ".shop.identity.v1.ServiceToken",
+    ".shop.payment.v1.ChargeRequest",
+    ".shop.payment.v1.HandleWebhookRequest",
+];
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Read when the script runs, not when it was compiled: a build cache shared by several
     // checkouts reuses this script's binary for all of them.
@@ -24,6 +37,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed=../../proto/{proto}");
     }
     let mut config = prost_build::Config::new();
+    // Messages that carry a credential get a `Debug` that hides it (in `src/lib.rs`).
+    config.skip_debug(REDACTED);
     config.protoc_executable(protoc_bin_vendored::protoc_bin_path()?);
     let includes = [root];
     tonic_prost_build::configure()

@@ -28,6 +28,33 @@ contracts!(
 
 pub use prost_types::Timestamp;
 
+/// `Debug` for messages that carry a credential: the credential prints as `***`, so a
+/// message logged by mistake leaks nothing (`build.rs` lists them).
+macro_rules! redacted_debug {
+    ($($ty:ident in $module:ident { $($shown:ident),* ; $($hidden:ident),* })*) => {
+        $(impl std::fmt::Debug for $module::v1::$ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    $(.field(stringify!($shown), &self.$shown))*
+                    $(.field(stringify!($hidden), &"***"))*
+                    .finish()
+            }
+        })*
+    };
+}
+
+redacted_debug! {
+    RegisterRequest in identity { email, first_name, last_name; password }
+    LoginRequest in identity { email; password }
+    RefreshRequest in identity { ; refresh_token }
+    LogoutRequest in identity { ; refresh_token }
+    AuthResponse in identity { user, token_type, expires_in; access_token, refresh_token }
+    IssueServiceTokenRequest in identity { client_id, audience; client_secret }
+    ServiceToken in identity { expires_in; access_token }
+    ChargeRequest in payment { order_id, amount; payment_token }
+    HandleWebhookRequest in payment { ; payload, signature }
+}
+
 impl From<&shop_types::Address> for common::v1::Address {
     fn from(a: &shop_types::Address) -> Self {
         a.fields().clone().into()
@@ -45,5 +72,23 @@ impl From<common::v1::Address> for shop_types::AddressInput {
     fn from(a: common::v1::Address) -> Self {
         let common::v1::Address { name, phone, line1, line2, city, region, postal_code, country } = a;
         Self { name, phone, line1, line2, city, region, postal_code, country }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_never_print() {
+        let login = identity::v1::LoginRequest { email: "ada@example.com".into(), password: "hunter2 secret".into() };
+        let secret = identity::v1::IssueServiceTokenRequest {
+            client_id: "order".into(),
+            client_secret: "s3cr3t-value".into(),
+            audience: "payment".into(),
+        };
+        let shown = format!("{login:?} {secret:?}");
+        assert!(shown.contains("ada@example.com") && shown.contains("order"), "{shown}");
+        assert!(!shown.contains("hunter2") && !shown.contains("s3cr3t"), "{shown}");
     }
 }
