@@ -151,6 +151,7 @@ impl Fleet {
             }
         }
         let mut env: Vec<(String, String)> = env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        env.extend(self.service_links());
         if name == "identity" {
             let clients = self.secrets.iter().map(|(client, secret)| {
                 (format!("SHOP_SERVICE_CLIENTS__{}", client.to_uppercase()), secret.expose().to_owned())
@@ -158,6 +159,30 @@ impl Fleet {
             env.extend(clients);
         }
         env
+    }
+
+    /// What Kubernetes injects into every pod for each Service of a release named `shop`
+    /// (`SHOP_IDENTITY_SERVICE_HOST`, `SHOP_IDENTITY_PORT=tcp://…`, …): the fleet runs with
+    /// them, as it would on a cluster.
+    fn service_links(&self) -> Vec<(String, String)> {
+        let ports = SERVICES.iter().zip(&self.ports).map(|(name, p)| (*name, p.grpc));
+        ports
+            .chain([("gateway", self.gateway_port)])
+            .flat_map(|(name, port)| {
+                let prefix = format!("SHOP_{}", name.to_uppercase());
+                let url = format!("tcp://127.0.0.1:{port}");
+                [
+                    (format!("{prefix}_SERVICE_HOST"), "127.0.0.1".to_owned()),
+                    (format!("{prefix}_SERVICE_PORT"), port.to_string()),
+                    (format!("{prefix}_SERVICE_PORT_GRPC"), port.to_string()),
+                    (format!("{prefix}_PORT"), url.clone()),
+                    (format!("{prefix}_PORT_{port}_TCP"), url),
+                    (format!("{prefix}_PORT_{port}_TCP_PROTO"), "tcp".to_owned()),
+                    (format!("{prefix}_PORT_{port}_TCP_PORT"), port.to_string()),
+                    (format!("{prefix}_PORT_{port}_TCP_ADDR"), "127.0.0.1".to_owned()),
+                ]
+            })
+            .collect()
     }
 
     fn spawn(&self, i: usize) -> Process {
@@ -192,6 +217,8 @@ impl Fleet {
             env.push((key, self.grpc_url(name)));
         }
         env.extend(self.options.env.iter().filter(|(s, ..)| *s == "gateway").map(|(_, k, v)| (*k, v.clone())));
+        let mut env: Vec<(String, String)> = env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        env.extend(self.service_links());
         Process::spawn("shop-gateway", &env)
     }
 

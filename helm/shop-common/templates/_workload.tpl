@@ -50,6 +50,9 @@ spec:
     spec:
       serviceAccountName: {{ include "shop-common.serviceAccountName" . }}
       automountServiceAccountToken: false
+      # Kubernetes' per-Service variables (SHOP_IDENTITY_SERVICE_HOST, …) are not settings;
+      # the binaries ignore them too.
+      enableServiceLinks: false
       terminationGracePeriodSeconds: {{ .Values.terminationGracePeriodSeconds }}
       securityContext:
         runAsNonRoot: true

@@ -64,7 +64,31 @@ fn unknown_keys(given: &serde_json::Value, known: &serde_json::Value, path: &str
 const NOT_SETTINGS: &[&str] = &["SHOP_CONFIG", "SHOP_TEST_", "SHOP_STATE_DIR"];
 
 fn setting_vars(vars: impl Iterator<Item = (String, String)>) -> std::collections::HashMap<String, String> {
-    vars.filter(|(k, _)| k.starts_with("SHOP_") && !NOT_SETTINGS.iter().any(|n| k.starts_with(n))).collect()
+    vars.filter(|(k, v)| {
+        k.starts_with("SHOP_") && !NOT_SETTINGS.iter().any(|n| k.starts_with(n)) && !service_link(k, v)
+    })
+    .collect()
+}
+
+/// Whether a variable is one Kubernetes injects for every Service in the namespace (a
+/// Service `shop-identity` gives `SHOP_IDENTITY_SERVICE_HOST`, `…_SERVICE_PORT[_<NAME>]`,
+/// `SHOP_IDENTITY_PORT=tcp://…` and `…_PORT_<n>_<PROTO>[_ADDR|_PORT|_PROTO]`): they are
+/// not settings, and must never stop a pod from starting.
+fn service_link(key: &str, value: &str) -> bool {
+    const PROTOCOLS: [&str; 3] = ["TCP", "UDP", "SCTP"];
+    if key.ends_with("_SERVICE_HOST") || key.ends_with("_SERVICE_PORT") || key.contains("_SERVICE_PORT_") {
+        return true;
+    }
+    // `…_PORT_<n>_<PROTO>` and its `_ADDR`, `_PORT`, `_PROTO` companions.
+    let numbered = key.split("_PORT_").skip(1).any(|tail| {
+        let mut parts = tail.split('_');
+        let number = parts.next().is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        let protocol = parts.next().is_some_and(|p| PROTOCOLS.contains(&p));
+        let rest: Vec<&str> = parts.collect();
+        number && protocol && matches!(rest.as_slice(), [] | ["ADDR" | "PORT" | "PROTO"])
+    });
+    numbered
+        || (key.ends_with("_PORT") && ["tcp://", "udp://", "sctp://"].iter().any(|scheme| value.starts_with(scheme)))
 }
 
 /// Where a listener binds. Port 0 picks a free port (tests).
@@ -239,6 +263,27 @@ mod tests {
         let s = sample(&[("SHOP_HTTP__PORT", "9090"), ("SHOP_TEST_MONGO_URL", "x"), ("PATH", "/bin")]).unwrap();
         assert_eq!(s.http.port, 9090);
         assert_eq!(s.name, "shop");
+    }
+
+    #[test]
+    fn kubernetes_service_links_are_not_settings() {
+        let injected = [
+            ("SHOP_IDENTITY_SERVICE_HOST", "10.0.0.11"),
+            ("SHOP_IDENTITY_SERVICE_PORT", "50051"),
+            ("SHOP_IDENTITY_SERVICE_PORT_GRPC", "50051"),
+            ("SHOP_IDENTITY_PORT", "tcp://10.0.0.11:50051"),
+            ("SHOP_IDENTITY_PORT_50051_TCP", "tcp://10.0.0.11:50051"),
+            ("SHOP_IDENTITY_PORT_50051_TCP_PROTO", "tcp"),
+            ("SHOP_IDENTITY_PORT_50051_TCP_PORT", "50051"),
+            ("SHOP_IDENTITY_PORT_50051_TCP_ADDR", "10.0.0.11"),
+            ("SHOP_GATEWAY_PORT_8080_TCP_ADDR", "10.0.0.12"),
+            ("SHOP_HTTP__PORT", "9090"),
+        ];
+        let s = sample(&injected).unwrap();
+        assert_eq!(s.http.port, 9090, "settings still apply beside them");
+        // A setting that merely ends in _PORT is still read (and a typo still refused).
+        assert!(sample(&[("SHOP_HTTP_PORT", "9090")]).is_err());
+        assert!(sample(&[("SHOP_HTTP__PORT_X", "1")]).is_err());
     }
 
     #[test]
