@@ -12,9 +12,6 @@ use shop_service_kit::credentials::generate_secret;
 use crate::{Api, Process, services::Services, wait_for_status};
 
 pub const SERVICES: [&str; 5] = ["identity", "catalog", "inventory", "order", "payment"];
-/// Every service that may obtain service tokens: each has a secret, though only the
-/// gateway, catalog and order call others (the rest serve as "another service" in tests).
-const CALLERS: [&str; 6] = ["gateway", "identity", "catalog", "inventory", "order", "payment"];
 /// Every consumer (and so durable queue) of the services and the gateway.
 const CONSUMERS: [&str; 6] = ["catalog", "gateway", "inventory", "inventory-orders", "order", "payment"];
 pub const ADMIN_EMAIL: &str = "fleet-admin@example.com";
@@ -77,7 +74,9 @@ impl Fleet {
             gateway_port: free_port(),
             processes: Vec::new(),
             run,
-            secrets: Services::secrets(&CALLERS),
+            // Every service gets a secret, though only the gateway, catalog and order call
+            // others (the rest serve as "another service" in the policy tests).
+            secrets: Services::secrets(shop_service_kit::policy::SERVICES),
             ports,
             options,
         };

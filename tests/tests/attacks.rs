@@ -94,6 +94,8 @@ async fn on_a_public_address_the_demo_webhook_secret_moves_no_money() {
         .await
         .unwrap();
     assert_eq!(res.status(), 400, "the demo secret signs nothing on a public shop");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "bad_webhook", "refused for its signature: {body}");
     app.stop().await;
 }
 

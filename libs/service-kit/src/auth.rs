@@ -50,7 +50,8 @@ pub fn unauthenticated() -> ApiError {
 pub fn identity_verifier(clients: &Clients, url: &str) -> anyhow::Result<Arc<Verifier>> {
     Ok(Arc::new(Verifier::new(Arc::new(IdentityJwks(
         shop_proto::identity::v1::identity_service_client::IdentityServiceClient::new(
-            clients.upstream("identity", url)?,
+            // Public keys are open to all: fetched without a service token.
+            clients.public().upstream("identity", url)?,
         ),
     )))))
 }

@@ -61,6 +61,13 @@ impl Clients {
         self.credentials.is_some()
     }
 
+    /// These clients without the service token, for RPCs open to all (public keys,
+    /// health): they must not wait on, or fail with, the token endpoint.
+    #[must_use]
+    pub fn public(&self) -> Self {
+        Self { credentials: None, ..self.clone() }
+    }
+
     /// A channel to the service `target` (a metric label) at `url`; it connects on first
     /// use and reconnects by itself, so a service may start before what it calls.
     pub fn upstream(&self, target: &'static str, url: &str) -> anyhow::Result<Upstream> {
@@ -92,7 +99,8 @@ impl Upstream {
     /// `not_serving` or `unreachable`. Health is open to all: no service token is
     /// obtained for it (a probe must not depend on identity).
     pub async fn health(&self, timeout: Duration) -> &'static str {
-        let mut client = HealthClient::new(self.channel.clone());
+        let public = Self { clients: self.clients.public(), ..self.clone() };
+        let mut client = HealthClient::new(public);
         let call = client.check(HealthCheckRequest { service: String::new() });
         match tokio::time::timeout(timeout, call).await {
             Ok(Ok(res)) if res.get_ref().status == ServingStatus::Serving as i32 => "serving",

@@ -29,4 +29,4 @@ pub use errors::{Refusal, unexpected};
 pub use events::Consumer;
 pub use frame::{Frame, Service, ServiceSettings};
 pub use paging::Paging;
-pub use policy::{Allow, GATEWAY, Policy, calling_service};
+pub use policy::{Allow, GATEWAY, Policy};

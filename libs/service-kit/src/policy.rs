@@ -4,9 +4,8 @@
 //! A call to a service-only RPC must carry a service token (see `shop_auth::service`)
 //! issued to one of the services the table names and meant for this service. Without one
 //! it gets `UNAUTHENTICATED`, or `PERMISSION_DENIED` when it carries only a user's token;
-//! with another service's it gets `PERMISSION_DENIED`. The handler learns who called from
-//! [`calling_service`]. The end user's token, when the call acts for a user, is checked
-//! by the handler as before: the table says which services may ask, the handler which
+//! with another service's it gets `PERMISSION_DENIED`. The end user's token, when the
+//! call acts for a user, is checked by the handler as before: the table says which services may ask, the handler which
 //! user may have what.
 //!
 //! A table must name every RPC of its service, no more: [`Policy::guard`] refuses to start
@@ -49,15 +48,6 @@ pub struct Policy {
     pub callee: &'static str,
     /// Each RPC by its method name (`Reserve`), and who may call it.
     pub rules: &'static [(&'static str, Allow)],
-}
-
-/// The service that made a call, in the request's extensions once the policy let it in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CallingService(pub &'static str);
-
-/// The service that made `req`, when the RPC is for services.
-pub fn calling_service<T>(req: &tonic::Request<T>) -> Option<&'static str> {
-    req.extensions().get::<CallingService>().map(|c| c.0)
 }
 
 impl Policy {
@@ -113,10 +103,10 @@ struct Gate {
 }
 
 impl Gate {
-    /// The calling service (when the RPC is for services), or the refusal.
-    async fn admit(&self, path: &str, headers: &http::HeaderMap) -> Result<Option<&'static str>, Status> {
+    /// Whether the call may reach the handler; if not, the refusal.
+    async fn admit(&self, path: &str, headers: &http::HeaderMap) -> Result<(), Status> {
         let callers = match self.rules.get(path) {
-            Some(Allow::Anyone) => return Ok(None),
+            Some(Allow::Anyone) => return Ok(()),
             Some(Allow::Services(callers)) => callers,
             None => return Err(Status::unimplemented("no such method")),
         };
@@ -132,9 +122,10 @@ impl Gate {
             .verify_service(token, &self.validation)
             .await
             .map_err(|err| Status::unauthenticated(format!("service credential refused: {err}")))?;
-        match callers.iter().find(|c| **c == claims.sub) {
-            Some(caller) => Ok(Some(caller)),
-            None => Err(Status::permission_denied(format!("{} may not call this method", claims.sub))),
+        if callers.contains(&claims.sub.as_str()) {
+            Ok(())
+        } else {
+            Err(Status::permission_denied(format!("{} may not call this method", claims.sub)))
         }
     }
 }
@@ -166,18 +157,13 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let gate = self.gate.clone();
         Box::pin(async move {
             match gate.admit(req.uri().path(), req.headers()).await {
-                Ok(caller) => {
-                    if let Some(caller) = caller {
-                        req.extensions_mut().insert(CallingService(caller));
-                    }
-                    inner.call(req).await
-                }
+                Ok(()) => inner.call(req).await,
                 Err(status) => Ok(status.into_http()),
             }
         })

@@ -243,28 +243,17 @@ impl Checkout {
             if refunded < order.total() || currency != order.currency || order.payment == PaymentState::Refunded {
                 return Ok(());
             }
+            if !matches!(order.status, Status::Paid | Status::Shipped | Status::Delivered) {
+                self.record_payment(order, PaymentState::Refunded).await;
+                return Ok(());
+            }
+            tracing::warn!(order_id, "refunded at the payment provider; the order follows");
+            let restock = order.status == Status::Paid;
             order.payment = PaymentState::Refunded;
-            let saved = match order.status {
-                Status::Paid | Status::Shipped | Status::Delivered => {
-                    tracing::warn!(order_id, "refunded at the payment provider; the order follows");
-                    let restock = order.status == Status::Paid;
-                    order.cancel_reason = Some(CancelReason::Requested("refunded at the payment provider".into()));
-                    let refunded = |o: &Order| {
-                        vec![new_event(kind::ORDER_REFUNDED, SERVICE, &OrderEvent { restock, ..payload(o) })]
-                    };
-                    self.save(&mut order, Status::Refunded, refunded).await?
-                }
-                _ => {
-                    order.updated_at = now();
-                    order.version += 1;
-                    match self.orders.update(&order, &[]).await {
-                        Ok(()) => true,
-                        Err(StoreError::Stale) => false,
-                        Err(err) => return Err(err.into()),
-                    }
-                }
-            };
-            if saved {
+            order.cancel_reason = Some(CancelReason::Requested("refunded at the payment provider".into()));
+            let refunded =
+                |o: &Order| vec![new_event(kind::ORDER_REFUNDED, SERVICE, &OrderEvent { restock, ..payload(o) })];
+            if self.save(&mut order, Status::Refunded, refunded).await? {
                 return Ok(());
             }
         }

@@ -136,10 +136,9 @@ impl PaymentStore for MongoPaymentStore {
     }
 
     async fn refund(&self, refund: &Refund<'_>, events: &[Envelope]) -> Result<bool, StoreError> {
+        // A key already applied fails the insert below (the caller asked `refund_applied`
+        // first, so this is the race, not the common case).
         let Refund { order_id, key, amount, read_refunded, webhook } = *refund;
-        if self.refunds.find_one(doc! { "_id": key }).await.map_err(unexpected)?.is_some() {
-            return Ok(false);
-        }
         let payment = self.get(order_id).await?.ok_or(StoreError::Stale)?;
         let status = refunded_status(payment.amount, read_refunded + amount).as_str();
         let guard = doc! {
