@@ -84,8 +84,10 @@ impl Fleet {
         fleet.gateway = Some(fleet.spawn_gateway());
         fleet.base = format!("http://127.0.0.1:{}", fleet.gateway_port);
         fleet.api = Api::new(fleet.base.clone());
+        // The gateway's own readiness does not wait for the services: its diagnostics do.
+        let upstreams = format!("{}/healthz/upstreams", fleet.base);
         assert!(
-            wait_for_status(&fleet.api.client, &format!("{}/readyz", fleet.base), 200, Duration::from_secs(60)).await,
+            wait_for_status(&fleet.api.client, &upstreams, 200, Duration::from_secs(60)).await,
             "the fleet never became ready"
         );
         fleet
@@ -192,8 +194,8 @@ impl Fleet {
         let mut env = vec![
             ("SHOP_HTTP__HOST", "127.0.0.1".to_owned()),
             ("SHOP_HTTP__PORT", self.gateway_port.to_string()),
-            ("SHOP_REDIS_URL", redis_url()),
-            ("SHOP_AMQP_URL", amqp_url()),
+            ("SHOP_BACKENDS__REDIS_URL", redis_url()),
+            ("SHOP_BACKENDS__AMQP_URL", amqp_url()),
             // Tests sign in and register many users from one address that every test run
             // on this Redis shares.
             ("SHOP_RATE_LIMITS__AUTH__PER_MINUTE", "100000".to_owned()),
@@ -228,12 +230,12 @@ impl Fleet {
     }
 
     /// Starts a service again on its ports and database, and waits until its gRPC health
-    /// answers through the gateway's readiness.
+    /// answers through the gateway's upstream diagnostics.
     pub async fn restart(&mut self, name: &str) {
         let i = Self::index(name);
         self.processes[i] = self.spawn(i);
-        let readyz = format!("{}/readyz", self.base);
-        let ready = wait_for_status(&self.api.client, &readyz, 200, Duration::from_secs(60)).await;
+        let upstreams = format!("{}/healthz/upstreams", self.base);
+        let ready = wait_for_status(&self.api.client, &upstreams, 200, Duration::from_secs(60)).await;
         assert!(ready, "{name} never came back");
     }
 

@@ -31,7 +31,7 @@ impl EventHandler for Created {
 }
 
 #[tokio::test]
-async fn the_fleet_serves_from_real_infrastructure_and_readiness_follows_the_services() {
+async fn the_fleet_serves_from_real_infrastructure_and_one_service_down_leaves_browsing_up() {
     let _one = Fleet::exclusive().await;
     // Listen for the catalog's events on the real broker before it starts publishing.
     let bus = RabbitBus::new(&amqp_url(), BusSettings::default());
@@ -69,14 +69,30 @@ async fn the_fleet_serves_from_real_infrastructure_and_readiness_follows_the_ser
     subscription.stop().await;
     bus.remove_consumer(&consumer).await.unwrap();
 
-    // A service that goes away makes the gateway unready; SIGTERM drains it cleanly.
-    fleet.terminate("catalog");
-    assert!(wait_for_status(&client, &format!("{base}/readyz"), 503, Duration::from_secs(10)).await);
-    let not_ready: Value = client.get(format!("{base}/readyz")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(not_ready["status"], "not_ready");
-    assert_eq!(not_ready["checks"]["catalog"], "unreachable");
-    assert_eq!(not_ready["checks"]["identity"], "serving");
-    fleet.stop(&["catalog"]);
+    // A service that goes away (SIGTERM: it drains cleanly) leaves the gateway ready and
+    // browsing working; the diagnostics route and the metrics say which one is missing.
+    fleet.terminate("order");
+    let upstreams = format!("{base}/healthz/upstreams");
+    assert!(wait_for_status(&client, &upstreams, 503, Duration::from_secs(10)).await);
+    let report: Value = client.get(&upstreams).send().await.unwrap().json().await.unwrap();
+    assert_eq!(report["status"], "not_ready");
+    assert_eq!(report["checks"]["order"], "unreachable");
+    assert_eq!(report["checks"]["identity"], "serving");
+    let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200, "one service down keeps the gateway in rotation");
+    let res = client.get(format!("{base}/api/v1/products?q=demo")).send().await.unwrap();
+    assert_eq!(res.status(), 200, "browsing works without order");
+    let res = client.get(format!("{base}/api/v1/products/{}", demo_product_id(7))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let metrics = format!("{base}/metrics");
+    let down = shop_test_support::eventually(Duration::from_secs(15), || async {
+        let text = client.get(&metrics).send().await.unwrap().text().await.unwrap();
+        text.contains(r#"gateway_upstream_up{upstream="order"} 0"#)
+            && text.contains(r#"gateway_upstream_up{upstream="catalog"} 1"#)
+    })
+    .await;
+    assert!(down, "gateway_upstream_up reports order down");
+    fleet.stop(&["order"]);
 }
 
 #[tokio::test]
@@ -96,5 +112,50 @@ async fn the_all_in_one_binary_serves_demo_data_and_exits_zero_on_ctrl_c() {
     let res = client.get(format!("{base}/api/v1/products/{}", demo_product_id(1))).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let status = shop.signal_and_wait("INT", Duration::from_secs(30));
+    assert!(status.success(), "exited with {status}");
+}
+
+#[tokio::test]
+async fn a_fleet_binary_without_its_backends_refuses_to_start_unless_told_embedded() {
+    let needs = [
+        ("shop-gateway", &["SHOP_BACKENDS__REDIS_URL", "SHOP_BACKENDS__AMQP_URL"][..]),
+        ("shop-identity", &["SHOP_BACKENDS__MONGO_URL", "SHOP_BACKENDS__AMQP_URL"]),
+        ("shop-catalog", &["SHOP_BACKENDS__MONGO_URL", "SHOP_BACKENDS__AMQP_URL"]),
+        ("shop-inventory", &["SHOP_BACKENDS__MONGO_URL", "SHOP_BACKENDS__AMQP_URL"]),
+        ("shop-order", &["SHOP_BACKENDS__REDIS_URL"]),
+        ("shop-payment", &["SHOP_BACKENDS__MONGO_URL", "SHOP_BACKENDS__AMQP_URL"]),
+    ];
+    for (binary, missing) in needs {
+        let mut command = std::process::Command::new(shop_e2e::binary(binary));
+        let ports: &[&str] =
+            if binary == "shop-gateway" { &["SHOP_HTTP__PORT"] } else { &["SHOP_GRPC__PORT", "SHOP_METRICS__PORT"] };
+        for key in ports {
+            command.env(key, "0");
+        }
+        // Order also needs MongoDB and RabbitMQ: given, Redis is what it misses.
+        if binary == "shop-order" {
+            command
+                .env("SHOP_BACKENDS__MONGO_URL", "mongodb://127.0.0.1:1/")
+                .env("SHOP_BACKENDS__AMQP_URL", "amqp://x");
+        }
+        let out = command.env("SHOP_SERVICE_SECRET", "a-client-secret-long-enough-to-be-accepted").output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{binary} started without its backends");
+        for key in missing {
+            assert!(stderr.contains(key), "{binary} names {key}: {stderr}");
+        }
+        assert!(stderr.contains("SHOP_EMBEDDED=true"), "{binary} says how to run embedded: {stderr}");
+    }
+    // Said explicitly, a service runs on its in-memory stand-ins.
+    let mut inventory = Process::spawn(
+        "shop-inventory",
+        &[
+            ("SHOP_EMBEDDED", "true".to_owned()),
+            ("SHOP_GRPC__PORT", free_port().to_string()),
+            ("SHOP_METRICS__PORT", "0".to_owned()),
+        ],
+    );
+    assert!(inventory.wait(Duration::from_secs(2)).is_none(), "the embedded inventory keeps running");
+    let status = inventory.signal_and_wait("TERM", Duration::from_secs(30));
     assert!(status.success(), "exited with {status}");
 }

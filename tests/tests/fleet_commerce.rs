@@ -140,7 +140,7 @@ async fn carts_checkouts_and_sign_in_answer_503_while_redis_is_away_and_recover_
     let options = Options {
         env: vec![
             ("order", "SHOP_BACKENDS__REDIS_URL", through_proxy.clone()),
-            ("gateway", "SHOP_REDIS_URL", through_proxy),
+            ("gateway", "SHOP_BACKENDS__REDIS_URL", through_proxy),
         ],
         no_demo_data: true,
         ..Options::default()

@@ -13,7 +13,7 @@ use shop_platform::{Shutdown, settings::Listen};
 
 /// Gateway settings pointing at this platform's services.
 fn gateway_settings(app: &Running) -> GatewaySettings {
-    let mut s = GatewaySettings { http: Listen::loopback(0), ..GatewaySettings::default() };
+    let mut s = GatewaySettings { http: Listen::loopback(0), embedded: true, ..GatewaySettings::default() };
     s.service_secret = Some(Services::of(&app.platform).secret("gateway"));
     for (name, addr) in &app.platform.services {
         let url = format!("http://{addr}");
@@ -372,7 +372,7 @@ async fn two_gateways_sharing_redis_enforce_one_limit_together() {
     let stop = Shutdown::new();
     for _ in 0..2 {
         let mut settings = gateway_settings(&app);
-        settings.redis_url = Some(shop_platform::settings::SecretUrl::new(shop_test_support::redis_url()));
+        settings.backends.redis_url = Some(shop_platform::settings::SecretUrl::new(shop_test_support::redis_url()));
         settings.rate_limits.user = shop_gateway::ratelimit::Limit { per_minute: 60, burst: 10 };
         let gateway = Gateway::build(settings).await.unwrap();
         gateways.push(Api::new(format!("http://{}", gateway.addr)));

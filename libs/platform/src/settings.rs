@@ -235,6 +235,52 @@ impl BackendSettings {
     }
 }
 
+/// A backend a fleet binary needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Mongo,
+    Amqp,
+    Redis,
+}
+
+impl Backend {
+    /// The environment variable that names it.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::Mongo => "SHOP_BACKENDS__MONGO_URL",
+            Self::Amqp => "SHOP_BACKENDS__AMQP_URL",
+            Self::Redis => "SHOP_BACKENDS__REDIS_URL",
+        }
+    }
+}
+
+impl BackendSettings {
+    /// Refuses to start a fleet binary on an embedded stand-in for a backend it needs
+    /// unless `SHOP_EMBEDDED=true` says so: two replicas on in-memory stores are two
+    /// diverging shops that lose their data at every restart.
+    pub fn require(&self, embedded: bool, needs: &[Backend]) -> anyhow::Result<()> {
+        if embedded {
+            return Ok(());
+        }
+        let missing: Vec<&str> = needs
+            .iter()
+            .filter(|b| match b {
+                Backend::Mongo => self.mongo_url.is_none(),
+                Backend::Amqp => self.amqp_url.is_none(),
+                Backend::Redis => self.redis_url.is_none(),
+            })
+            .map(|b| b.key())
+            .collect();
+        anyhow::ensure!(
+            missing.is_empty(),
+            "{} not set: give the backend's URL, or SHOP_EMBEDDED=true to run on in-memory stand-ins \
+             (one process, nothing kept at exit)",
+            missing.join(", ")
+        );
+        Ok(())
+    }
+}
+
 impl Default for BackendSettings {
     fn default() -> Self {
         Self::embedded("shop")
@@ -284,6 +330,18 @@ mod tests {
         // A setting that merely ends in _PORT is still read (and a typo still refused).
         assert!(sample(&[("SHOP_HTTP_PORT", "9090")]).is_err());
         assert!(sample(&[("SHOP_HTTP__PORT_X", "1")]).is_err());
+    }
+
+    #[test]
+    fn a_fleet_binary_needs_its_backends_or_an_explicit_embedded() {
+        let none = BackendSettings::embedded("catalog");
+        let err = none.require(false, &[Backend::Mongo, Backend::Amqp]).unwrap_err().to_string();
+        assert!(err.contains("SHOP_BACKENDS__MONGO_URL, SHOP_BACKENDS__AMQP_URL not set"), "{err}");
+        assert!(err.contains("SHOP_EMBEDDED=true"), "{err}");
+        none.require(true, &[Backend::Mongo, Backend::Redis]).unwrap();
+        let some = BackendSettings { redis_url: Some(SecretUrl::new("redis://cache")), ..none };
+        some.require(false, &[Backend::Redis]).unwrap();
+        assert!(some.require(false, &[Backend::Redis, Backend::Amqp]).is_err());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use shop_messaging::{BusSettings, InProcessBus, Subscription, inbox::Deduplicate
 use shop_platform::{
     Shutdown,
     host::ServiceHost,
-    settings::{BackendSettings, Listen, Secret, TelemetrySettings},
+    settings::{Backend, BackendSettings, Listen, Secret, TelemetrySettings},
 };
 use tokio::task::JoinHandle;
 use tonic::{body::Body, server::NamedService, service::Routes};
@@ -30,6 +30,9 @@ pub struct ServiceSettings<X = NoExtra> {
     pub grpc: Listen,
     pub metrics: Listen,
     pub backends: BackendSettings,
+    /// `SHOP_EMBEDDED=true`: run on in-memory stand-ins for the backends not given (the
+    /// all-in-one does). Without it a service refuses to start without its backends.
+    pub embedded: bool,
     pub bus: BusSettings,
     pub telemetry: TelemetrySettings,
     /// Fill empty stores with demo data at start-up (the all-in-one mode does).
@@ -55,6 +58,7 @@ impl<X: Default> ServiceSettings<X> {
             grpc: Listen::any(grpc_port),
             metrics: Listen::any(metrics_port),
             backends: BackendSettings::embedded(database),
+            embedded: false,
             bus: BusSettings::default(),
             telemetry: TelemetrySettings::default(),
             demo_data: false,
@@ -93,6 +97,8 @@ impl<X> Frame<X> {
         embedded: &InProcessBus,
         shutdown: Shutdown,
     ) -> anyhow::Result<Self> {
+        // Every service keeps its state in MongoDB and publishes through its outbox.
+        settings.backends.require(settings.embedded, &[Backend::Mongo, Backend::Amqp])?;
         let backends = Backends::connect(&settings.backends, &settings.bus, embedded).await?;
         let registry = prometheus::Registry::new();
         let mut clients = Clients::new(&registry, DEFAULT_TIMEOUT)?;

@@ -1,7 +1,7 @@
 //! Gateway settings (defaults → `config/gateway.toml` → `SHOP_…` environment).
 
 use serde::{Deserialize, Serialize};
-use shop_platform::settings::{Listen, Secret, SecretUrl, TelemetrySettings};
+use shop_platform::settings::{BackendSettings, Listen, Secret, TelemetrySettings};
 
 use shop_messaging::BusSettings;
 
@@ -17,10 +17,15 @@ pub struct GatewaySettings {
     /// `SHOP_SERVICE_SECRET`: the gateway's client secret, with which it obtains the
     /// service tokens every call to a service carries (required).
     pub service_secret: Option<Secret>,
-    /// Redis for rate limits and caches shared by gateway replicas; in memory when absent.
-    pub redis_url: Option<SecretUrl>,
-    /// RabbitMQ, where catalog's changes arrive to keep the product cache fresh.
-    pub amqp_url: Option<SecretUrl>,
+    /// The same backend keys as every service's (one Secret serves the whole fleet):
+    /// Redis (`SHOP_BACKENDS__REDIS_URL`) for the rate limits and product cache the
+    /// replicas share, RabbitMQ (`SHOP_BACKENDS__AMQP_URL`), where catalog's changes
+    /// arrive to keep that cache fresh. The gateway has no database: a MongoDB URL is
+    /// accepted and not used.
+    pub backends: BackendSettings,
+    /// `SHOP_EMBEDDED=true`: in-memory limits and cache when Redis and RabbitMQ are not
+    /// given (one replica only). Without it the gateway refuses to start without them.
+    pub embedded: bool,
     pub bus: BusSettings,
     pub telemetry: TelemetrySettings,
     /// Largest request body accepted, in bytes (larger → 413).
@@ -67,8 +72,8 @@ impl Default for GatewaySettings {
             workers: 0,
             upstreams: Upstreams::default(),
             service_secret: None,
-            redis_url: None,
-            amqp_url: None,
+            backends: BackendSettings::embedded("gateway"),
+            embedded: false,
             bus: BusSettings::default(),
             telemetry: TelemetrySettings::default(),
             max_body_bytes: 1024 * 1024,

@@ -6,7 +6,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use actix_web::{App, HttpResponse, HttpServer, dev::ServerHandle, http::header, middleware::from_fn, web};
 use shop_auth::{KeySource, Verifier};
-use shop_platform::{Shutdown, metrics::RedMetrics, shutdown::DRAIN_DEADLINE};
+use shop_platform::{Shutdown, metrics::RedMetrics, settings::Backend, shutdown::DRAIN_DEADLINE};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
@@ -52,6 +52,7 @@ pub struct Gateway {
     pub addr: SocketAddr,
     server: actix_web::dev::Server,
     invalidation: Subscription,
+    watch: tokio::task::JoinHandle<()>,
 }
 
 impl Gateway {
@@ -63,6 +64,7 @@ impl Gateway {
     /// As [`Gateway::build`], with keys or a bus given by the caller.
     pub async fn build_with(settings: GatewaySettings, wiring: Wiring) -> anyhow::Result<Self> {
         let Wiring { keys, bus } = wiring;
+        settings.backends.require(settings.embedded, &[Backend::Redis, Backend::Amqp])?;
         let listener = std::net::TcpListener::bind(settings.http.addr())
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.http.addr()))?;
         let addr = listener.local_addr()?;
@@ -78,7 +80,7 @@ impl Gateway {
             Some(keys) => Arc::new(Verifier::new(keys)),
             None => shop_service_kit::auth::identity_verifier(&builder, &settings.upstreams.identity)?,
         };
-        let redis = settings.redis_url.as_ref().map(shop_service_kit::backends::redis_pool).transpose()?;
+        let redis = settings.backends.redis_url.as_ref().map(shop_service_kit::backends::redis_pool).transpose()?;
         let limiter: Arc<dyn RateLimiter> = match &redis {
             Some(pool) => Arc::new(RedisLimiter::new(pool.clone())),
             None => Arc::new(MemoryLimiter::default()),
@@ -87,11 +89,12 @@ impl Gateway {
             Some(pool) => Arc::new(RedisCache::new(pool.clone())),
             None => Arc::new(MemoryCache::default()),
         };
-        let bus = bus_for(settings.amqp_url.as_ref(), &settings.bus, &bus.unwrap_or_default());
+        let bus = bus_for(settings.backends.amqp_url.as_ref(), &settings.bus, &bus.unwrap_or_default());
         // Replicas share one queue: with a shared (Redis) cache one of them forgetting is enough.
         let invalidation =
             bus.subscribe(crate::SERVICE, &cache::EVENTS, Arc::new(Invalidate(products.clone()))).await?;
         let metrics = RedMetrics::register(&registry, "http_server", &["method", "route"], "status")?;
+        let watch = crate::upstream::watch(clients.clone(), &registry)?;
         let state = web::Data::new(State { clients, redis, products });
         let registry = web::Data::new(registry);
         let metrics = web::Data::new(metrics);
@@ -144,7 +147,7 @@ impl Gateway {
         }
         let server = server.listen(listener)?.run();
         tracing::info!(%addr, "gateway listening");
-        Ok(Self { addr, server, invalidation })
+        Ok(Self { addr, server, invalidation, watch })
     }
 
     /// Serves until `shutdown`, then stops accepting and finishes in-flight requests.
@@ -152,6 +155,7 @@ impl Gateway {
         let handle: ServerHandle = self.server.handle();
         let server = tokio::spawn(self.server);
         shutdown.wait().await;
+        self.watch.abort();
         self.invalidation.stop().await;
         handle.stop(true).await;
         server.await??;

@@ -48,3 +48,25 @@ impl Clients {
         futures::future::join_all(probes).await
     }
 }
+
+/// How often the gateway probes its upstreams for `gateway_upstream_up`.
+const WATCH_EVERY: Duration = Duration::from_secs(5);
+const WATCH_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Keeps `gateway_upstream_up{upstream}` (1 serving, 0 not) current, probing every few
+/// seconds until the returned task is aborted.
+pub fn watch(clients: Clients, registry: &prometheus::Registry) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let up = prometheus::IntGaugeVec::new(
+        prometheus::Opts::new("gateway_upstream_up", "Whether an upstream service reports SERVING (1) or not (0)."),
+        &["upstream"],
+    )?;
+    registry.register(Box::new(up.clone()))?;
+    Ok(tokio::spawn(async move {
+        loop {
+            for (target, status) in clients.health(WATCH_TIMEOUT).await {
+                up.with_label_values(&[target]).set(i64::from(status == "serving"));
+            }
+            tokio::time::sleep(WATCH_EVERY).await;
+        }
+    }))
+}

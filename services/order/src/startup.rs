@@ -4,7 +4,7 @@
 use std::{sync::Arc, time::Duration};
 
 use shop_messaging::InProcessBus;
-use shop_platform::Shutdown;
+use shop_platform::{Shutdown, settings::Backend};
 use shop_proto::{
     catalog::v1::catalog_service_client::CatalogServiceClient,
     inventory::v1::inventory_service_client::InventoryServiceClient,
@@ -27,6 +27,8 @@ const RECOVER_EVERY: Duration = Duration::from_secs(5);
 
 /// Connects the backends (carts in Redis when configured) and starts serving.
 pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
+    // Carts live in Redis, shared by every replica.
+    settings.backends.require(settings.embedded, &[Backend::Redis])?;
     let mut frame = Frame::connect(crate::SERVICE, settings, &embedded, shutdown).await?;
     let orders: Arc<dyn storage::OrderStore> = match &frame.backends.storage {
         Storage::Mongo { db, outbox } => Arc::new(storage::MongoOrderStore::open(db.clone(), outbox.clone()).await?),

@@ -125,6 +125,7 @@ fn local<X>(settings: &Settings, offset: u16, identity: &str, mut service: Servi
     service.metrics = Listen { host: SERVICES_HOST, port: port(settings.metrics_base_port, offset) };
     identity.clone_into(&mut service.identity_url);
     service.demo_data = settings.demo_data;
+    service.embedded = true;
     service
 }
 
@@ -190,6 +191,7 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     let mut gateway =
         GatewaySettings { http: settings.http, rate_limits: settings.rate_limits, ..GatewaySettings::default() };
     gateway.service_secret = secret("gateway");
+    gateway.embedded = true;
     gateway.upstreams.identity = url("identity");
     gateway.upstreams.catalog = url("catalog");
     gateway.upstreams.inventory = url("inventory");

@@ -83,7 +83,7 @@ where
             InitError = (),
         >,
 {
-    app.service(ops::healthz).service(ops::readyz).service(identity::jwks).service(
+    app.service(ops::healthz).service(ops::readyz).service(ops::upstreams).service(identity::jwks).service(
         scope("/api/v1")
             .service(identity::register)
             .service(identity::login)

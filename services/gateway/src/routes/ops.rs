@@ -26,10 +26,26 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok", checks: BTreeMap::new() })
 }
 
-/// Readiness: every upstream service reports SERVING (and Redis answers, when configured).
-#[utoipa::path(tag = "ops", responses((status = 200, body = Health), (status = 503, body = Health)))]
+/// Readiness: the gateway itself serves. Redis is reported but does not decide: a shared
+/// dependency that is down would take every replica out of rotation at once, while each
+/// route that needs it answers for itself (503, or limits that fail open). Nor do the
+/// services: one of them down must not take browsing, or the whole API, with it.
+#[utoipa::path(tag = "ops", responses((status = 200, body = Health)))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<State>) -> HttpResponse {
+    let mut checks = BTreeMap::new();
+    if let Some(redis) = &state.redis {
+        checks.insert("redis", redis_check(redis).await);
+    }
+    HttpResponse::Ok().json(Health { status: "ready", checks })
+}
+
+/// Diagnostics: each upstream service's gRPC health and Redis. 200 when all serve, else 503
+/// with the failing checks. Not a probe: the same figures are in `/metrics` as
+/// `gateway_upstream_up{upstream}`.
+#[utoipa::path(tag = "ops", responses((status = 200, body = Health), (status = 503, body = Health)))]
+#[get("/healthz/upstreams")]
+pub async fn upstreams(state: web::Data<State>) -> HttpResponse {
     let mut checks: BTreeMap<&'static str, &'static str> =
         state.clients.health(PROBE_TIMEOUT).await.into_iter().collect();
     if let Some(redis) = &state.redis {
