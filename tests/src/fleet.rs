@@ -31,7 +31,15 @@ pub struct Options {
     pub amqp_url: Option<String>,
     /// Leave catalog without the demo products (and inventory without their backlog).
     pub no_demo_data: bool,
+    /// Run this service as two replicas (at 127.0.1.1 and 127.0.1.2, one port), which its
+    /// callers reach by the name `shop-<service>`, resolving to both as a headless
+    /// Service's name would: every process resolves names through the fleet's own hosts
+    /// file.
+    pub replicated: Option<&'static str>,
 }
+
+/// The replicas' addresses, as a headless Service's DNS name resolves.
+pub const REPLICAS: [&str; 2] = ["127.0.1.1", "127.0.1.2"];
 
 pub struct Fleet {
     pub run: String,
@@ -39,6 +47,9 @@ pub struct Fleet {
     pub secrets: Vec<(&'static str, Secret)>,
     pub ports: Vec<Ports>,
     pub processes: Vec<Process>,
+    /// The second replica of [`Options::replicated`], and its metrics port.
+    pub replica: Option<(Process, u16)>,
+    hosts: Option<std::path::PathBuf>,
     gateway: Option<Process>,
     pub base: String,
     pub api: Api,
@@ -73,6 +84,8 @@ impl Fleet {
             gateway: None,
             gateway_port: free_port(),
             processes: Vec::new(),
+            replica: None,
+            hosts: None,
             run,
             // Every service gets a secret, though only the gateway, catalog and order call
             // others (the rest serve as "another service" in the policy tests).
@@ -80,8 +93,22 @@ impl Fleet {
             ports,
             options,
         };
+        if let Some(name) = fleet.options.replicated {
+            let hosts = std::env::temp_dir().join(format!("{}-hosts", fleet.run));
+            std::fs::write(&hosts, hosts_file(name, &REPLICAS)).expect("write the fleet's hosts file");
+            fleet.hosts = Some(hosts);
+        }
         fleet.processes = (0..SERVICES.len()).map(|i| fleet.spawn(i)).collect();
+        if let Some(name) = fleet.options.replicated {
+            let metrics = free_port();
+            fleet.replica = Some((fleet.spawn_replica(Self::index(name), 1, metrics), metrics));
+        }
         fleet.gateway = Some(fleet.spawn_gateway());
+        if let Some((_, metrics)) = &fleet.replica {
+            let up = format!("http://127.0.0.1:{metrics}/metrics");
+            let started = wait_for_status(&reqwest::Client::new(), &up, 200, Duration::from_secs(60)).await;
+            assert!(started, "the second replica never started");
+        }
         fleet.base = format!("http://127.0.0.1:{}", fleet.gateway_port);
         fleet.api = Api::new(fleet.base.clone());
         // The gateway's own readiness does not wait for the services: its diagnostics do.
@@ -106,37 +133,69 @@ impl Fleet {
         self.services().secret(name).expose().to_owned()
     }
 
-    /// The gRPC endpoint of a service.
+    /// The gRPC endpoint of a service (of its first replica, when it has two).
     pub fn grpc_url(&self, name: &str) -> String {
-        format!("http://127.0.0.1:{}", self.ports[Self::index(name)].grpc)
+        format!("http://{}:{}", self.host_of(name, 0), self.ports[Self::index(name)].grpc)
     }
 
-    fn service_env(&self, i: usize) -> Vec<(String, String)> {
+    /// Where the fleet's processes reach a service: by name when it has replicas.
+    fn peer_url(&self, name: &str) -> String {
+        if self.options.replicated == Some(name) {
+            format!("http://shop-{name}:{}", self.ports[Self::index(name)].grpc)
+        } else {
+            self.grpc_url(name)
+        }
+    }
+
+    fn host_of(&self, name: &str, replica: usize) -> &'static str {
+        if self.options.replicated == Some(name) { REPLICAS[replica] } else { "127.0.0.1" }
+    }
+
+    /// The metrics endpoint of each replica of a service.
+    pub fn metrics_urls(&self, name: &str) -> Vec<String> {
+        let mut ports = vec![self.ports[Self::index(name)].metrics];
+        ports.extend(self.replica.iter().filter(|_| self.options.replicated == Some(name)).map(|(_, port)| *port));
+        ports.into_iter().map(|port| format!("http://127.0.0.1:{port}/metrics")).collect()
+    }
+
+    /// Takes the second replica out of the name's addresses (in place, as a headless
+    /// Service drops a terminating pod), waits as a preStop hook would for the callers to
+    /// resolve again, then stops it with SIGTERM: it must drain and exit cleanly.
+    pub async fn retire_replica(&mut self) {
+        let (name, hosts) = (self.options.replicated.expect("a replicated service"), self.hosts.as_ref().unwrap());
+        std::fs::write(hosts, hosts_file(name, &REPLICAS[..1])).expect("rewrite the fleet's hosts file");
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        let (process, _) = self.replica.as_mut().expect("a second replica");
+        let status = process.signal_and_wait("TERM", Duration::from_secs(30));
+        assert!(status.success(), "the replica exited with {status}");
+    }
+
+    fn service_env(&self, i: usize, replica: usize, metrics: u16) -> Vec<(String, String)> {
         let name = SERVICES[i];
         let p = &self.ports[i];
         let amqp = self.options.amqp_url.clone().unwrap_or_else(amqp_url);
         let mut env = vec![
-            ("SHOP_GRPC__HOST", "127.0.0.1".to_owned()),
+            ("SHOP_GRPC__HOST", self.host_of(name, replica).to_owned()),
             ("SHOP_GRPC__PORT", p.grpc.to_string()),
             ("SHOP_METRICS__HOST", "127.0.0.1".to_owned()),
-            ("SHOP_METRICS__PORT", p.metrics.to_string()),
+            ("SHOP_METRICS__PORT", metrics.to_string()),
             ("SHOP_BACKENDS__MONGO_URL", mongo_url()),
             ("SHOP_BACKENDS__MONGO_DATABASE", format!("{}_{name}", self.run)),
             // The stand-in cannot interleave transactions on one database (docs/testing.md).
             ("SHOP_BACKENDS__MONGO_SERIAL_TRANSACTIONS", "true".to_owned()),
             ("SHOP_BACKENDS__AMQP_URL", amqp),
-            ("SHOP_IDENTITY_URL", self.grpc_url("identity")),
+            ("SHOP_IDENTITY_URL", self.peer_url("identity")),
             ("SHOP_SERVICE_SECRET", self.secret(name)),
         ];
         match name {
             "catalog" => {
                 env.push(("SHOP_DEMO_DATA", (!self.options.no_demo_data).to_string()));
-                env.push(("SHOP_ORDER_URL", self.grpc_url("order")));
+                env.push(("SHOP_ORDER_URL", self.peer_url("order")));
             }
             "order" => {
-                env.push(("SHOP_CATALOG_URL", self.grpc_url("catalog")));
-                env.push(("SHOP_INVENTORY_URL", self.grpc_url("inventory")));
-                env.push(("SHOP_PAYMENT_URL", self.grpc_url("payment")));
+                env.push(("SHOP_CATALOG_URL", self.peer_url("catalog")));
+                env.push(("SHOP_INVENTORY_URL", self.peer_url("inventory")));
+                env.push(("SHOP_PAYMENT_URL", self.peer_url("payment")));
                 env.push(("SHOP_BACKENDS__REDIS_URL", redis_url()));
             }
             "identity" => {
@@ -187,7 +246,12 @@ impl Fleet {
     }
 
     fn spawn(&self, i: usize) -> Process {
-        Process::spawn(&format!("shop-{}", SERVICES[i]), &self.service_env(i))
+        self.spawn_replica(i, 0, self.ports[i].metrics)
+    }
+
+    fn spawn_replica(&self, i: usize, replica: usize, metrics: u16) -> Process {
+        let env = self.service_env(i, replica, metrics);
+        Process::spawn_with_hosts(&format!("shop-{}", SERVICES[i]), &env, self.hosts.as_deref())
     }
 
     fn spawn_gateway(&self) -> Process {
@@ -215,12 +279,12 @@ impl Fleet {
             "SHOP_UPSTREAMS__PAYMENT",
         ];
         for (key, name) in keys.into_iter().zip(SERVICES) {
-            env.push((key, self.grpc_url(name)));
+            env.push((key, self.peer_url(name)));
         }
         env.extend(self.options.env.iter().filter(|(s, ..)| *s == "gateway").map(|(_, k, v)| (*k, v.clone())));
         let mut env: Vec<(String, String)> = env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         env.extend(self.service_links());
-        Process::spawn("shop-gateway", &env)
+        Process::spawn_with_hosts("shop-gateway", &env, self.hosts.as_deref())
     }
 
     /// Kills a service outright (SIGKILL: no draining, in-flight work lost).
@@ -254,12 +318,30 @@ impl Fleet {
     /// SIGTERM to the gateway, then every service still running; each must drain and exit
     /// cleanly.
     pub fn stop(mut self, skip: &[&str]) {
-        for process in self.gateway.iter_mut().chain(&mut self.processes) {
+        let replica = self.replica.as_mut().map(|(p, _)| p).and_then(|p| p.running().then_some(p));
+        for process in self.gateway.iter_mut().chain(&mut self.processes).chain(replica) {
             if skip.iter().any(|s| process.name == format!("shop-{s}")) {
                 continue;
             }
             let status = process.signal_and_wait("TERM", Duration::from_secs(30));
             assert!(status.success(), "{} exited with {status}", process.name);
+        }
+    }
+}
+
+/// A hosts file where `shop-<service>` resolves to `addresses`.
+fn hosts_file(service: &str, addresses: &[&str]) -> String {
+    let mut hosts = String::from("127.0.0.1 localhost\n");
+    for address in addresses {
+        hosts.push_str(&format!("{address} shop-{service}\n"));
+    }
+    hosts
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        if let Some(hosts) = &self.hosts {
+            let _ = std::fs::remove_file(hosts);
         }
     }
 }

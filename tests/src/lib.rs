@@ -33,7 +33,29 @@ pub struct Process {
 
 impl Process {
     pub fn spawn<K: AsRef<std::ffi::OsStr>>(name: &str, env: &[(K, String)]) -> Self {
-        let mut cmd = Command::new(binary(name));
+        Self::spawn_with_hosts(name, env, None)
+    }
+
+    /// As [`Process::spawn`], resolving host names through `hosts` (an `/etc/hosts` of
+    /// the test's, mounted in a mount namespace of the process's own, so nothing of the
+    /// machine's changes): names that resolve to several addresses stand for a cluster's
+    /// headless Services. The file is read at every lookup, so rewriting it in place is a
+    /// DNS change the process sees.
+    pub fn spawn_with_hosts<K: AsRef<std::ffi::OsStr>>(
+        name: &str,
+        env: &[(K, String)],
+        hosts: Option<&std::path::Path>,
+    ) -> Self {
+        let mut cmd = match hosts {
+            None => Command::new(binary(name)),
+            Some(hosts) => {
+                let mut cmd = Command::new("unshare");
+                cmd.args(["-m", "sh", "-c", r#"mount --bind "$0" /etc/hosts && exec "$@""#])
+                    .arg(hosts)
+                    .arg(binary(name));
+                cmd
+            }
+        };
         cmd.env_remove("RUST_LOG")
             .env("SHOP_TELEMETRY__LOG_FILTER", "warn")
             .stdin(Stdio::null())
@@ -68,6 +90,11 @@ impl Process {
 }
 
 impl Process {
+    /// Whether the process has not exited yet.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().expect("wait").is_none()
+    }
+
     /// Waits up to `timeout` for the process to exit by itself; its status, if it did.
     pub fn wait(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
         let deadline = std::time::Instant::now() + timeout;

@@ -61,6 +61,15 @@ impl Backends {
         }
     }
 
+    /// Whether this replica is the one to do the one-time job `what` (see
+    /// [`shop_storage::claim_once`]); an embedded store has no other replica.
+    pub async fn claim_once(&self, what: &str) -> anyhow::Result<bool> {
+        match &self.storage {
+            Storage::Mongo { db, .. } => shop_storage::claim_once(db, what).await,
+            Storage::Embedded { .. } => Ok(true),
+        }
+    }
+
     /// The outbox the relay publishes from.
     pub fn outbox(&self) -> Arc<dyn OutboxStore> {
         match &self.storage {

@@ -57,6 +57,23 @@ pub fn now_date() -> mongodb::bson::DateTime {
     mongodb::bson::DateTime::now()
 }
 
+/// Claims a one-time job (`what`) for this process among every replica sharing `db`: the
+/// first to ask gets `true`, every later one `false`, for good. For start-up work that
+/// replicas starting together must not all do (seeding demo data).
+pub async fn claim_once(db: &Database, what: &str) -> anyhow::Result<bool> {
+    let claims = db.collection::<mongodb::bson::Document>("claims");
+    let unique = IndexModel::builder()
+        .keys(doc! { "job": 1 })
+        .options(mongodb::options::IndexOptions::builder().unique(true).build())
+        .build();
+    ensure_indexes(&claims, vec![unique]).await?;
+    match claims.insert_one(doc! { "job": what, "at": now_date() }).await {
+        Ok(_) => Ok(true),
+        Err(err) if is_duplicate_key(&err) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
 /// Whether `err` is a unique-index violation (server code 11000).
 pub fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
     match err.kind.as_ref() {

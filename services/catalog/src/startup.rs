@@ -40,7 +40,8 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
     };
     let orders = OrderServiceClient::new(frame.upstream("order", &frame.settings.extra.order_url)?);
     let catalog = Arc::new(Catalog { products, categories, reviews, orders: Some(orders) });
-    if frame.settings.demo_data {
+    // Replicas starting together: one of them seeds.
+    if frame.settings.demo_data && frame.backends.claim_once("demo-catalog").await? {
         seed::demo_catalog(&catalog).await?;
     }
     frame.consume(crate::SERVICE, &STOCK_EVENTS, StockProjection(catalog.clone())).await?;
