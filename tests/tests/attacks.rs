@@ -42,18 +42,19 @@ async fn on_the_fleet_a_customer_at_the_grpc_ports_changes_nothing() {
     fleet.stop(&[]);
 }
 
-/// The image's `ENV` settings and its default command, read from `deploy/Dockerfile`.
+/// The all-in-one demo image's `ENV` settings and its command, read from `deploy/Dockerfile`.
 fn image_defaults() -> (Vec<(String, String)>, String) {
     let dockerfile = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/Dockerfile")).unwrap();
-    let runtime = dockerfile.rsplit("\nFROM ").next().unwrap();
-    let env = runtime
+    let demo = dockerfile.split("\nFROM ").find(|stage| stage.starts_with("runtime AS all-in-one-demo")).unwrap();
+    let env = demo
         .lines()
         .filter_map(|l| l.strip_prefix("ENV "))
         .filter_map(|kv| kv.split_once('='))
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-    let cmd = runtime.lines().find_map(|l| l.strip_prefix("CMD [\"")).unwrap();
-    (env, cmd.split('"').next().unwrap().to_owned())
+    let entrypoint = demo.lines().find_map(|l| l.strip_prefix("ENTRYPOINT [\"")).unwrap();
+    let path = entrypoint.split('"').next().unwrap();
+    (env, path.rsplit('/').next().unwrap().to_owned())
 }
 
 #[tokio::test]

@@ -146,16 +146,37 @@ async fn a_fleet_binary_without_its_backends_refuses_to_start_unless_told_embedd
         }
         assert!(stderr.contains("SHOP_EMBEDDED=true"), "{binary} says how to run embedded: {stderr}");
     }
-    // Said explicitly, a service runs on its in-memory stand-ins.
-    let mut inventory = Process::spawn(
-        "shop-inventory",
-        &[
-            ("SHOP_EMBEDDED", "true".to_owned()),
-            ("SHOP_GRPC__PORT", free_port().to_string()),
-            ("SHOP_METRICS__PORT", "0".to_owned()),
-        ],
-    );
-    assert!(inventory.wait(Duration::from_secs(2)).is_none(), "the embedded inventory keeps running");
-    let status = inventory.signal_and_wait("TERM", Duration::from_secs(30));
-    assert!(status.success(), "exited with {status}");
+    // Said explicitly, a service runs on its in-memory stand-ins; `healthcheck` (the
+    // images' probe command) asks the running one.
+    let env = [
+        ("SHOP_EMBEDDED", "true".to_owned()),
+        ("SHOP_GRPC__PORT", free_port().to_string()),
+        ("SHOP_METRICS__PORT", free_port().to_string()),
+    ];
+    let healthcheck = |binary: &str, env: &[(&str, String)]| {
+        let mut command = std::process::Command::new(shop_e2e::binary(binary));
+        command.arg("healthcheck").envs(env.iter().map(|(k, v)| (k, v)));
+        command.status().unwrap().success()
+    };
+    let mut inventory = Process::spawn("shop-inventory", &env);
+    let healthy =
+        shop_test_support::eventually(Duration::from_secs(10), || async { healthcheck("shop-inventory", &env) }).await;
+    assert!(healthy, "the embedded inventory serves");
+    let gateway_env = [
+        ("SHOP_EMBEDDED", "true".to_owned()),
+        ("SHOP_HTTP__HOST", "127.0.0.1".to_owned()),
+        ("SHOP_HTTP__PORT", free_port().to_string()),
+        ("SHOP_SERVICE_SECRET", "a-client-secret-long-enough-to-be-accepted".to_owned()),
+    ];
+    assert!(!healthcheck("shop-gateway", &gateway_env), "no gateway runs yet");
+    let mut gateway = Process::spawn("shop-gateway", &gateway_env);
+    let ready =
+        shop_test_support::eventually(Duration::from_secs(10), || async { healthcheck("shop-gateway", &gateway_env) })
+            .await;
+    assert!(ready, "the gateway's healthcheck follows its readiness");
+    for process in [&mut gateway, &mut inventory] {
+        let status = process.signal_and_wait("TERM", Duration::from_secs(30));
+        assert!(status.success(), "exited with {status}");
+    }
+    assert!(!healthcheck("shop-inventory", &env), "a stopped service is not healthy");
 }

@@ -84,9 +84,10 @@ spec:
       terminationGracePeriodSeconds: {{ add (int .Values.preStopSeconds) 25 }}
       securityContext:
         runAsNonRoot: true
-        runAsUser: 10001
-        runAsGroup: 10001
-        fsGroup: 10001
+        # The images' own user (distroless "nonroot").
+        runAsUser: 65532
+        runAsGroup: 65532
+        fsGroup: 65532
         seccompProfile:
           type: RuntimeDefault
       {{- with .Values.imagePullSecrets }}

@@ -6,6 +6,7 @@ pub mod error;
 pub mod grpc;
 pub mod host;
 pub mod metrics;
+pub mod probe;
 pub mod settings;
 pub mod shutdown;
 pub mod telemetry;

@@ -182,6 +182,17 @@ impl Upstream {
     }
 }
 
+/// Whether the gRPC server at `addr` reports SERVING within `timeout` (the binaries'
+/// `healthcheck` command).
+pub async fn serving(addr: SocketAddr, timeout: Duration) -> bool {
+    let ask = async {
+        let channel = Endpoint::from_shared(format!("http://{addr}"))?.connect_timeout(timeout).connect().await?;
+        let reply = HealthClient::new(channel).check(HealthCheckRequest { service: String::new() }).await?;
+        Ok::<bool, anyhow::Error>(reply.get_ref().status == ServingStatus::Serving as i32)
+    };
+    matches!(tokio::time::timeout(timeout, ask).await, Ok(Ok(true)))
+}
+
 type ResponseFuture = Pin<Box<dyn Future<Output = Result<http::Response<Body>, tonic::transport::Error>> + Send>>;
 
 impl tower::Service<http::Request<Body>> for Upstream {

@@ -211,7 +211,9 @@ impl Service {
 }
 
 /// The whole `main` of a service binary: settings (defaults → file → environment),
-/// telemetry, build, run until SIGTERM/SIGINT, drain.
+/// telemetry, build, run until SIGTERM/SIGINT, drain. Started as `<binary> healthcheck`,
+/// it asks the service running with these settings whether it is SERVING instead (exit
+/// 0 or 1).
 pub async fn main<X, F, Fut>(name: &str, defaults: ServiceSettings<X>, build: F) -> anyhow::Result<()>
 where
     X: Serialize + DeserializeOwned + Default,
@@ -219,6 +221,10 @@ where
     Fut: Future<Output = anyhow::Result<Service>>,
 {
     let settings = shop_platform::settings::load(name, &defaults)?;
+    if shop_platform::probe::asked() {
+        let addr = shop_platform::probe::dial(&settings.grpc);
+        std::process::exit(if crate::client::serving(addr, shop_platform::probe::TIMEOUT).await { 0 } else { 1 });
+    }
     let _telemetry = shop_platform::telemetry::init(name, &settings.telemetry)?;
     let shutdown = Shutdown::new();
     shutdown.trigger_on_signal();

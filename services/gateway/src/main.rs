@@ -1,11 +1,14 @@
 //! Gateway binary.
 
 use shop_gateway::{Gateway, GatewaySettings, SERVICE};
-use shop_platform::{Shutdown, settings, telemetry};
+use shop_platform::{Shutdown, probe, settings, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings: GatewaySettings = settings::load(SERVICE, &GatewaySettings::default())?;
+    if probe::asked() {
+        std::process::exit(if probe::http_ok(probe::dial(&settings.http), "/readyz").await { 0 } else { 1 });
+    }
     let _telemetry = telemetry::init(SERVICE, &settings.telemetry)?;
     let shutdown = Shutdown::new();
     shutdown.trigger_on_signal();
