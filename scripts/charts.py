@@ -159,7 +159,13 @@ def service(name: str) -> dict:
 
 
 def umbrella() -> dict:
-    properties = {"global": GLOBAL, **{name: {"type": "object"} for name in ["gateway", *SERVICES]}}
+    labels = {"type": "object", "additionalProperties": STRING}
+    monitoring = strict({
+        "prometheusRule": strict({"enabled": BOOL, "labels": labels}),
+        "dashboards": strict({"enabled": BOOL, "labels": labels, "folder": STRING}),
+    })
+    properties = {"global": GLOBAL, "monitoring": monitoring,
+                  **{name: {"type": "object"} for name in ["gateway", *SERVICES]}}
     return {
         "$schema": "https://json-schema.org/draft-07/schema#",
         "title": "shop umbrella chart values (each service's are checked by its own chart)",

@@ -116,6 +116,9 @@ pub trait EventBus: Send + Sync + 'static {
     /// Removes and returns up to `max` events dead-lettered for `consumer`.
     async fn take_dead_letters(&self, consumer: &str, max: usize) -> Result<Vec<Envelope>, BusError>;
 
+    /// How many events wait dead-lettered for `consumer`.
+    async fn dead_letter_count(&self, consumer: &str) -> Result<u64, BusError>;
+
     /// Whether the broker can be reached now (readiness).
     async fn ready(&self) -> bool;
 }

@@ -109,6 +109,10 @@ impl EventBus for InProcessBus {
             .unwrap_or_default())
     }
 
+    async fn dead_letter_count(&self, consumer: &str) -> Result<u64, BusError> {
+        Ok(self.queues().get(consumer).map_or(0, |q| q.dead.len() as u64))
+    }
+
     async fn ready(&self) -> bool {
         true
     }

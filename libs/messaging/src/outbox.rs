@@ -31,6 +31,15 @@ pub trait OutboxStore: Send + Sync + 'static {
     fn notifier(&self) -> Arc<Notify>;
     /// Stores events on their own, for changes that cannot share a transaction with them.
     async fn append(&self, events: &[Envelope]) -> anyhow::Result<()>;
+    /// How many events wait, and the id of the oldest (a UUIDv7: it tells its age).
+    async fn backlog(&self) -> anyhow::Result<(u64, Option<String>)>;
+}
+
+/// How long ago an event with this id (a UUIDv7) was made.
+pub fn age_of(event_id: &str) -> Option<std::time::Duration> {
+    let (secs, nanos) = uuid::Uuid::parse_str(event_id).ok()?.get_timestamp()?.to_unix();
+    let made = std::time::UNIX_EPOCH + std::time::Duration::new(secs, nanos);
+    std::time::SystemTime::now().duration_since(made).ok()
 }
 
 /// Outbox kept in memory, written under the embedded store's own lock.
@@ -72,6 +81,11 @@ impl OutboxStore for MemoryOutbox {
     async fn append(&self, events: &[Envelope]) -> anyhow::Result<()> {
         self.add(events.iter().cloned());
         Ok(())
+    }
+
+    async fn backlog(&self) -> anyhow::Result<(u64, Option<String>)> {
+        let map = shop_platform::lock(&self.events);
+        Ok((map.len() as u64, map.keys().next().cloned()))
     }
 }
 
@@ -180,6 +194,18 @@ impl OutboxStore for MongoOutbox {
 
     async fn append(&self, events: &[Envelope]) -> anyhow::Result<()> {
         self.add(events).await
+    }
+
+    async fn backlog(&self) -> anyhow::Result<(u64, Option<String>)> {
+        let count = self.collection.count_documents(doc! {}).await?;
+        let oldest = if count == 0 {
+            None
+        } else {
+            let ids = self.db.collection::<mongodb::bson::Document>("outbox");
+            let first = ids.find_one(doc! {}).sort(doc! { "_id": 1 }).projection(doc! { "_id": 1 }).await?;
+            first.and_then(|d| d.get_str("_id").ok().map(str::to_owned))
+        };
+        Ok((count, oldest))
     }
 }
 

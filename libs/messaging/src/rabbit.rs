@@ -296,6 +296,21 @@ impl EventBus for RabbitBus {
         Ok(out)
     }
 
+    async fn dead_letter_count(&self, consumer: &str) -> Result<u64, BusError> {
+        let channel = self.channel().await?;
+        // Passive: only asks; a queue that does not exist yet (no consumer ever ran) holds none.
+        let passive = QueueDeclareOptions { passive: true, ..QueueDeclareOptions::default() };
+        let count =
+            match channel.queue_declare(dead_letter_queue(consumer).into(), passive, FieldTable::default()).await {
+                Ok(queue) => u64::from(queue.message_count()),
+                // NOT_FOUND closes the channel: nothing to close then.
+                Err(err) if matches!(err.kind(), lapin::ErrorKind::ProtocolError(_)) => return Ok(0),
+                Err(err) => return Err(unavailable(err)),
+            };
+        let _ = channel.close(200, "done".into()).await;
+        Ok(count)
+    }
+
     async fn ready(&self) -> bool {
         self.connection().await.is_ok()
     }

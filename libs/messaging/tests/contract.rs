@@ -103,7 +103,11 @@ async fn an_event_failing_every_time_is_dead_lettered(bus: Arc<dyn EventBus>) {
     let rec = Recorder::failing(u32::MAX);
     let sub = bus.subscribe(&t.consumer, &[&t.pattern], Arc::new(rec.clone())).await.unwrap();
     let poison = event(&t, "poison");
+    assert_eq!(bus.dead_letter_count(&t.consumer).await.unwrap(), 0);
     bus.publish(&poison).await.unwrap();
+    // Counted while it waits (what `messaging_dead_letters` reports), then taken.
+    let counted = eventually(WAIT, || async { bus.dead_letter_count(&t.consumer).await.unwrap() == 1 }).await;
+    assert!(counted, "the dead letter is counted");
     let mut dead = Vec::new();
     let deadline = tokio::time::Instant::now() + WAIT;
     while dead.is_empty() && tokio::time::Instant::now() < deadline {
@@ -113,6 +117,7 @@ async fn an_event_failing_every_time_is_dead_lettered(bus: Arc<dyn EventBus>) {
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].event_id, poison.event_id);
     assert_eq!(rec.calls.load(Ordering::SeqCst), settings().max_deliveries);
+    assert_eq!(bus.dead_letter_count(&t.consumer).await.unwrap(), 0, "none left once taken");
     sub.stop().await;
 }
 
@@ -154,14 +159,22 @@ async fn the_outbox_delivers_events_written_during_an_outage(
     broker.set(false);
     let stop = Shutdown::new();
     let relay = Relay::start(outbox.clone(), relay_bus, stop.clone());
-    write((0..5).map(|n| event(&t, &format!("o{n}"))).collect()).await;
+    let written: Vec<Envelope> = (0..5).map(|n| event(&t, &format!("o{n}"))).collect();
+    let first = written[0].event_id.clone();
+    write(written).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert!(rec.seen().is_empty(), "nothing can arrive while the broker is down");
     assert_eq!(outbox.pending(100).await.unwrap().len(), 5);
+    // The backlog and its oldest event's age (`messaging_outbox_…`).
+    let (waiting, oldest) = outbox.backlog().await.unwrap();
+    assert_eq!((waiting, oldest.as_deref()), (5, Some(first.as_str())));
+    let age = shop_messaging::outbox::age_of(&first).unwrap();
+    assert!(age >= Duration::from_millis(700) && age < Duration::from_secs(60), "{age:?}");
     broker.set(true);
     assert!(eventually(WAIT, || async { rec.seen().len() == 5 }).await, "got {:?}", rec.seen());
     assert_eq!(rec.seen(), ["o0", "o1", "o2", "o3", "o4"]);
     assert!(eventually(WAIT, || async { outbox.pending(100).await.unwrap().is_empty() }).await);
+    assert_eq!(outbox.backlog().await.unwrap(), (0, None));
     stop.trigger();
     relay.join().await;
     sub.stop().await;
@@ -201,6 +214,9 @@ impl EventBus for Switchable {
     }
     async fn take_dead_letters(&self, c: &str, max: usize) -> Result<Vec<Envelope>, BusError> {
         self.bus.take_dead_letters(c, max).await
+    }
+    async fn dead_letter_count(&self, c: &str) -> Result<u64, BusError> {
+        self.bus.dead_letter_count(c).await
     }
     async fn ready(&self) -> bool {
         self.up.load(Ordering::SeqCst)

@@ -12,6 +12,45 @@ use tokio::net::TcpListener;
 
 use crate::Shutdown;
 
+/// The registry of one service (or the gateway): every metric in it carries
+/// `service="<name>"`, and it holds the process's own figures (`process_cpu_seconds_total`,
+/// `process_resident_memory_bytes`, `process_open_fds`, …) and
+/// `shop_build_info{version, revision}` (always 1).
+pub fn registry(service: &str) -> prometheus::Result<Registry> {
+    let labels = std::collections::HashMap::from([("service".to_owned(), service.to_owned())]);
+    let registry = Registry::new_custom(None, Some(labels))?;
+    #[cfg(target_os = "linux")]
+    registry.register(Box::new(prometheus::process_collector::ProcessCollector::for_self()))?;
+    let build = prometheus::IntGaugeVec::new(
+        Opts::new("shop_build_info", "The running build: its version and source revision."),
+        &["version", "revision"],
+    )?;
+    build
+        .with_label_values(&[env!("CARGO_PKG_VERSION"), option_env!("SHOP_BUILD_REVISION").unwrap_or("unknown")])
+        .set(1);
+    registry.register(Box::new(build))?;
+    Ok(registry)
+}
+
+/// Registers a counter by one label, each of `known` values present from zero (so that
+/// rates and alerts see them before their first event). No registry: unregistered.
+pub fn counter(
+    registry: Option<&Registry>,
+    name: &str,
+    help: &str,
+    label: &str,
+    known: &[&str],
+) -> prometheus::Result<IntCounterVec> {
+    let counter = IntCounterVec::new(Opts::new(name, help), &[label])?;
+    for value in known {
+        counter.with_label_values(&[value]);
+    }
+    if let Some(registry) = registry {
+        registry.register(Box::new(counter.clone()))?;
+    }
+    Ok(counter)
+}
+
 /// Latency buckets in seconds, from 0.5 ms to 10 s.
 pub const LATENCY_BUCKETS: &[f64] =
     &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];

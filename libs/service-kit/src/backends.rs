@@ -29,17 +29,19 @@ pub struct Backends {
 }
 
 impl Backends {
+    /// Connects what `settings` name; `pool` keeps count of MongoDB's connections.
     pub async fn connect(
         settings: &BackendSettings,
         bus: &BusSettings,
         embedded: &InProcessBus,
+        pool: Option<Arc<shop_storage::PoolCounts>>,
     ) -> anyhow::Result<Self> {
         if settings.mongo_serial_transactions {
             shop_storage::serialize_transactions();
         }
         let (storage, inbox): (Storage, Arc<dyn InboxStore>) = match &settings.mongo_url {
             Some(url) => {
-                let db = shop_storage::connect(url.expose(), &settings.mongo_database).await?;
+                let db = shop_storage::connect_counted(url.expose(), &settings.mongo_database, pool).await?;
                 let inbox = Arc::new(MongoInbox::open(&db).await?);
                 (Storage::Mongo { outbox: MongoOutbox::new(&db), db }, inbox)
             }

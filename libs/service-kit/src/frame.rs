@@ -19,6 +19,7 @@ use crate::{
     Backends,
     client::{Clients, DEFAULT_TIMEOUT, Upstream},
     events::{Consumer, Typed},
+    figures::Figures,
     policy::Policy,
 };
 
@@ -82,8 +83,11 @@ pub struct Frame<X = NoExtra> {
     /// Builds this service's gRPC clients (their metrics land in this service's registry).
     pub clients: Clients,
     registry: prometheus::Registry,
+    figures: Figures,
     shutdown: Shutdown,
     consumers: Vec<Subscription>,
+    /// The durable queues of its consumers (their dead letters are counted).
+    queues: Vec<String>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -99,13 +103,30 @@ impl<X> Frame<X> {
     ) -> anyhow::Result<Self> {
         // Every service keeps its state in MongoDB and publishes through its outbox.
         settings.backends.require(settings.embedded, &[Backend::Mongo, Backend::Amqp])?;
-        let backends = Backends::connect(&settings.backends, &settings.bus, embedded).await?;
-        let registry = prometheus::Registry::new();
+        let registry = shop_platform::metrics::registry(name)?;
+        let figures = Figures::register(&registry)?;
+        let backends =
+            Backends::connect(&settings.backends, &settings.bus, embedded, Some(figures.mongo_pool.clone())).await?;
         let mut clients = Clients::new(&registry, DEFAULT_TIMEOUT)?;
         if let Some(secret) = &settings.service_secret {
             clients = clients.authenticated_as(name, secret.clone(), &settings.identity_url)?;
         }
-        Ok(Self { settings, backends, clients, registry, shutdown, consumers: Vec::new(), tasks: Vec::new() })
+        Ok(Self {
+            settings,
+            backends,
+            clients,
+            registry,
+            figures,
+            shutdown,
+            consumers: Vec::new(),
+            queues: Vec::new(),
+            tasks: Vec::new(),
+        })
+    }
+
+    /// Where this service's metrics go (its own figures register here).
+    pub fn registry(&self) -> &prometheus::Registry {
+        &self.registry
     }
 
     /// A client channel to another service, each call carrying this service's token.
@@ -123,7 +144,9 @@ impl<X> Frame<X> {
     /// `queue`, each event id applied at most once.
     pub async fn consume<C: Consumer>(&mut self, queue: &str, patterns: &[&str], consumer: C) -> anyhow::Result<()> {
         let handler = Deduplicate::new(queue, self.backends.inbox(), Typed::new(consumer));
-        self.consumers.push(self.backends.bus.subscribe(queue, patterns, Arc::new(handler)).await?);
+        let handler = self.figures.observe(queue, Arc::new(handler));
+        self.consumers.push(self.backends.bus.subscribe(queue, patterns, handler).await?);
+        self.queues.push(queue.to_owned());
         Ok(())
     }
 
@@ -150,7 +173,7 @@ impl<X> Frame<X> {
 
     /// Serves `server` behind its `policy` (callers' service tokens checked by `verifier`)
     /// and starts relaying the outbox.
-    pub async fn serve<S>(self, policy: &Policy, verifier: Arc<Verifier>, server: S) -> anyhow::Result<Service>
+    pub async fn serve<S>(mut self, policy: &Policy, verifier: Arc<Verifier>, server: S) -> anyhow::Result<Service>
     where
         S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
             + NamedService
@@ -161,6 +184,13 @@ impl<X> Frame<X> {
         S::Future: Send + 'static,
     {
         let routes = Routes::new(policy.guard(verifier, server)?);
+        let (figures, outbox, bus) = (self.figures.clone(), self.backends.outbox(), self.backends.bus.clone());
+        let (queues, redis) = (self.queues.clone(), self.backends.redis.clone());
+        self.every("messaging and pool figures", crate::figures::SAMPLE_EVERY, move || {
+            let (figures, outbox, bus, queues, redis) =
+                (figures.clone(), outbox.clone(), bus.clone(), queues.clone(), redis.clone());
+            async move { figures.sample(outbox.as_ref(), bus.as_ref(), &queues, redis.as_ref()).await }
+        });
         let relay = Relay::start(self.backends.outbox(), self.backends.bus.clone(), self.shutdown.child());
         let s = &self.settings;
         let host = ServiceHost::start(s.grpc, s.metrics, &[S::NAME], routes, self.registry).await?;

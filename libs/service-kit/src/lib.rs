@@ -7,6 +7,8 @@
 //! - [`client`]: the one gRPC client builder — timeouts, trace context, client-side RED
 //!   metrics and the caller's service credentials on every call.
 //! - [`events`]: typed event consumers, deduplicated by the inbox, errors kept whole.
+//! - [`figures`]: messaging and pool metrics (consumers' outcomes, outbox backlog, dead
+//!   letters, MongoDB and Redis connections).
 //! - [`errors`]: an unexpected failure becomes 503 when a backend is unreachable, else 500.
 //! - [`paging`]: one rule for page requests and page answers.
 //! - [`auth`]: who is calling, from the token in a request's metadata.
@@ -19,6 +21,7 @@ pub mod client;
 pub mod credentials;
 pub mod errors;
 pub mod events;
+pub mod figures;
 pub mod frame;
 pub mod paging;
 pub mod policy;

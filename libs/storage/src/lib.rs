@@ -17,7 +17,43 @@ use mongodb::{
 /// Connects to `url` and returns the service's own `database`. Fails fast (with a bounded
 /// server-selection wait) so a misconfigured service does not start half-alive.
 pub async fn connect(url: &str, database: &str) -> anyhow::Result<Database> {
+    connect_counted(url, database, None).await
+}
+
+/// MongoDB connections open and checked out, kept from the driver's pool events (a
+/// service's `mongo_pool_connections`).
+#[derive(Debug, Default)]
+pub struct PoolCounts {
+    in_use: std::sync::atomic::AtomicI64,
+    open: std::sync::atomic::AtomicI64,
+}
+
+impl PoolCounts {
+    /// `(in use, open)` now.
+    pub fn read(&self) -> (i64, i64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.in_use.load(Relaxed), self.open.load(Relaxed))
+    }
+
+    fn record(&self, event: &mongodb::event::cmap::CmapEvent) {
+        use mongodb::event::cmap::CmapEvent;
+        use std::sync::atomic::Ordering::Relaxed;
+        match event {
+            CmapEvent::ConnectionCreated(_) => self.open.fetch_add(1, Relaxed),
+            CmapEvent::ConnectionClosed(_) => self.open.fetch_sub(1, Relaxed),
+            CmapEvent::ConnectionCheckedOut(_) => self.in_use.fetch_add(1, Relaxed),
+            CmapEvent::ConnectionCheckedIn(_) => self.in_use.fetch_sub(1, Relaxed),
+            _ => 0,
+        };
+    }
+}
+
+/// As [`connect`], keeping `counts` of the client's connection pool.
+pub async fn connect_counted(url: &str, database: &str, counts: Option<Arc<PoolCounts>>) -> anyhow::Result<Database> {
     let mut options = ClientOptions::parse(url).await?;
+    if let Some(counts) = counts {
+        options.cmap_event_handler = Some(mongodb::event::EventHandler::callback(move |event| counts.record(&event)));
+    }
     options.app_name.get_or_insert_with(|| database.to_owned());
     options.server_selection_timeout.get_or_insert(Duration::from_secs(10));
     let client = mongodb::Client::with_options(options)?;

@@ -68,7 +68,7 @@ impl Gateway {
         let listener = std::net::TcpListener::bind(settings.http.addr())
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.http.addr()))?;
         let addr = listener.local_addr()?;
-        let registry = prometheus::Registry::new();
+        let registry = shop_platform::metrics::registry(crate::SERVICE)?;
         let secret = settings
             .service_secret
             .clone()

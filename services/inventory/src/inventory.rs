@@ -18,6 +18,8 @@ use crate::{
 pub struct Inventory {
     pub store: Arc<dyn StockStore>,
     pub outbox: Arc<dyn OutboxStore>,
+    /// `shop_low_stock_alerts_total`: SKUs that fell to their low-stock threshold.
+    pub low_stock: prometheus::IntCounter,
 }
 
 fn may_manage(caller: &Caller, stock: &Stock) -> bool {
@@ -44,6 +46,7 @@ impl Inventory {
                     threshold: stock.low_stock_threshold,
                 };
                 events.push(new_event(kind::STOCK_LOW, SERVICE, &level));
+                self.low_stock.inc();
                 if stock.available == 0 {
                     events.push(new_event(kind::STOCK_DEPLETED, SERVICE, &level));
                 }

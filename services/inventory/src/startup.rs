@@ -28,7 +28,10 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         Storage::Mongo { db, .. } => Arc::new(MongoStockStore::open(db).await?),
         Storage::Embedded { .. } => Arc::new(MemoryStockStore::default()),
     };
-    let inventory = Arc::new(Inventory { store, outbox: frame.backends.outbox() });
+    let low_stock =
+        prometheus::IntCounter::new("shop_low_stock_alerts_total", "SKUs that fell to their low-stock threshold.")?;
+    frame.registry().register(Box::new(low_stock.clone()))?;
+    let inventory = Arc::new(Inventory { store, outbox: frame.backends.outbox(), low_stock });
     let adopt = Adopt { inventory: inventory.clone(), demo: frame.settings.demo_data };
     frame.consume(SERVICE, &PRODUCT_EVENTS, adopt).await?;
     frame.consume(ORDER_CONSUMER, &ORDER_EVENTS, OrderOutcomes(inventory.clone())).await?;

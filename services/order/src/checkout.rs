@@ -26,6 +26,7 @@ use crate::{
     cart::CartStore,
     domain::{Address, CancelReason, Order, PaymentState, PlaceOrder, Status, charged_as_ordered},
     error::OrderError,
+    metrics::OrderMetrics,
     pricing::Pricing,
     storage::{OrderStore, StoreError},
 };
@@ -45,6 +46,7 @@ pub struct Checkout {
     /// may die without closing it).
     pub max_open: usize,
     pub open_for: Duration,
+    pub metrics: OrderMetrics,
 }
 
 pub(crate) fn now() -> i64 {
@@ -82,6 +84,13 @@ fn digest(address: &Address, token: &PaymentToken) -> String {
 impl Checkout {
     /// Places the caller's cart as an order, or returns the order this key already made.
     pub async fn place(&self, caller: &Caller, request: PlaceOrder) -> Result<Order, OrderError> {
+        let started = std::time::Instant::now();
+        let placed = self.checkout(caller, request).await;
+        self.metrics.checkout(&placed, started.elapsed());
+        placed
+    }
+
+    async fn checkout(&self, caller: &Caller, request: PlaceOrder) -> Result<Order, OrderError> {
         let PlaceOrder { key, shipping, token } = request;
         let hash = digest(&shipping, &token);
         if let Some(existing) = self.orders.by_key(&caller.user_id, key.as_str()).await? {
@@ -117,7 +126,10 @@ impl Checkout {
             return Err(OrderError::TooManyCheckouts(self.max_open));
         }
         let placed = match self.orders.insert(&order, &[event(kind::ORDER_PLACED, &order)]).await {
-            Ok(()) => self.drive(caller, order.clone(), &token).await,
+            Ok(()) => {
+                self.metrics.placed();
+                self.drive(caller, order.clone(), &token).await
+            }
             Err(StoreError::KeyUsed) => {
                 let existing = self.orders.by_key(&caller.user_id, key.as_str()).await?;
                 let existing = existing.ok_or_else(|| anyhow::anyhow!("order of a used key vanished"))?;
@@ -166,6 +178,7 @@ impl Checkout {
         next.advance(to, now())?;
         match self.orders.update(&next, &events(&next)).await {
             Ok(()) => {
+                self.metrics.moved(&next);
                 *order = next;
                 Ok(true)
             }

@@ -123,6 +123,10 @@ pub enum CancelReason {
 }
 
 impl CancelReason {
+    /// Every kind there is.
+    pub const KINDS: [&str; 5] =
+        ["out_of_stock", "payment_declined", "checkout_interrupted", "requested", "payment_mismatch"];
+
     /// The kind, as stored.
     pub const fn kind(&self) -> &'static str {
         match self {

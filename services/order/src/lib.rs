@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod grpc;
 pub mod lifecycle;
+pub mod metrics;
 pub mod pricing;
 pub mod startup;
 pub mod storage;

@@ -18,6 +18,7 @@ use crate::{
     checkout::Checkout,
     events::{PAYMENT_OUTCOMES, PaymentOutcomes},
     grpc,
+    metrics::OrderMetrics,
     pricing::Pricing,
     storage,
 };
@@ -48,6 +49,7 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         payment: PaymentServiceClient::new(frame.upstream("payment", &extra.payment_url)?),
         max_open: extra.max_open_checkouts.max(1),
         open_for: Duration::from_secs(u64::from(extra.checkout_timeout_secs) * 2),
+        metrics: OrderMetrics::register(frame.registry())?,
     });
     frame.consume(SERVICE, &PAYMENT_OUTCOMES, PaymentOutcomes(checkout.clone())).await?;
     let recovering = checkout.clone();

@@ -23,6 +23,44 @@ pub const ORDER_CANCELLED: &str = "order_cancelled";
 pub struct Payments {
     pub store: Arc<dyn PaymentStore>,
     pub provider: Arc<dyn Provider>,
+    pub metrics: PaymentMetrics,
+}
+
+/// Charges by outcome (`shop_payment_charges_total`: succeeded, declined, refused — the
+/// token was not chargeable — or failed — the provider could not be reached) and refunds
+/// (`shop_payment_refunds_total`, by who asked: shop or provider).
+#[derive(Clone)]
+pub struct PaymentMetrics {
+    charges: prometheus::IntCounterVec,
+    refunds: prometheus::IntCounterVec,
+}
+
+impl PaymentMetrics {
+    /// Registered in `registry`; none for figures nobody reads (unit tests).
+    pub fn new(registry: Option<&prometheus::Registry>) -> prometheus::Result<Self> {
+        use shop_platform::metrics::counter;
+        let outcomes = ["succeeded", "declined", "refused", "failed"];
+        Ok(Self {
+            charges: counter(
+                registry,
+                "shop_payment_charges_total",
+                "Charges asked of the provider, by outcome.",
+                "outcome",
+                &outcomes,
+            )?,
+            refunds: counter(
+                registry,
+                "shop_payment_refunds_total",
+                "Refunds recorded, by who made them.",
+                "by",
+                &["shop", "provider"],
+            )?,
+        })
+    }
+
+    fn charged(&self, outcome: &str) {
+        self.charges.with_label_values(&[outcome]).inc();
+    }
 }
 
 fn event(kind: &str, p: &Payment, amount: i64) -> shop_messaging::Envelope {
@@ -101,6 +139,12 @@ impl Payments {
 
     async fn ask_provider(&self, pending: Payment, token: &str) -> Result<Payment, PaymentError> {
         let outcome = self.provider.charge(&pending.order_id, token, pending.amount, &pending.currency).await;
+        self.metrics.charged(match &outcome {
+            Ok(ChargeOutcome::Succeeded { .. }) => "succeeded",
+            Ok(ChargeOutcome::Declined { .. }) => "declined",
+            Err(ProviderError::Refused(_)) => "refused",
+            Err(ProviderError::Unavailable) => "failed",
+        });
         let (settled, kind) = match outcome {
             Ok(ChargeOutcome::Succeeded { charge_id }) => (
                 Payment { status: PaymentStatus::Succeeded, provider_charge_id: Some(charge_id), ..pending },
@@ -233,6 +277,7 @@ impl Payments {
     ) -> Result<Payment, PaymentError> {
         let scoped = format!("{order_id}:{key}");
         let key = scoped.as_str();
+        let by_label = if matches!(by, Refunder::Shop) { "shop" } else { "provider" };
         for _ in 0..5 {
             // A repeat of a refund already made (a retry, a replayed event) changes nothing.
             if self.store.refund_applied(key).await? {
@@ -270,7 +315,10 @@ impl Payments {
                 )
                 .await
             {
-                Ok(_) => return self.payment(order_id).await,
+                Ok(_) => {
+                    self.metrics.refunds.with_label_values(&[by_label]).inc();
+                    return self.payment(order_id).await;
+                }
                 Err(StoreError::Stale) => continue,
                 Err(err) => return Err(err.into()),
             }

@@ -11,7 +11,7 @@ use crate::{
     SERVICE, Settings,
     events::{CancelledOrders, ORDER_EVENTS},
     grpc::PaymentGrpc,
-    payments::Payments,
+    payments::{PaymentMetrics, Payments},
     provider::Sandbox,
     storage::{MemoryPaymentStore, MongoPaymentStore, PaymentStore},
 };
@@ -26,7 +26,7 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
     let extra = &frame.settings.extra;
     let provider = Arc::new(Sandbox::new(Duration::from_millis(extra.sandbox_latency_ms), extra.sandbox_failure_rate));
     let webhook_secret = extra.webhook_secret.clone();
-    let payments = Arc::new(Payments { store, provider });
+    let payments = Arc::new(Payments { store, provider, metrics: PaymentMetrics::new(Some(frame.registry()))? });
     frame.consume(SERVICE, &ORDER_EVENTS, CancelledOrders(payments.clone())).await?;
     let verifier = frame.verifier()?;
     let server = PaymentGrpc::new(payments, verifier.clone(), webhook_secret).server();

@@ -7,7 +7,7 @@ use shop_messaging::outbox::{MemoryOutbox, MongoOutbox};
 use shop_payment::{
     domain::PaymentStatus,
     error::PaymentError,
-    payments::Payments,
+    payments::{PaymentMetrics, Payments},
     provider::{Provider, Sandbox},
     storage::{MemoryPaymentStore, MongoPaymentStore, PaymentStore},
     webhook::{EventData, ProviderEvent},
@@ -15,7 +15,7 @@ use shop_payment::{
 use shop_test_support::{mongo_url, require, unique};
 
 fn payments(store: Arc<dyn PaymentStore>, provider: Arc<dyn Provider>) -> Arc<Payments> {
-    Arc::new(Payments { store, provider })
+    Arc::new(Payments { store, provider, metrics: PaymentMetrics::new(None).unwrap() })
 }
 
 fn sandbox() -> Arc<dyn Provider> {
