@@ -87,8 +87,8 @@ async fn the_fleet_serves_from_real_infrastructure_and_one_service_down_leaves_b
     let metrics = format!("{base}/metrics");
     let down = shop_test_support::eventually(Duration::from_secs(15), || async {
         let text = client.get(&metrics).send().await.unwrap().text().await.unwrap();
-        text.contains(r#"gateway_upstream_up{upstream="order"} 0"#)
-            && text.contains(r#"gateway_upstream_up{upstream="catalog"} 1"#)
+        let up = |upstream| shop_test_support::metric(&text, "gateway_upstream_up", &[("upstream", upstream)]);
+        up("order") == Some(0.0) && up("catalog") == Some(1.0)
     })
     .await;
     assert!(down, "gateway_upstream_up reports order down");

@@ -162,8 +162,10 @@ async fn every_dashboard_and_alert_reads_metrics_the_fleet_exports() {
 
     // The checkout shows in order's and payment's figures.
     let all = texts.join("\n");
-    assert!(all.contains(r#"shop_orders_paid_total{service="order"} 1"#), "one order paid");
-    assert!(all.contains(r#"shop_revenue_minor_units_total{currency="USD",service="order"} 2500"#), "its revenue");
-    assert!(all.contains(r#"shop_payment_charges_total{outcome="succeeded",service="payment"} 1"#), "one charge");
+    let figure = |name, labels: &[(&str, &str)]| shop_test_support::metric(&all, name, labels);
+    assert_eq!(figure("shop_orders_paid_total", &[("service", "order")]), Some(1.0), "one order paid");
+    assert_eq!(figure("shop_revenue_minor_units_total", &[("currency", "USD")]), Some(2500.0), "its revenue");
+    assert_eq!(figure("shop_payment_charges_total", &[("outcome", "succeeded")]), Some(1.0), "one charge");
+    assert_eq!(figure("shop_orders_cancelled_total", &[("reason", "out_of_stock")]), Some(0.0), "reasons from zero");
     fleet.stop(&[]);
 }

@@ -104,3 +104,15 @@ pub async fn ttl(db: &mongodb::Database, collection: &str, field: &str) -> Optio
     let indexes: Vec<mongodb::IndexModel> = coll.list_indexes().await.ok()?.try_collect().await.ok()?;
     indexes.into_iter().filter(|ix| ix.keys.keys().eq([field])).find_map(|ix| ix.options.and_then(|o| o.expire_after))
 }
+
+/// The value of the series `name` in a Prometheus scrape whose labels include every pair
+/// of `labels` (in any order, others beside them), if there is one.
+pub fn metric(scrape: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    scrape.lines().filter(|l| !l.starts_with('#')).find_map(|line| {
+        let (series, value) = line.rsplit_once(' ')?;
+        let (metric, pairs) = series.split_once('{').unwrap_or((series, "}"));
+        let pairs: Vec<&str> = pairs.trim_end_matches('}').split(',').collect();
+        let matches = metric == name && labels.iter().all(|(k, v)| pairs.contains(&format!("{k}=\"{v}\"").as_str()));
+        if matches { value.parse().ok() } else { None }
+    })
+}
