@@ -6,6 +6,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod grpc;
+pub mod search_index;
 pub mod seed;
 pub mod startup;
 pub mod storage;

@@ -103,23 +103,11 @@ mod mongo {
 
 use shop_catalog::domain::{
     Category, CategoryId, Review, ReviewId, SearchQuery, SearchSort, Slug, Visibility, review::ReviewSort,
-    search::terms,
 };
 use shop_catalog::storage::{CategoryStore, ReviewStore};
 
 fn query(words: &str) -> SearchQuery {
-    SearchQuery {
-        terms: terms(words),
-        categories: None,
-        tag: None,
-        min_price: None,
-        max_price: None,
-        in_stock: false,
-        sort: SearchSort::Relevance,
-        offset: 0,
-        limit: 100,
-        visibility: Visibility::Public,
-    }
+    SearchQuery { limit: 100, ..SearchQuery::words(words) }
 }
 
 /// A product whose name, tags and description are set for ranking checks.
@@ -307,5 +295,43 @@ mod mongo_more {
         search_filters_and_sorts(products().await),
         an_update_moves_sku_claims_and_a_stale_update_is_refused(products().await),
         a_slug_names_one_category(Arc::new(MongoCategoryStore::open(&db().await).await.unwrap())),
+    );
+}
+
+/// The same contract on the store whose searches the search engine answers (on both
+/// stores); the engine applies the field weights itself, so tags outrank descriptions on
+/// the stand-in too.
+async fn indexed(store: Arc<dyn ProductStore>) -> Arc<dyn ProductStore> {
+    use shop_catalog::{search_index::SearchIndex, storage::IndexedProducts};
+    Arc::new(IndexedProducts::open(store, Arc::new(SearchIndex::new().unwrap())).await.unwrap())
+}
+
+mod indexed_embedded {
+    use super::*;
+
+    async fn products() -> Arc<dyn ProductStore> {
+        indexed(Arc::new(MemoryProductStore::new(MemoryOutbox::default()))).await
+    }
+
+    shop_test_support::contract_tests!(
+        a_name_match_outranks_a_tag_match_which_outranks_a_description_match(products().await, true),
+        search_filters_and_sorts(products().await),
+        an_update_moves_sku_claims_and_a_stale_update_is_refused(products().await),
+        a_stored_product_reads_back_unchanged(products().await),
+    );
+}
+
+mod indexed_mongo {
+    use super::*;
+
+    async fn products() -> Arc<dyn ProductStore> {
+        require("MongoDB", &mongo_url());
+        let db = shop_storage::connect(&mongo_url(), &unique("catalog")).await.unwrap();
+        indexed(Arc::new(MongoProductStore::open(db.clone(), MongoOutbox::new(&db)).await.unwrap())).await
+    }
+
+    shop_test_support::contract_tests!(
+        a_name_match_outranks_a_tag_match_which_outranks_a_description_match(products().await, true),
+        search_filters_and_sorts(products().await),
     );
 }

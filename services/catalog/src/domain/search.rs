@@ -50,6 +50,24 @@ pub struct SearchQuery {
     pub visibility: Visibility,
 }
 
+impl SearchQuery {
+    /// What the public's plain search for `words` asks: no filter, by relevance, the first 20.
+    pub fn words(words: &str) -> Self {
+        Self {
+            terms: terms(words),
+            categories: None,
+            tag: None,
+            min_price: None,
+            max_price: None,
+            in_stock: false,
+            sort: SearchSort::Relevance,
+            offset: 0,
+            limit: 20,
+            visibility: Visibility::Public,
+        }
+    }
+}
+
 /// Text weights: a term in the name counts most, then tags, then the description.
 pub const NAME_WEIGHT: u32 = 10;
 pub const TAG_WEIGHT: u32 = 5;

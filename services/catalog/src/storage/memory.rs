@@ -168,6 +168,10 @@ impl ProductStore for MemoryProductStore {
     async fn count(&self) -> Result<u64, StoreError> {
         Ok(lock(&self.state).by_id.len() as u64)
     }
+
+    async fn all(&self) -> Result<Vec<Product>, StoreError> {
+        Ok(lock(&self.state).by_id.values().cloned().collect())
+    }
 }
 
 #[derive(Default)]

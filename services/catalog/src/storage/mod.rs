@@ -1,6 +1,7 @@
 //! Catalog storage: products, categories and reviews. Each trait has a MongoDB and an
 //! embedded implementation, held to one contract by `tests/store_contract.rs`.
 
+mod indexed;
 mod memory;
 mod mongo;
 
@@ -8,6 +9,7 @@ use async_trait::async_trait;
 use shop_messaging::Envelope;
 use shop_service_kit::Paging;
 
+pub use indexed::IndexedProducts;
 pub use memory::{MemoryCategoryStore, MemoryProductStore, MemoryReviewStore};
 pub use mongo::{MongoCategoryStore, MongoProductStore, MongoReviewStore};
 
@@ -46,6 +48,8 @@ pub trait ProductStore: Send + Sync + 'static {
     /// Products filed under any of `categories`.
     async fn count_in(&self, categories: &[CategoryId]) -> Result<u64, StoreError>;
     async fn count(&self) -> Result<u64, StoreError>;
+    /// Every product (to build the search index from).
+    async fn all(&self) -> Result<Vec<Product>, StoreError>;
 }
 
 #[async_trait]

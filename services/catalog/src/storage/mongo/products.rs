@@ -224,4 +224,11 @@ impl ProductStore for MongoProductStore {
     async fn count(&self) -> Result<u64, StoreError> {
         self.products.count_documents(doc! {}).await.map_err(unexpected)
     }
+
+    async fn all(&self) -> Result<Vec<Product>, StoreError> {
+        use futures::TryStreamExt;
+        let docs: Vec<ProductDoc> =
+            self.products.find(doc! {}).await.map_err(unexpected)?.try_collect().await.map_err(unexpected)?;
+        docs.into_iter().map(Product::try_from).collect::<Result<_, _>>().map_err(unexpected)
+    }
 }

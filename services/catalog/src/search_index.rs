@@ -1,0 +1,236 @@
+//! The catalog's search engine: an in-memory tantivy index of the products, the read model
+//! searches are answered from (the product store stays the truth; the index is built from
+//! it and kept current from its changes).
+//!
+//! Text is matched per word in the name, tags and description (weighted 10 / 5 / 1), each
+//! word also with one or two typos (by its length) and the last one as a prefix (search as
+//! you type); filters (categories, tag, price range, in stock, who may see drafts) and sorts
+//! (relevance, price, newest, rating) run on the index's own columns, so a search costs what
+//! its page costs, not what the catalog holds.
+
+use std::{ops::Bound, sync::Mutex};
+
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
+    collector::{Count, TopDocs},
+    query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery},
+    schema::{FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TEXT, Value},
+};
+
+use crate::domain::{
+    Product, ProductId, ProductStatus,
+    search::{DESCRIPTION_WEIGHT, NAME_WEIGHT, SearchQuery, SearchSort, TAG_WEIGHT, Visibility},
+};
+
+/// Memory the writer may buffer before it flushes a segment.
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    name: Field,
+    tags: Field,
+    description: Field,
+    tag: Field,
+    category: Field,
+    vendor: Field,
+    status: Field,
+    price: Field,
+    in_stock: Field,
+    created: Field,
+    rating: Field,
+}
+
+pub struct SearchIndex {
+    writer: Mutex<IndexWriter>,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        name: b.add_text_field("name", TEXT),
+        tags: b.add_text_field("tags", TEXT),
+        description: b.add_text_field("description", TEXT),
+        tag: b.add_text_field("tag", STRING),
+        category: b.add_text_field("category", STRING),
+        vendor: b.add_text_field("vendor", STRING),
+        status: b.add_text_field("status", STRING),
+        price: b.add_i64_field("price", INDEXED | FAST),
+        in_stock: b.add_bool_field("in_stock", INDEXED),
+        created: b.add_i64_field("created", FAST),
+        rating: b.add_f64_field("rating", FAST),
+    };
+    (b.build(), fields)
+}
+
+impl SearchIndex {
+    /// An empty index.
+    pub fn new() -> tantivy::Result<Self> {
+        let (schema, fields) = schema();
+        let index = Index::create_in_ram(schema);
+        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(Self { writer: Mutex::new(writer), reader, fields })
+    }
+
+    /// Adds `product`, or replaces what the index held of it. Seen by searches after the
+    /// next [`SearchIndex::commit`].
+    pub fn upsert(&self, product: &Product) -> tantivy::Result<()> {
+        let f = self.fields;
+        let mut doc = TantivyDocument::default();
+        let id = product.id.to_string();
+        doc.add_text(f.id, &id);
+        doc.add_text(f.name, &product.name);
+        doc.add_text(f.description, &product.description);
+        for tag in &product.tags {
+            doc.add_text(f.tags, tag);
+            doc.add_text(f.tag, tag);
+        }
+        if let Some(category) = &product.category_id {
+            doc.add_text(f.category, category);
+        }
+        doc.add_text(f.vendor, &product.vendor_id);
+        doc.add_text(f.status, product.status.as_str());
+        doc.add_i64(f.price, product.min_price());
+        doc.add_bool(f.in_stock, product.in_stock() == Some(true));
+        doc.add_i64(f.created, product.created_at.unix_timestamp_nanos().try_into().unwrap_or(i64::MAX));
+        doc.add_f64(f.rating, product.rating.average());
+        let writer = shop_platform::lock(&self.writer);
+        writer.delete_term(Term::from_field_text(f.id, &id));
+        writer.add_document(doc)?;
+        Ok(())
+    }
+
+    /// Forgets a product (after the next commit).
+    pub fn remove(&self, id: ProductId) {
+        let writer = shop_platform::lock(&self.writer);
+        writer.delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
+    }
+
+    /// Makes every change so far visible to searches.
+    pub fn commit(&self) -> tantivy::Result<()> {
+        shop_platform::lock(&self.writer).commit()?;
+        self.reader.reload()
+    }
+
+    /// The ids of a page of matching products, in order, and the number of matches.
+    pub fn search(&self, q: &SearchQuery) -> tantivy::Result<(Vec<ProductId>, u64)> {
+        let query = self.query(q);
+        let searcher = self.reader.searcher();
+        let limit = usize::try_from(q.limit).unwrap_or(usize::MAX).max(1);
+        let offset = usize::try_from(q.offset).unwrap_or(usize::MAX);
+        let top = TopDocs::with_limit(limit).and_offset(offset);
+        let (total, page): (usize, Vec<DocAddress>) = match q.sort {
+            SearchSort::Relevance if !q.terms.is_empty() => {
+                let (n, hits) = searcher.search(&query, &(Count, top.order_by_score()))?;
+                (n, hits.into_iter().map(|(_, a)| a).collect())
+            }
+            SearchSort::Relevance | SearchSort::Newest => {
+                by_field::<i64>(&searcher, &query, top, "created", Order::Desc)?
+            }
+            SearchSort::PriceAsc => by_field::<i64>(&searcher, &query, top, "price", Order::Asc)?,
+            SearchSort::PriceDesc => by_field::<i64>(&searcher, &query, top, "price", Order::Desc)?,
+            SearchSort::Rating => by_field::<f64>(&searcher, &query, top, "rating", Order::Desc)?,
+        };
+        let mut ids = Vec::with_capacity(page.len());
+        for address in page {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            if let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_str()).and_then(|s| s.parse().ok()) {
+                ids.push(id);
+            }
+        }
+        Ok((ids, total as u64))
+    }
+
+    fn query(&self, q: &SearchQuery) -> BooleanQuery {
+        let f = self.fields;
+        let term = |field: Field, text: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic))
+        };
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if !q.terms.is_empty() {
+            must.push((Occur::Must, Box::new(self.text(&q.terms))));
+        }
+        match &q.visibility {
+            Visibility::Public => must.push((Occur::Must, term(f.status, ProductStatus::Active.as_str()))),
+            Visibility::Vendor(me) => must.push((
+                Occur::Must,
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, term(f.status, ProductStatus::Active.as_str())),
+                    (Occur::Should, term(f.vendor, me)),
+                ])),
+            )),
+            Visibility::Admin => {}
+        }
+        if let Some(categories) = &q.categories {
+            let any = categories.iter().map(|c| (Occur::Should, term(f.category, &c.to_string()))).collect();
+            must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        if let Some(tag) = &q.tag {
+            must.push((Occur::Must, term(f.tag, tag)));
+        }
+        if q.min_price.is_some() || q.max_price.is_some() {
+            let bound =
+                |b: Option<i64>| b.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(f.price, v)));
+            must.push((Occur::Must, Box::new(RangeQuery::new(bound(q.min_price), bound(q.max_price)))));
+        }
+        if q.in_stock {
+            let yes = Term::from_field_bool(f.in_stock, true);
+            must.push((Occur::Must, Box::new(TermQuery::new(yes, IndexRecordOption::Basic))));
+        }
+        if must.iter().all(|(occur, _)| *occur != Occur::Must) || must.is_empty() {
+            must.push((Occur::Must, Box::new(tantivy::query::AllQuery)));
+        }
+        BooleanQuery::new(must)
+    }
+
+    /// Any of `words` in the name, tags or description: exactly (weighted by field), with
+    /// a typo or two (a fraction of that), and the last word also as a prefix.
+    fn text(&self, words: &[String]) -> BooleanQuery {
+        let f = self.fields;
+        let weighted = [(f.name, NAME_WEIGHT), (f.tags, TAG_WEIGHT), (f.description, DESCRIPTION_WEIGHT)];
+        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (i, word) in words.iter().enumerate() {
+            let last = i + 1 == words.len();
+            let typos: u8 = match word.chars().count() {
+                0..=3 => 0,
+                4..=7 => 1,
+                _ => 2,
+            };
+            for (field, weight) in weighted {
+                let weight = weight as f32;
+                let exact = Term::from_field_text(field, word);
+                any.push((Occur::Should, boost(TermQuery::new(exact.clone(), IndexRecordOption::WithFreqs), weight)));
+                if typos > 0 {
+                    any.push((Occur::Should, boost(FuzzyTermQuery::new(exact.clone(), typos, true), weight * 0.3)));
+                }
+                if last && word.chars().count() >= 2 {
+                    any.push((Occur::Should, boost(FuzzyTermQuery::new_prefix(exact, 0, true), weight * 0.5)));
+                }
+            }
+        }
+        BooleanQuery::new(any)
+    }
+}
+
+fn boost(query: impl Query, by: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(Box::new(query), by))
+}
+
+fn by_field<T>(
+    searcher: &Searcher,
+    query: &dyn Query,
+    top: TopDocs,
+    field: &str,
+    order: Order,
+) -> tantivy::Result<(usize, Vec<DocAddress>)>
+where
+    T: tantivy::fastfield::FastValue,
+    tantivy::collector::sort_key::ComparatorEnum: tantivy::collector::sort_key::Comparator<Option<T>>,
+{
+    let (n, hits) = searcher.search(query, &(Count, top.order_by_fast_field::<T>(field, order)))?;
+    Ok((n, hits.into_iter().map(|(_, a)| a).collect()))
+}

@@ -1,0 +1,96 @@
+//! A product store whose searches the search engine answers: writes go to the store (the
+//! truth) and then into the index; a search asks the index for a page of ids and reads
+//! those products back from the store.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use shop_messaging::Envelope;
+
+use super::{ProductStore, StoreError};
+use crate::{
+    domain::{CategoryId, Product, ProductId, SearchQuery, Sku},
+    search_index::SearchIndex,
+};
+
+pub struct IndexedProducts {
+    store: Arc<dyn ProductStore>,
+    index: Arc<SearchIndex>,
+}
+
+impl IndexedProducts {
+    /// `store`, with `index` built from every product it holds.
+    pub async fn open(store: Arc<dyn ProductStore>, index: Arc<SearchIndex>) -> Result<Self, StoreError> {
+        let this = Self { store, index };
+        this.rebuild().await?;
+        Ok(this)
+    }
+
+    /// Indexes every stored product again.
+    pub async fn rebuild(&self) -> Result<(), StoreError> {
+        for product in self.store.all().await? {
+            self.index.upsert(&product).map_err(unexpected)?;
+        }
+        self.index.commit().map_err(unexpected)
+    }
+
+    fn indexed(&self, product: &Product) -> Result<(), StoreError> {
+        self.index.upsert(product).map_err(unexpected)?;
+        self.index.commit().map_err(unexpected)
+    }
+}
+
+fn unexpected(err: tantivy::TantivyError) -> StoreError {
+    StoreError::Unexpected(anyhow::anyhow!("search index: {err}"))
+}
+
+#[async_trait]
+impl ProductStore for IndexedProducts {
+    async fn insert(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
+        self.store.insert(product, events).await?;
+        self.indexed(product)
+    }
+
+    async fn get(&self, id: ProductId) -> Result<Option<Product>, StoreError> {
+        self.store.get(id).await
+    }
+
+    async fn update(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
+        self.store.update(product, events).await?;
+        self.indexed(product)
+    }
+
+    async fn delete(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
+        self.store.delete(product, events).await?;
+        self.index.remove(product.id);
+        self.index.commit().map_err(unexpected)
+    }
+
+    async fn by_skus(&self, skus: &[Sku]) -> Result<Vec<Product>, StoreError> {
+        self.store.by_skus(skus).await
+    }
+
+    async fn search(&self, query: &SearchQuery) -> Result<(Vec<Product>, u64), StoreError> {
+        let (ids, total) = self.index.search(query).map_err(unexpected)?;
+        let mut page = Vec::with_capacity(ids.len());
+        for id in ids {
+            // Deleted since the index last heard: left out.
+            if let Some(product) = self.store.get(id).await? {
+                page.push(product);
+            }
+        }
+        Ok((page, total))
+    }
+
+    async fn count_in(&self, categories: &[CategoryId]) -> Result<u64, StoreError> {
+        self.store.count_in(categories).await
+    }
+
+    async fn count(&self) -> Result<u64, StoreError> {
+        self.store.count().await
+    }
+
+    async fn all(&self) -> Result<Vec<Product>, StoreError> {
+        self.store.all().await
+    }
+}

@@ -1,0 +1,85 @@
+//! The search engine's own promises, beyond the store contract: a typo or an unfinished
+//! last word still finds the product; updates and deletes show in the next search; an index
+//! opened over a populated store holds what the store holds.
+
+use std::sync::Arc;
+
+use shop_catalog::{
+    domain::{ProductId, SearchQuery, SearchSort, Visibility},
+    search_index::SearchIndex,
+    seed::demo_products,
+    storage::{IndexedProducts, MemoryProductStore, ProductStore},
+};
+use shop_messaging::outbox::MemoryOutbox;
+
+fn query(words: &str) -> SearchQuery {
+    SearchQuery::words(words)
+}
+
+async fn found(store: &dyn ProductStore, words: &str) -> Vec<ProductId> {
+    store.search(&query(words)).await.unwrap().0.iter().map(|p| p.id).collect()
+}
+
+async fn shop() -> (Arc<MemoryProductStore>, IndexedProducts) {
+    let store = Arc::new(MemoryProductStore::new(MemoryOutbox::default()));
+    let indexed = IndexedProducts::open(store.clone(), Arc::new(SearchIndex::new().unwrap())).await.unwrap();
+    (store, indexed)
+}
+
+#[tokio::test]
+async fn a_typo_or_an_unfinished_word_still_finds_the_product() {
+    let (_, shop) = shop().await;
+    let mut kettle = demo_products().swap_remove(0);
+    kettle.name = "Copper Whistling Kettle".into();
+    kettle.description = "boils water on any hob".into();
+    shop.insert(&kettle, &[]).await.unwrap();
+    for words in ["kettle", "ketle", "kettel", "whistlnig kettle", "coppe", "whist", "copper ket"] {
+        assert_eq!(found(&shop, words).await, [kettle.id], "{words:?}");
+    }
+    for words in ["kitchen", "kx", "hobnob"] {
+        assert!(found(&shop, words).await.is_empty(), "{words:?} finds nothing");
+    }
+}
+
+#[tokio::test]
+async fn updates_and_deletes_show_in_the_next_search() {
+    let (_, shop) = shop().await;
+    let mut product = demo_products().swap_remove(1);
+    product.name = "Linen Apron".into();
+    shop.insert(&product, &[]).await.unwrap();
+    assert_eq!(found(&shop, "apron").await, [product.id]);
+    let mut renamed = product.clone();
+    renamed.name = "Linen Tablecloth".into();
+    renamed.version += 1;
+    shop.update(&renamed, &[]).await.unwrap();
+    assert!(found(&shop, "apron").await.is_empty(), "the old name is gone");
+    assert_eq!(found(&shop, "tablecloth").await, [product.id]);
+    let mut draft = renamed.clone();
+    draft.status = shop_catalog::domain::ProductStatus::Draft;
+    draft.version += 1;
+    shop.update(&draft, &[]).await.unwrap();
+    assert!(found(&shop, "tablecloth").await.is_empty(), "a draft leaves public results");
+    shop.delete(&draft, &[]).await.unwrap();
+    let admin = SearchQuery { visibility: Visibility::Admin, ..query("tablecloth") };
+    assert_eq!(shop.search(&admin).await.unwrap().1, 0, "deleted: not even an admin finds it");
+}
+
+#[tokio::test]
+async fn an_index_opened_over_a_populated_store_holds_what_it_holds() {
+    let store = Arc::new(MemoryProductStore::new(MemoryOutbox::default()));
+    let products = demo_products();
+    for p in &products {
+        store.insert(p, &[]).await.unwrap();
+    }
+    let shop = IndexedProducts::open(store.clone(), Arc::new(SearchIndex::new().unwrap())).await.unwrap();
+    let every = SearchQuery { visibility: Visibility::Admin, limit: 100, ..query("") };
+    assert_eq!(shop.search(&every).await.unwrap().1, products.len() as u64);
+    // A deep page costs a page: the 200th to 220th newest, in order.
+    let newest = SearchQuery { sort: SearchSort::Newest, offset: 200, limit: 20, ..every };
+    let (page, total) = shop.search(&newest).await.unwrap();
+    let (expected, _) = store.search(&newest).await.unwrap();
+    assert_eq!(total, products.len() as u64);
+    assert_eq!(page.len(), 20);
+    let dates = |ps: &[shop_catalog::domain::Product]| ps.iter().map(|p| p.created_at).collect::<Vec<_>>();
+    assert_eq!(dates(&page), dates(&expected), "the same page as the store's own search");
+}
