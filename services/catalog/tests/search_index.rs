@@ -1,6 +1,6 @@
 //! The search engine's own promises, beyond the store contract: a typo or an unfinished
 //! last word still finds the product; updates and deletes show in the next search; an index
-//! opened over a populated store holds what the store holds.
+//! opened over a populated store holds what the store holds; facets count every match.
 
 use std::sync::Arc;
 
@@ -82,4 +82,37 @@ async fn an_index_opened_over_a_populated_store_holds_what_it_holds() {
     assert_eq!(page.len(), 20);
     let dates = |ps: &[shop_catalog::domain::Product]| ps.iter().map(|p| p.created_at).collect::<Vec<_>>();
     assert_eq!(dates(&page), dates(&expected), "the same page as the store's own search");
+}
+
+#[test]
+fn facets_count_every_match_by_category_tag_attribute_price_band_and_stock() {
+    let index = Arc::new(SearchIndex::new().unwrap());
+    let mut products = demo_products();
+    products.truncate(6);
+    for (i, p) in products.iter_mut().enumerate() {
+        p.name = format!("Facet Lamp {i}");
+        p.category_id = Some(if i < 4 { "lamps" } else { "shades" }.to_owned());
+        p.tags = vec!["light".to_owned()];
+        p.attributes = [("colour".to_owned(), if i % 2 == 0 { "red" } else { "blue" }.to_owned())].into();
+        for v in &mut p.variants {
+            v.price.amount = 1_000 * (i as i64 + 1) * (i as i64 + 1);
+        }
+        p.stock = p.variants.iter().map(|v| (v.sku.clone(), if i == 0 { 5 } else { 0 })).collect();
+        index.upsert(p).unwrap();
+    }
+    index.commit().unwrap();
+    let facets = index.facets(&SearchQuery::words("lamp")).unwrap();
+    assert_eq!(facets.categories, [("lamps".to_owned(), 4), ("shades".to_owned(), 2)]);
+    assert_eq!(facets.tags, [("light".to_owned(), 6)]);
+    let mut colours = facets.attributes.clone();
+    colours.sort();
+    assert_eq!(colours, [("colour".into(), "blue".into(), 3), ("colour".into(), "red".into(), 3)]);
+    // Prices 1,000 4,000 9,000 16,000 25,000 36,000 (minor units) in the bands from 0.
+    let counts: Vec<u64> = facets.prices.iter().map(|b| b.count).collect();
+    assert_eq!(counts, [1, 1, 1, 1, 2, 0]);
+    assert_eq!((facets.prices[0].from, facets.prices[5].to), (Some(0), None));
+    assert_eq!(facets.in_stock, 1);
+    // Facets follow the filters: within one category.
+    let shades = SearchQuery { categories: Some(vec![]), ..SearchQuery::words("lamp") };
+    assert_eq!(index.facets(&shades).unwrap().tags, [], "no category given: nothing matches");
 }
