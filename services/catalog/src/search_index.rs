@@ -87,7 +87,7 @@ fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
-        name: b.add_text_field("name", TEXT),
+        name: b.add_text_field("name", TEXT | STORED),
         tags: b.add_text_field("tags", TEXT),
         description: b.add_text_field("description", TEXT),
         tag: b.add_text_field("tag", STRING | FAST),
@@ -183,6 +183,27 @@ impl SearchIndex {
             }
         }
         Ok((ids, total as u64))
+    }
+
+    /// Search as you type: the names of the public products that best match what has been
+    /// typed so far (the last word taken as the start of a word), best first.
+    pub fn suggest(&self, typed: &str, limit: usize) -> tantivy::Result<Vec<(ProductId, String)>> {
+        let q = SearchQuery::words(typed);
+        if q.terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let searcher = self.reader.searcher();
+        let hits = searcher.search(&self.query(&q), &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let mut names = Vec::with_capacity(hits.len());
+        for (_, address) in hits {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
+            if let (Some(id), Some(name)) = (text(self.fields.id).and_then(|s| s.parse().ok()), text(self.fields.name))
+            {
+                names.push((id, name));
+            }
+        }
+        Ok(names)
     }
 
     /// How the matches of `q` (all of them, not one page) spread over categories, tags,

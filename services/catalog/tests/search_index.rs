@@ -116,3 +116,29 @@ fn facets_count_every_match_by_category_tag_attribute_price_band_and_stock() {
     let shades = SearchQuery { categories: Some(vec![]), ..SearchQuery::words("lamp") };
     assert_eq!(index.facets(&shades).unwrap().tags, [], "no category given: nothing matches");
 }
+
+#[test]
+fn suggestions_follow_the_typing_and_never_show_drafts() {
+    let index = SearchIndex::new().unwrap();
+    let mut products = demo_products();
+    products.truncate(3);
+    let names = ["Merino Travel Hoodie", "Merlot Glass Set", "Draft Merino Scarf"];
+    for (p, name) in products.iter_mut().zip(names) {
+        p.name = name.to_owned();
+        p.description = "plain".to_owned();
+        p.tags.clear();
+    }
+    products[2].status = shop_catalog::domain::ProductStatus::Draft;
+    for p in &products {
+        index.upsert(p).unwrap();
+    }
+    index.commit().unwrap();
+    let names = |typed: &str| index.suggest(typed, 8).unwrap().into_iter().map(|(_, n)| n).collect::<Vec<_>>();
+    assert_eq!(names("merino"), ["Merino Travel Hoodie"], "the draft scarf is never suggested");
+    let mer = names("mer");
+    assert_eq!(mer.len(), 2, "{mer:?}");
+    assert!(mer.contains(&"Merlot Glass Set".to_owned()));
+    assert_eq!(names("merino hoo"), ["Merino Travel Hoodie"]);
+    assert!(names("").is_empty());
+    assert!(names("zzz").is_empty());
+}
