@@ -317,7 +317,7 @@ impl Catalog {
             }
             product.stock.insert(sku.clone(), available);
             product.version += 1;
-            match self.products.update(&product, &[changed(kind::PRODUCT_UPDATED, &product)]).await {
+            match self.products.update_availability(&product, &[changed(kind::PRODUCT_UPDATED, &product)]).await {
                 Err(StoreError::Stale) => continue,
                 other => return Ok(other?),
             }

@@ -8,7 +8,14 @@
 //! (relevance, price, newest, rating) run on the index's own columns, so a search costs what
 //! its page costs, not what the catalog holds.
 
-use std::{ops::Bound, sync::Mutex};
+use std::{
+    ops::Bound,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
@@ -81,7 +88,12 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     reader: IndexReader,
     fields: Fields,
+    /// Changes not yet committed (what [`SearchIndex::refresh`] looks at).
+    dirty: AtomicBool,
 }
+
+/// How often [`SearchIndex::refresh_every`] makes pending changes visible.
+pub const REFRESH: Duration = Duration::from_millis(100);
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
@@ -110,7 +122,7 @@ impl SearchIndex {
         let index = Index::create_in_ram(schema);
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { writer: Mutex::new(writer), reader, fields })
+        Ok(Self { writer: Mutex::new(writer), reader, fields, dirty: AtomicBool::new(false) })
     }
 
     /// Adds `product`, or replaces what the index held of it. Seen by searches after the
@@ -141,6 +153,7 @@ impl SearchIndex {
         let writer = shop_platform::lock(&self.writer);
         writer.delete_term(Term::from_field_text(f.id, &id));
         writer.add_document(doc)?;
+        self.dirty.store(true, Ordering::Release);
         Ok(())
     }
 
@@ -148,12 +161,40 @@ impl SearchIndex {
     pub fn remove(&self, id: ProductId) {
         let writer = shop_platform::lock(&self.writer);
         writer.delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
+        self.dirty.store(true, Ordering::Release);
     }
 
     /// Makes every change so far visible to searches.
     pub fn commit(&self) -> tantivy::Result<()> {
+        self.dirty.store(false, Ordering::Release);
         shop_platform::lock(&self.writer).commit()?;
         self.reader.reload()
+    }
+
+    /// Commits if anything changed since the last commit; whether it did.
+    pub fn refresh(&self) -> tantivy::Result<bool> {
+        if !self.dirty.load(Ordering::Acquire) {
+            return Ok(false);
+        }
+        self.commit()?;
+        Ok(true)
+    }
+
+    /// Refreshes `index` every `period` (off the async threads) while anyone else holds
+    /// it: changes that need not be seen at once (stock levels, other replicas' writes) are
+    /// batched into one commit per period.
+    pub fn refresh_every(index: &Arc<Self>, period: Duration) -> tokio::task::JoinHandle<()> {
+        let index = Arc::downgrade(index);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(period).await;
+                let Some(live) = index.upgrade() else { return };
+                let refreshed = tokio::task::spawn_blocking(move || live.refresh()).await;
+                if let Ok(Err(err)) = refreshed {
+                    tracing::warn!(error = %err, "search index refresh failed");
+                }
+            }
+        })
     }
 
     /// The ids of a page of matching products, in order, and the number of matches.

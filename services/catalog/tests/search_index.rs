@@ -142,3 +142,21 @@ fn suggestions_follow_the_typing_and_never_show_drafts() {
     assert!(names("").is_empty());
     assert!(names("zzz").is_empty());
 }
+
+#[tokio::test]
+async fn a_stock_change_reaches_searches_within_a_refresh() {
+    let (_, shop) = shop().await;
+    let mut product = demo_products().swap_remove(2);
+    product.name = "Stoneware Jug".into();
+    shop.insert(&product, &[]).await.unwrap();
+    let in_stock = SearchQuery { in_stock: true, ..query("jug") };
+    assert_eq!(shop.search(&in_stock).await.unwrap().1, 0, "no stock reported yet");
+    product.stock = product.variants.iter().map(|v| (v.sku.clone(), 4)).collect();
+    product.version += 1;
+    shop.update_availability(&product, &[]).await.unwrap();
+    let seen = shop_test_support::eventually(std::time::Duration::from_secs(1), || async {
+        shop.search(&in_stock).await.unwrap().1 == 1
+    })
+    .await;
+    assert!(seen, "the stock change is searchable within a second");
+}

@@ -19,10 +19,12 @@ pub struct IndexedProducts {
 }
 
 impl IndexedProducts {
-    /// `store`, with `index` built from every product it holds.
+    /// `store`, with `index` built from every product it holds, and refreshed every
+    /// [`crate::search_index::REFRESH`] while the index lives.
     pub async fn open(store: Arc<dyn ProductStore>, index: Arc<SearchIndex>) -> Result<Self, StoreError> {
         let this = Self { store, index };
         this.rebuild().await?;
+        SearchIndex::refresh_every(&this.index, crate::search_index::REFRESH);
         Ok(this)
     }
 
@@ -58,6 +60,12 @@ impl ProductStore for IndexedProducts {
     async fn update(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
         self.store.update(product, events).await?;
         self.indexed(product)
+    }
+
+    async fn update_availability(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
+        self.store.update(product, events).await?;
+        // Seen within a refresh period (`SearchIndex::refresh_every`), not committed per change.
+        self.index.upsert(product).map_err(unexpected)
     }
 
     async fn delete(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {

@@ -39,6 +39,11 @@ pub trait ProductStore: Send + Sync + 'static {
     /// Replaces the product if the stored version is `product.version - 1` (else `Stale`),
     /// claiming new SKUs and releasing dropped ones, with its events.
     async fn update(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError>;
+    /// As [`ProductStore::update`], for a change only of the stock figures: searches may
+    /// see it a moment later (a search index batches these).
+    async fn update_availability(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
+        self.update(product, events).await
+    }
     /// Removes the product and its SKU claims, with its events.
     async fn delete(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError>;
     /// The products owning `skus` (unknown SKUs are left out).
