@@ -37,8 +37,8 @@ impl Process {
     }
 
     /// As [`Process::spawn`], resolving host names through `hosts` (an `/etc/hosts` of
-    /// the test's, mounted in a mount namespace of the process's own, so nothing of the
-    /// machine's changes): names that resolve to several addresses stand for a cluster's
+    /// the test's, mounted in a mount namespace of the process's own — in a user namespace,
+    /// so no privilege is needed — and nothing of the machine's changes): names that resolve to several addresses stand for a cluster's
     /// headless Services. The file is read at every lookup, so rewriting it in place is a
     /// DNS change the process sees.
     pub fn spawn_with_hosts<K: AsRef<std::ffi::OsStr>>(
@@ -50,7 +50,8 @@ impl Process {
             None => Command::new(binary(name)),
             Some(hosts) => {
                 let mut cmd = Command::new("unshare");
-                cmd.args(["-m", "sh", "-c", r#"mount --bind "$0" /etc/hosts && exec "$@""#])
+                // A user namespace of its own too (`-r`): no privilege needed.
+                cmd.args(["-r", "-m", "sh", "-c", r#"mount --bind "$0" /etc/hosts && exec "$@""#])
                     .arg(hosts)
                     .arg(binary(name));
                 cmd
