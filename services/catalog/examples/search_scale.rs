@@ -107,7 +107,15 @@ fn rss_mib() -> u64 {
     kb.unwrap_or(0) / 1024
 }
 
-fn measure(index: &Arc<SearchIndex>, query: &SearchQuery, facets: bool) -> (f64, Duration, Duration) {
+/// What one request of a kind asks of the index.
+#[derive(Clone, Copy)]
+enum Ask {
+    Page,
+    Facets,
+    Suggest,
+}
+
+fn measure(index: &Arc<SearchIndex>, query: &SearchQuery, ask: Ask) -> (f64, Duration, Duration) {
     let deadline = Instant::now() + RUN;
     let threads: Vec<_> = (0..THREADS)
         .map(|_| {
@@ -116,10 +124,10 @@ fn measure(index: &Arc<SearchIndex>, query: &SearchQuery, facets: bool) -> (f64,
                 let mut took = Vec::new();
                 while Instant::now() < deadline {
                     let started = Instant::now();
-                    if facets {
-                        index.facets(&query).expect("facets");
-                    } else {
-                        index.search(&query).expect("search");
+                    match ask {
+                        Ask::Page => drop(index.search(&query).expect("search")),
+                        Ask::Facets => drop(index.facets(&query).expect("facets")),
+                        Ask::Suggest => drop(index.suggest(&query.terms.join(" "), 8).expect("suggest")),
                     }
                     took.push(started.elapsed());
                 }
@@ -159,28 +167,29 @@ fn main() {
         drop(products);
         let rss = rss_mib();
         let all = SearchQuery { visibility: Visibility::Public, ..SearchQuery::words("") };
-        let kinds: Vec<(&str, SearchQuery, bool)> = vec![
-            ("full text 'merino hoodie'", SearchQuery::words("merino hoodie"), false),
-            ("typo + prefix 'marino hood'", SearchQuery::words("marino hood"), false),
+        let kinds: Vec<(&str, SearchQuery, Ask)> = vec![
+            ("full text 'merino hoodie'", SearchQuery::words("merino hoodie"), Ask::Page),
+            ("typo + prefix 'marino hood'", SearchQuery::words("marino hood"), Ask::Page),
             (
                 "category by price",
                 SearchQuery { categories: Some(vec![category]), sort: SearchSort::PriceAsc, ..all.clone() },
-                false,
+                Ask::Page,
             ),
             (
                 "price range by rating",
                 SearchQuery { min_price: Some(2_000), max_price: Some(6_000), sort: SearchSort::Rating, ..all.clone() },
-                false,
+                Ask::Page,
             ),
             (
                 "deep page (offset 900), newest",
                 SearchQuery { offset: 900.min(n as u64 / 2), sort: SearchSort::Newest, ..all.clone() },
-                false,
+                Ask::Page,
             ),
-            ("facets of a full text search", SearchQuery::words("merino"), true),
+            ("facets of a full text search", SearchQuery::words("merino"), Ask::Facets),
+            ("suggest 'walnut ser'", SearchQuery::words("walnut ser"), Ask::Suggest),
         ];
-        for (i, (name, query, facets)) in kinds.iter().enumerate() {
-            let (rate, p50, p99) = measure(&index, query, *facets);
+        for (i, (name, query, ask)) in kinds.iter().enumerate() {
+            let (rate, p50, p99) = measure(&index, query, *ask);
             let (build, rss) = if i == 0 {
                 (format!("{:.2} s", build.as_secs_f64()), rss.to_string())
             } else {
