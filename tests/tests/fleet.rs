@@ -117,6 +117,8 @@ async fn the_all_in_one_binary_serves_demo_data_and_exits_zero_on_ctrl_c() {
 
 #[tokio::test]
 async fn a_fleet_binary_without_its_backends_refuses_to_start_unless_told_embedded() {
+    // Its processes take ports picked here: not while a fleet picks its own.
+    let _one = Fleet::exclusive().await;
     let needs = [
         ("shop-gateway", &["SHOP_BACKENDS__REDIS_URL", "SHOP_BACKENDS__AMQP_URL"][..]),
         ("shop-identity", &["SHOP_BACKENDS__MONGO_URL", "SHOP_BACKENDS__AMQP_URL"]),
