@@ -88,14 +88,7 @@ impl Figures {
         consumers: &[String],
         redis: Option<&deadpool_redis::Pool>,
     ) -> anyhow::Result<()> {
-        let (waiting, oldest) = outbox.backlog().await?;
-        self.backlog.set(i64::try_from(waiting).unwrap_or(i64::MAX));
-        let age = oldest.as_deref().and_then(shop_messaging::outbox::age_of).unwrap_or_default();
-        self.oldest.set(age.as_secs_f64());
-        for consumer in consumers {
-            let dead = bus.dead_letter_count(consumer).await?;
-            self.dead_letters.with_label_values(&[consumer]).set(i64::try_from(dead).unwrap_or(i64::MAX));
-        }
+        // The pools first: they need no backend, so an unreachable one does not stop them.
         let (in_use, open) = self.mongo_pool.read();
         self.mongo.with_label_values(&["in_use"]).set(in_use);
         self.mongo.with_label_values(&["idle"]).set((open - in_use).max(0));
@@ -105,6 +98,14 @@ impl Figures {
             let size = i64::try_from(status.size).unwrap_or(0);
             self.redis.with_label_values(&["in_use"]).set((size - idle).max(0));
             self.redis.with_label_values(&["idle"]).set(idle);
+        }
+        let (waiting, oldest) = outbox.backlog().await?;
+        self.backlog.set(i64::try_from(waiting).unwrap_or(i64::MAX));
+        let age = oldest.as_deref().and_then(shop_messaging::outbox::age_of).unwrap_or_default();
+        self.oldest.set(age.as_secs_f64());
+        for consumer in consumers {
+            let dead = bus.dead_letter_count(consumer).await?;
+            self.dead_letters.with_label_values(&[consumer]).set(i64::try_from(dead).unwrap_or(i64::MAX));
         }
         Ok(())
     }

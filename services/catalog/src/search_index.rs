@@ -330,7 +330,7 @@ impl SearchIndex {
             let yes = Term::from_field_bool(f.in_stock, true);
             must.push((Occur::Must, Box::new(TermQuery::new(yes, IndexRecordOption::Basic))));
         }
-        if must.iter().all(|(occur, _)| *occur != Occur::Must) || must.is_empty() {
+        if must.is_empty() {
             must.push((Occur::Must, Box::new(tantivy::query::AllQuery)));
         }
         BooleanQuery::new(must)

@@ -80,14 +80,15 @@ impl ProductStore for IndexedProducts {
 
     async fn search(&self, query: &SearchQuery) -> Result<(Vec<Product>, u64), StoreError> {
         let (ids, total) = self.index.search(query).map_err(unexpected)?;
-        let mut page = Vec::with_capacity(ids.len());
-        for id in ids {
-            // Deleted since the index last heard: left out.
-            if let Some(product) = self.store.get(id).await? {
-                page.push(product);
-            }
-        }
-        Ok((page, total))
+        // One read for the page, put back in the index's order (a product deleted since
+        // the index last heard is left out).
+        let mut found = self.store.by_ids(&ids).await?;
+        found.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
+        Ok((found, total))
+    }
+
+    async fn by_ids(&self, ids: &[ProductId]) -> Result<Vec<Product>, StoreError> {
+        self.store.by_ids(ids).await
     }
 
     async fn count_in(&self, categories: &[CategoryId]) -> Result<u64, StoreError> {

@@ -169,6 +169,11 @@ impl ProductStore for MemoryProductStore {
         Ok(lock(&self.state).by_id.len() as u64)
     }
 
+    async fn by_ids(&self, ids: &[ProductId]) -> Result<Vec<Product>, StoreError> {
+        let state = lock(&self.state);
+        Ok(ids.iter().filter_map(|id| state.by_id.get(id).cloned()).collect())
+    }
+
     async fn all(&self) -> Result<Vec<Product>, StoreError> {
         Ok(lock(&self.state).by_id.values().cloned().collect())
     }

@@ -53,6 +53,8 @@ pub trait ProductStore: Send + Sync + 'static {
     /// Products filed under any of `categories`.
     async fn count_in(&self, categories: &[CategoryId]) -> Result<u64, StoreError>;
     async fn count(&self) -> Result<u64, StoreError>;
+    /// The products with these ids, in any order (unknown ids are left out).
+    async fn by_ids(&self, ids: &[ProductId]) -> Result<Vec<Product>, StoreError>;
     /// Every product (to build the search index from).
     async fn all(&self) -> Result<Vec<Product>, StoreError>;
 }

@@ -225,10 +225,14 @@ impl ProductStore for MongoProductStore {
         self.products.count_documents(doc! {}).await.map_err(unexpected)
     }
 
+    async fn by_ids(&self, ids: &[ProductId]) -> Result<Vec<Product>, StoreError> {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let docs = all(self.products.find(doc! { "_id": { "$in": ids } }).await).await?;
+        docs.into_iter().map(|d| Product::try_from(d).map_err(unexpected)).collect()
+    }
+
     async fn all(&self) -> Result<Vec<Product>, StoreError> {
-        use futures::TryStreamExt;
-        let docs: Vec<ProductDoc> =
-            self.products.find(doc! {}).await.map_err(unexpected)?.try_collect().await.map_err(unexpected)?;
-        docs.into_iter().map(Product::try_from).collect::<Result<_, _>>().map_err(unexpected)
+        let docs = all(self.products.find(doc! {}).await).await?;
+        docs.into_iter().map(|d| Product::try_from(d).map_err(unexpected)).collect()
     }
 }
