@@ -57,12 +57,14 @@ impl<T: EventHandler + ?Sized> EventHandler for Arc<T> {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum BusError {
     #[error("the broker is unreachable: {0}")]
     Unavailable(String),
     #[error("the broker refused the message: {0}")]
     Rejected(String),
+    #[error("the listener could not resync: {0}")]
+    Resync(String),
 }
 
 /// Tuning shared by both bus implementations.
@@ -101,6 +103,32 @@ mod millis {
 /// A handler as a bus holds it.
 pub type Handler = Arc<dyn EventHandler>;
 
+/// Hears events through a queue of its own process (see [`EventBus::listen`]): a read model
+/// each replica keeps, which may miss events while it has no queue and then builds itself
+/// again from the truth.
+#[async_trait]
+pub trait Listener: EventHandler {
+    /// Runs each time the listener's queue is made anew (first at `listen`, then after a
+    /// lost connection), before any event of that queue is handled: what was published
+    /// while there was no queue was not kept for it.
+    async fn resync(&self) -> anyhow::Result<()>;
+}
+
+/// Hands `event` to `listener`, retrying a failure up to [`BusSettings::max_deliveries`]
+/// times; an event that never succeeds is logged and left (a listener's queue has no dead
+/// letters: its next resync repairs what it missed).
+pub(crate) async fn hear(listener: &dyn Listener, event: &Envelope, settings: &BusSettings) {
+    for attempt in 1..=settings.max_deliveries.max(1) {
+        if dispatch("listener", listener, event).await.is_ok() {
+            return;
+        }
+        if attempt < settings.max_deliveries {
+            tokio::time::sleep(settings.retry_delay).await;
+        }
+    }
+    tracing::error!(event_id = %event.event_id, event_type = %event.r#type, "listener gave up on an event");
+}
+
 /// Publishes events and runs consumers.
 #[async_trait]
 pub trait EventBus: Send + Sync + 'static {
@@ -112,6 +140,12 @@ pub trait EventBus: Send + Sync + 'static {
     /// `*` one word, `#` any words) to `handler`, through the durable queue of `consumer`.
     /// Events published while the consumer is stopped wait in its queue.
     async fn subscribe(&self, consumer: &str, patterns: &[&str], handler: Handler) -> Result<Subscription, BusError>;
+
+    /// Delivers every event matching `patterns` to `listener` through a queue of this
+    /// process alone, which lives while the subscription does: every listener hears every
+    /// event (where a consumer's durable queue hands each event to one replica). Returns
+    /// once the queue is bound and the listener's first [`Listener::resync`] has run.
+    async fn listen(&self, patterns: &[&str], listener: Arc<dyn Listener>) -> Result<Subscription, BusError>;
 
     /// Removes and returns up to `max` events dead-lettered for `consumer`.
     async fn take_dead_letters(&self, consumer: &str, max: usize) -> Result<Vec<Envelope>, BusError>;

@@ -10,16 +10,29 @@ use async_trait::async_trait;
 use shop_platform::Shutdown;
 use tokio::sync::mpsc;
 
-use crate::{BusError, BusSettings, Envelope, EventBus, Handler, Subscription, dispatch, topic};
+use crate::{BusError, BusSettings, Envelope, EventBus, Handler, Listener, Subscription, dispatch, hear, topic};
 
 struct Message {
     event: Envelope,
     deliveries: u32,
 }
 
-struct Queue {
+/// Where events of some types go.
+struct Route {
     patterns: Vec<String>,
     tx: mpsc::UnboundedSender<Message>,
+}
+
+impl Route {
+    fn offer(&self, event: &Envelope) {
+        if self.patterns.iter().any(|p| topic::matches(p, &event.r#type)) {
+            let _ = self.tx.send(Message { event: event.clone(), deliveries: 0 });
+        }
+    }
+}
+
+struct Queue {
+    route: Route,
     rx: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Message>>>,
     dead: Vec<Envelope>,
 }
@@ -30,11 +43,13 @@ struct Queue {
 pub struct InProcessBus {
     settings: BusSettings,
     queues: Arc<Mutex<HashMap<String, Queue>>>,
+    /// Listeners' queues, which go with their subscription.
+    listeners: Arc<Mutex<HashMap<String, Route>>>,
 }
 
 impl InProcessBus {
     pub fn new(settings: BusSettings) -> Self {
-        Self { settings, queues: Arc::default() }
+        Self { settings, queues: Arc::default(), listeners: Arc::default() }
     }
 
     fn queues(&self) -> std::sync::MutexGuard<'_, HashMap<String, Queue>> {
@@ -47,9 +62,10 @@ impl InProcessBus {
 impl EventBus for InProcessBus {
     async fn publish(&self, event: &Envelope) -> Result<(), BusError> {
         for queue in self.queues().values() {
-            if queue.patterns.iter().any(|p| topic::matches(p, &event.r#type)) {
-                let _ = queue.tx.send(Message { event: event.clone(), deliveries: 0 });
-            }
+            queue.route.offer(event);
+        }
+        for route in shop_platform::lock(&self.listeners).values() {
+            route.offer(event);
         }
         Ok(())
     }
@@ -59,14 +75,15 @@ impl EventBus for InProcessBus {
             let mut queues = self.queues();
             let queue = queues.entry(consumer.to_owned()).or_insert_with(|| {
                 let (tx, rx) = mpsc::unbounded_channel();
-                Queue { patterns: Vec::new(), tx, rx: Arc::new(tokio::sync::Mutex::new(rx)), dead: Vec::new() }
+                let route = Route { patterns: Vec::new(), tx };
+                Queue { route, rx: Arc::new(tokio::sync::Mutex::new(rx)), dead: Vec::new() }
             });
             for p in patterns {
-                if !queue.patterns.iter().any(|q| q == p) {
-                    queue.patterns.push((*p).to_owned());
+                if !queue.route.patterns.iter().any(|q| q == p) {
+                    queue.route.patterns.push((*p).to_owned());
                 }
             }
-            (queue.tx.clone(), queue.rx.clone())
+            (queue.route.tx.clone(), queue.rx.clone())
         };
         let stop = Shutdown::new();
         let bus = self.clone();
@@ -94,6 +111,33 @@ impl EventBus for InProcessBus {
                     let _ = tx.send(msg);
                 }
             }
+        });
+        Ok(Subscription::new(stop, task))
+    }
+
+    async fn listen(&self, patterns: &[&str], listener: Arc<dyn Listener>) -> Result<Subscription, BusError> {
+        let name = uuid::Uuid::now_v7().to_string();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let route = Route { patterns: patterns.iter().map(|p| (*p).to_owned()).collect(), tx };
+        let listeners = self.listeners.clone();
+        shop_platform::lock(&listeners).insert(name.clone(), route);
+        if let Err(err) = listener.resync().await {
+            shop_platform::lock(&listeners).remove(&name);
+            return Err(BusError::Resync(format!("{err:#}")));
+        }
+        let stop = Shutdown::new();
+        let watch = stop.clone();
+        let settings = self.settings.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let msg = tokio::select! {
+                    biased;
+                    () = watch.wait() => break,
+                    msg = rx.recv() => match msg { Some(m) => m, None => break },
+                };
+                hear(listener.as_ref(), &msg.event, &settings).await;
+            }
+            shop_platform::lock(&listeners).remove(&name);
         });
         Ok(Subscription::new(stop, task))
     }

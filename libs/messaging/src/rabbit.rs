@@ -19,7 +19,9 @@ use prost::Message as _;
 use shop_platform::Shutdown;
 use tokio::sync::Mutex;
 
-use crate::{BusError, BusSettings, EXCHANGE, Envelope, EventBus, EventHandler, Handler, Subscription, dispatch};
+use crate::{
+    BusError, BusSettings, EXCHANGE, Envelope, EventBus, EventHandler, Handler, Listener, Subscription, dispatch, hear,
+};
 
 /// Exchange that receives dead-lettered events, routed by consumer name.
 const DEAD_LETTER_EXCHANGE: &str = "shop.events.dlx";
@@ -136,19 +138,17 @@ impl RabbitBus {
         args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString(DEAD_LETTER_EXCHANGE.into()));
         args.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(consumer.into()));
         channel.queue_declare(queue_name(consumer).into(), durable, args).await.map_err(unavailable)?;
-        for pattern in patterns {
-            channel
-                .queue_bind(
-                    queue_name(consumer).into(),
-                    EXCHANGE.into(),
-                    pattern.as_str().into(),
-                    QueueBindOptions::default(),
-                    FieldTable::default(),
-                )
-                .await
-                .map_err(unavailable)?;
-        }
-        Ok(())
+        bind(channel, &queue_name(consumer), patterns).await
+    }
+
+    /// Declares a listener's queue: named by the broker, this connection's alone, gone
+    /// with its consumer or its connection.
+    async fn declare_listener(&self, channel: &Channel, patterns: &[String]) -> Result<String, BusError> {
+        let options = QueueDeclareOptions { exclusive: true, auto_delete: true, ..QueueDeclareOptions::default() };
+        let queue = channel.queue_declare("".into(), options, FieldTable::default()).await.map_err(unavailable)?;
+        let name = queue.name().as_str().to_owned();
+        bind(channel, &name, patterns).await?;
+        Ok(name)
     }
 
     /// Deletes a consumer's queues (decommissioning a consumer; test clean-up).
@@ -171,17 +171,40 @@ impl RabbitBus {
     ) -> Result<(), BusError> {
         let channel = self.channel().await?;
         self.declare_consumer(&channel, consumer, patterns).await?;
+        self.deliver(channel, &queue_name(consumer), Sink::Consumer(consumer, handler), stop).await
+    }
+
+    /// Listens through a new queue until `stop` trips or the channel fails; `resynced`
+    /// hears how the listener's resync went.
+    async fn listen_once(
+        &self,
+        patterns: &[String],
+        listener: &dyn Listener,
+        stop: &Shutdown,
+        resynced: &mut Option<tokio::sync::oneshot::Sender<Result<(), BusError>>>,
+    ) -> Result<(), BusError> {
+        let channel = self.channel().await?;
+        let queue = self.declare_listener(&channel, patterns).await?;
+        let resync = listener.resync().await.map_err(|err| BusError::Resync(format!("{err:#}")));
+        if let Some(tx) = resynced.take() {
+            let _ = tx.send(resync.clone());
+        }
+        resync?;
+        self.deliver(channel, &queue, Sink::Listener(listener), stop).await
+    }
+
+    /// Hands what arrives in `queue` to `sink` until `stop` trips or the channel fails.
+    async fn deliver(&self, channel: Channel, queue: &str, sink: Sink<'_>, stop: &Shutdown) -> Result<(), BusError> {
+        let name = match sink {
+            Sink::Consumer(consumer, _) => consumer,
+            Sink::Listener(_) => "listener",
+        };
         channel.basic_qos(self.inner.settings.prefetch, BasicQosOptions::default()).await.map_err(unavailable)?;
         let mut deliveries = channel
-            .basic_consume(
-                queue_name(consumer).into(),
-                ShortString::from(""),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
+            .basic_consume(queue.into(), ShortString::from(""), BasicConsumeOptions::default(), FieldTable::default())
             .await
             .map_err(unavailable)?;
-        tracing::info!(consumer, "consuming events");
+        tracing::info!(consumer = name, "consuming events");
         loop {
             let delivery = tokio::select! {
                 biased;
@@ -196,18 +219,69 @@ impl RabbitBus {
                 },
             };
             let Ok(event) = Envelope::decode(delivery.data.as_slice()) else {
-                tracing::error!(consumer, "undecodable message dead-lettered");
+                tracing::error!(consumer = name, "undecodable message dead-lettered");
                 let reject = BasicNackOptions { requeue: false, ..BasicNackOptions::default() };
                 delivery.nack(reject).await.map_err(unavailable)?;
                 continue;
             };
-            if dispatch(consumer, handler, &event).await.is_ok() {
+            let handled = match sink {
+                Sink::Consumer(consumer, handler) => dispatch(consumer, handler, &event).await.is_ok(),
+                Sink::Listener(listener) => {
+                    hear(listener, &event, &self.inner.settings).await;
+                    true
+                }
+            };
+            if handled {
                 delivery.ack(BasicAckOptions::default()).await.map_err(unavailable)?;
             } else {
                 tokio::time::sleep(self.inner.settings.retry_delay).await;
                 let retry = BasicNackOptions { requeue: true, ..BasicNackOptions::default() };
                 delivery.nack(retry).await.map_err(unavailable)?;
             }
+        }
+    }
+}
+
+/// Who a queue's events go to.
+#[derive(Clone, Copy)]
+enum Sink<'a> {
+    /// A durable consumer: a failed event goes back to its queue.
+    Consumer(&'a str, &'a dyn EventHandler),
+    /// A listener: retried in hand, then left.
+    Listener(&'a dyn Listener),
+}
+
+async fn bind(channel: &Channel, queue: &str, patterns: &[String]) -> Result<(), BusError> {
+    for pattern in patterns {
+        channel
+            .queue_bind(
+                queue.into(),
+                EXCHANGE.into(),
+                pattern.as_str().into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .map_err(unavailable)?;
+    }
+    Ok(())
+}
+
+/// Pauses between reconnection attempts, doubling up to [`MAX_BACKOFF`].
+struct Backoff(Duration);
+
+impl Backoff {
+    fn new() -> Self {
+        Self(Duration::from_millis(100))
+    }
+
+    /// Waits the next pause; `false` when `stop` tripped meanwhile.
+    async fn pause(&mut self, stop: &Shutdown) -> bool {
+        let wait = self.0;
+        self.0 = (self.0 * 2).min(MAX_BACKOFF);
+        tokio::select! {
+            () = stop.wait() => false,
+            () = tokio::time::sleep(wait) => true,
         }
     }
 }
@@ -258,22 +332,59 @@ impl EventBus for RabbitBus {
         let bus = self.clone();
         let consumer = consumer.to_owned();
         let task = tokio::spawn(async move {
-            let mut backoff = Duration::from_millis(100);
+            let mut backoff = Backoff::new();
             while !watch.is_triggered() {
                 match bus.consume_once(&consumer, &patterns, handler.as_ref(), &watch).await {
                     Ok(()) => return,
                     Err(err) => {
                         tracing::warn!(consumer, error = %err, "consumer lost its channel; retrying");
-                        tokio::select! {
-                            () = watch.wait() => return,
-                            () = tokio::time::sleep(backoff) => {}
+                        if !backoff.pause(&watch).await {
+                            return;
                         }
-                        backoff = (backoff * 2).min(MAX_BACKOFF);
                     }
                 }
             }
         });
         Ok(Subscription::new(stop, task))
+    }
+
+    async fn listen(&self, patterns: &[&str], listener: Arc<dyn Listener>) -> Result<Subscription, BusError> {
+        let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_owned()).collect();
+        let stop = Shutdown::new();
+        let watch = stop.clone();
+        let bus = self.clone();
+        let (tx, first) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(async move {
+            let mut resynced = Some(tx);
+            let mut backoff = Backoff::new();
+            while !watch.is_triggered() {
+                match bus.listen_once(&patterns, listener.as_ref(), &watch, &mut resynced).await {
+                    Ok(()) => return,
+                    // The first round's failure is the caller's to handle.
+                    Err(err) if resynced.is_some() => {
+                        if let Some(tx) = resynced.take() {
+                            let _ = tx.send(Err(err));
+                        }
+                        return;
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "listener lost its queue; listening anew");
+                        if !backoff.pause(&watch).await {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        let subscription = Subscription::new(stop, task);
+        match first.await {
+            Ok(Ok(())) => Ok(subscription),
+            Ok(Err(err)) => {
+                subscription.stop().await;
+                Err(err)
+            }
+            Err(_) => Err(unavailable("the listener stopped before it started")),
+        }
     }
 
     async fn take_dead_letters(&self, consumer: &str, max: usize) -> Result<Vec<Envelope>, BusError> {

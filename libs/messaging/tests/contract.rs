@@ -11,7 +11,7 @@ use std::{
 
 use async_trait::async_trait;
 use shop_messaging::{
-    BusError, BusSettings, Envelope, EventBus, EventHandler, InProcessBus, RabbitBus,
+    BusError, BusSettings, Envelope, EventBus, EventHandler, InProcessBus, Listener, RabbitBus,
     inbox::{Deduplicate, InboxStore, MemoryInbox, MongoInbox},
     new_event,
     outbox::{MemoryOutbox, MongoOutbox, OutboxStore, Relay},
@@ -121,6 +121,69 @@ async fn an_event_failing_every_time_is_dead_lettered(bus: Arc<dyn EventBus>) {
     sub.stop().await;
 }
 
+/// A [`Recorder`] that also counts its resyncs.
+#[derive(Default)]
+struct Replica {
+    heard: Recorder,
+    resyncs: AtomicU32,
+}
+
+#[async_trait]
+impl EventHandler for Replica {
+    async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
+        self.heard.handle(event).await
+    }
+}
+
+#[async_trait]
+impl Listener for Replica {
+    async fn resync(&self) -> anyhow::Result<()> {
+        self.resyncs.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+async fn every_listener_hears_every_event_while_it_listens(bus: Arc<dyn EventBus>) {
+    let t = topic();
+    let (a, b) = (Arc::new(Replica::default()), Arc::new(Replica::default()));
+    let sub_a = bus.listen(&[&t.pattern], a.clone()).await.unwrap();
+    let sub_b = bus.listen(&[&t.pattern], b.clone()).await.unwrap();
+    assert_eq!(a.resyncs.load(Ordering::SeqCst), 1, "resynced before listening");
+    // A durable consumer beside them still gets its own copy.
+    let durable = Recorder::failing(0);
+    let sub_c = bus.subscribe(&t.consumer, &[&t.pattern], Arc::new(durable.clone())).await.unwrap();
+    for n in 0..3 {
+        bus.publish(&event(&t, &format!("o{n}"))).await.unwrap();
+    }
+    bus.publish(&new_event("elsewhere.happened", "tests", &ReservationExpired::default())).await.unwrap();
+    let all = || async { a.heard.seen().len() == 3 && b.heard.seen().len() == 3 && durable.seen().len() == 3 };
+    assert!(eventually(WAIT, all).await, "a {:?} b {:?}", a.heard.seen(), b.heard.seen());
+    assert_eq!(a.heard.seen(), ["o0", "o1", "o2"]);
+    assert_eq!(b.heard.seen(), ["o0", "o1", "o2"]);
+    // A stopped listener's queue is gone: nothing waits for it, the others go on.
+    sub_b.stop().await;
+    bus.publish(&event(&t, "later")).await.unwrap();
+    assert!(eventually(WAIT, || async { a.heard.seen().len() == 4 }).await);
+    let again = Arc::new(Replica::default());
+    let sub_again = bus.listen(&[&t.pattern], again.clone()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(again.heard.seen().is_empty(), "a new listener starts empty: {:?}", again.heard.seen());
+    assert_eq!(b.heard.seen().len(), 3);
+    for sub in [sub_a, sub_c, sub_again] {
+        sub.stop().await;
+    }
+}
+
+async fn a_listener_retries_a_failed_event(bus: Arc<dyn EventBus>) {
+    let t = topic();
+    let replica = Arc::new(Replica { heard: Recorder { fail_first: 1, ..Recorder::default() }, ..Replica::default() });
+    let sub = bus.listen(&[&t.pattern], replica.clone()).await.unwrap();
+    bus.publish(&event(&t, "o1")).await.unwrap();
+    assert!(eventually(WAIT, || async { replica.heard.seen() == ["o1"] }).await);
+    assert_eq!(replica.heard.calls.load(Ordering::SeqCst), 2);
+    sub.stop().await;
+}
+
 async fn the_inbox_ignores_a_duplicate(bus: Arc<dyn EventBus>, inbox: Arc<dyn InboxStore>) {
     let t = topic();
     let rec = Recorder::failing(0);
@@ -212,6 +275,9 @@ impl EventBus for Switchable {
     ) -> Result<shop_messaging::Subscription, BusError> {
         self.bus.subscribe(c, p, h).await
     }
+    async fn listen(&self, p: &[&str], l: Arc<dyn Listener>) -> Result<shop_messaging::Subscription, BusError> {
+        self.bus.listen(p, l).await
+    }
     async fn take_dead_letters(&self, c: &str, max: usize) -> Result<Vec<Envelope>, BusError> {
         self.bus.take_dead_letters(c, max).await
     }
@@ -256,6 +322,8 @@ mod in_process {
         published_events_reach_the_subscriber(bus()),
         a_failed_event_is_redelivered(bus()),
         an_event_failing_every_time_is_dead_lettered(bus()),
+        every_listener_hears_every_event_while_it_listens(bus()),
+        a_listener_retries_a_failed_event(bus()),
         the_inbox_ignores_a_duplicate(bus(), Arc::new(MemoryInbox::default())),
         the_inbox_records_each_event_once(Arc::new(MemoryInbox::default())),
     );
@@ -302,10 +370,35 @@ mod real {
         .await;
     }
 
+    #[tokio::test]
+    async fn a_listener_resyncs_after_losing_its_connection() {
+        let publisher = bus();
+        let target = amqp_url();
+        let host = target.split('@').nth(1).and_then(|h| h.split('/').next()).unwrap_or("127.0.0.1:5672");
+        let proxy = Proxy::start(host, true).await;
+        let listening: Arc<dyn EventBus> =
+            Arc::new(RabbitBus::new(&format!("amqp://guest:guest@127.0.0.1:{}/%2f", proxy.port), settings()));
+        let t = topic();
+        let replica = Arc::new(Replica::default());
+        let sub = listening.listen(&[&t.pattern], replica.clone()).await.unwrap();
+        publisher.publish(&event(&t, "before")).await.unwrap();
+        assert!(eventually(WAIT, || async { replica.heard.seen() == ["before"] }).await);
+        proxy.down();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        proxy.up();
+        // Back on a new queue, after a resync that repairs what the gap lost.
+        assert!(eventually(WAIT, || async { replica.resyncs.load(Ordering::SeqCst) == 2 }).await, "resynced again");
+        publisher.publish(&event(&t, "after")).await.unwrap();
+        assert!(eventually(WAIT, || async { replica.heard.seen() == ["before", "after"] }).await);
+        sub.stop().await;
+    }
+
     shop_test_support::contract_tests!(
         published_events_reach_the_subscriber(bus()),
         a_failed_event_is_redelivered(bus()),
         an_event_failing_every_time_is_dead_lettered(bus()),
+        every_listener_hears_every_event_while_it_listens(bus()),
+        a_listener_retries_a_failed_event(bus()),
         the_inbox_ignores_a_duplicate(bus(), Arc::new(MongoInbox::open(&db().await).await.unwrap())),
         the_inbox_records_each_event_once(Arc::new(MongoInbox::open(&db().await).await.unwrap())),
     );

@@ -6,7 +6,7 @@ use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time:
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use shop_auth::Verifier;
-use shop_messaging::{BusSettings, InProcessBus, Subscription, inbox::Deduplicate, outbox::Relay};
+use shop_messaging::{BusSettings, InProcessBus, Listener, Subscription, inbox::Deduplicate, outbox::Relay};
 use shop_platform::{
     Shutdown,
     host::ServiceHost,
@@ -147,6 +147,14 @@ impl<X> Frame<X> {
         let handler = self.figures.observe(queue, Arc::new(handler));
         self.consumers.push(self.backends.bus.subscribe(queue, patterns, handler).await?);
         self.queues.push(queue.to_owned());
+        Ok(())
+    }
+
+    /// Keeps `listener`, a read model this replica holds for itself, current from the
+    /// events matching `patterns` (every replica hears every event; see
+    /// [`shop_messaging::EventBus::listen`]). Returns once it has first resynced.
+    pub async fn listen(&mut self, patterns: &[&str], listener: Arc<dyn Listener>) -> anyhow::Result<()> {
+        self.consumers.push(self.backends.bus.listen(patterns, listener).await?);
         Ok(())
     }
 

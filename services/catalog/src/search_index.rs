@@ -164,6 +164,16 @@ impl SearchIndex {
         self.dirty.store(true, Ordering::Release);
     }
 
+    /// Replaces everything the index holds with `products`, seen by searches at once (they
+    /// see the old contents until then).
+    pub fn replace_all(&self, products: &[Product]) -> tantivy::Result<()> {
+        shop_platform::lock(&self.writer).delete_all_documents()?;
+        for product in products {
+            self.upsert(product)?;
+        }
+        self.commit()
+    }
+
     /// Makes every change so far visible to searches.
     pub fn commit(&self) -> tantivy::Result<()> {
         self.dirty.store(false, Ordering::Release);

@@ -13,10 +13,11 @@ use crate::{
     catalog::Catalog,
     events::{STOCK_EVENTS, StockProjection},
     grpc::CatalogGrpc,
+    search_index::SearchIndex,
     seed,
     storage::{
-        CategoryStore, MemoryCategoryStore, MemoryProductStore, MemoryReviewStore, MongoCategoryStore,
-        MongoProductStore, MongoReviewStore, ProductStore, ReviewStore,
+        CategoryStore, INDEX_EVENTS, IndexedProducts, MemoryCategoryStore, MemoryProductStore, MemoryReviewStore,
+        MongoCategoryStore, MongoProductStore, MongoReviewStore, ProductStore, ReviewStore,
     },
 };
 
@@ -26,7 +27,7 @@ type Stores = (Arc<dyn ProductStore>, Arc<dyn CategoryStore>, Arc<dyn ReviewStor
 /// `embedded` is the in-process bus used when no RabbitMQ URL is configured.
 pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
     let mut frame = Frame::connect(crate::SERVICE, settings, &embedded, shutdown).await?;
-    let (products, categories, reviews): Stores = match &frame.backends.storage {
+    let (stored, categories, reviews): Stores = match &frame.backends.storage {
         Storage::Mongo { db, outbox } => (
             Arc::new(MongoProductStore::open(db.clone(), outbox.clone()).await?),
             Arc::new(MongoCategoryStore::open(db).await?),
@@ -38,6 +39,10 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
             Arc::new(MemoryReviewStore::default()),
         ),
     };
+    // Searches are answered by this replica's index, kept current from every replica's
+    // product events and built at start (the listener's first resync).
+    let products = Arc::new(IndexedProducts::new(stored, Arc::new(SearchIndex::new()?)));
+    frame.listen(&INDEX_EVENTS, products.clone()).await?;
     let orders = OrderServiceClient::new(frame.upstream("order", &frame.settings.extra.order_url)?);
     let catalog = Arc::new(Catalog { products, categories, reviews, orders: Some(orders) });
     // Replicas starting together: one of them seeds.

@@ -1,11 +1,17 @@
 //! A product store whose searches the search engine answers: writes go to the store (the
 //! truth) and then into the index; a search asks the index for a page of ids and reads
 //! those products back from the store.
+//!
+//! Each catalog replica has its own index. It hears the other replicas' writes as a
+//! [`Listener`] of the product events ([`INDEX_EVENTS`]): each one names a product, read
+//! again from the store; when its queue is made anew (at start, after a lost connection)
+//! it builds the whole index again from the store.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use shop_messaging::Envelope;
+use shop_messaging::{Envelope, EventHandler, Listener, kind};
+use shop_proto::events::v1::{ProductChanged, ProductDeleted};
 
 use super::{ProductStore, StoreError};
 use crate::{
@@ -13,27 +19,53 @@ use crate::{
     search_index::SearchIndex,
 };
 
+/// The events that change what a product index holds.
+pub const INDEX_EVENTS: [&str; 3] = [kind::PRODUCT_CREATED, kind::PRODUCT_UPDATED, kind::PRODUCT_DELETED];
+
 pub struct IndexedProducts {
     store: Arc<dyn ProductStore>,
     index: Arc<SearchIndex>,
 }
 
 impl IndexedProducts {
-    /// `store`, with `index` built from every product it holds, and refreshed every
-    /// [`crate::search_index::REFRESH`] while the index lives.
+    /// `store` searched through `index` (empty until [`IndexedProducts::rebuild`] or a
+    /// listener's resync), which is refreshed every [`crate::search_index::REFRESH`]
+    /// while it lives.
+    pub fn new(store: Arc<dyn ProductStore>, index: Arc<SearchIndex>) -> Self {
+        SearchIndex::refresh_every(&index, crate::search_index::REFRESH);
+        Self { store, index }
+    }
+
+    /// As [`IndexedProducts::new`], with the index built from the store.
     pub async fn open(store: Arc<dyn ProductStore>, index: Arc<SearchIndex>) -> Result<Self, StoreError> {
-        let this = Self { store, index };
+        let this = Self::new(store, index);
         this.rebuild().await?;
-        SearchIndex::refresh_every(&this.index, crate::search_index::REFRESH);
         Ok(this)
     }
 
-    /// Indexes every stored product again.
+    /// Builds the index again from every stored product (off the async threads); searches
+    /// see the old index until the new one is whole.
     pub async fn rebuild(&self) -> Result<(), StoreError> {
-        for product in self.store.all().await? {
-            self.index.upsert(&product).map_err(unexpected)?;
+        let products = self.store.all().await?;
+        let index = self.index.clone();
+        let started = std::time::Instant::now();
+        tokio::task::spawn_blocking(move || index.replace_all(&products).map(|()| products.len()))
+            .await
+            .map_err(|err| StoreError::Unexpected(err.into()))?
+            .map(|n| tracing::info!(products = n, took_ms = started.elapsed().as_millis(), "search index built"))
+            .map_err(unexpected)
+    }
+
+    /// Reads one product again from the store into the index (gone from the store, gone
+    /// from the index); seen within a refresh period.
+    async fn reindex(&self, id: ProductId) -> Result<(), StoreError> {
+        match self.store.get(id).await? {
+            Some(product) => self.index.upsert(&product).map_err(unexpected),
+            None => {
+                self.index.remove(id);
+                Ok(())
+            }
         }
-        self.index.commit().map_err(unexpected)
     }
 
     fn indexed(&self, product: &Product) -> Result<(), StoreError> {
@@ -101,5 +133,29 @@ impl ProductStore for IndexedProducts {
 
     async fn all(&self) -> Result<Vec<Product>, StoreError> {
         self.store.all().await
+    }
+}
+
+#[async_trait]
+impl EventHandler for IndexedProducts {
+    async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
+        let payload = event.payload.as_slice();
+        let product_id = if event.r#type == kind::PRODUCT_DELETED {
+            <ProductDeleted as prost::Message>::decode(payload)?.product_id
+        } else {
+            <ProductChanged as prost::Message>::decode(payload)?.product_id
+        };
+        let Ok(id) = ProductId::parse(&product_id) else {
+            tracing::warn!(%product_id, "product event with a malformed id ignored");
+            return Ok(());
+        };
+        Ok(self.reindex(id).await?)
+    }
+}
+
+#[async_trait]
+impl Listener for IndexedProducts {
+    async fn resync(&self) -> anyhow::Result<()> {
+        Ok(self.rebuild().await?)
     }
 }

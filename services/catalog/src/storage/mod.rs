@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use shop_messaging::Envelope;
 use shop_service_kit::Paging;
 
-pub use indexed::IndexedProducts;
+pub use indexed::{INDEX_EVENTS, IndexedProducts};
 pub use memory::{MemoryCategoryStore, MemoryProductStore, MemoryReviewStore};
 pub use mongo::{MongoCategoryStore, MongoProductStore, MongoReviewStore};
 
