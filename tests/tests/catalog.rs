@@ -116,6 +116,77 @@ async fn search_finds_by_text_category_subtree_price_and_pages_with_totals() {
 }
 
 #[tokio::test]
+async fn search_counts_facets_narrows_by_them_suggests_and_walks_by_cursor() {
+    let app = Running::start().await;
+    let api = &app.api;
+    let faceted = api.get("/api/v1/products?facets=true&per_page=5", None).await;
+    assert_eq!(faceted.status, 200, "{}", faceted.text);
+    let (body, total) = (&faceted.body, faceted.body["total"].as_u64().unwrap());
+    let facets = &body["facets"];
+    let sum =
+        |list: &serde_json::Value| list.as_array().unwrap().iter().map(|c| c["count"].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(sum(&facets["prices"]), total, "every match falls in one price band");
+    assert!(facets["in_stock"].as_u64().unwrap() <= total);
+    // Narrowing by a facet value finds as many as it counted.
+    let tag = &facets["tags"][0];
+    let by_tag = api.get(&format!("/api/v1/products?tag={}", tag["value"].as_str().unwrap()), None).await.body;
+    assert_eq!(by_tag["total"], tag["count"]);
+    let attribute = &facets["attributes"][0];
+    let (name, value) = (attribute["name"].as_str().unwrap(), &attribute["values"][0]);
+    let narrowed = format!("/api/v1/products?attr={name}:{}&facets=true", value["value"].as_str().unwrap());
+    let by_attribute = api.get(&narrowed, None).await.body;
+    assert_eq!(by_attribute["total"], value["count"], "{narrowed}");
+    let band = &facets["prices"][1];
+    let (from, to) = (band["from"].as_i64().unwrap(), band["to"].as_i64().unwrap());
+    let in_band = api.get(&format!("/api/v1/products?min_price={from}&max_price={}", to - 1), None).await.body;
+    assert_eq!(in_band["total"], band["count"]);
+    assert!(api.get("/api/v1/products", None).await.body.get("facets").is_none(), "facets only when asked");
+
+    // One vendor's products.
+    let vendor = body["items"][0]["vendor_id"].as_str().unwrap();
+    let own = api.get(&format!("/api/v1/products?vendor={vendor}&per_page=100"), None).await.body;
+    assert!(own["total"].as_u64().unwrap() > 0);
+    assert!(own["items"].as_array().unwrap().iter().all(|p| p["vendor_id"] == vendor));
+
+    // A cursor walks the whole catalog, each product once.
+    let mut seen = std::collections::HashSet::new();
+    let mut next = Some("/api/v1/products?sort=newest&per_page=100".to_owned());
+    while let Some(path) = next.take() {
+        let page = api.get(&path, None).await;
+        assert_eq!(page.status, 200, "{}", page.text);
+        for item in page.body["items"].as_array().unwrap() {
+            assert!(seen.insert(item["id"].as_str().unwrap().to_owned()), "a product twice");
+        }
+        next =
+            page.body["next_cursor"].as_str().map(|c| format!("/api/v1/products?sort=newest&per_page=100&cursor={c}"));
+    }
+    assert_eq!(seen.len() as u64, total);
+    for bad in
+        ["/api/v1/products?cursor=bm9wZQ", "/api/v1/products?cursor=cDEuMjA&page=2", "/api/v1/products?attr=colour"]
+    {
+        let refused = api.get(bad, None).await;
+        assert_eq!(refused.status, 400, "{bad}: {}", refused.text);
+    }
+    let too_deep = api.get("/api/v1/products?page=101&per_page=100", None).await;
+    assert_eq!(too_deep.status, 400, "a search pages through its first 10,000 matches: {}", too_deep.text);
+
+    // Search as you type.
+    let typed = api.get("/api/v1/search/suggest?q=meri", None).await;
+    assert_eq!(typed.status, 200, "{}", typed.text);
+    let names: Vec<&str> =
+        typed.body["items"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert!(!names.is_empty() && names.iter().all(|n| n.to_lowercase().contains("meri")), "{names:?}");
+    assert!(names.len() <= 8);
+    let three = api.get("/api/v1/search/suggest?q=a&limit=3", None).await.body;
+    assert!(three["items"].as_array().unwrap().len() <= 3);
+    for bad in ["/api/v1/search/suggest", "/api/v1/search/suggest?q=me&limit=0", "/api/v1/search/suggest?q=me&limit=21"]
+    {
+        assert_eq!(api.get(bad, None).await.status, 400, "{bad}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn reviews_are_one_per_user_votes_count_once_and_the_rating_adds_up() {
     let app = Running::start().await;
     let api = &app.api;

@@ -23,14 +23,27 @@ use crate::{
         review::ReviewSort,
     },
     error::CatalogError,
-    storage::{CategoryStore, ProductStore, ReviewStore, StoreError},
+    search_index::Facets,
+    storage::{CategoryStore, IndexedProducts, ProductStore, ReviewStore, StoreError},
 };
 
 /// Attempts at a write that raced another one before giving up.
 const RETRIES: usize = 5;
 
+/// How deep a search may page: shoppers narrow a search rather than page past this, and
+/// whole catalogs leave by export.
+pub const MAX_SEARCH_DEPTH: u64 = 10_000;
+
+/// What a search found.
+pub struct Found {
+    pub products: Vec<Product>,
+    pub total: u64,
+    pub facets: Option<Facets>,
+}
+
 pub struct Catalog {
-    pub products: Arc<dyn ProductStore>,
+    /// The product store, searched through this replica's index.
+    pub products: Arc<IndexedProducts>,
     pub categories: Arc<dyn CategoryStore>,
     pub reviews: Arc<dyn ReviewStore>,
     /// Answers "did this user buy this product?" for verified reviews.
@@ -160,8 +173,23 @@ impl Catalog {
         }
     }
 
-    pub async fn search(&self, query: &SearchQuery) -> Result<(Vec<Product>, u64), CatalogError> {
-        Ok(self.products.search(query).await?)
+    /// A page of matches, how many match, and (when asked) how they spread.
+    pub async fn search(&self, query: &SearchQuery, facets: bool) -> Result<Found, CatalogError> {
+        if query.offset + query.limit > MAX_SEARCH_DEPTH {
+            return Err(Refusal::invalid(
+                "page",
+                format!("a search pages through its first {MAX_SEARCH_DEPTH} matches; narrow it down"),
+            )
+            .into());
+        }
+        let (products, total) = self.products.search(query).await?;
+        let facets = if facets { Some(self.products.facets(query)?) } else { None };
+        Ok(Found { products, total, facets })
+    }
+
+    /// Names of public products for what has been typed so far.
+    pub fn suggest(&self, typed: &str, limit: usize) -> Result<Vec<(ProductId, String)>, CatalogError> {
+        Ok(self.products.suggest(typed, limit)?)
     }
 
     /// A category and all its descendants, for filtering.

@@ -331,6 +331,12 @@ impl SearchIndex {
         if let Some(tag) = &q.tag {
             must.push((Occur::Must, term(f.tag, tag)));
         }
+        if let Some(vendor) = &q.vendor {
+            must.push((Occur::Must, term(f.vendor, vendor)));
+        }
+        for (name, value) in &q.attributes {
+            must.push((Occur::Must, term(f.attribute, &format!("{name}={value}"))));
+        }
         if q.min_price.is_some() || q.max_price.is_some() {
             let bound =
                 |b: Option<i64>| b.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(f.price, v)));

@@ -18,6 +18,7 @@ use crate::{
         Category, CategoryId, Currency, Image, Money, Product, ProductId, ProductStatus, RatingSummary, Review,
         ReviewId, Sku, Slug, Variant,
     },
+    storage::ProductStore,
 };
 
 /// Vendor owning the demo products (the demo vendor account's id).

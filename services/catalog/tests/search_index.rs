@@ -16,7 +16,7 @@ fn query(words: &str) -> SearchQuery {
     SearchQuery::words(words)
 }
 
-async fn found(store: &dyn ProductStore, words: &str) -> Vec<ProductId> {
+async fn found(store: &IndexedProducts, words: &str) -> Vec<ProductId> {
     store.search(&query(words)).await.unwrap().0.iter().map(|p| p.id).collect()
 }
 
@@ -77,11 +77,11 @@ async fn an_index_opened_over_a_populated_store_holds_what_it_holds() {
     // A deep page costs a page: the 200th to 220th newest, in order.
     let newest = SearchQuery { sort: SearchSort::Newest, offset: 200, limit: 20, ..every };
     let (page, total) = shop.search(&newest).await.unwrap();
-    let (expected, _) = store.search(&newest).await.unwrap();
     assert_eq!(total, products.len() as u64);
-    assert_eq!(page.len(), 20);
-    let dates = |ps: &[shop_catalog::domain::Product]| ps.iter().map(|p| p.created_at).collect::<Vec<_>>();
-    assert_eq!(dates(&page), dates(&expected), "the same page as the store's own search");
+    let mut expected: Vec<_> = products.iter().map(|p| p.created_at).collect();
+    expected.sort_by(|a, b| b.cmp(a));
+    let dates: Vec<_> = page.iter().map(|p| p.created_at).collect();
+    assert_eq!(dates, expected[200..220], "the 200th to 220th newest");
 }
 
 #[test]

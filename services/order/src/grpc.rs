@@ -179,8 +179,8 @@ impl OrderService for OrderGrpc {
         req: Request<pb::ListOrdersRequest>,
     ) -> Result<Response<pb::ListOrdersResponse>, Status> {
         let caller = self.auth.user(&req).await?;
-        let r = req.into_inner();
-        let paging = Paging::from_proto(r.page)?;
+        let mut r = req.into_inner();
+        let paging = Paging::from_proto(r.page.take())?;
         let status = status_filter(r.status());
         let (orders, total) = self.checkout.list(&caller, r.all_users, status, paging).await?;
         Ok(Response::new(pb::ListOrdersResponse {

@@ -68,8 +68,9 @@ async fn ledger_adds_up(shop: &Shop<'_>, vendor: &str, sku: &str, on_hand: i64, 
 async fn no_charge_without_an_order(shop: &Shop<'_>) {
     let mut client = payment_client(shop).await;
     for page in 1.. {
-        let request =
-            pb::ListPaymentsRequest { page: Some(shop_proto::common::v1::PageRequest { page, per_page: 100 }) };
+        let request = pb::ListPaymentsRequest {
+            page: Some(shop_proto::common::v1::PageRequest { page, per_page: 100, ..Default::default() }),
+        };
         let payments = client.list_payments(with_token(request, &shop.admin)).await.expect("admin lists payments");
         let payments = payments.into_inner().payments;
         for charged in payments.iter().filter(|p| p.status() != pb::PaymentStatus::Failed) {

@@ -40,6 +40,10 @@ pub struct SearchQuery {
     /// A category and all of its descendants.
     pub categories: Option<Vec<CategoryId>>,
     pub tag: Option<String>,
+    /// Only this vendor's products.
+    pub vendor: Option<String>,
+    /// Attribute values a product must all have: `(name, value)`.
+    pub attributes: Vec<(String, String)>,
     /// Bounds on the product's lowest variant price, minor units.
     pub min_price: Option<i64>,
     pub max_price: Option<i64>,
@@ -57,6 +61,8 @@ impl SearchQuery {
             terms: terms(words),
             categories: None,
             tag: None,
+            vendor: None,
+            attributes: Vec::new(),
             min_price: None,
             max_price: None,
             in_stock: false,

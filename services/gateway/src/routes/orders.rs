@@ -135,6 +135,8 @@ pub async fn place_order(
 pub struct OrdersQuery {
     pub page: Option<u32>,
     pub per_page: Option<u32>,
+    /// The previous page's `next_cursor` (instead of `page`).
+    pub cursor: Option<String>,
     /// Admin list only: orders in this status.
     pub status: Option<String>,
 }
@@ -149,7 +151,7 @@ async fn list(state: &State, caller: &shop_auth::Caller, q: OrdersQuery, all: bo
             })?,
     };
     let message = pb::ListOrdersRequest {
-        page: Some(PageQuery { page: q.page, per_page: q.per_page }.validate()?),
+        page: Some(PageQuery { page: q.page, per_page: q.per_page, cursor: q.cursor }.validate()?),
         all_users: all,
         status: status.into(),
     };

@@ -58,6 +58,8 @@ pub struct ReviewParams {
     pub sort: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
+    /// The previous page's `next_cursor` (instead of `page`).
+    pub cursor: Option<String>,
 }
 
 /// A product's reviews, a page at a time.
@@ -77,7 +79,7 @@ pub async fn list_reviews(
         "helpful" => pb::ReviewSort::Helpful,
         _ => return Err(Problem::invalid("sort", "must be newest or helpful")),
     };
-    let page = PageQuery { page: q.page, per_page: q.per_page }.validate()?;
+    let page = PageQuery { page: q.page, per_page: q.per_page, cursor: q.cursor }.validate()?;
     let request = pb::ListReviewsRequest { product_id: id.into_inner(), sort: sort.into(), page: Some(page) };
     let found = state.clients.catalog.clone().list_reviews(request).await?.into_inner();
     let info = found.page.unwrap_or_default();

@@ -26,7 +26,3 @@ pub(super) async fn all<T: serde::de::DeserializeOwned + Send + Sync>(
 ) -> Result<Vec<T>, StoreError> {
     cursor.map_err(unexpected)?.try_collect().await.map_err(unexpected)
 }
-
-pub(super) fn limit(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}

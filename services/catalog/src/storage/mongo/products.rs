@@ -12,12 +12,9 @@ use serde::{Deserialize, Serialize};
 use shop_messaging::{Envelope, outbox::MongoOutbox};
 
 use super::product_doc::ProductDoc;
-use super::{all, limit, unexpected};
+use super::{all, unexpected};
 use crate::{
-    domain::{
-        CategoryId, Product, ProductId, SearchQuery, SearchSort, Sku, Visibility,
-        search::{DESCRIPTION_WEIGHT, NAME_WEIGHT, TAG_WEIGHT},
-    },
+    domain::{CategoryId, Product, ProductId, Sku},
     storage::{ProductStore, StoreError},
 };
 
@@ -47,19 +44,10 @@ impl MongoProductStore {
         let index = |keys: Document, name: &str| {
             IndexModel::builder().keys(keys).options(IndexOptions::builder().name(name.to_owned()).build()).build()
         };
-        let weights = doc! { "name": NAME_WEIGHT, "tags": TAG_WEIGHT, "description": DESCRIPTION_WEIGHT };
+        // Searches go to the search index; the store is read by id, SKU, vendor and category.
         shop_storage::ensure_indexes(
             &products,
-            vec![
-                index(doc! { "vendor_id": 1 }, "by_vendor"),
-                index(doc! { "category_id": 1 }, "by_category"),
-                index(doc! { "status": 1, "min_price": 1 }, "by_price"),
-                index(doc! { "status": 1, "created_at": -1 }, "by_age"),
-                IndexModel::builder()
-                    .keys(doc! { "name": "text", "tags": "text", "description": "text" })
-                    .options(IndexOptions::builder().name("search".to_owned()).weights(weights).build())
-                    .build(),
-            ],
+            vec![index(doc! { "vendor_id": 1 }, "by_vendor"), index(doc! { "category_id": 1 }, "by_category")],
         )
         .await?;
         let skus = db.collection("skus");
@@ -105,48 +93,6 @@ impl MongoProductStore {
             }
             None => StoreError::Unexpected(err),
         }
-    }
-}
-
-fn search_filter(q: &SearchQuery) -> Document {
-    let mut filter = match &q.visibility {
-        Visibility::Public => doc! { "status": "active" },
-        Visibility::Vendor(me) => doc! { "$or": [{ "status": "active" }, { "vendor_id": me }] },
-        Visibility::Admin => doc! {},
-    };
-    if !q.terms.is_empty() {
-        filter.insert("$text", doc! { "$search": q.terms.join(" ") });
-    }
-    if let Some(categories) = &q.categories {
-        let ids: Vec<String> = categories.iter().map(ToString::to_string).collect();
-        filter.insert("category_id", doc! { "$in": ids });
-    }
-    if let Some(tag) = &q.tag {
-        filter.insert("tags", tag.as_str());
-    }
-    let mut price = Document::new();
-    if let Some(min) = q.min_price {
-        price.insert("$gte", min);
-    }
-    if let Some(max) = q.max_price {
-        price.insert("$lte", max);
-    }
-    if !price.is_empty() {
-        filter.insert("min_price", price);
-    }
-    if q.in_stock {
-        filter.insert("in_stock", true);
-    }
-    filter
-}
-
-fn search_order(q: &SearchQuery) -> Document {
-    match q.sort {
-        SearchSort::Relevance if !q.terms.is_empty() => doc! { "score": { "$meta": "textScore" }, "_id": 1 },
-        SearchSort::Relevance | SearchSort::Newest => doc! { "created_at": -1, "_id": 1 },
-        SearchSort::PriceAsc => doc! { "min_price": 1, "_id": 1 },
-        SearchSort::PriceDesc => doc! { "min_price": -1, "_id": 1 },
-        SearchSort::Rating => doc! { "rating_average": -1, "rating_count": -1, "_id": 1 },
     }
 }
 
@@ -205,15 +151,6 @@ impl ProductStore for MongoProductStore {
         ids.dedup();
         let docs = all(self.products.find(doc! { "_id": { "$in": ids } }).await).await?;
         docs.into_iter().map(|d| Product::try_from(d).map_err(unexpected)).collect()
-    }
-
-    async fn search(&self, q: &SearchQuery) -> Result<(Vec<Product>, u64), StoreError> {
-        let filter = search_filter(q);
-        let total = self.products.count_documents(filter.clone()).await.map_err(unexpected)?;
-        let docs =
-            all(self.products.find(filter).sort(search_order(q)).skip(q.offset).limit(limit(q.limit)).await).await?;
-        let products = docs.into_iter().map(Product::try_from).collect::<anyhow::Result<_>>()?;
-        Ok((products, total))
     }
 
     async fn count_in(&self, categories: &[CategoryId]) -> Result<u64, StoreError> {
