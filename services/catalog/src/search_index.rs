@@ -11,7 +11,7 @@
 use std::{
     ops::Bound,
     sync::{
-        Arc, Mutex,
+        Mutex,
         atomic::{AtomicBool, Ordering},
     },
     time::Duration,
@@ -92,7 +92,8 @@ pub struct SearchIndex {
     dirty: AtomicBool,
 }
 
-/// How often [`SearchIndex::refresh_every`] makes pending changes visible.
+/// How often an index's pending changes are made visible (see
+/// [`crate::storage::IndexedProducts`]).
 pub const REFRESH: Duration = Duration::from_millis(100);
 
 fn schema() -> (Schema, Fields) {
@@ -164,16 +165,6 @@ impl SearchIndex {
         self.dirty.store(true, Ordering::Release);
     }
 
-    /// Replaces everything the index holds with `products`, seen by searches at once (they
-    /// see the old contents until then).
-    pub fn replace_all(&self, products: &[Product]) -> tantivy::Result<()> {
-        shop_platform::lock(&self.writer).delete_all_documents()?;
-        for product in products {
-            self.upsert(product)?;
-        }
-        self.commit()
-    }
-
     /// Makes every change so far visible to searches.
     pub fn commit(&self) -> tantivy::Result<()> {
         self.dirty.store(false, Ordering::Release);
@@ -188,23 +179,6 @@ impl SearchIndex {
         }
         self.commit()?;
         Ok(true)
-    }
-
-    /// Refreshes `index` every `period` (off the async threads) while anyone else holds
-    /// it: changes that need not be seen at once (stock levels, other replicas' writes) are
-    /// batched into one commit per period.
-    pub fn refresh_every(index: &Arc<Self>, period: Duration) -> tokio::task::JoinHandle<()> {
-        let index = Arc::downgrade(index);
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(period).await;
-                let Some(live) = index.upgrade() else { return };
-                let refreshed = tokio::task::spawn_blocking(move || live.refresh()).await;
-                if let Ok(Err(err)) = refreshed {
-                    tracing::warn!(error = %err, "search index refresh failed");
-                }
-            }
-        })
     }
 
     /// The ids of a page of matching products, in order, and the number of matches.

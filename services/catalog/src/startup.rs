@@ -13,7 +13,6 @@ use crate::{
     catalog::Catalog,
     events::{STOCK_EVENTS, StockProjection},
     grpc::CatalogGrpc,
-    search_index::SearchIndex,
     seed,
     storage::{
         CategoryStore, INDEX_EVENTS, IndexedProducts, MemoryCategoryStore, MemoryProductStore, MemoryReviewStore,
@@ -41,7 +40,7 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
     };
     // Searches are answered by this replica's index, kept current from every replica's
     // product events and built at start (the listener's first resync).
-    let products = Arc::new(IndexedProducts::new(stored, Arc::new(SearchIndex::new()?)));
+    let products = Arc::new(IndexedProducts::new(stored)?);
     frame.listen(&INDEX_EVENTS, products.clone()).await?;
     let orders = OrderServiceClient::new(frame.upstream("order", &frame.settings.extra.order_url)?);
     let catalog = Arc::new(Catalog { products, categories, reviews, orders: Some(orders) });

@@ -22,7 +22,7 @@ async fn found(store: &IndexedProducts, words: &str) -> Vec<ProductId> {
 
 async fn shop() -> (Arc<MemoryProductStore>, IndexedProducts) {
     let store = Arc::new(MemoryProductStore::new(MemoryOutbox::default()));
-    let indexed = IndexedProducts::open(store.clone(), Arc::new(SearchIndex::new().unwrap())).await.unwrap();
+    let indexed = IndexedProducts::open(store.clone()).await.unwrap();
     (store, indexed)
 }
 
@@ -71,7 +71,7 @@ async fn an_index_opened_over_a_populated_store_holds_what_it_holds() {
     for p in &products {
         store.insert(p, &[]).await.unwrap();
     }
-    let shop = IndexedProducts::open(store.clone(), Arc::new(SearchIndex::new().unwrap())).await.unwrap();
+    let shop = IndexedProducts::open(store.clone()).await.unwrap();
     let every = SearchQuery { visibility: Visibility::Admin, limit: 100, ..query("") };
     assert_eq!(shop.search(&every).await.unwrap().1, products.len() as u64);
     // A deep page costs a page: the 200th to 220th newest, in order.

@@ -2,7 +2,8 @@
 
 use std::{
     cmp::Reverse,
-    collections::{HashMap, HashSet},
+    collections::{BTreeMap, HashMap, HashSet},
+    ops::Bound,
     sync::Mutex,
 };
 
@@ -16,7 +17,7 @@ use crate::domain::{Category, CategoryId, Product, ProductId, Review, ReviewId, 
 
 #[derive(Default)]
 struct Products {
-    by_id: HashMap<ProductId, Product>,
+    by_id: BTreeMap<ProductId, Product>,
     skus: HashMap<Sku, ProductId>,
 }
 
@@ -108,8 +109,16 @@ impl ProductStore for MemoryProductStore {
         Ok(ids.iter().filter_map(|id| state.by_id.get(id).cloned()).collect())
     }
 
-    async fn all(&self) -> Result<Vec<Product>, StoreError> {
-        Ok(lock(&self.state).by_id.values().cloned().collect())
+    async fn page_after(
+        &self,
+        after: Option<ProductId>,
+        vendor: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Product>, StoreError> {
+        let state = lock(&self.state);
+        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let page = state.by_id.range((from, Bound::Unbounded)).map(|(_, p)| p);
+        Ok(page.filter(|p| vendor.is_none_or(|v| p.vendor_id == v)).take(limit).cloned().collect())
     }
 }
 

@@ -54,8 +54,15 @@ pub trait ProductStore: Send + Sync + 'static {
     async fn count(&self) -> Result<u64, StoreError>;
     /// The products with these ids, in any order (unknown ids are left out).
     async fn by_ids(&self, ids: &[ProductId]) -> Result<Vec<Product>, StoreError>;
-    /// Every product (to build the search index from).
-    async fn all(&self) -> Result<Vec<Product>, StoreError>;
+    /// Up to `limit` products in id order, after `after` (from the first when `None`),
+    /// only `vendor`'s when given: how the whole catalog is walked (index builds, export)
+    /// without holding it in memory.
+    async fn page_after(
+        &self,
+        after: Option<ProductId>,
+        vendor: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Product>, StoreError>;
 }
 
 #[async_trait]
