@@ -181,6 +181,19 @@ impl Api {
         Reply { status, headers, body, text }
     }
 
+    /// POSTs `body` as a file of `content_type`.
+    pub async fn upload(&self, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> Reply {
+        let mut req = self.client.post(format!("{}{path}", self.base)).header("content-type", content_type).body(body);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        let res = req.send().await.expect("request sent");
+        let (status, headers) = (res.status().as_u16(), res.headers().clone());
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        Reply { status, headers, body, text }
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.send(reqwest::Method::GET, path, token, None).await
     }
@@ -271,6 +284,17 @@ pub struct Running {
     pub api: Api,
     pub shutdown: shop_platform::Shutdown,
     pub platform: shop::Platform,
+}
+
+/// The platform's test settings with the gateway's rate limits out of the way, for tests
+/// that register many users or call many times from one address.
+pub fn unthrottled() -> shop::Settings {
+    let mut settings = shop::Settings::ephemeral();
+    let generous = shop_gateway::ratelimit::Limit { per_minute: 100_000, burst: 10_000 };
+    settings.rate_limits.anonymous = generous;
+    settings.rate_limits.user = generous;
+    settings.rate_limits.auth = generous;
+    settings
 }
 
 impl Running {

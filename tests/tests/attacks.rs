@@ -16,11 +16,7 @@ use shop_e2e::{
 /// The platform with sign-in limits out of the way: the scenario registers several
 /// customers from one address.
 async fn platform() -> Running {
-    let mut settings = shop::Settings::ephemeral();
-    let generous = shop_gateway::ratelimit::Limit { per_minute: 100_000, burst: 10_000 };
-    settings.rate_limits.auth = generous;
-    settings.rate_limits.anonymous = generous;
-    Running::start_with(&settings).await
+    Running::start_with(&shop_e2e::unthrottled()).await
 }
 
 #[tokio::test]

@@ -9,11 +9,7 @@ use shop_e2e::{
 /// The platform with sign-in limits out of the way: these tests register many customers
 /// from one address.
 async fn platform() -> (Running, String) {
-    let mut settings = shop::Settings::ephemeral();
-    let generous = shop_gateway::ratelimit::Limit { per_minute: 100_000, burst: 10_000 };
-    settings.rate_limits.auth = generous;
-    settings.rate_limits.anonymous = generous;
-    let app = Running::start_with(&settings).await;
+    let app = Running::start_with(&shop_e2e::unthrottled()).await;
     let admin = token(&app.api, "admin@shop.local", "admin-demo-password").await;
     (app, admin)
 }

@@ -58,11 +58,11 @@ pub fn visibility(caller: Option<&Caller>) -> Visibility {
     }
 }
 
-fn may_edit(caller: &Caller, product: &Product) -> bool {
+pub(crate) fn may_edit(caller: &Caller, product: &Product) -> bool {
     caller.role == Role::Admin || (caller.role == Role::Vendor && caller.user_id == product.vendor_id)
 }
 
-fn changed(kind: &str, p: &Product) -> Envelope {
+pub(crate) fn changed(kind: &str, p: &Product) -> Envelope {
     let payload = ProductChanged {
         product_id: p.id.to_string(),
         vendor_id: p.vendor_id.clone(),
@@ -77,7 +77,7 @@ fn money(m: &crate::domain::Money) -> PbMoney {
 }
 
 /// `catalog.price_changed` for every variant whose price moved.
-fn price_changes(before: &Product, after: &Product) -> Vec<Envelope> {
+pub(crate) fn price_changes(before: &Product, after: &Product) -> Vec<Envelope> {
     after
         .variants
         .iter()

@@ -10,6 +10,7 @@ pub mod search_index;
 pub mod seed;
 pub mod startup;
 pub mod storage;
+pub mod transfer;
 
 pub use config::{CatalogExtra, Settings, default_settings};
 pub use startup::build;

@@ -49,6 +49,11 @@ impl Problem {
         Self::from(ApiError::invalid_field(field, message))
     }
 
+    /// The problem document of this problem.
+    pub fn body(&self) -> ProblemBody {
+        body(&self.error, self.status)
+    }
+
     /// A body over the size limit.
     pub fn too_large(limit: usize) -> Self {
         let error = ApiError::new(ErrorKind::InvalidArgument, format!("the request body exceeds {limit} bytes"))

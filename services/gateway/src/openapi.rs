@@ -68,6 +68,11 @@ fn classes(path: &str, op: &Operation) -> Vec<Class> {
     let has_path_param =
         params.iter().any(|p| matches!(p, utoipa::openapi::RefOr::T(p) if p.parameter_in == ParameterIn::Path));
     let has_body = op.request_body.is_some();
+    // Files (imports) stream through; JSON bodies have a size limit.
+    let json_body = op
+        .request_body
+        .as_ref()
+        .is_some_and(|b| matches!(b, utoipa::openapi::RefOr::T(b) if b.content.contains_key("application/json")));
     let roles = required_roles(op);
     let mut out = vec![
         class(
@@ -81,7 +86,7 @@ fn classes(path: &str, op: &Operation) -> Vec<Class> {
     if !params.is_empty() || has_body {
         out.push(class(ErrorKind::InvalidArgument, "a parameter or the body is invalid (`errors` names the fields)"));
     }
-    if has_body {
+    if json_body {
         out.push(Class {
             kind: ErrorKind::InvalidArgument,
             status: Some(413),

@@ -12,7 +12,11 @@ use shop_auth::Verifier;
 use shop_proto::catalog::v1::{self as pb, catalog_service_server::CatalogService};
 use shop_service_kit::Paging;
 use shop_service_kit::policy::{Allow, GATEWAY, Policy};
-use tonic::{Request, Response, Status};
+use shop_tabular::Format;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::codegen::BoxStream;
+use tonic::{Request, Response, Status, Streaming};
+use tracing::Instrument;
 
 pub use convert::to_proto;
 use convert::{category_to_proto, money, review_to_proto, tree};
@@ -29,6 +33,7 @@ use crate::{
     },
     error::CatalogError,
     search_index::Facets,
+    transfer::{self, Counts, Exporter, ImportError, Importer, RowError},
 };
 
 /// Most SKUs one `GetProducts` call may ask for.
@@ -51,6 +56,78 @@ fn attribute_filters(given: &[String]) -> Result<Vec<(String, String)>, CatalogE
             _ => Err(Refusal::invalid("attr", "each must be name=value (at most 200 characters)").into()),
         })
         .collect()
+}
+
+/// Rows between two progress replies of an import.
+const PROGRESS_EVERY: u64 = 1_000;
+
+fn file_format(name: &str) -> Result<Format, CatalogError> {
+    Format::named(name).ok_or_else(|| Refusal::invalid("format", "must be csv or ndjson").into())
+}
+
+fn import_reply(counts: Counts, errors: Vec<RowError>, done: bool) -> pb::ImportProductsReply {
+    pb::ImportProductsReply {
+        counts: Some(pb::ImportCounts {
+            rows: counts.rows,
+            created: counts.created,
+            updated: counts.updated,
+            unchanged: counts.unchanged,
+            failed: counts.failed,
+        }),
+        errors: errors
+            .into_iter()
+            .map(|e| pb::ImportRowError { row: e.row, field: e.field, message: e.message })
+            .collect(),
+        done,
+    }
+}
+
+/// Runs one import to its end, answering progress on `tx`.
+async fn import(
+    catalog: &Catalog,
+    caller: shop_auth::Caller,
+    format: Format,
+    first: Vec<u8>,
+    mut inbound: Streaming<pb::ImportProductsRequest>,
+    tx: &tokio::sync::mpsc::Sender<Result<pb::ImportProductsReply, Status>>,
+) -> Result<(), Status> {
+    let refused = |err: ImportError| match err {
+        ImportError::Catalog(err) => Status::from(err),
+        other => Status::from(CatalogError::from(Refusal::invalid("file", other.to_string()))),
+    };
+    let mut importer = Importer::start(catalog, caller, format).await?;
+    let mut chunk = first;
+    let mut reported = 0;
+    loop {
+        let errors = importer.push(&chunk).await.map_err(refused)?;
+        let counts = importer.counts();
+        if !errors.is_empty() || counts.rows >= reported + PROGRESS_EVERY {
+            reported = counts.rows;
+            if tx.send(Ok(import_reply(counts, errors, false))).await.is_err() {
+                return Ok(()); // The caller went away: what is written stays.
+            }
+        }
+        match inbound.message().await? {
+            Some(next) if next.abort => {
+                let detail = "the file was not sent whole; products before its last were written";
+                return Err(CatalogError::from(Refusal::invalid("file", detail)).into());
+            }
+            Some(next) => chunk = next.data,
+            None => break,
+        }
+    }
+    let errors = importer.finish().await.map_err(refused)?;
+    let counts = importer.counts();
+    tracing::info!(
+        rows = counts.rows,
+        created = counts.created,
+        updated = counts.updated,
+        unchanged = counts.unchanged,
+        failed = counts.failed,
+        "products imported"
+    );
+    let _ = tx.send(Ok(import_reply(counts, errors, true))).await;
+    Ok(())
 }
 
 fn facets_to_proto(f: Facets) -> pb::Facets {
@@ -85,6 +162,8 @@ pub const POLICY: Policy = Policy {
         ("DeleteProduct", GATEWAY),
         ("SearchProducts", GATEWAY),
         ("SuggestProducts", GATEWAY),
+        ("ImportProducts", GATEWAY),
+        ("ExportProducts", GATEWAY),
         // Batch pricing, for the cart and the checkout.
         ("GetProducts", Allow::Services(&["order"])),
         ("ListCategories", GATEWAY),
@@ -114,6 +193,60 @@ impl CatalogGrpc {
 
 #[tonic::async_trait]
 impl CatalogService for CatalogGrpc {
+    #[tracing::instrument(skip_all)]
+    async fn import_products(
+        &self,
+        req: Request<Streaming<pb::ImportProductsRequest>>,
+    ) -> Result<Response<BoxStream<pb::ImportProductsReply>>, Status> {
+        let caller = self.auth.user(&req).await?;
+        let mut inbound = req.into_inner();
+        let first = inbound.message().await?.unwrap_or_default();
+        let format = file_format(&first.format)?;
+        let catalog = self.catalog.clone();
+        // Refused before anything is read (a customer; an unknown format).
+        drop(Importer::start(&catalog, caller.clone(), format).await?);
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        let work = async move {
+            if let Err(status) = import(&catalog, caller, format, first.data, inbound, &tx).await {
+                let _ = tx.send(Err(status)).await;
+            }
+        };
+        tokio::spawn(work.instrument(tracing::Span::current()));
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn export_products(
+        &self,
+        req: Request<pb::ExportProductsRequest>,
+    ) -> Result<Response<BoxStream<pb::ExportProductsChunk>>, Status> {
+        let caller = self.auth.user(&req).await?;
+        let format = file_format(&req.get_ref().format)?;
+        let catalog = self.catalog.clone();
+        let first = transfer::export_batch(&catalog, &caller, None).await?;
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let work = async move {
+            let mut out = Exporter::new(format);
+            let mut batch = first;
+            loop {
+                batch.iter().for_each(|p| out.write(p));
+                let data = out.take();
+                if !data.is_empty() && tx.send(Ok(pb::ExportProductsChunk { data })).await.is_err() {
+                    return; // The caller went away.
+                }
+                let Some(last) = batch.last().map(|p| p.id) else { return };
+                match transfer::export_batch(&catalog, &caller, Some(last)).await {
+                    Ok(next) => batch = next,
+                    Err(err) => {
+                        let _ = tx.send(Err(err.into())).await;
+                        return;
+                    }
+                }
+            }
+        };
+        tokio::spawn(work.instrument(tracing::Span::current()));
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
     #[tracing::instrument(skip_all)]
     async fn create_product(&self, req: Request<pb::CreateProductRequest>) -> Result<Response<pb::Product>, Status> {
         let caller = self.auth.user(&req).await?;

@@ -9,6 +9,7 @@ pub mod orders;
 pub mod payments;
 pub mod products;
 pub mod reviews;
+pub mod transfer;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -117,6 +118,8 @@ where
             .service(identity::set_role)
             .service(products::search_products)
             .service(products::suggest_products)
+            .service(transfer::import_products)
+            .service(transfer::export_products)
             .service(products::create_product)
             .service(products::get_product)
             .service(products::update_product)

@@ -1,0 +1,575 @@
+//! Bulk import and export of products, as CSV or NDJSON.
+//!
+//! **CSV**: a header row, then one row per variant. Rows sharing a `handle` (one after
+//! another) are one product, whose own fields come from its first row; a row with no handle
+//! is a product of its own. Lists are `|`-separated: `tags` (`a|b`), `attributes` and
+//! `variant_attributes` (`name=value|name=value`), `images` (`url alt text|url`). `price`
+//! is in minor units, as everywhere in the API.
+//!
+//! **NDJSON**: one product a line, shaped as the REST API's product input (`variants` with
+//! `sku`, `price {amount, currency}` and `attributes`), plus `vendor_id`.
+//!
+//! A product is found by its SKUs: none known, it is created; all of one product, that
+//! product is updated to what the file says; a file that says what the product already is
+//! changes nothing (so an import runs twice to the same end). Each product is written whole
+//! or not at all; a bad row is reported (row, field, message) and the next one read. A
+//! vendor imports into its own products only; an admin into anyone's, naming the vendor of
+//! new products in `vendor_id` (else owning them itself).
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use shop_auth::{Caller, Role};
+use shop_messaging::kind;
+use shop_platform::FieldError;
+use shop_tabular::{CsvWriter, Format, Row, Rows, TabularError, Values};
+use time::OffsetDateTime;
+
+use crate::{
+    catalog::{Catalog, changed, may_edit, price_changes},
+    domain::{
+        Product, ProductId, Sku,
+        input::{ProductFields, VariantFields},
+    },
+    error::CatalogError,
+    storage::{ProductStore, StoreError},
+};
+
+/// The CSV columns, in the order export writes them.
+pub const COLUMNS: [&str; 13] = [
+    "handle",
+    "vendor_id",
+    "name",
+    "description",
+    "category_id",
+    "tags",
+    "status",
+    "attributes",
+    "images",
+    "sku",
+    "price",
+    "currency",
+    "variant_attributes",
+];
+
+/// Most rows one import may hold.
+pub const MAX_ROWS: u64 = 1_000_000;
+/// Attempts at a product that raced another write.
+const RETRIES: usize = 5;
+
+/// One row's failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub row: u64,
+    pub field: String,
+    pub message: String,
+}
+
+/// What an import has done so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Data rows read.
+    pub rows: u64,
+    /// Products created, updated, found unchanged.
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// Rows of products not written.
+    pub failed: u64,
+}
+
+/// What ends an import early (rows before it stay written).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    File(#[from] TabularError),
+    #[error("an import holds at most {MAX_ROWS} rows")]
+    TooManyRows,
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+/// A product as a file describes it.
+struct Described {
+    /// Its first row, and how many rows it spans.
+    row: u64,
+    rows: u64,
+    vendor_id: String,
+    fields: ProductFields,
+    /// Problems found reading it (it is not written then).
+    errors: Vec<RowError>,
+}
+
+/// A CSV product whose rows are still being read.
+struct Pending {
+    handle: String,
+    product: Described,
+}
+
+/// Reads a file of products as it arrives and writes each one as soon as it is whole.
+pub struct Importer<'a> {
+    catalog: &'a Catalog,
+    caller: Caller,
+    rows: Rows,
+    categories: HashSet<String>,
+    pending: Option<Pending>,
+    counts: Counts,
+}
+
+impl<'a> Importer<'a> {
+    /// An import by `caller` (a vendor or an admin).
+    pub async fn start(catalog: &'a Catalog, caller: Caller, format: Format) -> Result<Self, CatalogError> {
+        if !matches!(caller.role, Role::Vendor | Role::Admin) {
+            return Err(shop_service_kit::Refusal::Forbidden.into());
+        }
+        let categories = catalog.categories.all().await?.into_iter().map(|c| c.id.to_string()).collect();
+        Ok(Self { catalog, caller, rows: Rows::new(format), categories, pending: None, counts: Counts::default() })
+    }
+
+    pub fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    /// Reads `chunk` and writes the products it completes; the rows that failed.
+    pub async fn push(&mut self, chunk: &[u8]) -> Result<Vec<RowError>, ImportError> {
+        let rows = self.rows.push(chunk)?;
+        self.take(rows).await
+    }
+
+    /// Ends the file: writes the last product; the rows that failed.
+    pub async fn finish(&mut self) -> Result<Vec<RowError>, ImportError> {
+        let rows = self.rows.finish()?;
+        let mut errors = self.take(rows).await?;
+        if let Some(last) = self.pending.take() {
+            errors.extend(self.write(last.product).await?);
+        }
+        Ok(errors)
+    }
+
+    async fn take(&mut self, rows: Vec<Row>) -> Result<Vec<RowError>, ImportError> {
+        let mut errors = Vec::new();
+        for row in rows {
+            self.counts.rows += 1;
+            if self.counts.rows > MAX_ROWS {
+                return Err(ImportError::TooManyRows);
+            }
+            let number = row.number;
+            match row.values {
+                Err(message) => errors.extend(self.fail_row(number, "row", message).await?),
+                Ok(Values::Json(object)) => {
+                    let product = from_json(number, object);
+                    errors.extend(self.write(product).await?);
+                }
+                Ok(Values::Columns(columns)) => errors.extend(self.csv_row(number, columns).await?),
+            }
+        }
+        Ok(errors)
+    }
+
+    /// A row that could not be read: it fails the product it belongs to (a CSV product
+    /// still being read), or stands alone.
+    async fn fail_row(&mut self, row: u64, field: &str, message: String) -> Result<Vec<RowError>, ImportError> {
+        let error = RowError { row, field: field.to_owned(), message };
+        match &mut self.pending {
+            Some(pending) => {
+                pending.product.rows += 1;
+                pending.product.errors.push(error);
+                Ok(Vec::new())
+            }
+            None => {
+                self.counts.failed += 1;
+                Ok(vec![error])
+            }
+        }
+    }
+
+    async fn csv_row(&mut self, row: u64, columns: BTreeMap<String, String>) -> Result<Vec<RowError>, ImportError> {
+        let cell = |name: &str| columns.get(name).map_or("", |v| v.trim());
+        let handle = cell("handle").to_owned();
+        let mut errors = Vec::new();
+        let continues = !handle.is_empty() && self.pending.as_ref().is_some_and(|p| p.handle == handle);
+        if !continues && let Some(done) = self.pending.take() {
+            errors.extend(self.write(done.product).await?);
+        }
+        let (variant, problems) = variant_of(row, &columns);
+        match &mut self.pending {
+            Some(pending) if continues => {
+                pending.product.rows += 1;
+                pending.product.fields.variants.push(variant);
+                pending.product.errors.extend(problems);
+            }
+            _ => {
+                let mut product = product_of(row, &columns);
+                product.fields.variants.push(variant);
+                product.errors.extend(problems);
+                if handle.is_empty() {
+                    errors.extend(self.write(product).await?);
+                } else {
+                    self.pending = Some(Pending { handle, product });
+                }
+            }
+        }
+        Ok(errors)
+    }
+
+    /// Writes one product the file describes; its rows' errors if it is not written.
+    async fn write(&mut self, product: Described) -> Result<Vec<RowError>, ImportError> {
+        let (row, rows) = (product.row, product.rows);
+        let outcome = if product.errors.is_empty() { self.upsert(&product).await? } else { Err(product.errors) };
+        match outcome {
+            Ok(Outcome::Created) => self.counts.created += 1,
+            Ok(Outcome::Updated) => self.counts.updated += 1,
+            Ok(Outcome::Unchanged) => self.counts.unchanged += 1,
+            Err(mut errors) => {
+                self.counts.failed += rows;
+                for e in &mut errors {
+                    e.row = e.row.max(row);
+                }
+                return Ok(errors);
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    /// Creates or updates the product; `Err` holds why it was refused (row errors), the
+    /// outer error what ends the import.
+    async fn upsert(&self, described: &Described) -> Result<Result<Outcome, Vec<RowError>>, ImportError> {
+        let row = described.row;
+        let refused = |field: &str, message: &str| {
+            Ok(Err(vec![RowError { row, field: field.to_owned(), message: message.to_owned() }]))
+        };
+        let vendor = match (&self.caller.role, described.vendor_id.as_str()) {
+            (_, "") => self.caller.user_id.clone(),
+            (Role::Admin, named) => named.to_owned(),
+            (_, named) if named == self.caller.user_id => named.to_owned(),
+            _ => return refused("vendor_id", "a vendor imports its own products only"),
+        };
+        let valid = match described.fields.validate() {
+            Ok(valid) => valid,
+            Err(fields) => return Ok(Err(fields.into_iter().map(|f| field_error(row, f)).collect())),
+        };
+        if let Some(category) = valid.category_id
+            && !self.categories.contains(&category.to_string())
+        {
+            return refused("category_id", "no such category");
+        }
+        let skus: Vec<Sku> = valid.variants.iter().map(|v| v.sku.clone()).collect();
+        let products = &self.catalog.products;
+        for _ in 0..RETRIES {
+            let now = OffsetDateTime::now_utc();
+            let owners = products.by_skus(&skus).await.map_err(CatalogError::from)?;
+            let result = match owners.as_slice() {
+                [] => {
+                    let product = Product::create(valid.clone(), &vendor, now);
+                    let event = changed(kind::PRODUCT_CREATED, &product);
+                    products.insert_batched(&product, &[event]).await.map(|()| Outcome::Created)
+                }
+                [before] => {
+                    if !may_edit(&self.caller, before) {
+                        return refused("sku", "belongs to another vendor's product");
+                    }
+                    if !described.vendor_id.is_empty() && described.vendor_id != before.vendor_id {
+                        return refused("vendor_id", "the product belongs to another vendor");
+                    }
+                    let mut after = before.clone();
+                    after.apply(valid.clone(), now);
+                    if ProductFields::of(&after) == ProductFields::of(before) {
+                        return Ok(Ok(Outcome::Unchanged));
+                    }
+                    let mut events = vec![changed(kind::PRODUCT_UPDATED, &after)];
+                    events.extend(price_changes(before, &after));
+                    products.update_batched(&after, &events).await.map(|()| Outcome::Updated)
+                }
+                _ => return refused("sku", "these SKUs belong to different products"),
+            };
+            match result {
+                Ok(outcome) => return Ok(Ok(outcome)),
+                // Raced another write: read again.
+                Err(StoreError::Stale | StoreError::DuplicateId) => {}
+                Err(StoreError::DuplicateSku(sku)) => {
+                    return refused("sku", &format!("SKU {sku} belongs to another product"));
+                }
+                Err(other) => return Err(CatalogError::from(other).into()),
+            }
+        }
+        refused("sku", "the product kept changing during the import; import it again")
+    }
+}
+
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// A validation error where it belongs: a variant's on that variant's row.
+fn field_error(row: u64, error: FieldError) -> RowError {
+    let variant = error
+        .field
+        .strip_prefix("variants[")
+        .and_then(|rest| rest.split_once(']'))
+        .and_then(|(n, _)| n.parse::<u64>().ok());
+    RowError { row: row + variant.unwrap_or(0), field: error.field, message: error.message }
+}
+
+fn list(cell: &str) -> Vec<String> {
+    cell.split('|').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+fn pairs(row: u64, field: &str, cell: &str, errors: &mut Vec<RowError>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for pair in list(cell) {
+        match pair.split_once('=') {
+            Some((name, value)) => {
+                out.insert(name.trim().to_owned(), value.trim().to_owned());
+            }
+            None => {
+                errors.push(RowError { row, field: field.to_owned(), message: format!("{pair:?} is not name=value") })
+            }
+        }
+    }
+    out
+}
+
+/// The product-level cells of a CSV row (its first).
+fn product_of(row: u64, columns: &BTreeMap<String, String>) -> Described {
+    let cell = |name: &str| columns.get(name).map_or("", |v| v.trim());
+    let mut errors = Vec::new();
+    let images = list(cell("images"))
+        .into_iter()
+        .map(|image| match image.split_once(' ') {
+            Some((url, alt)) => (url.to_owned(), alt.trim().to_owned()),
+            None => (image, String::new()),
+        })
+        .collect();
+    let fields = ProductFields {
+        name: cell("name").to_owned(),
+        description: columns.get("description").cloned().unwrap_or_default(),
+        category_id: cell("category_id").to_owned(),
+        tags: list(cell("tags")),
+        images,
+        attributes: pairs(row, "attributes", cell("attributes"), &mut errors),
+        status: cell("status").to_owned(),
+        variants: Vec::new(),
+    };
+    Described { row, rows: 1, vendor_id: cell("vendor_id").to_owned(), fields, errors }
+}
+
+/// The variant a CSV row describes.
+fn variant_of(row: u64, columns: &BTreeMap<String, String>) -> (VariantFields, Vec<RowError>) {
+    let cell = |name: &str| columns.get(name).map_or("", |v| v.trim());
+    let mut errors = Vec::new();
+    let amount = match cell("price").parse::<i64>() {
+        Ok(amount) => amount,
+        Err(_) => {
+            let message = "must be a whole number of minor units (cents)".to_owned();
+            errors.push(RowError { row, field: "price".into(), message });
+            0
+        }
+    };
+    let variant = VariantFields {
+        sku: cell("sku").to_owned(),
+        amount,
+        currency: cell("currency").to_owned(),
+        attributes: pairs(row, "variant_attributes", cell("variant_attributes"), &mut errors),
+    };
+    (variant, errors)
+}
+
+/// A product as an NDJSON line describes it (the REST input shape, plus its vendor).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonProduct {
+    /// Written by export, ignored by import (products are found by SKU).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(default)]
+    vendor_id: String,
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    category_id: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    images: Vec<JsonImage>,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    status: String,
+    variants: Vec<JsonVariant>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonImage {
+    url: String,
+    #[serde(default)]
+    alt: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonVariant {
+    sku: String,
+    price: JsonMoney,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonMoney {
+    amount: i64,
+    currency: String,
+}
+
+fn from_json(row: u64, object: serde_json::Map<String, serde_json::Value>) -> Described {
+    match serde_json::from_value::<JsonProduct>(serde_json::Value::Object(object)) {
+        Ok(p) => Described {
+            row,
+            rows: 1,
+            vendor_id: p.vendor_id,
+            fields: ProductFields {
+                name: p.name,
+                description: p.description,
+                category_id: p.category_id,
+                tags: p.tags,
+                images: p.images.into_iter().map(|i| (i.url, i.alt)).collect(),
+                attributes: p.attributes,
+                status: p.status,
+                variants: p
+                    .variants
+                    .into_iter()
+                    .map(|v| VariantFields {
+                        sku: v.sku,
+                        amount: v.price.amount,
+                        currency: v.price.currency,
+                        attributes: v.attributes,
+                    })
+                    .collect(),
+            },
+            errors: Vec::new(),
+        },
+        Err(err) => Described {
+            row,
+            rows: 1,
+            vendor_id: String::new(),
+            fields: ProductFields::default(),
+            errors: vec![RowError { row, field: "product".into(), message: err.to_string() }],
+        },
+    }
+}
+
+fn joined<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
+    items.into_iter().map(String::as_str).collect::<Vec<_>>().join("|")
+}
+
+fn joined_pairs(pairs: &BTreeMap<String, String>) -> String {
+    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("|")
+}
+
+/// Writes products out in a format import reads back to the same products.
+pub struct Exporter {
+    format: Format,
+    csv: CsvWriter,
+    json: Vec<u8>,
+}
+
+impl Exporter {
+    /// An exporter; a CSV one has written its header.
+    pub fn new(format: Format) -> Self {
+        let mut csv = CsvWriter::default();
+        if format == Format::Csv {
+            csv.row(&COLUMNS);
+        }
+        Self { format, csv, json: Vec::new() }
+    }
+
+    pub fn write(&mut self, p: &Product) {
+        match self.format {
+            Format::Csv => self.csv_rows(p),
+            Format::Ndjson => self.json_line(p),
+        }
+    }
+
+    fn csv_rows(&mut self, p: &Product) {
+        let handle = p.id.to_string();
+        let images =
+            p.images.iter().map(|i| if i.alt.is_empty() { i.url.clone() } else { format!("{} {}", i.url, i.alt) });
+        let images: Vec<String> = images.collect();
+        for (i, v) in p.variants.iter().enumerate() {
+            let first = i == 0;
+            let product_cell = |value: String| if first { value } else { String::new() };
+            self.csv.row(&[
+                handle.clone(),
+                product_cell(p.vendor_id.clone()),
+                product_cell(p.name.clone()),
+                product_cell(p.description.clone()),
+                product_cell(p.category_id.clone().unwrap_or_default()),
+                product_cell(joined(&p.tags)),
+                product_cell(p.status.as_str().to_owned()),
+                product_cell(joined_pairs(&p.attributes)),
+                product_cell(joined(&images)),
+                v.sku.as_str().to_owned(),
+                v.price.amount.to_string(),
+                v.price.currency.to_string(),
+                joined_pairs(&v.attributes),
+            ]);
+        }
+    }
+
+    fn json_line(&mut self, p: &Product) {
+        let line = JsonProduct {
+            id: Some(p.id.to_string()),
+            vendor_id: p.vendor_id.clone(),
+            name: p.name.clone(),
+            description: p.description.clone(),
+            category_id: p.category_id.clone().unwrap_or_default(),
+            tags: p.tags.clone(),
+            images: p.images.iter().map(|i| JsonImage { url: i.url.clone(), alt: i.alt.clone() }).collect(),
+            attributes: p.attributes.clone(),
+            status: p.status.as_str().to_owned(),
+            variants: p
+                .variants
+                .iter()
+                .map(|v| JsonVariant {
+                    sku: v.sku.as_str().to_owned(),
+                    price: JsonMoney { amount: v.price.amount, currency: v.price.currency.to_string() },
+                    attributes: v.attributes.clone(),
+                })
+                .collect(),
+        };
+        // A product always serializes (strings and numbers only).
+        if serde_json::to_writer(&mut self.json, &line).is_ok() {
+            self.json.push(b'\n');
+        }
+    }
+
+    /// What was written since the last take.
+    pub fn take(&mut self) -> Vec<u8> {
+        match self.format {
+            Format::Csv => self.csv.take(),
+            Format::Ndjson => std::mem::take(&mut self.json),
+        }
+    }
+}
+
+/// Products read from the store per round trip of an export.
+pub const EXPORT_BATCH: usize = 500;
+
+/// The next batch of an export by `caller`: a vendor's own products, or everyone's for an
+/// admin, in id order after `after`.
+pub async fn export_batch(
+    catalog: &Catalog,
+    caller: &Caller,
+    after: Option<ProductId>,
+) -> Result<Vec<Product>, CatalogError> {
+    let vendor = match caller.role {
+        Role::Admin => None,
+        Role::Vendor => Some(caller.user_id.as_str()),
+        Role::Customer => return Err(shop_service_kit::Refusal::Forbidden.into()),
+    };
+    Ok(catalog.products.page_after(after, vendor, EXPORT_BATCH).await?)
+}
