@@ -31,5 +31,5 @@ pub use client::{Clients, Upstream};
 pub use errors::{Refusal, unexpected};
 pub use events::Consumer;
 pub use frame::{Frame, Service, ServiceSettings};
-pub use paging::Paging;
+pub use paging::{Page, Paging};
 pub use policy::{Allow, GATEWAY, Policy};

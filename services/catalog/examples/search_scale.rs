@@ -4,6 +4,9 @@
 //! for a few seconds and prints req/s, p50 and p99, the build time and the process's RSS.
 //!
 //! `cargo run --release -p shop-catalog --example search_scale -- 1000 10000 100000`
+//!
+//! With `--build-only`, it times what a catalog does at start instead: the index built
+//! from a product store holding `n` products (`IndexedProducts::open`), a batch at a time.
 
 use std::{
     sync::Arc,
@@ -14,6 +17,7 @@ use shop_catalog::{
     domain::{CategoryId, Product, ProductId, SearchQuery, SearchSort, Sku, Visibility},
     search_index::SearchIndex,
     seed::demo_products,
+    storage::{IndexedProducts, MemoryProductStore, ProductStore},
 };
 
 const THREADS: usize = 16;
@@ -141,9 +145,32 @@ fn measure(index: &Arc<SearchIndex>, query: &SearchQuery, ask: Ask) -> (f64, Dur
     (all.len() as f64 / RUN.as_secs_f64(), at(0.5), at(0.99))
 }
 
+/// Times the start-up build of an index over a store of each size.
+fn build_only(sizes: &[usize]) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    println!("{:>8} | {:>12} | {:>7}", "products", "index build", "RSS MiB");
+    for &n in sizes {
+        runtime.block_on(async {
+            let store = Arc::new(MemoryProductStore::new(shop_messaging::outbox::MemoryOutbox::default()));
+            for p in generate(n) {
+                store.insert(&p, &[]).await.expect("insert");
+            }
+            let started = Instant::now();
+            let indexed = IndexedProducts::open(store).await.expect("index built");
+            let took = started.elapsed();
+            println!("{n:>8} | {:>10.2} s | {:>7}", took.as_secs_f64(), rss_mib());
+            drop(indexed);
+        });
+    }
+}
+
 fn main() {
     let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![1_000, 10_000, 100_000] } else { sizes };
+    if std::env::args().any(|a| a == "--build-only") {
+        build_only(&sizes);
+        return;
+    }
     println!(
         "{THREADS} threads, {} s per search kind, this machine's {} cores",
         RUN.as_secs(),

@@ -315,7 +315,7 @@ impl Catalog {
         product: ProductId,
         sort: ReviewSort,
         paging: Paging,
-    ) -> Result<(Vec<Review>, u64), CatalogError> {
+    ) -> Result<shop_service_kit::Page<Review>, CatalogError> {
         self.product(None, product).await?;
         Ok(self.reviews.list(product, sort, paging).await?)
     }

@@ -308,8 +308,15 @@ async fn one_review_per_user_and_one_vote_per_user(store: Arc<dyn ReviewStore>) 
     assert!(!store.vote(first.id, "u3").await.unwrap(), "a second vote changes nothing");
     assert!(store.vote(first.id, "u4").await.unwrap());
     assert_eq!(store.get(first.id).await.unwrap().unwrap().helpful_count, 2);
-    let (page, total) = store.list(product, ReviewSort::Helpful, Paging::parse(1, 10).unwrap()).await.unwrap();
-    assert_eq!((total, page[0].id), (2, first.id));
+    let page = store.list(product, ReviewSort::Helpful, Paging::parse(1, 10).unwrap()).await.unwrap();
+    assert_eq!((page.total, page.items[0].id), (2, first.id));
+    // By cursor, one at a time: the most helpful, then the other.
+    let one = Paging::parse(1, 1).unwrap();
+    let top = store.list(product, ReviewSort::Helpful, one).await.unwrap();
+    let next = Paging::after(&one.info_of(&top).next_cursor, 1).unwrap();
+    let rest = store.list(product, ReviewSort::Helpful, next).await.unwrap();
+    assert_eq!((top.items[0].id, rest.items.len(), rest.next), (first.id, 1, None));
+    assert_ne!(rest.items[0].id, first.id);
 }
 
 mod embedded_more {

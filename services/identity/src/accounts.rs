@@ -159,7 +159,7 @@ impl Accounts {
     }
 
     /// A page of every account, for admins.
-    pub async fn users(&self, paging: Paging) -> Result<(Vec<User>, u64), IdentityError> {
+    pub async fn users(&self, paging: Paging) -> Result<shop_service_kit::Page<User>, IdentityError> {
         Ok(self.users.list(paging).await?)
     }
 

@@ -171,10 +171,10 @@ impl IdentityService for IdentityGrpc {
     async fn list_users(&self, req: Request<pb::ListUsersRequest>) -> Result<Response<pb::ListUsersResponse>, Status> {
         self.auth.admin(&req).await?;
         let paging = Paging::from_proto(req.into_inner().page)?;
-        let (users, total) = self.accounts.users(paging).await?;
+        let found = self.accounts.users(paging).await?;
         Ok(Response::new(pb::ListUsersResponse {
-            users: users.iter().map(user_to_proto).collect(),
-            page: Some(paging.info(total)),
+            users: found.items.iter().map(user_to_proto).collect(),
+            page: Some(paging.info_of(&found)),
         }))
     }
 

@@ -57,7 +57,7 @@ impl Checkout {
         all: bool,
         status: Option<Status>,
         paging: Paging,
-    ) -> Result<(Vec<Order>, u64), OrderError> {
+    ) -> Result<shop_service_kit::Page<Order>, OrderError> {
         if all {
             admin_only(caller)?;
         }

@@ -88,23 +88,29 @@ async fn updates_are_versioned_and_history_is_newest_first(store: Arc<dyn OrderS
     store.update(&a, &[event("order.paid", &a)]).await.unwrap();
     assert_eq!(store.get(&a.id).await.unwrap().unwrap(), a);
 
-    let (mine, total) =
-        store.list(OrderFilter { user_id: Some(&user), status: None }, Paging::parse(1, 10).unwrap()).await.unwrap();
-    assert_eq!(total, 2);
-    assert_eq!(mine.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), [b.id.as_str(), a.id.as_str()]);
-    let (page, total) =
-        store.list(OrderFilter { user_id: Some(&user), status: None }, Paging::parse(2, 1).unwrap()).await.unwrap();
-    assert_eq!((page.len(), total, page[0].id.as_str()), (1, 2, a.id.as_str()));
-    let (paid, _) = store
+    let mine = OrderFilter { user_id: Some(&user), status: None };
+    let all = store.list(mine, Paging::parse(1, 10).unwrap()).await.unwrap();
+    assert_eq!(all.total, 2);
+    assert_eq!(all.items.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), [b.id.as_str(), a.id.as_str()]);
+    let second = store.list(mine, Paging::parse(2, 1).unwrap()).await.unwrap();
+    assert_eq!((second.items.len(), second.total, second.items[0].id.as_str()), (1, 2, a.id.as_str()));
+    // By cursor: the first page of one says where the second starts, which is the last.
+    let first = Paging::parse(1, 1).unwrap();
+    let page = store.list(mine, first).await.unwrap();
+    assert_eq!(page.items[0].id, b.id);
+    let next = Paging::after(&first.info_of(&page).next_cursor, 1).unwrap();
+    let page = store.list(mine, next).await.unwrap();
+    assert_eq!((page.items[0].id.as_str(), page.next), (a.id.as_str(), None));
+    let paid = store
         .list(OrderFilter { user_id: Some(&user), status: Some(Status::Paid) }, Paging::parse(1, 10).unwrap())
         .await
         .unwrap();
-    assert_eq!(paid.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), [a.id.as_str()]);
-    let (everyone, _) = store
+    assert_eq!(paid.items.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), [a.id.as_str()]);
+    let everyone = store
         .list(OrderFilter { user_id: None, status: Some(Status::Paid) }, Paging::parse(1, 100).unwrap())
         .await
         .unwrap();
-    assert!(everyone.iter().any(|o| o.id == a.id));
+    assert!(everyone.items.iter().any(|o| o.id == a.id));
 
     assert!(store.purchased(&user, "product-1").await.unwrap(), "a paid order is a purchase");
     assert!(!store.purchased(&user, "product-2").await.unwrap());

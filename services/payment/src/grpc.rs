@@ -131,10 +131,10 @@ impl PaymentService for PaymentGrpc {
     ) -> Result<Response<pb::ListPaymentsResponse>, Status> {
         self.auth.admin(&req).await?;
         let paging = Paging::from_proto(req.into_inner().page)?;
-        let (payments, total) = self.payments.list(paging).await?;
+        let found = self.payments.list(paging).await?;
         Ok(Response::new(pb::ListPaymentsResponse {
-            payments: payments.iter().map(to_proto).collect(),
-            page: Some(paging.info(total)),
+            payments: found.items.iter().map(to_proto).collect(),
+            page: Some(paging.info_of(&found)),
         }))
     }
 

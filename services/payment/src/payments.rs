@@ -234,7 +234,7 @@ impl Payments {
     }
 
     /// A page of every payment, oldest first (for admins and audits).
-    pub async fn list(&self, paging: Paging) -> Result<(Vec<Payment>, u64), PaymentError> {
+    pub async fn list(&self, paging: Paging) -> Result<shop_service_kit::Page<Payment>, PaymentError> {
         Ok(self.store.list(paging).await?)
     }
 

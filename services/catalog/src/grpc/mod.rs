@@ -462,10 +462,10 @@ impl CatalogService for CatalogGrpc {
             pb::ReviewSort::Helpful => ReviewSort::Helpful,
             pb::ReviewSort::Newest | pb::ReviewSort::Unspecified => ReviewSort::Newest,
         };
-        let (reviews, total) = self.catalog.reviews(product_id(&r.product_id)?, sort, paging).await?;
+        let found = self.catalog.reviews(product_id(&r.product_id)?, sort, paging).await?;
         Ok(Response::new(pb::ListReviewsResponse {
-            reviews: reviews.iter().map(review_to_proto).collect(),
-            page: Some(paging.info(total)),
+            reviews: found.items.iter().map(review_to_proto).collect(),
+            page: Some(paging.info_of(&found)),
         }))
     }
 

@@ -1,7 +1,6 @@
 //! Embedded catalog stores for the all-in-one mode and unit tests.
 
 use std::{
-    cmp::Reverse,
     collections::{BTreeMap, HashMap, HashSet},
     ops::Bound,
     sync::Mutex,
@@ -10,7 +9,7 @@ use std::{
 use async_trait::async_trait;
 use shop_messaging::{Envelope, outbox::MemoryOutbox};
 use shop_platform::lock;
-use shop_service_kit::Paging;
+use shop_service_kit::{Page, Paging};
 
 use super::{CategoryStore, ProductStore, ReviewStore, StoreError};
 use crate::domain::{Category, CategoryId, Product, ProductId, Review, ReviewId, Sku, review::ReviewSort};
@@ -179,15 +178,14 @@ impl ReviewStore for MemoryReviewStore {
         Ok(lock(&self.reviews).iter().find(|r| r.id == id).cloned())
     }
 
-    async fn list(&self, product: ProductId, sort: ReviewSort, page: Paging) -> Result<(Vec<Review>, u64), StoreError> {
-        let mut found: Vec<Review> = lock(&self.reviews).iter().filter(|r| r.product_id == product).cloned().collect();
-        match sort {
-            ReviewSort::Newest => found.sort_by_key(|r| (Reverse(r.created_at), Reverse(r.id))),
-            ReviewSort::Helpful => {
-                found.sort_by_key(|r| (Reverse(r.helpful_count), Reverse(r.created_at), Reverse(r.id)))
-            }
-        }
-        Ok(page.of(found))
+    async fn list(&self, product: ProductId, sort: ReviewSort, page: Paging) -> Result<Page<Review>, StoreError> {
+        let found: Vec<Review> = lock(&self.reviews).iter().filter(|r| r.product_id == product).cloned().collect();
+        let id = |r: &Review| r.id.to_string().parse().unwrap_or_default();
+        // Newest first is by id (time-ordered); most helpful first, then newest.
+        Ok(match sort {
+            ReviewSort::Newest => page.of(found, |r| (None, id(r)), true),
+            ReviewSort::Helpful => page.of(found, |r| (Some(i64::from(r.helpful_count)), id(r)), true),
+        })
     }
 
     async fn histogram(&self, product: ProductId) -> Result<[u32; 5], StoreError> {

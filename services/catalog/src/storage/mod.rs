@@ -8,7 +8,7 @@ mod mongo;
 
 use async_trait::async_trait;
 use shop_messaging::Envelope;
-use shop_service_kit::Paging;
+use shop_service_kit::{Page, Paging};
 
 pub use indexed::{INDEX_EVENTS, IndexedProducts};
 pub use memory::{MemoryCategoryStore, MemoryProductStore, MemoryReviewStore};
@@ -80,7 +80,7 @@ pub trait ReviewStore: Send + Sync + 'static {
     /// Stores a review; a second one by the same user for the same product is refused.
     async fn insert(&self, review: &Review) -> Result<(), StoreError>;
     async fn get(&self, id: ReviewId) -> Result<Option<Review>, StoreError>;
-    async fn list(&self, product: ProductId, sort: ReviewSort, page: Paging) -> Result<(Vec<Review>, u64), StoreError>;
+    async fn list(&self, product: ProductId, sort: ReviewSort, page: Paging) -> Result<Page<Review>, StoreError>;
     /// Reviews per star (index 0 = one star) of a product, counted from the reviews.
     async fn histogram(&self, product: ProductId) -> Result<[u32; 5], StoreError>;
     /// Records a helpful vote; `false` when this user had already voted for this review.

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use shop_auth::{Role, SigningKey};
 use shop_messaging::{Envelope, outbox::MemoryOutbox};
 use shop_platform::lock;
-use shop_service_kit::Paging;
+use shop_service_kit::{Page, Paging};
 
 use super::{Consumed, KeyStore, RefreshToken, SessionStore, StoreError, UserStore};
 use crate::domain::{Email, User, UserId};
@@ -71,8 +71,8 @@ impl UserStore for MemoryUserStore {
         Ok(())
     }
 
-    async fn list(&self, page: Paging) -> Result<(Vec<User>, u64), StoreError> {
-        Ok(page.of(lock(&self.users).clone()))
+    async fn list(&self, page: Paging) -> Result<Page<User>, StoreError> {
+        Ok(page.of(lock(&self.users).clone(), |u| (None, u.id.to_string().parse().unwrap_or_default()), false))
     }
 }
 

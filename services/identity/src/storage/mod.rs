@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use shop_auth::Role;
 use shop_auth::SigningKey;
 use shop_messaging::Envelope;
-use shop_service_kit::Paging;
+use shop_service_kit::{Page, Paging};
 
 pub use memory::{MemoryKeyStore, MemorySessionStore, MemoryUserStore};
 pub use mongo::{MongoKeyStore, MongoSessionStore, MongoUserStore};
@@ -41,7 +41,7 @@ pub trait UserStore: Send + Sync + 'static {
     /// when it would leave no admin, however many such changes race.
     async fn change_role(&self, user: &User, was: Role, events: &[Envelope]) -> Result<(), StoreError>;
     /// A page of users, oldest first, and the total.
-    async fn list(&self, page: Paging) -> Result<(Vec<User>, u64), StoreError>;
+    async fn list(&self, page: Paging) -> Result<Page<User>, StoreError>;
 }
 
 /// A refresh token as stored: only its hash, never the token.

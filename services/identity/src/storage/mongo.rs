@@ -11,7 +11,7 @@ use mongodb::{
 use serde::{Deserialize, Serialize};
 use shop_auth::{Role, SigningKey};
 use shop_messaging::{Envelope, outbox::MongoOutbox};
-use shop_service_kit::Paging;
+use shop_service_kit::{Page, Paging};
 use shop_storage::timestamp;
 use shop_types::AddressInput;
 
@@ -201,12 +201,12 @@ impl UserStore for MongoUserStore {
         written.map_err(refusal)
     }
 
-    async fn list(&self, page: Paging) -> Result<(Vec<User>, u64), StoreError> {
-        let (docs, total) = shop_storage::page(&self.users, doc! {}, doc! { "_id": 1 }, page.offset(), page.limit())
-            .await
-            .map_err(unexpected)?;
-        let users = docs.into_iter().map(User::try_from).collect::<anyhow::Result<_>>()?;
-        Ok((users, total))
+    async fn list(&self, page: Paging) -> Result<Page<User>, StoreError> {
+        let order = shop_storage::Order::by_id(false);
+        let found =
+            shop_storage::page(&self.users, doc! {}, order, page.start(), page.limit()).await.map_err(unexpected)?;
+        let items = found.items.into_iter().map(User::try_from).collect::<anyhow::Result<_>>()?;
+        Ok(Page { items, total: found.total, next: found.next })
     }
 }
 

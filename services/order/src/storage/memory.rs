@@ -10,7 +10,7 @@ use shop_messaging::{Envelope, outbox::MemoryOutbox};
 
 use super::{BOUGHT, OrderFilter, OrderStore, StoreError};
 use crate::domain::Order;
-use shop_service_kit::Paging;
+use shop_service_kit::{Page, Paging};
 
 #[derive(Default)]
 struct State {
@@ -76,9 +76,10 @@ impl OrderStore for MemoryOrderStore {
         Ok(())
     }
 
-    async fn list(&self, filter: OrderFilter<'_>, page: Paging) -> Result<(Vec<Order>, u64), StoreError> {
+    async fn list(&self, filter: OrderFilter<'_>, page: Paging) -> Result<Page<Order>, StoreError> {
         let OrderFilter { user_id, status } = filter;
-        Ok(page.of(self.matching(|o| user_id.is_none_or(|u| o.user_id == u) && status.is_none_or(|s| o.status == s))))
+        let found = self.matching(|o| user_id.is_none_or(|u| o.user_id == u) && status.is_none_or(|s| o.status == s));
+        Ok(page.of(found, |o| (None, o.id.parse().unwrap_or_default()), true))
     }
 
     async fn stalled(&self, before: i64) -> Result<Vec<Order>, StoreError> {

@@ -5,7 +5,7 @@ mod mongo;
 
 use async_trait::async_trait;
 use shop_messaging::Envelope;
-use shop_service_kit::Paging;
+use shop_service_kit::{Page, Paging};
 
 pub use memory::MemoryOrderStore;
 pub use mongo::MongoOrderStore;
@@ -32,7 +32,7 @@ pub trait OrderStore: Send + Sync + 'static {
     /// Replaces the order if the stored version is `order.version - 1`, with its events.
     async fn update(&self, order: &Order, events: &[Envelope]) -> Result<(), StoreError>;
     /// A page of the orders `filter` matches, newest first.
-    async fn list(&self, filter: OrderFilter<'_>, page: Paging) -> Result<(Vec<Order>, u64), StoreError>;
+    async fn list(&self, filter: OrderFilter<'_>, page: Paging) -> Result<Page<Order>, StoreError>;
     /// Orders still in checkout whose last change was before `before` (unix seconds).
     async fn stalled(&self, before: i64) -> Result<Vec<Order>, StoreError>;
     /// Whether the user has a paid (or later, not refunded) order with this product.

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use shop_messaging::{Envelope, outbox::MongoOutbox};
 
 use super::{BOUGHT, OrderFilter, OrderStore, StoreError};
-use shop_service_kit::Paging;
+use shop_service_kit::{Page, Paging};
 use shop_storage::unexpected;
 use shop_types::AddressInput;
 
@@ -186,9 +186,8 @@ impl OrderStore for MongoOrderStore {
         }
     }
 
-    async fn list(&self, filter: OrderFilter<'_>, page: Paging) -> Result<(Vec<Order>, u64), StoreError> {
+    async fn list(&self, filter: OrderFilter<'_>, page: Paging) -> Result<Page<Order>, StoreError> {
         let OrderFilter { user_id, status } = filter;
-        let (offset, limit) = (page.offset(), page.limit());
         let mut filter = Document::new();
         if let Some(user) = user_id {
             filter.insert("user_id", user);
@@ -196,11 +195,13 @@ impl OrderStore for MongoOrderStore {
         if let Some(status) = status {
             filter.insert("status", status.as_str());
         }
-        let (docs, total) = shop_storage::page(&self.orders, filter, doc! { "_id": -1 }, offset, limit)
-            .await
-            .map_err(anyhow::Error::from)?;
-        let orders = docs.into_iter().map(Order::try_from).collect::<anyhow::Result<_>>()?;
-        Ok((orders, total))
+        // Newest first: ids are time-ordered (UUIDv7).
+        let found =
+            shop_storage::page(&self.orders, filter, shop_storage::Order::by_id(true), page.start(), page.limit())
+                .await
+                .map_err(anyhow::Error::from)?;
+        let items = found.items.into_iter().map(Order::try_from).collect::<anyhow::Result<_>>()?;
+        Ok(Page { items, total: found.total, next: found.next })
     }
 
     async fn stalled(&self, before: i64) -> Result<Vec<Order>, StoreError> {

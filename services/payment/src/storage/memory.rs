@@ -8,7 +8,7 @@ use std::{
 
 use async_trait::async_trait;
 use shop_messaging::{Envelope, outbox::MemoryOutbox};
-use shop_service_kit::Paging;
+use shop_service_kit::{Page, Paging};
 
 use super::{PaymentStore, Refund, StoreError, refunded_status};
 use crate::domain::{Payment, PaymentStatus};
@@ -51,10 +51,9 @@ impl PaymentStore for MemoryPaymentStore {
         Ok(self.state().payments.get(order_id).cloned())
     }
 
-    async fn list(&self, page: Paging) -> Result<(Vec<Payment>, u64), StoreError> {
-        let mut all: Vec<Payment> = self.state().payments.values().cloned().collect();
-        all.sort_by(|a, b| (a.created_at, &a.order_id).cmp(&(b.created_at, &b.order_id)));
-        Ok(page.of(all))
+    async fn list(&self, page: Paging) -> Result<Page<Payment>, StoreError> {
+        let all: Vec<Payment> = self.state().payments.values().cloned().collect();
+        Ok(page.of(all, |p| (Some(p.created_at), p.order_id.parse().unwrap_or_default()), false))
     }
 
     async fn settle(&self, payment: &Payment, events: &[Envelope]) -> Result<(), StoreError> {

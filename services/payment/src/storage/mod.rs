@@ -6,7 +6,7 @@ mod mongo;
 
 use async_trait::async_trait;
 use shop_messaging::Envelope;
-use shop_service_kit::Paging;
+use shop_service_kit::{Page, Paging};
 
 pub use memory::MemoryPaymentStore;
 pub use mongo::MongoPaymentStore;
@@ -44,7 +44,7 @@ pub trait PaymentStore: Send + Sync + 'static {
     async fn start(&self, payment: &Payment) -> Result<bool, StoreError>;
     async fn get(&self, order_id: &str) -> Result<Option<Payment>, StoreError>;
     /// A page of every payment, oldest first, and how many there are.
-    async fn list(&self, page: Paging) -> Result<(Vec<Payment>, u64), StoreError>;
+    async fn list(&self, page: Paging) -> Result<Page<Payment>, StoreError>;
     /// Settles a pending payment with the provider's outcome, with its events.
     async fn settle(&self, payment: &Payment, events: &[Envelope]) -> Result<(), StoreError>;
     /// Applies `refund` if the refunded total is still what the caller read and its key is

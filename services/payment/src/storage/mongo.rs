@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use mongodb::{Collection, Database, bson::doc};
 use serde::{Deserialize, Serialize};
 use shop_messaging::{Envelope, outbox::MongoOutbox};
-use shop_service_kit::Paging;
+use shop_service_kit::{Page, Paging};
 
 use super::{PaymentStore, Refund, StoreError, refunded_status};
 use crate::domain::{Payment, PaymentStatus};
@@ -119,12 +119,13 @@ impl PaymentStore for MongoPaymentStore {
         found.map(Payment::try_from).transpose().map_err(unexpected)
     }
 
-    async fn list(&self, page: Paging) -> Result<(Vec<Payment>, u64), StoreError> {
-        let sort = doc! { "created_at": 1, "_id": 1 };
-        let (docs, total) =
-            shop_storage::page(&self.payments, doc! {}, sort, page.offset(), page.limit()).await.map_err(unexpected)?;
-        let payments = docs.into_iter().map(Payment::try_from).collect::<anyhow::Result<_>>().map_err(unexpected)?;
-        Ok((payments, total))
+    async fn list(&self, page: Paging) -> Result<Page<Payment>, StoreError> {
+        let order = shop_storage::Order::by("created_at", shop_storage::Kind::Int, false);
+        let found =
+            shop_storage::page(&self.payments, doc! {}, order, page.start(), page.limit()).await.map_err(unexpected)?;
+        let items =
+            found.items.into_iter().map(Payment::try_from).collect::<anyhow::Result<_>>().map_err(unexpected)?;
+        Ok(Page { items, total: found.total, next: found.next })
     }
 
     async fn settle(&self, payment: &Payment, events: &[Envelope]) -> Result<(), StoreError> {

@@ -7,8 +7,9 @@ use mongodb::{
     options::IndexOptions,
 };
 use serde::{Deserialize, Serialize};
-use shop_service_kit::Paging;
+use shop_service_kit::{Page, Paging};
 use shop_storage::timestamp;
+use shop_storage::{Kind, Order};
 
 use super::unexpected;
 use crate::{
@@ -109,16 +110,17 @@ impl ReviewStore for MongoReviewStore {
         found.map(Review::try_from).transpose().map_err(unexpected)
     }
 
-    async fn list(&self, product: ProductId, sort: ReviewSort, page: Paging) -> Result<(Vec<Review>, u64), StoreError> {
+    async fn list(&self, product: ProductId, sort: ReviewSort, page: Paging) -> Result<Page<Review>, StoreError> {
         let filter = doc! { "product_id": product.to_string() };
+        // Newest first is by id (time-ordered); most helpful first, then newest.
         let order = match sort {
-            ReviewSort::Newest => doc! { "created_at": -1, "_id": -1 },
-            ReviewSort::Helpful => doc! { "helpful_count": -1, "created_at": -1, "_id": -1 },
+            ReviewSort::Newest => Order::by_id(true),
+            ReviewSort::Helpful => Order::by("helpful_count", Kind::Int, true),
         };
-        let (docs, total) =
-            shop_storage::page(&self.reviews, filter, order, page.offset(), page.limit()).await.map_err(unexpected)?;
-        let reviews = docs.into_iter().map(Review::try_from).collect::<anyhow::Result<_>>()?;
-        Ok((reviews, total))
+        let found =
+            shop_storage::page(&self.reviews, filter, order, page.start(), page.limit()).await.map_err(unexpected)?;
+        let items = found.items.into_iter().map(Review::try_from).collect::<anyhow::Result<_>>()?;
+        Ok(Page { items, total: found.total, next: found.next })
     }
 
     async fn histogram(&self, product: ProductId) -> Result<[u32; 5], StoreError> {
