@@ -265,14 +265,12 @@ async fn bad_product_input_is_refused_with_field_errors_and_nothing_is_stored() 
     let duplicate = api.post("/api/v1/products", Some(&vendor), variant(taken, json!(100))).await;
     assert_eq!(duplicate.status, 409);
     assert_eq!(duplicate.body["code"], "duplicate_sku");
-    for query in [
-        "per_page=100000",
-        "q=%7B%22%24gt%22%3A%22%22%7D",
-        "q=%24where",
-        "sort=cheapest",
-        "min_price=abc",
-        "min_price=10&max_price=5",
-    ] {
+    // Query operators are words like any other to the search engine: they find nothing.
+    for query in ["q=%7B%22%24gt%22%3A%22%22%7D", "q=%24where"] {
+        let reply = api.get(&format!("/api/v1/products?{query}"), None).await;
+        assert_eq!((reply.status, &reply.body["total"]), (200, &json!(0)), "{query}: {}", reply.text);
+    }
+    for query in ["per_page=100000", "sort=cheapest", "min_price=abc", "min_price=10&max_price=5"] {
         let reply = api.get(&format!("/api/v1/products?{query}"), None).await;
         assert_eq!(reply.status, 400, "{query}: {}", reply.text);
         assert_eq!(reply.body["code"], "validation_failed", "{query}");

@@ -200,7 +200,17 @@ pub async fn demo_catalog(catalog: &Catalog) -> anyhow::Result<()> {
         catalog.categories.insert(category).await?;
     }
     let products = demo_products();
-    for (n, product) in (1..).zip(&products) {
+    for (n, mut product) in (1..).zip(products.iter().cloned()) {
+        // Its reviews first, so the product is stored once with its rating summary.
+        let reviews = demo_reviews(&product, n);
+        for review in &reviews {
+            catalog.reviews.insert(review).await?;
+        }
+        let mut histogram = [0u32; 5];
+        for review in &reviews {
+            histogram[usize::from(review.rating.clamp(1, 5) - 1)] += 1;
+        }
+        product.rating = RatingSummary { count: histogram.iter().sum(), histogram };
         let event = new_event(
             kind::PRODUCT_CREATED,
             SERVICE,
@@ -211,15 +221,10 @@ pub async fn demo_catalog(catalog: &Catalog) -> anyhow::Result<()> {
                 status: product.status.as_str().to_owned(),
             },
         );
-        catalog.products.insert(product, &[event]).await?;
-        let reviews = demo_reviews(product, n);
-        for review in &reviews {
-            catalog.reviews.insert(review).await?;
-        }
-        if !reviews.is_empty() {
-            catalog.refresh_rating(product.id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        }
+        // One index commit for the whole catalog, below.
+        catalog.products.insert_batched(&product, &[event]).await?;
     }
+    catalog.products.flush().await?;
     tracing::info!(products = products.len(), categories = categories.len(), "seeded the demo catalog");
     Ok(())
 }

@@ -100,6 +100,12 @@ impl IndexedProducts {
         self.index.get().upsert(product).map_err(unexpected)
     }
 
+    /// Makes every batched write visible to searches now.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        let index = self.index.get();
+        blocking(move || index.commit()).await
+    }
+
     /// As [`IndexedProducts::insert_batched`], for [`ProductStore::update`].
     pub async fn update_batched(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
         self.store.update(product, events).await?;
