@@ -12,13 +12,15 @@ use shop_auth::Verifier;
 use shop_proto::catalog::v1::{self as pb, catalog_service_server::CatalogService};
 use shop_service_kit::Paging;
 use shop_service_kit::policy::{Allow, GATEWAY, Policy};
-use shop_tabular::Format;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status, Streaming};
 use tracing::Instrument;
 
 pub use convert::to_proto;
+mod bulk;
+
+use bulk::{file_format, import};
 use convert::{category_to_proto, money, review_to_proto, tree};
 use input::{category_fields, overlay, product_id};
 
@@ -33,7 +35,7 @@ use crate::{
     },
     error::CatalogError,
     search_index::Facets,
-    transfer::{self, Counts, Exporter, ImportError, Importer, RowError},
+    transfer::{self, Exporter, Importer},
 };
 
 /// Most SKUs one `GetProducts` call may ask for.
@@ -56,78 +58,6 @@ fn attribute_filters(given: &[String]) -> Result<Vec<(String, String)>, CatalogE
             _ => Err(Refusal::invalid("attr", "each must be name=value (at most 200 characters)").into()),
         })
         .collect()
-}
-
-/// Rows between two progress replies of an import.
-const PROGRESS_EVERY: u64 = 1_000;
-
-fn file_format(name: &str) -> Result<Format, CatalogError> {
-    Format::named(name).ok_or_else(|| Refusal::invalid("format", "must be csv or ndjson").into())
-}
-
-fn import_reply(counts: Counts, errors: Vec<RowError>, done: bool) -> pb::ImportProductsReply {
-    pb::ImportProductsReply {
-        counts: Some(pb::ImportCounts {
-            rows: counts.rows,
-            created: counts.created,
-            updated: counts.updated,
-            unchanged: counts.unchanged,
-            failed: counts.failed,
-        }),
-        errors: errors
-            .into_iter()
-            .map(|e| pb::ImportRowError { row: e.row, field: e.field, message: e.message })
-            .collect(),
-        done,
-    }
-}
-
-/// Runs one import to its end, answering progress on `tx`.
-async fn import(
-    catalog: &Catalog,
-    caller: shop_auth::Caller,
-    format: Format,
-    first: Vec<u8>,
-    mut inbound: Streaming<pb::ImportProductsRequest>,
-    tx: &tokio::sync::mpsc::Sender<Result<pb::ImportProductsReply, Status>>,
-) -> Result<(), Status> {
-    let refused = |err: ImportError| match err {
-        ImportError::Catalog(err) => Status::from(err),
-        other => Status::from(CatalogError::from(Refusal::invalid("file", other.to_string()))),
-    };
-    let mut importer = Importer::start(catalog, caller, format).await?;
-    let mut chunk = first;
-    let mut reported = 0;
-    loop {
-        let errors = importer.push(&chunk).await.map_err(refused)?;
-        let counts = importer.counts();
-        if !errors.is_empty() || counts.rows >= reported + PROGRESS_EVERY {
-            reported = counts.rows;
-            if tx.send(Ok(import_reply(counts, errors, false))).await.is_err() {
-                return Ok(()); // The caller went away: what is written stays.
-            }
-        }
-        match inbound.message().await? {
-            Some(next) if next.abort => {
-                let detail = "the file was not sent whole; products before its last were written";
-                return Err(CatalogError::from(Refusal::invalid("file", detail)).into());
-            }
-            Some(next) => chunk = next.data,
-            None => break,
-        }
-    }
-    let errors = importer.finish().await.map_err(refused)?;
-    let counts = importer.counts();
-    tracing::info!(
-        rows = counts.rows,
-        created = counts.created,
-        updated = counts.updated,
-        unchanged = counts.unchanged,
-        failed = counts.failed,
-        "products imported"
-    );
-    let _ = tx.send(Ok(import_reply(counts, errors, true))).await;
-    Ok(())
 }
 
 fn facets_to_proto(f: Facets) -> pb::Facets {

@@ -9,6 +9,7 @@ pub mod orders;
 pub mod payments;
 pub mod products;
 pub mod reviews;
+pub mod search;
 pub mod transfer;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -116,8 +117,8 @@ where
             .service(identity::update_me)
             .service(identity::list_users)
             .service(identity::set_role)
-            .service(products::search_products)
-            .service(products::suggest_products)
+            .service(search::search_products)
+            .service(search::suggest_products)
             .service(transfer::import_products)
             .service(transfer::export_products)
             .service(products::create_product)
