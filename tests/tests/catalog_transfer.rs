@@ -1,6 +1,6 @@
-//! Bulk import and export of products through the gateway, as a shop's staff use them: a
-//! 10,000-row CSV with bad rows among the good, run twice; a vendor kept out of another's
-//! products; an export that imports back to the same catalog.
+//! Bulk import and export through the gateway, as a shop's staff use them: a 10,000-row
+//! CSV of products with bad rows among the good, run twice; a vendor kept out of another's
+//! products; an export that imports back to the same catalog; stock levels from a file.
 
 use std::{collections::BTreeSet, time::Duration};
 
@@ -184,5 +184,84 @@ async fn an_export_imports_back_to_the_same_catalog_and_products_span_rows_by_ha
     let aborted = lines(&api.upload(IMPORT, Some(&seller), "text/csv", endless).await.text);
     let problem = &aborted.last().unwrap()["aborted"];
     assert_eq!(problem["status"], 400, "a row over 64 KiB ends the import: {aborted:?}");
+    app.stop().await;
+}
+
+async fn on_hand(api: &Api, sku: &str, who: &str) -> i64 {
+    api.get(&format!("/api/v1/inventory/{sku}"), Some(who)).await.body["on_hand"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn stock_is_imported_row_by_row_for_the_owners_skus_and_a_rerun_changes_nothing() {
+    let (app, admin) = platform().await;
+    let api = &app.api;
+    let seller = vendor(api, &admin).await;
+    let rival = vendor(api, &admin).await;
+    let prefix = format!("ST{}", &uuid::Uuid::now_v7().simple().to_string()[24..]).to_uppercase();
+    let products = format!(
+        "sku,name,status,price,currency\n{prefix}-1,Jar,active,500,EUR\n{prefix}-2,Lid,active,100,EUR\n{prefix}-3,Cork,active,90,EUR\n"
+    );
+    let (errors, _) = outcome(&api.upload(IMPORT, Some(&seller), "text/csv", products.into_bytes()).await.text);
+    assert!(errors.is_empty(), "{errors:?}");
+    let theirs = format!("sku,name,status,price,currency\n{prefix}-R,Rival Jar,active,500,EUR\n");
+    outcome(&api.upload(IMPORT, Some(&rival), "text/csv", theirs.into_bytes()).await.text);
+    // Inventory learns the SKUs from catalog's events.
+    let known = shop_test_support::eventually(Duration::from_secs(10), || async {
+        let r = api.get(&format!("/api/v1/inventory/{prefix}-R"), Some(&admin)).await.status == 200;
+        r && api.get(&format!("/api/v1/inventory/{prefix}-3"), Some(&seller)).await.status == 200
+    })
+    .await;
+    assert!(known, "inventory adopted the imported SKUs");
+    let (two_before, rivals_before) =
+        (on_hand(api, &format!("{prefix}-2"), &seller).await, on_hand(api, &format!("{prefix}-R"), &rival).await);
+
+    const STOCK: &str = "/api/v1/admin/inventory/import";
+    let file = format!(
+        "sku,on_hand,low_stock_threshold\n\
+         {prefix}-1,7,2\n\
+         {prefix}-2,,4\n\
+         {prefix}-3,x,\n\
+         {prefix}-R,5,\n\
+         NO-SUCH-{prefix},1,\n\
+         {prefix}-1,-3,\n\
+         ,1,1\n\
+         {prefix}-3,,\n"
+    );
+    let (errors, done) = outcome(&api.upload(STOCK, Some(&seller), "text/csv", file.clone().into_bytes()).await.text);
+    assert_eq!(counts(&done), [8, 0, 2, 0, 6], "{done}");
+    let refused: Vec<(u64, &str)> =
+        errors.iter().map(|e| (e["row"].as_u64().unwrap(), e["field"].as_str().unwrap())).collect();
+    assert_eq!(
+        refused,
+        [(3, "on_hand"), (4, "sku"), (5, "sku"), (6, "on_hand"), (7, "sku"), (8, "on_hand")],
+        "{errors:?}"
+    );
+    assert!(errors[1]["message"].as_str().unwrap().contains("another vendor"), "{errors:?}");
+    let one = api.get(&format!("/api/v1/inventory/{prefix}-1"), Some(&seller)).await.body;
+    assert_eq!((one["on_hand"].as_i64(), one["low_stock_threshold"].as_i64()), (Some(7), Some(2)));
+    let two = api.get(&format!("/api/v1/inventory/{prefix}-2"), Some(&seller)).await.body;
+    assert_eq!((two["on_hand"].as_i64(), two["low_stock_threshold"].as_i64()), (Some(two_before), Some(4)));
+    assert_eq!(on_hand(api, &format!("{prefix}-R"), &rival).await, rivals_before, "the rival's stock is untouched");
+
+    // The same file again: nothing changes, not even the ledger.
+    let entries = format!("/api/v1/inventory/{prefix}-1/ledger");
+    let written = api.get(&entries, Some(&seller)).await.body["total"].as_u64().unwrap();
+    let (_, again) = outcome(&api.upload(STOCK, Some(&seller), "text/csv", file.into_bytes()).await.text);
+    assert_eq!(counts(&again), [8, 0, 0, 2, 6], "{again}");
+    assert_eq!(api.get(&entries, Some(&seller)).await.body["total"].as_u64().unwrap(), written, "no new ledger entry");
+
+    // NDJSON, by an admin for anyone's SKU.
+    let lines = format!(
+        "{{\"sku\": \"{prefix}-3\", \"on_hand\": 12}}\n{{\"sku\": \"{prefix}-R\", \"low_stock_threshold\": 1}}\n{{\"sku\": 5}}\n"
+    );
+    let (errors, done) =
+        outcome(&api.upload(STOCK, Some(&admin), "application/x-ndjson", lines.into_bytes()).await.text);
+    assert_eq!(counts(&done), [3, 0, 2, 0, 1], "{done} {errors:?}");
+    assert_eq!(api.get(&format!("/api/v1/inventory/{prefix}-3"), Some(&seller)).await.body["on_hand"], 12);
+
+    let shopper = customer(api).await;
+    assert_eq!(api.upload(STOCK, Some(&shopper), "text/csv", b"sku,on_hand\n".to_vec()).await.status, 403);
+    assert_eq!(api.upload(STOCK, None, "text/csv", b"sku,on_hand\n".to_vec()).await.status, 401);
+    assert_eq!(api.upload(STOCK, Some(&seller), "application/pdf", b"%PDF".to_vec()).await.status, 415);
     app.stop().await;
 }

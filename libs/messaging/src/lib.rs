@@ -40,7 +40,14 @@ pub fn new_event<M: prost::Message>(event_type: &str, producer: &str, payload: &
         producer: producer.to_owned(),
         trace_context: shop_platform::trace_context::current_map(),
         payload: payload.encode_to_vec(),
+        origin: this_process().to_owned(),
     }
+}
+
+/// This process's name among its peers in [`Envelope::origin`]: random per start.
+pub fn this_process() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| uuid::Uuid::now_v7().simple().to_string())
 }
 
 /// Reacts to one event. An error means "try again later": the bus redelivers the event

@@ -221,6 +221,9 @@ pub struct BackendSettings {
     /// Run this service's MongoDB transactions one at a time. Only for servers that cannot
     /// interleave transactions on one database (the stand-in the tests run on).
     pub mongo_serial_transactions: bool,
+    /// A file to append the shape of every query sent to MongoDB to (an index audit; see
+    /// `shop_storage::audit`).
+    pub mongo_query_log: Option<String>,
 }
 
 impl BackendSettings {
@@ -231,6 +234,7 @@ impl BackendSettings {
             amqp_url: None,
             redis_url: None,
             mongo_serial_transactions: false,
+            mongo_query_log: None,
         }
     }
 }

@@ -41,7 +41,13 @@ impl Backends {
         }
         let (storage, inbox): (Storage, Arc<dyn InboxStore>) = match &settings.mongo_url {
             Some(url) => {
-                let db = shop_storage::connect_counted(url.expose(), &settings.mongo_database, pool).await?;
+                let db = shop_storage::connect_counted(
+                    url.expose(),
+                    &settings.mongo_database,
+                    pool,
+                    settings.mongo_query_log.as_deref(),
+                )
+                .await?;
                 let inbox = Arc::new(MongoInbox::open(&db).await?);
                 (Storage::Mongo { outbox: MongoOutbox::new(&db), db }, inbox)
             }

@@ -11,6 +11,7 @@
 //!   letters, MongoDB and Redis connections).
 //! - [`errors`]: an unexpected failure becomes 503 when a backend is unreachable, else 500.
 //! - [`paging`]: one rule for page requests and page answers.
+//! - [`import`]: bulk imports of CSV or NDJSON files streamed in, answered with progress.
 //! - [`auth`]: who is calling, from the token in a request's metadata.
 //! - [`policy`] and [`credentials`]: which services may call which RPC, and the tokens
 //!   that prove it.
@@ -23,6 +24,7 @@ pub mod errors;
 pub mod events;
 pub mod figures;
 pub mod frame;
+pub mod import;
 pub mod paging;
 pub mod policy;
 

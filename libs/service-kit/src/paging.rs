@@ -12,7 +12,7 @@ use shop_proto::common::v1::{PageInfo, PageRequest};
 pub use shop_storage::{After, Page, Start};
 
 /// A checked page request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paging {
     /// Items before this page (by page number or a position cursor).
     offset: u64,
@@ -23,7 +23,8 @@ pub struct Paging {
 
 /// What a position cursor starts with.
 const POSITION: &str = "p1.";
-/// What a keyset cursor starts with: then `<sort value or nothing>.<id>`.
+/// What a keyset cursor starts with: then `<sort value or nothing>.<id>` (the id may hold
+/// dots; the value cannot).
 const KEYSET: &str = "k1.";
 
 impl Paging {
@@ -53,7 +54,10 @@ impl Paging {
         if let Some(keys) = text.strip_prefix(KEYSET) {
             let (value, id) = keys.split_once('.').ok_or_else(bad)?;
             let value = if value.is_empty() { None } else { Some(value.parse().map_err(|_| bad())?) };
-            let after = After { value, id: id.parse().map_err(|_| bad())? };
+            if id.is_empty() {
+                return Err(bad());
+            }
+            let after = After { value, id: id.to_owned() };
             return Ok(Self { offset: 0, per_page, after: Some(after) });
         }
         let offset = text.strip_prefix(POSITION).and_then(|n| n.parse().ok()).ok_or_else(bad)?;
@@ -82,7 +86,7 @@ impl Paging {
 
     /// The page number this page has (a position cursor may start between numbered
     /// pages); 0 for a page sought by a keyset cursor.
-    pub fn page(self) -> u32 {
+    pub fn page(&self) -> u32 {
         if self.after.is_some() {
             return 0;
         }
@@ -90,35 +94,35 @@ impl Paging {
     }
 
     /// Where a store's page starts.
-    pub fn start(self) -> Start {
-        self.after.map_or(Start::Offset(self.offset), Start::After)
+    pub fn start(&self) -> Start {
+        self.after.clone().map_or(Start::Offset(self.offset), Start::After)
     }
 
     /// Items to skip.
-    pub fn offset(self) -> u64 {
+    pub fn offset(&self) -> u64 {
         self.offset
     }
 
-    pub fn limit(self) -> u64 {
+    pub fn limit(&self) -> u64 {
         u64::from(self.per_page)
     }
 
     /// The cursor of the page after this one, given how many items there are in all;
     /// `None` on the last page.
-    pub fn next_cursor(self, total: u64) -> Option<String> {
+    pub fn next_cursor(&self, total: u64) -> Option<String> {
         let next = self.offset + self.limit();
         (next < total).then(|| URL_SAFE_NO_PAD.encode(format!("{POSITION}{next}")))
     }
 
     /// This page of `items` (filtered already) in the order `key` gives (a sort value
     /// and the id; reversed when `descending`): what an embedded store answers.
-    pub fn of<T>(self, items: Vec<T>, key: impl Fn(&T) -> (Option<i64>, uuid::Uuid), descending: bool) -> Page<T> {
+    pub fn of<T>(&self, items: Vec<T>, key: impl Fn(&T) -> (Option<i64>, String), descending: bool) -> Page<T> {
         shop_storage::page_of(items, key, descending, self.start(), self.limit())
     }
 
     /// The description of a stored list's page in an answer: its next cursor a keyset.
-    pub fn info_of<T>(self, page: &Page<T>) -> PageInfo {
-        let next_cursor = page.next.map(|after| {
+    pub fn info_of<T>(&self, page: &Page<T>) -> PageInfo {
+        let next_cursor = page.next.as_ref().map(|after| {
             let value = after.value.map(|v| v.to_string()).unwrap_or_default();
             URL_SAFE_NO_PAD.encode(format!("{KEYSET}{value}.{}", after.id))
         });
@@ -132,7 +136,7 @@ impl Paging {
 
     /// The page's description in an answer, given how many items there are in all (a
     /// search's: its next cursor a position).
-    pub fn info(self, total: u64) -> PageInfo {
+    pub fn info(&self, total: u64) -> PageInfo {
         PageInfo {
             page: self.page(),
             per_page: self.per_page,
@@ -142,7 +146,7 @@ impl Paging {
     }
 
     /// The request for this page.
-    pub fn to_proto(self) -> PageRequest {
+    pub fn to_proto(&self) -> PageRequest {
         PageRequest { page: self.page(), per_page: self.per_page, cursor: String::new() }
     }
 }
@@ -162,14 +166,14 @@ mod tests {
 
     #[test]
     fn a_keyset_cursor_walks_a_list_in_order_and_each_item_once() {
-        let ids: Vec<uuid::Uuid> = (0..25).map(|_| uuid::Uuid::now_v7()).collect();
+        let ids: Vec<String> = (0..25).map(|_| uuid::Uuid::now_v7().to_string()).collect();
         // Sorted by a value with ties, then id, newest first.
-        let key = |id: &uuid::Uuid| (Some(i64::from(ids.iter().position(|x| x == id).unwrap() as u8 / 4)), *id);
+        let key = |id: &String| (Some(i64::from(ids.iter().position(|x| x == id).unwrap() as u8 / 4)), id.clone());
         let mut seen = Vec::new();
         let mut paging = Paging::parse(1, 10).unwrap();
         loop {
             let page = paging.of(ids.clone(), key, true);
-            seen.extend(page.items.iter().copied());
+            seen.extend(page.items.iter().cloned());
             let info = paging.info_of(&page);
             assert_eq!(info.total, 25);
             if info.next_cursor.is_empty() {
@@ -181,8 +185,11 @@ mod tests {
         let mut expected = ids.clone();
         expected.sort_by_key(|id| std::cmp::Reverse(key(id)));
         assert_eq!(seen, expected);
-        let forged = URL_SAFE_NO_PAD.encode("k1.x.not-a-uuid");
-        assert!(Paging::after(&forged, 10).is_err());
+        for forged in ["k1.x.some-id", "k1.4.", "k1.4"] {
+            assert!(Paging::after(&URL_SAFE_NO_PAD.encode(forged), 10).is_err(), "{forged}");
+        }
+        let sku = Paging::after(&URL_SAFE_NO_PAD.encode("k1..SKU.1-A"), 10).unwrap();
+        assert_eq!(sku.start(), Start::After(After { value: None, id: "SKU.1-A".into() }));
     }
 
     #[test]

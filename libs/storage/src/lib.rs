@@ -4,6 +4,7 @@
 //! a MongoDB implementation built from the [`Database`] returned here, an embedded
 //! in-memory implementation, and one generic contract test suite run against both.
 
+pub mod audit;
 mod paging;
 
 use std::{sync::Arc, time::Duration};
@@ -21,7 +22,7 @@ use mongodb::{
 /// Connects to `url` and returns the service's own `database`. Fails fast (with a bounded
 /// server-selection wait) so a misconfigured service does not start half-alive.
 pub async fn connect(url: &str, database: &str) -> anyhow::Result<Database> {
-    connect_counted(url, database, None).await
+    connect_counted(url, database, None, None).await
 }
 
 /// MongoDB connections open and checked out, kept from the driver's pool events (a
@@ -52,11 +53,20 @@ impl PoolCounts {
     }
 }
 
-/// As [`connect`], keeping `counts` of the client's connection pool.
-pub async fn connect_counted(url: &str, database: &str, counts: Option<Arc<PoolCounts>>) -> anyhow::Result<Database> {
+/// As [`connect`], keeping `counts` of the client's connection pool and, with a
+/// `query_log`, recording the shape of each query in that file ([`audit`]).
+pub async fn connect_counted(
+    url: &str,
+    database: &str,
+    counts: Option<Arc<PoolCounts>>,
+    query_log: Option<&str>,
+) -> anyhow::Result<Database> {
     let mut options = ClientOptions::parse(url).await?;
     if let Some(counts) = counts {
         options.cmap_event_handler = Some(mongodb::event::EventHandler::callback(move |event| counts.record(&event)));
+    }
+    if let Some(path) = query_log {
+        options.command_event_handler = Some(audit::recorder(path)?);
     }
     options.app_name.get_or_insert_with(|| database.to_owned());
     options.server_selection_timeout.get_or_insert(Duration::from_secs(10));

@@ -8,12 +8,14 @@ use mongodb::{
 
 /// Where a page of a growing list starts: right after the item whose sort value and id
 /// these are (a keyset: the store seeks there through its index, skipping nothing).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct After {
     /// The value of the list's sort field (an integer; a date as Unix milliseconds), when
     /// it is sorted by one before its id.
     pub value: Option<i64>,
-    pub id: uuid::Uuid,
+    /// The item's `_id` (a UUID's text, a SKU: ordered as its bytes, as MongoDB orders
+    /// strings).
+    pub id: String,
 }
 
 /// How a list is ordered: by a field then `_id`, or by `_id` alone, one way.
@@ -50,7 +52,7 @@ impl Order {
     /// Items strictly after `after` in this order.
     fn beyond(&self, after: &After) -> Document {
         let op = if self.descending { "$lt" } else { "$gt" };
-        let id = after.id.to_string();
+        let id = after.id.as_str();
         match (self.field, after.value) {
             (Some((field, kind)), Some(value)) => {
                 let value = match kind {
@@ -65,7 +67,7 @@ impl Order {
 
     /// The keyset of a stored document in this order.
     fn after(&self, document: &Document) -> Option<After> {
-        let id = document.get_str("_id").ok()?.parse().ok()?;
+        let id = document.get_str("_id").ok()?.to_owned();
         let value = match self.field {
             None => None,
             Some((field, _)) => Some(match document.get(field)? {
@@ -86,7 +88,7 @@ impl Order {
 
 /// Where a page starts: after some items (a page number; bounded by the caller), or after
 /// a keyset (a cursor).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Start {
     Offset(u64),
     After(After),
@@ -148,19 +150,19 @@ where
 /// same page as [`page`] gives from MongoDB.
 pub fn page_of<T>(
     mut items: Vec<T>,
-    key: impl Fn(&T) -> (Option<i64>, uuid::Uuid),
+    key: impl Fn(&T) -> (Option<i64>, String),
     descending: bool,
     start: Start,
     limit: u64,
 ) -> Page<T> {
     let total = items.len() as u64;
-    items.sort_by_key(|item| key(item));
+    items.sort_by_cached_key(|item| key(item));
     if descending {
         items.reverse();
     }
     let beyond = |item: &T, after: &After| {
-        let here = key(item);
-        let there = (after.value, after.id);
+        let (value, id) = key(item);
+        let (here, there) = ((value, id.as_str()), (after.value, after.id.as_str()));
         if descending { here < there } else { here > there }
     };
     let from = match start {

@@ -75,7 +75,7 @@ pub fn line(value: &str, max: usize, optional: bool) -> Result<String, String> {
     Ok(value.to_owned())
 }
 
-/// Declares an id newtype over a UUID: `new` (UUIDv7), `from_uuid`, `parse` (the canonical
+/// Declares an id newtype over a UUID: `new` (UUIDv7), `from_uuid`/`as_uuid`, `parse` (the canonical
 /// hyphenated form only, so each id has one spelling), `Display`, `FromStr`, `Default`.
 /// The crate using it depends on `uuid`.
 #[macro_export]
@@ -92,6 +92,10 @@ macro_rules! uuid_id {
 
             pub const fn from_uuid(id: ::uuid::Uuid) -> Self {
                 Self(id)
+            }
+
+            pub const fn as_uuid(&self) -> ::uuid::Uuid {
+                self.0
             }
 
             pub fn parse(s: &str) -> Result<Self, String> {

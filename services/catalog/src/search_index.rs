@@ -7,11 +7,17 @@
 //! you type); filters (categories, tag, price range, in stock, who may see drafts) and sorts
 //! (relevance, price, newest, rating) run on the index's own columns, so a search costs what
 //! its page costs, not what the catalog holds.
+//!
+//! Typos and prefixes are looked for in names and tags (short, chosen words), not in
+//! descriptions, whose large vocabulary would make every word match something. What a
+//! search found is kept until the index next changes (the answers of one index
+//! generation are exact), so a popular search costs its first asking only.
 
 use std::{
+    collections::HashMap,
     ops::Bound,
     sync::{
-        Mutex,
+        Arc, Mutex,
         atomic::{AtomicBool, Ordering},
     },
     time::Duration,
@@ -36,6 +42,9 @@ const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 #[derive(Clone, Copy)]
 struct Fields {
     id: Field,
+    /// The id's UUID as two columns (read per hit without touching the stored documents).
+    id_high: Field,
+    id_low: Field,
     name: Field,
     tags: Field,
     description: Field,
@@ -90,7 +99,27 @@ pub struct SearchIndex {
     fields: Fields,
     /// Changes not yet committed (what [`SearchIndex::refresh`] looks at).
     dirty: AtomicBool,
+    found: Mutex<Found>,
+    /// Answers kept per generation (0: none).
+    keep: usize,
 }
+
+/// What searches of one index generation found, by what they asked.
+#[derive(Default)]
+struct Found {
+    generation: u64,
+    answers: HashMap<String, Answer>,
+}
+
+#[derive(Clone)]
+enum Answer {
+    Page(Arc<(Vec<ProductId>, u64)>),
+    Facets(Arc<Facets>),
+    Suggestions(Arc<Vec<(ProductId, String)>>),
+}
+
+/// Answers kept per generation by default; a full cache starts again empty.
+const FOUND_CAPACITY: usize = 4_096;
 
 /// How often an index's pending changes are made visible (see
 /// [`crate::storage::IndexedProducts`]).
@@ -100,6 +129,8 @@ fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
+        id_high: b.add_u64_field("id_high", FAST),
+        id_low: b.add_u64_field("id_low", FAST),
         name: b.add_text_field("name", TEXT | STORED),
         tags: b.add_text_field("tags", TEXT),
         description: b.add_text_field("description", TEXT),
@@ -123,7 +154,53 @@ impl SearchIndex {
         let index = Index::create_in_ram(schema);
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { writer: Mutex::new(writer), reader, fields, dirty: AtomicBool::new(false) })
+        Ok(Self {
+            writer: Mutex::new(writer),
+            reader,
+            fields,
+            dirty: AtomicBool::new(false),
+            found: Mutex::default(),
+            keep: FOUND_CAPACITY,
+        })
+    }
+
+    /// This index keeping at most `answers` answers per generation (0: every search is
+    /// worked out anew, as when measuring the engine itself).
+    #[must_use]
+    pub fn keeping(mut self, answers: usize) -> Self {
+        self.keep = answers;
+        self
+    }
+
+    /// What a search of `searcher`'s generation found for `key`, else `ask` (then kept).
+    fn recall(
+        &self,
+        searcher: &Searcher,
+        key: String,
+        ask: impl FnOnce() -> tantivy::Result<Answer>,
+    ) -> tantivy::Result<Answer> {
+        if self.keep == 0 {
+            return ask();
+        }
+        let generation = searcher.generation().generation_id();
+        {
+            let found = shop_platform::lock(&self.found);
+            if found.generation == generation
+                && let Some(answer) = found.answers.get(&key)
+            {
+                return Ok(answer.clone());
+            }
+        }
+        let answer = ask()?;
+        let mut found = shop_platform::lock(&self.found);
+        if found.generation < generation || found.answers.len() >= self.keep {
+            found.answers.clear();
+            found.generation = found.generation.max(generation);
+        }
+        if found.generation == generation {
+            found.answers.insert(key, answer.clone());
+        }
+        Ok(answer)
     }
 
     /// Adds `product`, or replaces what the index held of it. Seen by searches after the
@@ -133,6 +210,9 @@ impl SearchIndex {
         let mut doc = TantivyDocument::default();
         let id = product.id.to_string();
         doc.add_text(f.id, &id);
+        let (high, low) = product.id.as_uuid().as_u64_pair();
+        doc.add_u64(f.id_high, high);
+        doc.add_u64(f.id_low, low);
         doc.add_text(f.name, &product.name);
         doc.add_text(f.description, &product.description);
         for tag in &product.tags {
@@ -183,8 +263,18 @@ impl SearchIndex {
 
     /// The ids of a page of matching products, in order, and the number of matches.
     pub fn search(&self, q: &SearchQuery) -> tantivy::Result<(Vec<ProductId>, u64)> {
-        let query = self.query(q);
         let searcher = self.reader.searcher();
+        let answer = self.recall(&searcher, format!("search {q:?}"), || {
+            Ok(Answer::Page(Arc::new(self.search_now(&searcher, q)?)))
+        })?;
+        match answer {
+            Answer::Page(page) => Ok((*page).clone()),
+            _ => Err(tantivy::TantivyError::InternalError("a search kept as something else".into())),
+        }
+    }
+
+    fn search_now(&self, searcher: &Searcher, q: &SearchQuery) -> tantivy::Result<(Vec<ProductId>, u64)> {
+        let query = self.query(q);
         let limit = usize::try_from(q.limit).unwrap_or(usize::MAX).max(1);
         let offset = usize::try_from(q.offset).unwrap_or(usize::MAX);
         let top = TopDocs::with_limit(limit).and_offset(offset);
@@ -194,38 +284,71 @@ impl SearchIndex {
                 (n, hits.into_iter().map(|(_, a)| a).collect())
             }
             SearchSort::Relevance | SearchSort::Newest => {
-                by_field::<i64>(&searcher, &query, top, "created", Order::Desc)?
+                by_field::<i64>(searcher, &query, top, "created", Order::Desc)?
             }
-            SearchSort::PriceAsc => by_field::<i64>(&searcher, &query, top, "price", Order::Asc)?,
-            SearchSort::PriceDesc => by_field::<i64>(&searcher, &query, top, "price", Order::Desc)?,
-            SearchSort::Rating => by_field::<f64>(&searcher, &query, top, "rating", Order::Desc)?,
+            SearchSort::PriceAsc => by_field::<i64>(searcher, &query, top, "price", Order::Asc)?,
+            SearchSort::PriceDesc => by_field::<i64>(searcher, &query, top, "price", Order::Desc)?,
+            SearchSort::Rating => by_field::<f64>(searcher, &query, top, "rating", Order::Desc)?,
         };
-        let mut ids = Vec::with_capacity(page.len());
-        for address in page {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            if let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_str()).and_then(|s| s.parse().ok()) {
-                ids.push(id);
+        Ok((self.ids(searcher, &page)?, total as u64))
+    }
+
+    /// The product ids of `hits`, from the id columns.
+    fn ids(&self, searcher: &Searcher, hits: &[DocAddress]) -> tantivy::Result<Vec<ProductId>> {
+        let mut ids = Vec::with_capacity(hits.len());
+        for hit in hits {
+            let columns = searcher.segment_reader(hit.segment_ord).fast_fields();
+            let (high, low) = (columns.u64("id_high")?.first(hit.doc_id), columns.u64("id_low")?.first(hit.doc_id));
+            if let (Some(high), Some(low)) = (high, low) {
+                ids.push(ProductId::from_uuid(uuid::Uuid::from_u64_pair(high, low)));
             }
         }
-        Ok((ids, total as u64))
+        Ok(ids)
     }
 
     /// Search as you type: the names of the public products that best match what has been
-    /// typed so far (the last word taken as the start of a word), best first.
+    /// typed so far (in their names and tags; the last word taken as the start of a word),
+    /// best first.
     pub fn suggest(&self, typed: &str, limit: usize) -> tantivy::Result<Vec<(ProductId, String)>> {
         let q = SearchQuery::words(typed);
         if q.terms.is_empty() {
             return Ok(Vec::new());
         }
         let searcher = self.reader.searcher();
-        let hits = searcher.search(&self.query(&q), &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let answer = self.recall(&searcher, format!("suggest {limit} {:?}", q.terms), || {
+            Ok(Answer::Suggestions(Arc::new(self.suggest_now(&searcher, &q, limit)?)))
+        })?;
+        match answer {
+            Answer::Suggestions(names) => Ok((*names).clone()),
+            _ => Err(tantivy::TantivyError::InternalError("suggestions kept as something else".into())),
+        }
+    }
+
+    fn suggest_now(
+        &self,
+        searcher: &Searcher,
+        q: &SearchQuery,
+        limit: usize,
+    ) -> tantivy::Result<Vec<(ProductId, String)>> {
+        let f = self.fields;
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(self.text(&q.terms, false)) as Box<dyn Query>),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.status, ProductStatus::Active.as_str()),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        let hits = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let addresses: Vec<DocAddress> = hits.iter().map(|(_, a)| *a).collect();
+        let ids = self.ids(searcher, &addresses)?;
         let mut names = Vec::with_capacity(hits.len());
-        for (_, address) in hits {
+        for (id, address) in ids.into_iter().zip(addresses) {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
-            if let (Some(id), Some(name)) = (text(self.fields.id).and_then(|s| s.parse().ok()), text(self.fields.name))
-            {
-                names.push((id, name));
+            if let Some(name) = doc.get_first(f.name).and_then(|v| v.as_str()) {
+                names.push((id, name.to_owned()));
             }
         }
         Ok(names)
@@ -234,6 +357,17 @@ impl SearchIndex {
     /// How the matches of `q` (all of them, not one page) spread over categories, tags,
     /// attribute values, price bands and stock: what a shopper can narrow the search by.
     pub fn facets(&self, q: &SearchQuery) -> tantivy::Result<Facets> {
+        let searcher = self.reader.searcher();
+        // Facets count every match, whatever the page or the order.
+        let key = format!("facets {:?}", SearchQuery { offset: 0, limit: 0, sort: SearchSort::Relevance, ..q.clone() });
+        let answer = self.recall(&searcher, key, || Ok(Answer::Facets(Arc::new(self.facets_now(&searcher, q)?))))?;
+        match answer {
+            Answer::Facets(facets) => Ok((*facets).clone()),
+            _ => Err(tantivy::TantivyError::InternalError("facets kept as something else".into())),
+        }
+    }
+
+    fn facets_now(&self, searcher: &Searcher, q: &SearchQuery) -> tantivy::Result<Facets> {
         let bands: Vec<serde_json::Value> = PRICE_BANDS
             .windows(2)
             .map(|w| serde_json::json!({ "from": w[0], "to": w[1] }))
@@ -249,7 +383,7 @@ impl SearchIndex {
         let aggregations: Aggregations = serde_json::from_value(request)
             .map_err(|e| tantivy::TantivyError::InvalidArgument(format!("facet request: {e}")))?;
         let collector = AggregationCollector::from_aggs(aggregations, AggContextParams::default());
-        let results = self.reader.searcher().search(&self.query(q), &collector)?;
+        let results = searcher.search(&self.query(q), &collector)?;
         let results = serde_json::to_value(&results)
             .map_err(|e| tantivy::TantivyError::InternalError(format!("facet results: {e}")))?;
         let buckets = |name: &str| results[name]["buckets"].as_array().cloned().unwrap_or_default();
@@ -285,7 +419,7 @@ impl SearchIndex {
         };
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if !q.terms.is_empty() {
-            must.push((Occur::Must, Box::new(self.text(&q.terms))));
+            must.push((Occur::Must, Box::new(self.text(&q.terms, true))));
         }
         match &q.visibility {
             Visibility::Public => must.push((Occur::Must, term(f.status, ProductStatus::Active.as_str()))),
@@ -326,11 +460,13 @@ impl SearchIndex {
         BooleanQuery::new(must)
     }
 
-    /// Any of `words` in the name, tags or description: exactly (weighted by field), with
-    /// a typo or two (a fraction of that), and the last word also as a prefix.
-    fn text(&self, words: &[String]) -> BooleanQuery {
+    /// Any of `words` in the name, tags or (`descriptions`) description: exactly
+    /// (weighted by field) and, in names and tags, with a typo or two (a fraction of that)
+    /// and the last word also as a prefix.
+    fn text(&self, words: &[String], descriptions: bool) -> BooleanQuery {
         let f = self.fields;
         let weighted = [(f.name, NAME_WEIGHT), (f.tags, TAG_WEIGHT), (f.description, DESCRIPTION_WEIGHT)];
+        let weighted = if descriptions { &weighted[..] } else { &weighted[..2] };
         let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (i, word) in words.iter().enumerate() {
             let last = i + 1 == words.len();
@@ -339,10 +475,13 @@ impl SearchIndex {
                 4..=7 => 1,
                 _ => 2,
             };
-            for (field, weight) in weighted {
+            for &(field, weight) in weighted {
                 let weight = weight as f32;
                 let exact = Term::from_field_text(field, word);
                 any.push((Occur::Should, boost(TermQuery::new(exact.clone(), IndexRecordOption::WithFreqs), weight)));
+                if field == f.description {
+                    continue; // exact words only: see the module's notes
+                }
                 if typos > 0 {
                     any.push((Occur::Should, boost(FuzzyTermQuery::new(exact.clone(), typos, true), weight * 0.3)));
                 }

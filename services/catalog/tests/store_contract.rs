@@ -312,7 +312,7 @@ async fn one_review_per_user_and_one_vote_per_user(store: Arc<dyn ReviewStore>) 
     assert_eq!((page.total, page.items[0].id), (2, first.id));
     // By cursor, one at a time: the most helpful, then the other.
     let one = Paging::parse(1, 1).unwrap();
-    let top = store.list(product, ReviewSort::Helpful, one).await.unwrap();
+    let top = store.list(product, ReviewSort::Helpful, one.clone()).await.unwrap();
     let next = Paging::after(&one.info_of(&top).next_cursor, 1).unwrap();
     let rest = store.list(product, ReviewSort::Helpful, next).await.unwrap();
     assert_eq!((top.items[0].id, rest.items.len(), rest.next), (first.id, 1, None));

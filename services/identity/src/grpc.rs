@@ -171,7 +171,7 @@ impl IdentityService for IdentityGrpc {
     async fn list_users(&self, req: Request<pb::ListUsersRequest>) -> Result<Response<pb::ListUsersResponse>, Status> {
         self.auth.admin(&req).await?;
         let paging = Paging::from_proto(req.into_inner().page)?;
-        let found = self.accounts.users(paging).await?;
+        let found = self.accounts.users(paging.clone()).await?;
         Ok(Response::new(pb::ListUsersResponse {
             users: found.items.iter().map(user_to_proto).collect(),
             page: Some(paging.info_of(&found)),

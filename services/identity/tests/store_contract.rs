@@ -105,7 +105,7 @@ async fn users_are_listed_in_pages(store: Arc<dyn UserStore>) {
     let mut paging = Paging::parse(1, 2).unwrap();
     let mut seen = Vec::new();
     loop {
-        let page = store.list(paging).await.unwrap();
+        let page = store.list(paging.clone()).await.unwrap();
         seen.extend(page.items.iter().map(|u| u.id.to_string()));
         let info = paging.info_of(&page);
         if info.next_cursor.is_empty() {

@@ -65,6 +65,10 @@ pub struct Reservation {
 /// One change of stock, with why and for which order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerEntry {
+    /// Unique per entry (a repeated step records its entry once).
+    pub id: String,
+    /// When, in Unix microseconds.
+    pub at: i64,
     pub sku: String,
     pub on_hand_delta: i64,
     pub reserved_delta: i64,
@@ -91,6 +95,19 @@ pub fn lines(raw: &[(String, i64)]) -> Result<Vec<Line>, String> {
     // A fixed order: concurrent reservations take units in the same sequence.
     out.sort_by(|a, b| a.sku.cmp(&b.sku));
     Ok(out)
+}
+
+/// Now, in Unix microseconds (when ledger entries happen).
+pub fn now_micros() -> i64 {
+    i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)
+}
+
+/// Most units a SKU's numbers (on hand, thresholds, a restock) may hold.
+pub const MAX_UNITS: i64 = 1_000_000_000;
+
+/// A count of units as given: 0 to [`MAX_UNITS`].
+pub fn units(n: i64) -> Result<i64, String> {
+    if (0..=MAX_UNITS).contains(&n) { Ok(n) } else { Err(format!("must be from 0 to {MAX_UNITS}")) }
 }
 
 #[cfg(test)]

@@ -26,8 +26,9 @@ pub struct Adopt {
 impl Consumer for Adopt {
     type Event = ProductChanged;
 
-    async fn consume(&self, _: &str, product: ProductChanged) -> anyhow::Result<()> {
-        Ok(self.inventory.adopt(&product.skus, &product.vendor_id, self.demo).await?)
+    async fn consume(&self, kind: &str, product: ProductChanged) -> anyhow::Result<()> {
+        let created = kind == kind::PRODUCT_CREATED;
+        Ok(self.inventory.adopt(&product.skus, &product.vendor_id, self.demo, created).await?)
     }
 }
 

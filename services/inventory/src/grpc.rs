@@ -1,7 +1,8 @@
 //! Inventory's gRPC face: callers from their tokens, validation at the edge.
 
-use shop_service_kit::Refusal;
+use shop_proto::common::v1::{ImportChunk, ImportReply};
 use shop_service_kit::auth::Authenticator;
+use shop_service_kit::{Paging, Refusal, import};
 use std::{sync::Arc, time::Duration};
 
 use shop_auth::Verifier;
@@ -11,17 +12,17 @@ use shop_proto::{
 };
 use shop_service_kit::policy::{Allow, GATEWAY, Policy};
 use shop_types::OrderId;
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response, Status, Streaming, codegen::BoxStream};
 
 use crate::{
     domain::{self, Stock},
     error::InventoryError,
+    import::StockImport,
     inventory::Inventory,
 };
 
 /// Longest a reservation may be held.
 const MAX_TTL: Duration = Duration::from_secs(3600);
-const MAX_UNITS: i64 = 1_000_000_000;
 
 /// Who may call each RPC (see `shop_service_kit::policy`).
 pub const POLICY: Policy = Policy {
@@ -33,6 +34,7 @@ pub const POLICY: Policy = Policy {
         ("Restock", GATEWAY),
         ("ListLowStock", GATEWAY),
         ("GetLedger", GATEWAY),
+        ("ImportStock", GATEWAY),
         // Holding, selling and putting back units is the checkout's and the order
         // lifecycle's alone: they decide which order may hold what.
         ("Reserve", ORDER),
@@ -75,11 +77,7 @@ fn order_id(raw: &str) -> Result<String, Refusal> {
 }
 
 fn units(field: &str, n: i64) -> Result<i64, InventoryError> {
-    if (0..=MAX_UNITS).contains(&n) {
-        Ok(n)
-    } else {
-        Err(Refusal::invalid(field, format!("must be from 0 to {MAX_UNITS}")).into())
-    }
+    domain::units(n).map_err(|message| Refusal::invalid(field, message).into())
 }
 
 #[tonic::async_trait]
@@ -108,8 +106,8 @@ impl InventoryService for InventoryGrpc {
     async fn restock(&self, req: Request<pb::RestockRequest>) -> Result<Response<pb::Stock>, Status> {
         let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
-        if !(1..=MAX_UNITS).contains(&r.quantity) {
-            return Err(Refusal::invalid("quantity", format!("must be from 1 to {MAX_UNITS}")).into());
+        if !(1..=domain::MAX_UNITS).contains(&r.quantity) {
+            return Err(Refusal::invalid("quantity", format!("must be from 1 to {}", domain::MAX_UNITS)).into());
         }
         let stock = self.inventory.restock(&caller, &r.sku, r.quantity).await?;
         Ok(Response::new(to_proto(&stock)))
@@ -151,18 +149,25 @@ impl InventoryService for InventoryGrpc {
     #[tracing::instrument(skip_all, fields(sku = %req.get_ref().sku))]
     async fn get_ledger(&self, req: Request<pb::GetLedgerRequest>) -> Result<Response<pb::Ledger>, Status> {
         let caller = self.auth.user(&req).await?;
-        let sku = req.into_inner().sku;
-        let (entries, held) = self.inventory.ledger(&caller, &sku).await?;
-        let entries = entries
+        let r = req.into_inner();
+        let paging = Paging::from_proto(r.page)?;
+        let (found, held) = self.inventory.ledger(&caller, &r.sku, paging.clone()).await?;
+        let page = paging.info_of(&found);
+        let entries = found
+            .items
             .into_iter()
             .map(|e| pb::LedgerEntry {
                 on_hand_delta: e.on_hand_delta,
                 reserved_delta: e.reserved_delta,
                 reason: e.reason,
                 order_id: e.order_id.unwrap_or_default(),
+                at: Some(Timestamp {
+                    seconds: e.at.div_euclid(1_000_000),
+                    nanos: i32::try_from(e.at.rem_euclid(1_000_000) * 1_000).unwrap_or(0),
+                }),
             })
             .collect();
-        Ok(Response::new(pb::Ledger { sku, entries, held }))
+        Ok(Response::new(pb::Ledger { sku: r.sku, entries, held, page: Some(page) }))
     }
 
     #[tracing::instrument(skip_all)]
@@ -171,7 +176,26 @@ impl InventoryService for InventoryGrpc {
         req: Request<pb::ListLowStockRequest>,
     ) -> Result<Response<pb::ListLowStockResponse>, Status> {
         let caller = self.auth.user(&req).await?;
-        let low = self.inventory.low(&caller).await?;
-        Ok(Response::new(pb::ListLowStockResponse { items: low.iter().map(to_proto).collect() }))
+        let paging = Paging::from_proto(req.into_inner().page)?;
+        let low = self.inventory.low(&caller, paging.clone()).await?;
+        let page = paging.info_of(&low);
+        Ok(Response::new(pb::ListLowStockResponse {
+            items: low.items.iter().map(to_proto).collect(),
+            page: Some(page),
+        }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn import_stock(
+        &self,
+        req: Request<Streaming<ImportChunk>>,
+    ) -> Result<Response<BoxStream<ImportReply>>, Status> {
+        let inventory = self.inventory.clone();
+        import::accept(
+            &self.auth,
+            req,
+            |caller, format| async move { Ok(StockImport::start(inventory, caller, format)?) },
+        )
+        .await
     }
 }

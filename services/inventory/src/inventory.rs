@@ -1,7 +1,7 @@
 //! What inventory does: stock owned by vendors, reservations for orders that expire, and the
 //! events that tell catalog about availability and admins about low stock.
 
-use shop_service_kit::Refusal;
+use shop_service_kit::{Page, Paging, Refusal};
 use std::{sync::Arc, time::Duration};
 
 use shop_auth::{Caller, Role};
@@ -53,7 +53,9 @@ impl Inventory {
                 tracing::debug!(sku = %stock.sku, available = stock.available, "low stock");
             }
         }
-        self.outbox.append(&events).await?;
+        if !events.is_empty() {
+            self.outbox.append(&events).await?;
+        }
         Ok(())
     }
 
@@ -108,24 +110,35 @@ impl Inventory {
         self.changed(reservation.map(|r| r.lines.into_iter().map(|l| l.sku).collect()).unwrap_or_default()).await
     }
 
-    /// The SKU's ledger and the units its open reservations hold (owner vendor or admin).
-    pub async fn ledger(&self, caller: &Caller, sku: &str) -> Result<(Vec<LedgerEntry>, i64), InventoryError> {
+    /// A page of the SKU's ledger, newest first, and the units its open reservations
+    /// hold (owner vendor or admin).
+    pub async fn ledger(
+        &self,
+        caller: &Caller,
+        sku: &str,
+        page: Paging,
+    ) -> Result<(Page<LedgerEntry>, i64), InventoryError> {
         self.managed(caller, sku).await?;
-        Ok((self.store.ledger(sku).await?, self.store.held(sku).await?))
+        Ok((self.store.ledger(sku, page).await?, self.store.held(sku).await?))
     }
 
-    pub async fn low(&self, caller: &Caller) -> Result<Vec<Stock>, InventoryError> {
-        if caller.role != Role::Admin {
-            return Err(Refusal::Forbidden.into());
-        }
-        Ok(self.store.low().await?)
+    /// A page of the SKUs with a low-stock alert raised: an admin's all, a vendor's its own.
+    pub async fn low(&self, caller: &Caller, page: Paging) -> Result<Page<Stock>, InventoryError> {
+        let vendor = match caller.role {
+            Role::Admin => None,
+            Role::Vendor => Some(caller.user_id.as_str()),
+            Role::Customer => return Err(Refusal::Forbidden.into()),
+        };
+        Ok(self.store.low(vendor, page).await?)
     }
 
     /// Releases reservations whose time ran out; returns how many.
     pub async fn sweep(&self) -> Result<usize, InventoryError> {
         let expired = self.store.expired(unix_now()).await?;
         for order_id in &expired {
+            let held = self.store.reservation(order_id).await?.map(|r| r.lines).unwrap_or_default();
             self.store.release(order_id).await?;
+            self.changed(held.into_iter().map(|l| l.sku).collect()).await?;
             let event =
                 new_event(kind::RESERVATION_EXPIRED, SERVICE, &ReservationExpired { order_id: order_id.clone() });
             self.outbox.append(&[event]).await?;
@@ -134,15 +147,30 @@ impl Inventory {
         Ok(expired.len())
     }
 
-    /// Keeps the SKUs catalog announces, with their owner (and demo units when asked).
-    pub async fn adopt(&self, skus: &[String], vendor_id: &str, demo: bool) -> Result<(), InventoryError> {
+    /// Keeps the SKUs catalog announces, with their owner (and demo units when asked),
+    /// and announces the availability of those new here. A `created` product's SKUs are
+    /// all announced (one may be known from a deleted product); a changed product's known
+    /// SKUs are not: catalog has their levels already, and each change it makes to a
+    /// product comes back here as such an event.
+    pub async fn adopt(
+        &self,
+        skus: &[String],
+        vendor_id: &str,
+        demo: bool,
+        created: bool,
+    ) -> Result<(), InventoryError> {
+        let mut announce = Vec::with_capacity(skus.len());
         for sku in skus {
             let units = if demo { demo_units(sku) } else { 0 };
-            if self.store.adopt(sku, vendor_id, units).await? && demo {
+            let new = self.store.adopt(sku, vendor_id, units).await?;
+            if new && demo {
                 self.store.set(sku, None, Some(5)).await?;
             }
+            if new || created {
+                announce.push(sku.clone());
+            }
         }
-        self.changed(skus.to_vec()).await
+        self.changed(announce).await
     }
 }
 

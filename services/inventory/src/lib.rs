@@ -6,6 +6,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod grpc;
+pub mod import;
 pub mod inventory;
 pub mod startup;
 pub mod storage;

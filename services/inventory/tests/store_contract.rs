@@ -5,9 +5,10 @@ use shop_inventory::domain::StockRefusal;
 use std::sync::Arc;
 
 use shop_inventory::{
-    domain::{Line, ReservationState},
+    domain::{LedgerEntry, Line, ReservationState, Stock},
     storage::{MemoryStockStore, MongoStockStore, StockStore, StoreError},
 };
+use shop_service_kit::Paging;
 use shop_test_support::{mongo_url, require, unique};
 
 fn sku() -> String {
@@ -18,6 +19,33 @@ fn line(sku: &str, quantity: i64) -> Vec<Line> {
     vec![Line { sku: sku.to_owned(), quantity }]
 }
 
+/// A whole list, walked by cursor `per_page` items at a time.
+async fn walk<T, F>(per_page: u32, page: impl Fn(Paging) -> F) -> Vec<T>
+where
+    F: std::future::Future<Output = Result<shop_service_kit::Page<T>, StoreError>>,
+{
+    let (mut all, mut paging) = (Vec::new(), Paging::parse(1, per_page).unwrap());
+    loop {
+        let found = page(paging.clone()).await.unwrap();
+        let next = paging.info_of(&found).next_cursor;
+        all.extend(found.items);
+        if next.is_empty() {
+            return all;
+        }
+        paging = Paging::after(&next, per_page).unwrap();
+    }
+}
+
+/// A whole ledger, `per_page` entries at a time.
+async fn ledger(store: &dyn StockStore, sku: &str, per_page: u32) -> Vec<LedgerEntry> {
+    walk(per_page, |page| store.ledger(sku, page)).await
+}
+
+/// Every SKU marked low (a vendor's), two at a time.
+async fn low(store: &dyn StockStore, vendor: Option<&str>) -> Vec<Stock> {
+    walk(2, |page| store.low(vendor, page)).await
+}
+
 /// on_hand + sold = initial + restocked; reserved = units held by open reservations;
 /// available = on_hand - reserved; the ledger adds up to the counters.
 async fn invariants(store: &dyn StockStore, sku: &str, initial: i64, sold: i64) {
@@ -25,7 +53,7 @@ async fn invariants(store: &dyn StockStore, sku: &str, initial: i64, sold: i64) 
     assert_eq!(stock.on_hand + sold, initial, "on hand + sold = initial");
     assert_eq!(stock.reserved, store.held(sku).await.unwrap(), "reserved = held");
     assert_eq!(stock.available, stock.on_hand - stock.reserved);
-    let ledger = store.ledger(sku).await.unwrap();
+    let ledger = ledger(store, sku, 3).await;
     assert_eq!(ledger.iter().map(|e| e.on_hand_delta).sum::<i64>(), stock.on_hand, "the ledger adds up (on hand)");
     assert_eq!(ledger.iter().map(|e| e.reserved_delta).sum::<i64>(), stock.reserved, "the ledger adds up (reserved)");
 }
@@ -79,7 +107,7 @@ async fn every_step_is_idempotent(store: Arc<dyn StockStore>) {
     store.put_back(&unique("order")).await.unwrap();
     invariants(store.as_ref(), &a, 5, 0).await;
     invariants(store.as_ref(), &b, 5, 0).await;
-    let returns = store.ledger(&b).await.unwrap().into_iter().filter(|e| e.reason == "return").count();
+    let returns = ledger(store.as_ref(), &b, 100).await.into_iter().filter(|e| e.reason == "return").count();
     assert_eq!(returns, 1);
 }
 
@@ -120,10 +148,40 @@ async fn expired_holds_are_found_and_on_hand_never_drops_below_reserved(store: A
     assert!(store.expired(200).await.unwrap().contains(&order));
     assert!(!store.expired(50).await.unwrap().contains(&order));
     assert!(matches!(store.set(&sku, Some(2), None).await, Err(StoreError::Refused(StockRefusal::BelowReserved(3)))));
-    assert!(store.low().await.unwrap().iter().any(|s| s.sku == sku), "1 available, threshold 2");
     store.restock(&sku, 5).await.unwrap();
-    assert!(!store.low().await.unwrap().iter().any(|s| s.sku == sku));
     invariants(store.as_ref(), &sku, 9, 0).await;
+}
+
+/// A ledger pages newest first, each entry once; alerts list the SKUs marked low (a
+/// vendor's own), by SKU, each once.
+async fn ledgers_and_alerts_page_by_cursor(store: Arc<dyn StockStore>) {
+    let restocked = sku();
+    store.set(&restocked, Some(1), None).await.unwrap();
+    for n in 0..6 {
+        store.restock(&restocked, n + 1).await.unwrap();
+    }
+    let entries = ledger(store.as_ref(), &restocked, 4).await;
+    let deltas: Vec<i64> = entries.iter().map(|e| e.on_hand_delta).collect();
+    assert_eq!(deltas, [6, 5, 4, 3, 2, 1, 1], "newest first, each once");
+    assert!(entries.windows(2).all(|w| w[0].at >= w[1].at));
+
+    let vendor = unique("vendor");
+    let mut mine: Vec<String> = (0..5).map(|_| sku()).collect();
+    for sku in &mine {
+        store.adopt(sku, &vendor, 0).await.unwrap();
+        assert!(store.mark_low(sku, true).await.unwrap());
+    }
+    let theirs = sku();
+    store.adopt(&theirs, &unique("vendor"), 0).await.unwrap();
+    store.mark_low(&theirs, true).await.unwrap();
+    store.mark_low(&mine[4], false).await.unwrap();
+    mine.truncate(4);
+    mine.sort();
+    let listed: Vec<String> = low(store.as_ref(), Some(&vendor)).await.into_iter().map(|s| s.sku).collect();
+    assert_eq!(listed, mine, "the vendor's SKUs marked low, by SKU");
+    let every: Vec<String> = low(store.as_ref(), None).await.into_iter().map(|s| s.sku).collect();
+    assert!(every.contains(&theirs) && mine.iter().all(|s| every.contains(s)));
+    assert!(every.windows(2).all(|w| w[0] < w[1]), "by SKU, each once");
 }
 
 mod embedded {
@@ -139,6 +197,7 @@ mod embedded {
         all_or_nothing_and_release_gives_units_back(store()),
         a_release_before_the_reservation_stops_it(store()),
         expired_holds_are_found_and_on_hand_never_drops_below_reserved(store()),
+        ledgers_and_alerts_page_by_cursor(store()),
     );
 }
 
@@ -157,6 +216,7 @@ mod mongo {
         all_or_nothing_and_release_gives_units_back(store().await),
         a_release_before_the_reservation_stops_it(store().await),
         expired_holds_are_found_and_on_hand_never_drops_below_reserved(store().await),
+        ledgers_and_alerts_page_by_cursor(store().await),
     );
 }
 

@@ -182,7 +182,7 @@ impl OrderService for OrderGrpc {
         let mut r = req.into_inner();
         let paging = Paging::from_proto(r.page.take())?;
         let status = status_filter(r.status());
-        let found = self.checkout.list(&caller, r.all_users, status, paging).await?;
+        let found = self.checkout.list(&caller, r.all_users, status, paging.clone()).await?;
         Ok(Response::new(pb::ListOrdersResponse {
             orders: found.items.iter().map(to_proto).collect(),
             page: Some(paging.info_of(&found)),

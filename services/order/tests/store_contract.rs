@@ -96,7 +96,7 @@ async fn updates_are_versioned_and_history_is_newest_first(store: Arc<dyn OrderS
     assert_eq!((second.items.len(), second.total, second.items[0].id.as_str()), (1, 2, a.id.as_str()));
     // By cursor: the first page of one says where the second starts, which is the last.
     let first = Paging::parse(1, 1).unwrap();
-    let page = store.list(mine, first).await.unwrap();
+    let page = store.list(mine, first.clone()).await.unwrap();
     assert_eq!(page.items[0].id, b.id);
     let next = Paging::after(&first.info_of(&page).next_cursor, 1).unwrap();
     let page = store.list(mine, next).await.unwrap();

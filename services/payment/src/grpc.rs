@@ -131,7 +131,7 @@ impl PaymentService for PaymentGrpc {
     ) -> Result<Response<pb::ListPaymentsResponse>, Status> {
         self.auth.admin(&req).await?;
         let paging = Paging::from_proto(req.into_inner().page)?;
-        let found = self.payments.list(paging).await?;
+        let found = self.payments.list(paging.clone()).await?;
         Ok(Response::new(pb::ListPaymentsResponse {
             payments: found.items.iter().map(to_proto).collect(),
             page: Some(paging.info_of(&found)),

@@ -48,19 +48,25 @@ pub fn with_token<T>(message: T, token: &str) -> tonic::Request<T> {
 /// Inventory's ledger of the SKU explains its stock: the entries add up to on hand and
 /// reserved, nothing is held, and the units that left for good are the units sold.
 async fn ledger_adds_up(shop: &Shop<'_>, vendor: &str, sku: &str, on_hand: i64, sold: i64) {
-    use shop_proto::inventory::v1::GetLedgerRequest;
+    use shop_proto::{common::v1::PageRequest, inventory::v1::GetLedgerRequest};
     let mut inventory = shop.inventory.clone();
-    let request = with_token(GetLedgerRequest { sku: sku.to_owned() }, vendor);
-    let ledger = inventory.get_ledger(request).await.expect("the owner reads the ledger").into_inner();
-    assert_eq!(ledger.entries.iter().map(|e| e.on_hand_delta).sum::<i64>(), on_hand, "the ledger adds up to on hand");
-    assert_eq!(ledger.entries.iter().map(|e| e.reserved_delta).sum::<i64>(), 0, "and to reserved");
-    assert_eq!(ledger.held, 0, "no open reservation holds units");
-    let left: i64 = ledger
-        .entries
-        .iter()
-        .filter(|e| matches!(e.reason.as_str(), "commit" | "return"))
-        .map(|e| -e.on_hand_delta)
-        .sum();
+    // The whole ledger, a page at a time.
+    let (mut entries, mut cursor) = (Vec::new(), String::new());
+    let held = loop {
+        let page = PageRequest { per_page: 100, cursor: cursor.clone(), ..Default::default() };
+        let request = with_token(GetLedgerRequest { sku: sku.to_owned(), page: Some(page) }, vendor);
+        let ledger = inventory.get_ledger(request).await.expect("the owner reads the ledger").into_inner();
+        entries.extend(ledger.entries);
+        cursor = ledger.page.unwrap_or_default().next_cursor;
+        if cursor.is_empty() {
+            break ledger.held;
+        }
+    };
+    assert_eq!(entries.iter().map(|e| e.on_hand_delta).sum::<i64>(), on_hand, "the ledger adds up to on hand");
+    assert_eq!(entries.iter().map(|e| e.reserved_delta).sum::<i64>(), 0, "and to reserved");
+    assert_eq!(held, 0, "no open reservation holds units");
+    let left: i64 =
+        entries.iter().filter(|e| matches!(e.reason.as_str(), "commit" | "return")).map(|e| -e.on_hand_delta).sum();
     assert_eq!(left, sold, "units committed (less those put back) = units sold");
 }
 

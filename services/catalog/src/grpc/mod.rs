@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use shop_auth::Verifier;
 use shop_proto::catalog::v1::{self as pb, catalog_service_server::CatalogService};
-use shop_service_kit::Paging;
+use shop_proto::common::v1::{ImportChunk, ImportReply};
 use shop_service_kit::policy::{Allow, GATEWAY, Policy};
+use shop_service_kit::{Paging, import};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status, Streaming};
@@ -19,68 +20,27 @@ use tracing::Instrument;
 
 pub use convert::to_proto;
 mod bulk;
+mod search;
 
-use bulk::{file_format, import};
+use bulk::file_format;
 use convert::{category_to_proto, money, review_to_proto, tree};
 use input::{category_fields, overlay, product_id};
+use search::{DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS, facets_to_proto};
 
 use crate::{
     catalog::{Catalog, visibility},
     domain::{
-        Category, CategoryId, ProductStatus, ReviewId, SearchQuery, SearchSort, Sku, Slug,
+        Category, CategoryId, ProductStatus, ReviewId, Sku, Slug,
         input::ProductFields,
         review::{ReviewSort, rating},
-        search::terms,
         text,
     },
     error::CatalogError,
-    search_index::Facets,
     transfer::{self, Exporter, Importer},
 };
 
 /// Most SKUs one `GetProducts` call may ask for.
 const MAX_BATCH: usize = 500;
-/// Suggestions answered unless asked otherwise, and at most.
-const DEFAULT_SUGGESTIONS: u32 = 8;
-const MAX_SUGGESTIONS: u32 = 20;
-/// Most attribute filters one search may carry.
-const MAX_ATTRIBUTE_FILTERS: usize = 10;
-
-/// `name=value` filters, checked.
-fn attribute_filters(given: &[String]) -> Result<Vec<(String, String)>, CatalogError> {
-    if given.len() > MAX_ATTRIBUTE_FILTERS {
-        return Err(Refusal::invalid("attr", format!("at most {MAX_ATTRIBUTE_FILTERS} filters")).into());
-    }
-    given
-        .iter()
-        .map(|pair| match pair.split_once('=') {
-            Some((name, value)) if !name.is_empty() && pair.len() <= 200 => Ok((name.to_owned(), value.to_owned())),
-            _ => Err(Refusal::invalid("attr", "each must be name=value (at most 200 characters)").into()),
-        })
-        .collect()
-}
-
-fn facets_to_proto(f: Facets) -> pb::Facets {
-    let counts = |pairs: Vec<(String, u64)>| -> Vec<pb::FacetCount> {
-        pairs.into_iter().map(|(value, count)| pb::FacetCount { value, count }).collect()
-    };
-    let mut attributes: Vec<pb::AttributeFacet> = Vec::new();
-    for (name, value, count) in f.attributes {
-        let value = pb::FacetCount { value, count };
-        match attributes.iter_mut().find(|a| a.name == name) {
-            Some(facet) => facet.values.push(value),
-            None => attributes.push(pb::AttributeFacet { name, values: vec![value] }),
-        }
-    }
-    pb::Facets {
-        categories: counts(f.categories),
-        tags: counts(f.tags),
-        attributes,
-        prices: f.prices.into_iter().map(|b| pb::PriceBand { from: b.from, to: b.to, count: b.count }).collect(),
-        in_stock: f.in_stock,
-    }
-}
-
 /// Who may call each RPC (see `shop_service_kit::policy`).
 pub const POLICY: Policy = Policy {
     service: pb::catalog_service_server::SERVICE_NAME,
@@ -126,23 +86,15 @@ impl CatalogService for CatalogGrpc {
     #[tracing::instrument(skip_all)]
     async fn import_products(
         &self,
-        req: Request<Streaming<pb::ImportProductsRequest>>,
-    ) -> Result<Response<BoxStream<pb::ImportProductsReply>>, Status> {
-        let caller = self.auth.user(&req).await?;
-        let mut inbound = req.into_inner();
-        let first = inbound.message().await?.unwrap_or_default();
-        let format = file_format(&first.format)?;
+        req: Request<Streaming<ImportChunk>>,
+    ) -> Result<Response<BoxStream<ImportReply>>, Status> {
         let catalog = self.catalog.clone();
-        // Refused before anything is read (a customer; an unknown format).
-        drop(Importer::start(&catalog, caller.clone(), format).await?);
-        let (tx, rx) = tokio::sync::mpsc::channel(16);
-        let work = async move {
-            if let Err(status) = import(&catalog, caller, format, first.data, inbound, &tx).await {
-                let _ = tx.send(Err(status)).await;
-            }
-        };
-        tokio::spawn(work.instrument(tracing::Span::current()));
-        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+        import::accept(
+            &self.auth,
+            req,
+            |caller, format| async move { Ok(Importer::start(catalog, caller, format).await?) },
+        )
+        .await
     }
 
     #[tracing::instrument(skip_all)]
@@ -224,52 +176,8 @@ impl CatalogService for CatalogGrpc {
     ) -> Result<Response<pb::SearchProductsResponse>, Status> {
         let caller = self.auth.maybe_user(&req).await?;
         let r = req.into_inner();
-        let paging = Paging::from_proto(r.page)?;
-        if r.query.chars().count() > 200 {
-            return Err(Refusal::invalid("q", "must be at most 200 characters").into());
-        }
-        for (field, value) in [("min_price", r.min_price), ("max_price", r.max_price)] {
-            if value.is_some_and(|v| v < 0) {
-                return Err(Refusal::invalid(field, "must not be negative").into());
-            }
-        }
-        if let (Some(min), Some(max)) = (r.min_price, r.max_price)
-            && min > max
-        {
-            return Err(Refusal::invalid("min_price", "must not exceed max_price").into());
-        }
-        let categories = if r.category_id.is_empty() {
-            None
-        } else {
-            let root = CategoryId::parse(&r.category_id).map_err(|e| Refusal::invalid("category", e))?;
-            Some(self.catalog.subtree(root).await?)
-        };
-        let sort = match pb::SearchSort::try_from(r.sort).unwrap_or_default() {
-            pb::SearchSort::Unspecified | pb::SearchSort::Relevance => SearchSort::Relevance,
-            pb::SearchSort::PriceAsc => SearchSort::PriceAsc,
-            pb::SearchSort::PriceDesc => SearchSort::PriceDesc,
-            pb::SearchSort::Newest => SearchSort::Newest,
-            pb::SearchSort::Rating => SearchSort::Rating,
-        };
-        let attributes = attribute_filters(&r.attributes)?;
-        let vendor = Some(r.vendor_id.trim().to_owned()).filter(|v| !v.is_empty());
-        if vendor.as_ref().is_some_and(|v| v.len() > 64) {
-            return Err(Refusal::invalid("vendor", "must be at most 64 characters").into());
-        }
-        let query = SearchQuery {
-            terms: terms(&r.query),
-            categories,
-            tag: Some(r.tag.trim().to_lowercase()).filter(|t| !t.is_empty()),
-            vendor,
-            attributes,
-            min_price: r.min_price,
-            max_price: r.max_price,
-            in_stock: r.in_stock,
-            sort,
-            offset: paging.offset(),
-            limit: paging.limit(),
-            visibility: visibility(caller.as_ref()),
-        };
+        let paging = Paging::from_proto(r.page.clone())?;
+        let query = search::query(&self.catalog, caller.as_ref(), &r, &paging).await?;
         let found = self.catalog.search(&query, r.facets).await?;
         Ok(Response::new(pb::SearchProductsResponse {
             products: found.products.iter().map(to_proto).collect(),
@@ -392,7 +300,7 @@ impl CatalogService for CatalogGrpc {
             pb::ReviewSort::Helpful => ReviewSort::Helpful,
             pb::ReviewSort::Newest | pb::ReviewSort::Unspecified => ReviewSort::Newest,
         };
-        let found = self.catalog.reviews(product_id(&r.product_id)?, sort, paging).await?;
+        let found = self.catalog.reviews(product_id(&r.product_id)?, sort, paging.clone()).await?;
         Ok(Response::new(pb::ListReviewsResponse {
             reviews: found.items.iter().map(review_to_proto).collect(),
             page: Some(paging.info_of(&found)),

@@ -63,7 +63,10 @@ impl ProductStore for MemoryProductStore {
         if let Some(sku) = product.skus().find(|s| state.skus.get(*s).is_some_and(|owner| *owner != product.id)) {
             return Err(StoreError::DuplicateSku(sku.as_str().to_owned()));
         }
-        state.skus.retain(|_, owner| *owner != product.id);
+        let old: Vec<Sku> = stored.skus().cloned().collect();
+        for sku in old {
+            state.skus.remove(&sku);
+        }
         for sku in product.skus() {
             state.skus.insert(sku.clone(), product.id);
         }
@@ -74,10 +77,12 @@ impl ProductStore for MemoryProductStore {
 
     async fn delete(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
         let mut state = lock(&self.state);
-        if state.by_id.remove(&product.id).is_none() {
+        let Some(stored) = state.by_id.remove(&product.id) else {
             return Err(StoreError::Stale);
+        };
+        for sku in stored.skus() {
+            state.skus.remove(sku);
         }
-        state.skus.retain(|_, owner| *owner != product.id);
         self.outbox.add(events.iter().cloned());
         Ok(())
     }
@@ -180,7 +185,7 @@ impl ReviewStore for MemoryReviewStore {
 
     async fn list(&self, product: ProductId, sort: ReviewSort, page: Paging) -> Result<Page<Review>, StoreError> {
         let found: Vec<Review> = lock(&self.reviews).iter().filter(|r| r.product_id == product).cloned().collect();
-        let id = |r: &Review| r.id.to_string().parse().unwrap_or_default();
+        let id = |r: &Review| r.id.to_string();
         // Newest first is by id (time-ordered); most helpful first, then newest.
         Ok(match sort {
             ReviewSort::Newest => page.of(found, |r| (None, id(r)), true),

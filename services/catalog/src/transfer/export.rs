@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use shop_auth::{Caller, Role};
 use shop_tabular::{CsvWriter, Format};
 
-use super::{COLUMNS, JsonImage, JsonMoney, JsonProduct, JsonVariant};
+use super::{
+    COLUMNS,
+    rows::{JsonImage, JsonMoney, JsonProduct, JsonVariant},
+};
 use crate::{
     catalog::Catalog,
     domain::{Product, ProductId},

@@ -16,25 +16,27 @@
 //! vendor imports into its own products only; an admin into anyone's, naming the vendor of
 //! new products in `vendor_id` (else owning them itself).
 
-use std::collections::{BTreeMap, HashSet};
+use std::{
+    collections::{BTreeMap, HashSet},
+    sync::Arc,
+};
 
-use serde::{Deserialize, Serialize};
 use shop_auth::{Caller, Role};
 use shop_messaging::kind;
 use shop_platform::FieldError;
 use shop_tabular::{Format, Row, Rows, TabularError, Values};
 
 mod export;
+mod rows;
+
+use rows::{from_json, product_of, variant_of};
 
 pub use export::{EXPORT_BATCH, Exporter, export_batch};
 use time::OffsetDateTime;
 
 use crate::{
     catalog::{Catalog, changed, may_edit, price_changes},
-    domain::{
-        Product, Sku,
-        input::{ProductFields, VariantFields},
-    },
+    domain::{Product, Sku, input::ProductFields},
     error::CatalogError,
     storage::{ProductStore, StoreError},
 };
@@ -111,8 +113,8 @@ struct Pending {
 }
 
 /// Reads a file of products as it arrives and writes each one as soon as it is whole.
-pub struct Importer<'a> {
-    catalog: &'a Catalog,
+pub struct Importer {
+    catalog: Arc<Catalog>,
     caller: Caller,
     rows: Rows,
     categories: HashSet<String>,
@@ -120,9 +122,9 @@ pub struct Importer<'a> {
     counts: Counts,
 }
 
-impl<'a> Importer<'a> {
+impl Importer {
     /// An import by `caller` (a vendor or an admin).
-    pub async fn start(catalog: &'a Catalog, caller: Caller, format: Format) -> Result<Self, CatalogError> {
+    pub async fn start(catalog: Arc<Catalog>, caller: Caller, format: Format) -> Result<Self, CatalogError> {
         if !matches!(caller.role, Role::Vendor | Role::Admin) {
             return Err(shop_service_kit::Refusal::Forbidden.into());
         }
@@ -159,7 +161,7 @@ impl<'a> Importer<'a> {
             }
             let number = row.number;
             match row.values {
-                Err(message) => errors.extend(self.fail_row(number, "row", message).await?),
+                Err(message) => errors.extend(self.fail_row(number, "row", message)),
                 Ok(Values::Json(object)) => {
                     let product = from_json(number, object);
                     errors.extend(self.write(product).await?);
@@ -172,17 +174,17 @@ impl<'a> Importer<'a> {
 
     /// A row that could not be read: it fails the product it belongs to (a CSV product
     /// still being read), or stands alone.
-    async fn fail_row(&mut self, row: u64, field: &str, message: String) -> Result<Vec<RowError>, ImportError> {
+    fn fail_row(&mut self, row: u64, field: &str, message: String) -> Vec<RowError> {
         let error = RowError { row, field: field.to_owned(), message };
         match &mut self.pending {
             Some(pending) => {
                 pending.product.rows += 1;
                 pending.product.errors.push(error);
-                Ok(Vec::new())
+                Vec::new()
             }
             None => {
                 self.counts.failed += 1;
-                Ok(vec![error])
+                vec![error]
             }
         }
     }
@@ -314,154 +316,4 @@ fn field_error(row: u64, error: FieldError) -> RowError {
         .and_then(|rest| rest.split_once(']'))
         .and_then(|(n, _)| n.parse::<u64>().ok());
     RowError { row: row + variant.unwrap_or(0), field: error.field, message: error.message }
-}
-
-fn list(cell: &str) -> Vec<String> {
-    cell.split('|').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
-}
-
-fn pairs(row: u64, field: &str, cell: &str, errors: &mut Vec<RowError>) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for pair in list(cell) {
-        match pair.split_once('=') {
-            Some((name, value)) => {
-                out.insert(name.trim().to_owned(), value.trim().to_owned());
-            }
-            None => {
-                errors.push(RowError { row, field: field.to_owned(), message: format!("{pair:?} is not name=value") })
-            }
-        }
-    }
-    out
-}
-
-/// The product-level cells of a CSV row (its first).
-fn product_of(row: u64, columns: &BTreeMap<String, String>) -> Described {
-    let cell = |name: &str| columns.get(name).map_or("", |v| v.trim());
-    let mut errors = Vec::new();
-    let images = list(cell("images"))
-        .into_iter()
-        .map(|image| match image.split_once(' ') {
-            Some((url, alt)) => (url.to_owned(), alt.trim().to_owned()),
-            None => (image, String::new()),
-        })
-        .collect();
-    let fields = ProductFields {
-        name: cell("name").to_owned(),
-        description: columns.get("description").cloned().unwrap_or_default(),
-        category_id: cell("category_id").to_owned(),
-        tags: list(cell("tags")),
-        images,
-        attributes: pairs(row, "attributes", cell("attributes"), &mut errors),
-        status: cell("status").to_owned(),
-        variants: Vec::new(),
-    };
-    Described { row, rows: 1, vendor_id: cell("vendor_id").to_owned(), fields, errors }
-}
-
-/// The variant a CSV row describes.
-fn variant_of(row: u64, columns: &BTreeMap<String, String>) -> (VariantFields, Vec<RowError>) {
-    let cell = |name: &str| columns.get(name).map_or("", |v| v.trim());
-    let mut errors = Vec::new();
-    let amount = match cell("price").parse::<i64>() {
-        Ok(amount) => amount,
-        Err(_) => {
-            let message = "must be a whole number of minor units (cents)".to_owned();
-            errors.push(RowError { row, field: "price".into(), message });
-            0
-        }
-    };
-    let variant = VariantFields {
-        sku: cell("sku").to_owned(),
-        amount,
-        currency: cell("currency").to_owned(),
-        attributes: pairs(row, "variant_attributes", cell("variant_attributes"), &mut errors),
-    };
-    (variant, errors)
-}
-
-/// A product as an NDJSON line describes it (the REST input shape, plus its vendor).
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct JsonProduct {
-    /// Written by export, ignored by import (products are found by SKU).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    id: Option<String>,
-    #[serde(default)]
-    vendor_id: String,
-    name: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    category_id: String,
-    #[serde(default)]
-    tags: Vec<String>,
-    #[serde(default)]
-    images: Vec<JsonImage>,
-    #[serde(default)]
-    attributes: BTreeMap<String, String>,
-    #[serde(default)]
-    status: String,
-    variants: Vec<JsonVariant>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct JsonImage {
-    url: String,
-    #[serde(default)]
-    alt: String,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct JsonVariant {
-    sku: String,
-    price: JsonMoney,
-    #[serde(default)]
-    attributes: BTreeMap<String, String>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct JsonMoney {
-    amount: i64,
-    currency: String,
-}
-
-fn from_json(row: u64, object: serde_json::Map<String, serde_json::Value>) -> Described {
-    match serde_json::from_value::<JsonProduct>(serde_json::Value::Object(object)) {
-        Ok(p) => Described {
-            row,
-            rows: 1,
-            vendor_id: p.vendor_id,
-            fields: ProductFields {
-                name: p.name,
-                description: p.description,
-                category_id: p.category_id,
-                tags: p.tags,
-                images: p.images.into_iter().map(|i| (i.url, i.alt)).collect(),
-                attributes: p.attributes,
-                status: p.status,
-                variants: p
-                    .variants
-                    .into_iter()
-                    .map(|v| VariantFields {
-                        sku: v.sku,
-                        amount: v.price.amount,
-                        currency: v.price.currency,
-                        attributes: v.attributes,
-                    })
-                    .collect(),
-            },
-            errors: Vec::new(),
-        },
-        Err(err) => Described {
-            row,
-            rows: 1,
-            vendor_id: String::new(),
-            fields: ProductFields::default(),
-            errors: vec![RowError { row, field: "product".into(), message: err.to_string() }],
-        },
-    }
 }

@@ -1,4 +1,5 @@
-//! Bulk import and export of products: files streamed through, never held whole.
+//! Bulk import and export: files streamed through, never held whole — products (catalog)
+//! and stock levels (inventory).
 //!
 //! An import answers `application/x-ndjson`, a line at a time as the file is read:
 //! `{"error": {row, field, message}}` for each row refused (the first
@@ -6,13 +7,21 @@
 //! and last `{"done": counts}` — or `{"aborted": problem}` when the import could not go on
 //! (rows before it stay written).
 
+use std::future::Future;
+
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
 use bytes::Bytes;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-use shop_proto::catalog::v1 as pb;
+use shop_proto::{
+    catalog::v1 as pb,
+    common::v1::{ImportChunk, ImportReply},
+};
 use shop_tabular::Format;
+use tokio_stream::wrappers::ReceiverStream;
 use utoipa::{IntoParams, ToSchema};
+
+use shop_auth::Caller;
 
 use crate::{
     auth::Authenticated,
@@ -28,16 +37,16 @@ pub const MAX_ERROR_LINES: usize = 1_000;
 pub struct ImportCounts {
     /// Data rows read.
     pub rows: u64,
-    /// Products created, updated, found already as the file says.
+    /// Records created, updated, found already as the file says.
     pub created: u64,
     pub updated: u64,
     pub unchanged: u64,
-    /// Rows of products not written.
+    /// Rows of records not written.
     pub failed: u64,
 }
 
-impl From<pb::ImportCounts> for ImportCounts {
-    fn from(c: pb::ImportCounts) -> Self {
+impl From<shop_proto::common::v1::ImportCounts> for ImportCounts {
+    fn from(c: shop_proto::common::v1::ImportCounts) -> Self {
         Self { rows: c.rows, created: c.created, updated: c.updated, unchanged: c.unchanged, failed: c.failed }
     }
 }
@@ -73,8 +82,8 @@ impl ImportLine {
 
 const EMPTY: ImportLine = ImportLine { error: None, progress: None, done: None, aborted: None };
 
-/// The lines one reply of catalog's makes.
-fn lines(reply: pb::ImportProductsReply, reported: &mut usize) -> Vec<Bytes> {
+/// The lines one reply of the importing service makes.
+fn lines(reply: ImportReply, reported: &mut usize) -> Vec<Bytes> {
     let mut out = Vec::new();
     for e in reply.errors {
         if *reported < MAX_ERROR_LINES {
@@ -91,6 +100,57 @@ fn lines(reply: pb::ImportProductsReply, reported: &mut usize) -> Vec<Bytes> {
     };
     out.push(line.bytes());
     out
+}
+
+/// Streams the uploaded file (`body`, CSV or NDJSON by its content type) to the import
+/// RPC `call` opens, and its replies back as NDJSON lines.
+async fn import<F, Fut>(
+    caller: &Caller,
+    request: &HttpRequest,
+    mut body: web::Payload,
+    call: F,
+) -> Result<HttpResponse, Problem>
+where
+    F: FnOnce(tonic::Request<ReceiverStream<ImportChunk>>) -> Fut,
+    Fut: Future<Output = Result<tonic::Response<tonic::Streaming<ImportReply>>, tonic::Status>>,
+{
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let Some(format) = Format::named(content_type) else {
+        return Err(Problem::for_status(actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE));
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    let first = ImportChunk { format: format.name().to_owned(), ..Default::default() };
+    // Room for one message: this cannot wait.
+    let _ = tx.try_send(first);
+    // The upload is read here, as the service takes it.
+    actix_web::rt::spawn(async move {
+        while let Some(chunk) = body.next().await {
+            let message = match chunk {
+                Ok(data) => ImportChunk { data: data.to_vec(), ..Default::default() },
+                Err(err) => {
+                    tracing::warn!(error = %err, "an import's upload broke off");
+                    ImportChunk { abort: true, ..Default::default() }
+                }
+            };
+            let abort = message.abort;
+            if tx.send(message).await.is_err() || abort {
+                return;
+            }
+        }
+    });
+    let replies = call(caller.authorize(tonic::Request::new(ReceiverStream::new(rx)))).await?.into_inner();
+    let mut reported = 0;
+    let answer = replies.flat_map(move |reply| {
+        let out = match reply {
+            Ok(reply) => lines(reply, &mut reported),
+            Err(status) => {
+                let problem = Problem::from(status);
+                vec![ImportLine { aborted: Some(problem.body()), ..EMPTY }.bytes()]
+            }
+        };
+        futures::stream::iter(out.into_iter().map(Ok::<_, actix_web::Error>))
+    });
+    Ok(HttpResponse::Ok().content_type("application/x-ndjson").streaming(answer))
 }
 
 /// Imports products from a CSV (`text/csv`) or NDJSON (`application/x-ndjson`) file,
@@ -110,46 +170,36 @@ pub async fn import_products(
     state: web::Data<State>,
     Authenticated(caller): Authenticated,
     request: HttpRequest,
-    mut body: web::Payload,
+    body: web::Payload,
 ) -> Result<HttpResponse, Problem> {
-    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let Some(format) = Format::named(content_type) else {
-        return Err(Problem::for_status(actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE));
-    };
-    let (tx, rx) = tokio::sync::mpsc::channel(8);
-    let first = pb::ImportProductsRequest { format: format.name().to_owned(), ..Default::default() };
-    // Room for one message: this cannot wait.
-    let _ = tx.try_send(first);
-    // The upload is read here, as catalog takes it.
-    actix_web::rt::spawn(async move {
-        while let Some(chunk) = body.next().await {
-            let message = match chunk {
-                Ok(data) => pb::ImportProductsRequest { data: data.to_vec(), ..Default::default() },
-                Err(err) => {
-                    tracing::warn!(error = %err, "an import's upload broke off");
-                    pb::ImportProductsRequest { abort: true, ..Default::default() }
-                }
-            };
-            let abort = message.abort;
-            if tx.send(message).await.is_err() || abort {
-                return;
-            }
-        }
-    });
-    let call = caller.authorize(tonic::Request::new(tokio_stream::wrappers::ReceiverStream::new(rx)));
-    let replies = state.clients.catalog.clone().import_products(call).await?.into_inner();
-    let mut reported = 0;
-    let answer = replies.flat_map(move |reply| {
-        let out = match reply {
-            Ok(reply) => lines(reply, &mut reported),
-            Err(status) => {
-                let problem = Problem::from(status);
-                vec![ImportLine { aborted: Some(problem.body()), ..EMPTY }.bytes()]
-            }
-        };
-        futures::stream::iter(out.into_iter().map(Ok::<_, actix_web::Error>))
-    });
-    Ok(HttpResponse::Ok().content_type("application/x-ndjson").streaming(answer))
+    let mut catalog = state.clients.catalog.clone();
+    import(&caller, &request, body, |call| async move { catalog.import_products(call).await }).await
+}
+
+/// Sets stock levels from a CSV (`text/csv`: columns `sku`, `on_hand`,
+/// `low_stock_threshold`; either number may be left empty) or NDJSON
+/// (`{"sku", "on_hand", "low_stock_threshold"}` a line) file, a row at a time: a vendor
+/// its own SKUs, an admin any. A row that says what the stock already is changes nothing;
+/// a row refused (unknown SKU, someone else's, on hand below the units reserved) is
+/// reported and the next one read.
+#[utoipa::path(tag = "admin", security(("bearer" = ["vendor", "admin"])),
+    request_body(content = String, content_type = "text/csv",
+        description = "A CSV file (header `sku,on_hand,low_stock_threshold`) or, as application/x-ndjson, one SKU a line."),
+    responses(
+        (status = 200, description = "Progress as it goes, one JSON object a line", body = ImportLine, content_type = "application/x-ndjson"),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 415, description = "neither CSV nor NDJSON", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+#[post("/admin/inventory/import")]
+pub async fn import_stock(
+    state: web::Data<State>,
+    Authenticated(caller): Authenticated,
+    request: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, Problem> {
+    let mut inventory = state.clients.inventory.clone();
+    import(&caller, &request, body, |call| async move { inventory.import_stock(call).await }).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

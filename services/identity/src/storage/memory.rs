@@ -72,7 +72,7 @@ impl UserStore for MemoryUserStore {
     }
 
     async fn list(&self, page: Paging) -> Result<Page<User>, StoreError> {
-        Ok(page.of(lock(&self.users).clone(), |u| (None, u.id.to_string().parse().unwrap_or_default()), false))
+        Ok(page.of(lock(&self.users).clone(), |u| (None, u.id.to_string()), false))
     }
 }
 

@@ -102,6 +102,11 @@ impl MongoUserStore {
                     .keys(doc! { "email": 1 })
                     .options(IndexOptions::builder().unique(true).name("email_unique".to_owned()).build())
                     .build(),
+                // Admins are counted (the last one keeps the role).
+                IndexModel::builder()
+                    .keys(doc! { "role": 1 })
+                    .options(IndexOptions::builder().name("by_role".to_owned()).build())
+                    .build(),
             ],
         )
         .await?;

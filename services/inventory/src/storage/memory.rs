@@ -7,6 +7,8 @@ use std::{
 
 use async_trait::async_trait;
 
+use shop_service_kit::{Page, Paging};
+
 use super::{StockStore, StoreError};
 use crate::domain::StockRefusal;
 use crate::domain::{LedgerEntry, Line, Reservation, ReservationState, Stock};
@@ -32,6 +34,8 @@ impl MemoryStockStore {
 
 fn entry(sku: &str, on_hand: i64, reserved: i64, reason: &str, order: Option<&str>) -> LedgerEntry {
     LedgerEntry {
+        id: uuid::Uuid::now_v7().to_string(),
+        at: crate::domain::now_micros(),
         sku: sku.to_owned(),
         on_hand_delta: on_hand,
         reserved_delta: reserved,
@@ -192,15 +196,21 @@ impl StockStore for MemoryStockStore {
             .collect())
     }
 
-    async fn low(&self) -> Result<Vec<Stock>, StoreError> {
-        let mut low: Vec<Stock> =
-            self.state().stock.values().filter(|s| s.available <= s.low_stock_threshold).cloned().collect();
-        low.sort_by(|a, b| a.sku.cmp(&b.sku));
-        Ok(low)
+    async fn low(&self, vendor: Option<&str>, page: Paging) -> Result<Page<Stock>, StoreError> {
+        let state = self.state();
+        let low: Vec<Stock> = state
+            .low
+            .iter()
+            .filter_map(|sku| state.stock.get(sku))
+            .filter(|s| vendor.is_none_or(|v| s.vendor_id == v))
+            .cloned()
+            .collect();
+        Ok(page.of(low, |s| (None, s.sku.clone()), false))
     }
 
-    async fn ledger(&self, sku: &str) -> Result<Vec<LedgerEntry>, StoreError> {
-        Ok(self.state().ledger.iter().filter(|e| e.sku == sku).cloned().collect())
+    async fn ledger(&self, sku: &str, page: Paging) -> Result<Page<LedgerEntry>, StoreError> {
+        let entries = self.state().ledger.iter().filter(|e| e.sku == sku).cloned().collect();
+        Ok(page.of(entries, |e| (Some(e.at), e.id.clone()), true))
     }
 
     async fn adopt(&self, sku: &str, vendor_id: &str, on_hand: i64) -> Result<bool, StoreError> {

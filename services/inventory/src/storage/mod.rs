@@ -12,6 +12,8 @@ use async_trait::async_trait;
 pub use memory::MemoryStockStore;
 pub use mongo::MongoStockStore;
 
+use shop_service_kit::{Page, Paging};
+
 use crate::domain::{LedgerEntry, Line, Reservation, Stock, StockRefusal};
 
 #[derive(Debug, thiserror::Error)]
@@ -43,9 +45,11 @@ pub trait StockStore: Send + Sync + 'static {
     async fn reservation(&self, order_id: &str) -> Result<Option<Reservation>, StoreError>;
     /// Orders whose held reservation expired before `now` (unix seconds).
     async fn expired(&self, now: i64) -> Result<Vec<String>, StoreError>;
-    /// SKUs at or under their threshold.
-    async fn low(&self) -> Result<Vec<Stock>, StoreError>;
-    async fn ledger(&self, sku: &str) -> Result<Vec<LedgerEntry>, StoreError>;
+    /// A page of the SKUs marked low ([`StockStore::mark_low`]), `vendor`'s only when
+    /// given, by SKU.
+    async fn low(&self, vendor: Option<&str>, page: Paging) -> Result<Page<Stock>, StoreError>;
+    /// A page of the SKU's ledger, newest entry first.
+    async fn ledger(&self, sku: &str, page: Paging) -> Result<Page<LedgerEntry>, StoreError>;
     /// Units of `sku` held by open reservations (for invariant checks).
     async fn held(&self, sku: &str) -> Result<i64, StoreError>;
     /// Records who owns `sku`, creating it with `on_hand` units if it is new; whether it was.

@@ -79,7 +79,7 @@ impl OrderStore for MemoryOrderStore {
     async fn list(&self, filter: OrderFilter<'_>, page: Paging) -> Result<Page<Order>, StoreError> {
         let OrderFilter { user_id, status } = filter;
         let found = self.matching(|o| user_id.is_none_or(|u| o.user_id == u) && status.is_none_or(|s| o.status == s));
-        Ok(page.of(found, |o| (None, o.id.parse().unwrap_or_default()), true))
+        Ok(page.of(found, |o| (None, o.id.clone()), true))
     }
 
     async fn stalled(&self, before: i64) -> Result<Vec<Order>, StoreError> {

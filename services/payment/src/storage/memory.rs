@@ -53,7 +53,7 @@ impl PaymentStore for MemoryPaymentStore {
 
     async fn list(&self, page: Paging) -> Result<Page<Payment>, StoreError> {
         let all: Vec<Payment> = self.state().payments.values().cloned().collect();
-        Ok(page.of(all, |p| (Some(p.created_at), p.order_id.parse().unwrap_or_default()), false))
+        Ok(page.of(all, |p| (Some(p.created_at), p.order_id.clone()), false))
     }
 
     async fn settle(&self, payment: &Payment, events: &[Envelope]) -> Result<(), StoreError> {

@@ -96,7 +96,11 @@ impl MongoPaymentStore {
     pub async fn open(db: Database, outbox: MongoOutbox) -> anyhow::Result<Self> {
         let webhooks = db.collection("webhooks");
         shop_storage::ensure_indexes(&webhooks, vec![shop_storage::expires("at", super::WEBHOOK_RETENTION)]).await?;
-        Ok(Self { payments: db.collection("payments"), refunds: db.collection("refunds"), webhooks, outbox })
+        let payments = db.collection("payments");
+        // Staff list payments oldest first.
+        let by_created = mongodb::IndexModel::builder().keys(doc! { "created_at": 1 }).build();
+        shop_storage::ensure_indexes(&payments, vec![by_created]).await?;
+        Ok(Self { payments, refunds: db.collection("refunds"), webhooks, outbox })
     }
 
     fn outcome(err: anyhow::Error) -> StoreError {

@@ -67,6 +67,11 @@ impl MongoCategoryStore {
                     .keys(doc! { "slug": 1 })
                     .options(IndexOptions::builder().unique(true).name("slug_unique".to_owned()).build())
                     .build(),
+                // The tree is read whole, by name.
+                IndexModel::builder()
+                    .keys(doc! { "name": 1 })
+                    .options(IndexOptions::builder().name("by_name".to_owned()).build())
+                    .build(),
             ],
         )
         .await?;

@@ -53,6 +53,8 @@ impl MongoProductStore {
         )
         .await?;
         let skus = db.collection("skus");
+        // A product's SKUs are let go of by product.
+        shop_storage::ensure_indexes(&skus, vec![index(doc! { "product_id": 1 }, "by_product")]).await?;
         Ok(Self { products, skus, outbox })
     }
 

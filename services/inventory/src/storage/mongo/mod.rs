@@ -9,6 +9,8 @@ use async_trait::async_trait;
 use futures::TryStreamExt;
 use mongodb::{Collection, bson::doc};
 use serde::{Deserialize, Serialize};
+use shop_service_kit::{Page, Paging};
+use shop_storage::{Kind, Order};
 
 use super::{StockStore, StoreError};
 use crate::domain::StockRefusal;
@@ -72,6 +74,9 @@ struct ReservationDoc {
 struct LedgerDoc {
     #[serde(rename = "_id")]
     id: String,
+    /// Unix microseconds.
+    #[serde(default)]
+    at: i64,
     sku: String,
     on_hand_delta: i64,
     reserved_delta: i64,
@@ -255,32 +260,36 @@ impl StockStore for MongoStockStore {
         Ok(docs.into_iter().map(|d| d.order_id).collect())
     }
 
-    async fn low(&self) -> Result<Vec<Stock>, StoreError> {
-        let docs: Vec<StockDoc> = self
-            .stock
-            .find(doc! {})
-            .sort(doc! { "_id": 1 })
-            .await
-            .map_err(unexpected)?
-            .try_collect()
+    async fn low(&self, vendor: Option<&str>, page: Paging) -> Result<Page<Stock>, StoreError> {
+        let filter = match vendor {
+            Some(vendor) => doc! { "vendor_id": vendor, "low": 1 },
+            None => doc! { "low": 1 },
+        };
+        let found = shop_storage::page(&self.stock, filter, Order::by_id(false), page.start(), page.limit())
             .await
             .map_err(unexpected)?;
-        Ok(docs.into_iter().filter(|d| d.available <= d.threshold).map(Stock::from).collect())
+        Ok(Page { items: found.items.into_iter().map(Stock::from).collect(), total: found.total, next: found.next })
     }
 
-    async fn ledger(&self, sku: &str) -> Result<Vec<LedgerEntry>, StoreError> {
-        let docs: Vec<LedgerDoc> =
-            self.ledger.find(doc! { "sku": sku }).await.map_err(unexpected)?.try_collect().await.map_err(unexpected)?;
-        Ok(docs
+    async fn ledger(&self, sku: &str, page: Paging) -> Result<Page<LedgerEntry>, StoreError> {
+        let order = Order::by("at", Kind::Int, true);
+        let found = shop_storage::page(&self.ledger, doc! { "sku": sku }, order, page.start(), page.limit())
+            .await
+            .map_err(unexpected)?;
+        let items = found
+            .items
             .into_iter()
             .map(|d| LedgerEntry {
+                id: d.id,
+                at: d.at,
                 sku: d.sku,
                 on_hand_delta: d.on_hand_delta,
                 reserved_delta: d.reserved_delta,
                 reason: d.reason,
                 order_id: d.order_id,
             })
-            .collect())
+            .collect();
+        Ok(Page { items, total: found.total, next: found.next })
     }
 
     async fn adopt(&self, sku: &str, vendor_id: &str, on_hand: i64) -> Result<bool, StoreError> {

@@ -18,15 +18,21 @@ use crate::storage::StoreError;
 impl MongoStockStore {
     pub async fn open(db: &Database) -> anyhow::Result<Self> {
         let ledger = db.collection::<LedgerDoc>("ledger");
-        shop_storage::ensure_indexes(&ledger, vec![mongodb::IndexModel::builder().keys(doc! { "sku": 1 }).build()])
-            .await?;
+        // A SKU's ledger, newest first.
+        let by_sku = mongodb::IndexModel::builder().keys(doc! { "sku": 1, "at": -1 }).build();
+        shop_storage::ensure_indexes(&ledger, vec![by_sku]).await?;
+        // Alerts: every SKU marked low, or a vendor's.
+        let stock = db.collection::<super::StockDoc>("stock");
+        let low = mongodb::IndexModel::builder().keys(doc! { "low": 1 }).build();
+        let vendor_low = mongodb::IndexModel::builder().keys(doc! { "vendor_id": 1, "low": 1 }).build();
+        shop_storage::ensure_indexes(&stock, vec![low, vendor_low]).await?;
         let reservations = db.collection::<ReservationDoc>("reservations");
         shop_storage::ensure_indexes(
             &reservations,
             vec![mongodb::IndexModel::builder().keys(doc! { "state": 1, "expires_at": 1 }).build()],
         )
         .await?;
-        Ok(Self { stock: db.collection("stock"), reservations, ledger })
+        Ok(Self { stock, reservations, ledger })
     }
 
     pub(super) async fn record(
@@ -40,6 +46,7 @@ impl MongoStockStore {
     ) -> Result<(), StoreError> {
         let entry = LedgerDoc {
             id,
+            at: crate::domain::now_micros(),
             sku: sku.to_owned(),
             on_hand_delta: on_hand,
             reserved_delta: reserved,
