@@ -4,7 +4,8 @@
 //!
 //! Text is matched per word in the name, tags and description (weighted 10 / 5 / 1), each
 //! word also with one or two typos (by its length) and the last one as a prefix (search as
-//! you type); filters (categories, tag, price range, in stock, who may see drafts) and sorts
+//! you type); a match has every word (somewhere), or — when nothing has them all — one at
+//! least; filters (categories, tag, price range, in stock, who may see drafts) and sorts
 //! (relevance, price, newest, rating) run on the index's own columns, so a search costs what
 //! its page costs, not what the catalog holds.
 //!
@@ -274,7 +275,13 @@ impl SearchIndex {
     }
 
     fn search_now(&self, searcher: &Searcher, q: &SearchQuery) -> tantivy::Result<(Vec<ProductId>, u64)> {
-        let query = self.query(q);
+        let (total, page) = all_else_any(q, |mode| self.page(searcher, q, mode))?;
+        Ok((self.ids(searcher, &page)?, total as u64))
+    }
+
+    /// The hits of a page of `q`'s matches (`mode` of its words), and how many match.
+    fn page(&self, searcher: &Searcher, q: &SearchQuery, mode: Words) -> tantivy::Result<(usize, Vec<DocAddress>)> {
+        let query = self.query(q, mode);
         let limit = usize::try_from(q.limit).unwrap_or(usize::MAX).max(1);
         let offset = usize::try_from(q.offset).unwrap_or(usize::MAX);
         let top = TopDocs::with_limit(limit).and_offset(offset);
@@ -290,7 +297,7 @@ impl SearchIndex {
             SearchSort::PriceDesc => by_field::<i64>(searcher, &query, top, "price", Order::Desc)?,
             SearchSort::Rating => by_field::<f64>(searcher, &query, top, "rating", Order::Desc)?,
         };
-        Ok((self.ids(searcher, &page)?, total as u64))
+        Ok((total, page))
     }
 
     /// The product ids of `hits`, from the id columns.
@@ -331,17 +338,20 @@ impl SearchIndex {
         limit: usize,
     ) -> tantivy::Result<Vec<(ProductId, String)>> {
         let f = self.fields;
-        let query = BooleanQuery::new(vec![
-            (Occur::Must, Box::new(self.text(&q.terms, false)) as Box<dyn Query>),
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.status, ProductStatus::Active.as_str()),
-                    IndexRecordOption::Basic,
-                )),
-            ),
-        ]);
-        let hits = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let (_, hits) = all_else_any(q, |mode| {
+            let query = BooleanQuery::new(vec![
+                (Occur::Must, Box::new(self.text(&q.terms, false, mode)) as Box<dyn Query>),
+                (
+                    Occur::Must,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(f.status, ProductStatus::Active.as_str()),
+                        IndexRecordOption::Basic,
+                    )),
+                ),
+            ]);
+            let hits = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+            Ok((hits.len(), hits))
+        })?;
         let addresses: Vec<DocAddress> = hits.iter().map(|(_, a)| *a).collect();
         let ids = self.ids(searcher, &addresses)?;
         let mut names = Vec::with_capacity(hits.len());
@@ -382,8 +392,10 @@ impl SearchIndex {
         });
         let aggregations: Aggregations = serde_json::from_value(request)
             .map_err(|e| tantivy::TantivyError::InvalidArgument(format!("facet request: {e}")))?;
-        let collector = AggregationCollector::from_aggs(aggregations, AggContextParams::default());
-        let results = searcher.search(&self.query(q), &collector)?;
+        let (_, results) = all_else_any(q, |mode| {
+            let collector = AggregationCollector::from_aggs(aggregations.clone(), AggContextParams::default());
+            searcher.search(&self.query(q, mode), &(Count, collector))
+        })?;
         let results = serde_json::to_value(&results)
             .map_err(|e| tantivy::TantivyError::InternalError(format!("facet results: {e}")))?;
         let buckets = |name: &str| results[name]["buckets"].as_array().cloned().unwrap_or_default();
@@ -412,14 +424,14 @@ impl SearchIndex {
         Ok(Facets { categories: counts("categories"), tags: counts("tags"), attributes, prices, in_stock })
     }
 
-    fn query(&self, q: &SearchQuery) -> BooleanQuery {
+    fn query(&self, q: &SearchQuery, mode: Words) -> BooleanQuery {
         let f = self.fields;
         let term = |field: Field, text: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic))
         };
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if !q.terms.is_empty() {
-            must.push((Occur::Must, Box::new(self.text(&q.terms, true))));
+            must.push((Occur::Must, Box::new(self.text(&q.terms, true, mode))));
         }
         match &q.visibility {
             Visibility::Public => must.push((Occur::Must, term(f.status, ProductStatus::Active.as_str()))),
@@ -460,15 +472,16 @@ impl SearchIndex {
         BooleanQuery::new(must)
     }
 
-    /// Any of `words` in the name, tags or (`descriptions`) description: exactly
-    /// (weighted by field) and, in names and tags, with a typo or two (a fraction of that)
-    /// and the last word also as a prefix.
-    fn text(&self, words: &[String], descriptions: bool) -> BooleanQuery {
+    /// All (or any) of `words`, each in the name, tags or (`descriptions`) description:
+    /// exactly (weighted by field) and, in names and tags, with a typo or two (a fraction
+    /// of that) and the last word also as a prefix.
+    fn text(&self, words: &[String], descriptions: bool, mode: Words) -> BooleanQuery {
         let f = self.fields;
         let weighted = [(f.name, NAME_WEIGHT), (f.tags, TAG_WEIGHT), (f.description, DESCRIPTION_WEIGHT)];
         let weighted = if descriptions { &weighted[..] } else { &weighted[..2] };
-        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut each: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (i, word) in words.iter().enumerate() {
+            let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             let last = i + 1 == words.len();
             let typos: u8 = match word.chars().count() {
                 0..=3 => 0,
@@ -489,9 +502,31 @@ impl SearchIndex {
                     any.push((Occur::Should, boost(FuzzyTermQuery::new_prefix(exact, 0, true), weight * 0.5)));
                 }
             }
+            let occur = match mode {
+                Words::All => Occur::Must,
+                Words::Any => Occur::Should,
+            };
+            each.push((occur, Box::new(BooleanQuery::new(any))));
         }
-        BooleanQuery::new(any)
+        BooleanQuery::new(each)
     }
+}
+
+/// How the words of a search combine.
+#[derive(Clone, Copy)]
+enum Words {
+    /// A match has every word (in some field).
+    All,
+    /// A match has one word at least.
+    Any,
+}
+
+/// `ask`'s answer (how many matched, and what) with every word required — or, when
+/// nothing has them all, with any: a shopper's several words narrow a search down, and a
+/// search that nothing matches whole still finds what matches part of it.
+fn all_else_any<T>(q: &SearchQuery, ask: impl Fn(Words) -> tantivy::Result<(usize, T)>) -> tantivy::Result<(usize, T)> {
+    let found = ask(Words::All)?;
+    if found.0 == 0 && q.terms.len() > 1 { ask(Words::Any) } else { Ok(found) }
 }
 
 fn boost(query: impl Query, by: f32) -> Box<dyn Query> {

@@ -1,5 +1,5 @@
 //! The search engine's own promises, beyond the store contract: a typo or an unfinished
-//! last word still finds the product; updates and deletes show in the next search; an index
+//! last word still finds the product; every word narrows a search; updates and deletes show in the next search; an index
 //! opened over a populated store holds what the store holds; facets count every match.
 
 use std::sync::Arc;
@@ -39,6 +39,29 @@ async fn a_typo_or_an_unfinished_word_still_finds_the_product() {
     for words in ["kitchen", "kx", "hobnob"] {
         assert!(found(&shop, words).await.is_empty(), "{words:?} finds nothing");
     }
+}
+
+#[tokio::test]
+async fn every_word_narrows_a_search_and_words_nothing_has_together_still_find_parts() {
+    let (_, shop) = shop().await;
+    let mut made = Vec::new();
+    for (i, name) in ["Copper Kettle", "Copper Saucepan", "Steel Kettle"].into_iter().enumerate() {
+        let mut product = demo_products().swap_remove(i);
+        product.name = name.into();
+        product.description = "for the kitchen".into();
+        product.tags = vec![];
+        shop.insert(&product, &[]).await.unwrap();
+        made.push(product.id);
+    }
+    assert_eq!(found(&shop, "copper kettle").await, [made[0]], "both words");
+    assert_eq!(found(&shop, "coper kettl").await, [made[0]], "both words, with a typo and unfinished");
+    let mut parts = found(&shop, "copper wok").await;
+    parts.sort();
+    let mut coppers = vec![made[0], made[1]];
+    coppers.sort();
+    assert_eq!(parts, coppers, "no wok: what is copper");
+    let facets = shop.facets(&query("copper kettle")).unwrap();
+    assert_eq!(facets.prices.iter().map(|b| b.count).sum::<u64>(), 1, "facets count what the search finds");
 }
 
 #[tokio::test]
