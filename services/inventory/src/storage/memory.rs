@@ -18,7 +18,14 @@ struct State {
     stock: HashMap<String, Stock>,
     low: std::collections::HashSet<String>,
     reservations: HashMap<String, Reservation>,
-    ledger: Vec<LedgerEntry>,
+    /// Each SKU's ledger, oldest entry first.
+    ledger: HashMap<String, Vec<LedgerEntry>>,
+}
+
+impl State {
+    fn record(&mut self, entry: LedgerEntry) {
+        self.ledger.entry(entry.sku.clone()).or_default().push(entry);
+    }
 }
 
 #[derive(Default)]
@@ -71,7 +78,7 @@ impl StockStore for MemoryStockStore {
             let delta = on_hand - stock.on_hand;
             stock.on_hand += delta;
             stock.available += delta;
-            state.ledger.push(entry(sku, delta, 0, "set", None));
+            state.record(entry(sku, delta, 0, "set", None));
         }
         if let Some(threshold) = threshold {
             stock.low_stock_threshold = threshold;
@@ -86,7 +93,7 @@ impl StockStore for MemoryStockStore {
         stock.on_hand += quantity;
         stock.available += quantity;
         let stock = stock.clone();
-        state.ledger.push(entry(sku, quantity, 0, "restock", None));
+        state.record(entry(sku, quantity, 0, "restock", None));
         Ok(stock)
     }
 
@@ -105,7 +112,7 @@ impl StockStore for MemoryStockStore {
             let stock = state.stock.get_mut(&line.sku).expect("checked above");
             stock.available -= line.quantity;
             stock.reserved += line.quantity;
-            state.ledger.push(entry(&line.sku, 0, line.quantity, "reserve", Some(order_id)));
+            state.record(entry(&line.sku, 0, line.quantity, "reserve", Some(order_id)));
         }
         let reservation = Reservation {
             order_id: order_id.to_owned(),
@@ -130,7 +137,7 @@ impl StockStore for MemoryStockStore {
             let stock = state.stock.get_mut(&line.sku).expect("held units exist");
             stock.on_hand -= line.quantity;
             stock.reserved -= line.quantity;
-            state.ledger.push(entry(&line.sku, -line.quantity, -line.quantity, "commit", Some(order_id)));
+            state.record(entry(&line.sku, -line.quantity, -line.quantity, "commit", Some(order_id)));
         }
         let committed = Reservation { state: ReservationState::Committed, ..reservation };
         state.reservations.insert(order_id.to_owned(), committed.clone());
@@ -156,7 +163,7 @@ impl StockStore for MemoryStockStore {
             let stock = state.stock.get_mut(&line.sku).expect("held units exist");
             stock.available += line.quantity;
             stock.reserved -= line.quantity;
-            state.ledger.push(entry(&line.sku, 0, -line.quantity, "release", Some(order_id)));
+            state.record(entry(&line.sku, 0, -line.quantity, "release", Some(order_id)));
         }
         state
             .reservations
@@ -178,7 +185,7 @@ impl StockStore for MemoryStockStore {
             let stock = state.stock.get_mut(&line.sku).expect("committed units' SKU exists");
             stock.on_hand += line.quantity;
             stock.available += line.quantity;
-            state.ledger.push(entry(&line.sku, line.quantity, 0, "return", Some(order_id)));
+            state.record(entry(&line.sku, line.quantity, 0, "return", Some(order_id)));
         }
         state
             .reservations
@@ -209,7 +216,7 @@ impl StockStore for MemoryStockStore {
     }
 
     async fn ledger(&self, sku: &str, page: Paging) -> Result<Page<LedgerEntry>, StoreError> {
-        let entries = self.state().ledger.iter().filter(|e| e.sku == sku).cloned().collect();
+        let entries = self.state().ledger.get(sku).cloned().unwrap_or_default();
         Ok(page.of(entries, |e| (Some(e.at), e.id.clone()), true))
     }
 
@@ -222,7 +229,7 @@ impl StockStore for MemoryStockStore {
         let stock = Stock { on_hand, available: on_hand, vendor_id: vendor_id.to_owned(), ..blank(sku) };
         state.stock.insert(sku.to_owned(), stock);
         if on_hand != 0 {
-            state.ledger.push(entry(sku, on_hand, 0, "restock", None));
+            state.record(entry(sku, on_hand, 0, "restock", None));
         }
         Ok(true)
     }
