@@ -42,6 +42,35 @@ async fn a_session_lives_from_registration_to_logout() {
 }
 
 #[tokio::test]
+async fn a_changed_password_ends_every_session_and_starts_a_new_one() {
+    let app = Running::start().await;
+    let api = &app.api;
+    let (email, password, first) = api.register_customer().await;
+    let second = api.login(&email, &password).await.body;
+    let (access, refresh) = (first["access_token"].as_str().unwrap(), first["refresh_token"].as_str().unwrap());
+    let change = |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+
+    let wrong = api.post("/api/v1/me/password", Some(access), change("not my password", "a fresh passphrase")).await;
+    assert_eq!(wrong.status, 400, "{}", wrong.text);
+    assert_eq!(wrong.body["errors"][0]["field"], "current_password", "{}", wrong.text);
+    let weak = api.post("/api/v1/me/password", Some(access), change(&password, "short")).await;
+    assert_eq!((weak.status, weak.body["errors"][0]["field"].as_str()), (400, Some("new_password")), "{}", weak.text);
+    assert_eq!(api.post("/api/v1/me/password", None, change(&password, "a fresh passphrase")).await.status, 401);
+
+    let changed = api.post("/api/v1/me/password", Some(access), change(&password, "a fresh passphrase")).await;
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    for old in [refresh, second["refresh_token"].as_str().unwrap()] {
+        let refreshed = api.post("/api/v1/auth/refresh", None, json!({"refresh_token": old})).await;
+        assert_eq!(refreshed.status, 401, "every earlier session ended");
+    }
+    assert_eq!(api.login(&email, &password).await.status, 401, "the old password opens nothing");
+    assert_eq!(api.login(&email, "a fresh passphrase").await.status, 200);
+    let new = changed.body["refresh_token"].as_str().unwrap();
+    assert_eq!(api.post("/api/v1/auth/refresh", None, json!({"refresh_token": new})).await.status, 200);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn unknown_email_and_wrong_password_get_the_same_answer() {
     let app = Running::start().await;
     let (email, _, _) = app.api.register_customer().await;

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::TryStreamExt;
 use serde_json::json;
 use shop_e2e::{
-    commerce::{self, Shop, customer, vendor},
+    commerce::{self, Shop, vendor},
     fleet::{Fleet, Options},
 };
 use shop_storage::{
@@ -66,7 +66,8 @@ async fn a_day_of_shop_work(fleet: &Fleet) {
     api.upload("/api/v1/admin/inventory/import", Some(&seller), "text/csv", stock.into_bytes()).await;
     api.get("/api/v1/admin/products/export?format=ndjson", Some(&seller)).await;
 
-    let shopper = customer(api).await;
+    let (_, password, session) = api.register_customer().await;
+    let shopper = session["access_token"].as_str().unwrap().to_owned();
     let product =
         api.get("/api/v1/products?per_page=1", None).await.body["items"][0]["id"].as_str().unwrap().to_owned();
     let review = api
@@ -103,6 +104,8 @@ async fn a_day_of_shop_work(fleet: &Fleet) {
         api.get(&format!("{ledger}&cursor={next}"), Some(&seller)).await;
     }
     assert_eq!(api.get("/api/v1/me", Some(&shopper)).await.status, 200);
+    let change = json!({"current_password": password, "new_password": "another passphrase"});
+    assert_eq!(api.post("/api/v1/me/password", Some(&shopper), change).await.status, 200);
 }
 
 /// (operation, filter, sort) of each shape of query a collection was sent, by (database,

@@ -3,6 +3,7 @@
 
 pub const USER_REGISTERED: &str = "identity.user_registered";
 pub const USER_ROLE_CHANGED: &str = "identity.user_role_changed";
+pub const PASSWORD_CHANGED: &str = "identity.password_changed";
 
 pub const PRODUCT_CREATED: &str = "catalog.product_created";
 pub const PRODUCT_UPDATED: &str = "catalog.product_updated";

@@ -8,13 +8,13 @@ use rand_core::RngCore;
 use sha2::{Digest, Sha256};
 use shop_auth::{Caller, Role};
 use shop_messaging::{Envelope, kind, new_event};
-use shop_proto::events::v1::{UserRegistered, UserRoleChanged};
+use shop_proto::events::v1::{PasswordChanged, UserRegistered, UserRoleChanged};
 use shop_service_kit::Paging;
 use time::OffsetDateTime;
 
 use crate::{
     SERVICE,
-    domain::{Email, NewAccount, Profile, User, UserId},
+    domain::{Email, NewAccount, Password, Profile, User, UserId},
     error::IdentityError,
     hashing::Hasher,
     keys::KeyRing,
@@ -170,6 +170,30 @@ impl Accounts {
 
     pub async fn user(&self, id: UserId) -> Result<User, IdentityError> {
         self.users.get(id).await?.ok_or(IdentityError::UserNotFound)
+    }
+
+    /// Sets the password of `id` to `new` when `current` is its password now. Every
+    /// session of the account ends (one opened with the old password does not outlive it)
+    /// and a new one starts for the caller.
+    pub async fn change_password(
+        &self,
+        id: UserId,
+        current: &str,
+        new: Password,
+    ) -> Result<(User, Tokens), IdentityError> {
+        let mut user = self.user(id).await?;
+        if !self.hasher.verify(current, Some(user.password_hash.as_str())).await? {
+            return Err(IdentityError::WrongPassword);
+        }
+        user.password_hash = self.hasher.hash(new.expose()).await?;
+        user.updated_at = OffsetDateTime::now_utc();
+        user.version += 1;
+        let event = new_event(kind::PASSWORD_CHANGED, SERVICE, &PasswordChanged { user_id: user.id.to_string() });
+        self.users.update(&user, &[event]).await?;
+        self.sessions.revoke_user(user.id).await?;
+        tracing::info!(user_id = %user.id, "password changed; every session ended");
+        let tokens = self.start_session(&user).await?;
+        Ok((user, tokens))
     }
 
     pub async fn update_profile(&self, id: UserId, change: impl FnOnce(&mut Profile)) -> Result<User, IdentityError> {

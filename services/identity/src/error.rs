@@ -12,6 +12,9 @@ pub enum IdentityError {
     /// Unknown email and wrong password alike.
     #[error("invalid email or password")]
     BadCredentials,
+    /// A signed-in caller's current password, given wrong (to change it).
+    #[error("the current password is wrong")]
+    WrongPassword,
     #[error("the refresh token is invalid, expired or revoked")]
     InvalidRefreshToken,
     #[error("user not found")]
@@ -43,6 +46,9 @@ impl From<IdentityError> for ApiError {
         match err {
             IdentityError::EmailTaken => {
                 ApiError::new(ErrorKind::Conflict, "the email address is already registered").with_code("email_taken")
+            }
+            IdentityError::WrongPassword => {
+                ApiError::invalid_field("current_password", "is not this account's password")
             }
             IdentityError::BadCredentials => {
                 ApiError::new(ErrorKind::Unauthenticated, "invalid email or password").with_code("invalid_credentials")

@@ -30,6 +30,7 @@ pub const POLICY: Policy = Policy {
         // Sign-in is rate limited at the gateway: only the gateway may ask.
         ("Register", GATEWAY),
         ("Login", GATEWAY),
+        ("ChangePassword", GATEWAY),
         ("Refresh", GATEWAY),
         ("Logout", GATEWAY),
         ("GetUser", GATEWAY),
@@ -137,6 +138,22 @@ impl IdentityService for IdentityGrpc {
         }
         let user = self.accounts.user(user_id("user_id", wanted)?).await?;
         Ok(Response::new(user_to_proto(&user)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn change_password(
+        &self,
+        req: Request<pb::ChangePasswordRequest>,
+    ) -> Result<Response<pb::AuthResponse>, Status> {
+        let caller = self.auth.user(&req).await?;
+        let r = req.into_inner();
+        if r.current_password.len() > 1024 {
+            return Err(Refusal::invalid("current_password", "is not this account's password").into());
+        }
+        let new = Password::parse(&r.new_password).map_err(|e| Refusal::invalid("new_password", e))?;
+        let id = user_id("user_id", &caller.user_id)?;
+        let (user, tokens) = self.accounts.change_password(id, &r.current_password, new).await?;
+        Ok(Response::new(auth_response(&user, tokens)))
     }
 
     #[tracing::instrument(skip_all)]

@@ -143,6 +143,18 @@ async fn a_family_is_revoked_as_a_whole(store: Arc<dyn SessionStore>) {
     assert!(!store.is_revoked(&unique("other")).await.unwrap());
 }
 
+async fn every_session_of_a_user_is_revoked_together(store: Arc<dyn SessionStore>) {
+    let (mine, theirs) = (token(&unique("f")), token(&unique("f")));
+    let second = RefreshToken { hash: unique("h"), family_id: unique("f"), ..mine.clone() };
+    for t in [&mine, &second, &theirs] {
+        store.add(t).await.unwrap();
+    }
+    store.revoke_user(mine.user_id).await.unwrap();
+    assert!(store.is_revoked(&mine.family_id).await.unwrap());
+    assert!(store.is_revoked(&second.family_id).await.unwrap(), "each of the user's sessions");
+    assert!(!store.is_revoked(&theirs.family_id).await.unwrap(), "nobody else's");
+}
+
 async fn keys_are_kept_whole_replaced_by_id_and_removed(store: Arc<dyn KeyStore>) {
     let (key, other) = (SigningKey::generate().unwrap(), SigningKey::generate().unwrap());
     store.put(&key).await.unwrap();
@@ -175,6 +187,7 @@ mod embedded {
         users_are_listed_in_pages(users()),
         a_refresh_token_is_consumed_once(Arc::new(MemorySessionStore::default())),
         a_family_is_revoked_as_a_whole(Arc::new(MemorySessionStore::default())),
+        every_session_of_a_user_is_revoked_together(Arc::new(MemorySessionStore::default())),
         keys_are_kept_whole_replaced_by_id_and_removed(Arc::new(MemoryKeyStore::default())),
     );
 }
@@ -212,6 +225,9 @@ mod mongo {
             MongoSessionStore::open(&db().await, std::time::Duration::from_secs(3600)).await.unwrap()
         )),
         a_family_is_revoked_as_a_whole(Arc::new(
+            MongoSessionStore::open(&db().await, std::time::Duration::from_secs(3600)).await.unwrap()
+        )),
+        every_session_of_a_user_is_revoked_together(Arc::new(
             MongoSessionStore::open(&db().await, std::time::Duration::from_secs(3600)).await.unwrap()
         )),
         keys_are_kept_whole_replaced_by_id_and_removed(Arc::new(MongoKeyStore::new(&db().await))),

@@ -39,6 +39,14 @@ pub struct LoginBody {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// 8 to 128 characters, not a commonly used password.
+    pub new_password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RefreshBody {
     pub refresh_token: String,
 }
@@ -207,6 +215,25 @@ pub async fn logout(
     let request = caller.authorize(Request::new(pb::LogoutRequest { refresh_token: body.into_inner().refresh_token }));
     state.clients.identity.clone().logout(request).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Changes the caller's password, given the current one. Every session of the account
+/// ends (its refresh tokens stop working) and the answer is a new session.
+#[utoipa::path(tag = "identity", request_body = PasswordChange, security(("bearer" = [])), responses(
+    (status = 200, body = SessionView),
+    (status = 400, description = "a wrong current password, or a new one the rules refuse", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 401, body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[post("/me/password")]
+pub async fn change_password(
+    state: web::Data<State>,
+    Authenticated(caller): Authenticated,
+    body: web::Json<PasswordChange>,
+) -> Result<HttpResponse, Problem> {
+    let b = body.into_inner();
+    let request = pb::ChangePasswordRequest { current_password: b.current_password, new_password: b.new_password };
+    let r = state.clients.identity.clone().change_password(caller.authorize(Request::new(request))).await?;
+    Ok(session(actix_web::http::StatusCode::OK, r.into_inner()))
 }
 
 /// The caller's own profile.

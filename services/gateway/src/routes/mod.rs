@@ -115,6 +115,7 @@ where
             .service(identity::logout)
             .service(identity::me)
             .service(identity::update_me)
+            .service(identity::change_password)
             .service(identity::list_users)
             .service(identity::set_role)
             .service(search::search_products)

@@ -118,6 +118,13 @@ impl SessionStore for MemorySessionStore {
         Ok(())
     }
 
+    async fn revoke_user(&self, user: UserId) -> anyhow::Result<()> {
+        let families: Vec<String> =
+            lock(&self.tokens).values().filter(|(t, _)| t.user_id == user).map(|(t, _)| t.family_id.clone()).collect();
+        lock(&self.revoked).extend(families);
+        Ok(())
+    }
+
     async fn is_revoked(&self, family_id: &str) -> anyhow::Result<bool> {
         Ok(lock(&self.revoked).contains(family_id))
     }

@@ -73,6 +73,8 @@ pub trait SessionStore: Send + Sync + 'static {
     async fn consume(&self, hash: &str) -> anyhow::Result<Consumed>;
     async fn find(&self, hash: &str) -> anyhow::Result<Option<RefreshToken>>;
     async fn revoke_family(&self, family_id: &str) -> anyhow::Result<()>;
+    /// Revokes every session of `user` (each family one of its tokens belongs to).
+    async fn revoke_user(&self, user: UserId) -> anyhow::Result<()>;
     async fn is_revoked(&self, family_id: &str) -> anyhow::Result<bool>;
 }
 

@@ -262,8 +262,10 @@ impl MongoSessionStore {
     pub async fn open(db: &Database, refresh_ttl: std::time::Duration) -> anyhow::Result<Self> {
         let tokens = db.collection::<TokenDoc>("refresh_tokens");
         let by_family = IndexModel::builder().keys(doc! { "family_id": 1 }).build();
+        // A user's sessions are revoked together (a changed password).
+        let by_user = IndexModel::builder().keys(doc! { "user_id": 1 }).build();
         let expiry = shop_storage::expires("expires", std::time::Duration::ZERO);
-        shop_storage::ensure_indexes(&tokens, vec![by_family, expiry]).await?;
+        shop_storage::ensure_indexes(&tokens, vec![by_family, by_user, expiry]).await?;
         let revoked = db.collection("revoked_families");
         shop_storage::ensure_indexes(&revoked, vec![shop_storage::expires("at", refresh_ttl)]).await?;
         Ok(Self { tokens, revoked })
@@ -313,6 +315,15 @@ impl SessionStore for MongoSessionStore {
             Err(err) if !shop_storage::is_duplicate_key(&err) => Err(err.into()),
             _ => Ok(()),
         }
+    }
+
+    async fn revoke_user(&self, user: UserId) -> anyhow::Result<()> {
+        let tokens: Vec<TokenDoc> = self.tokens.find(doc! { "user_id": user.to_string() }).await?.try_collect().await?;
+        let families: std::collections::BTreeSet<String> = tokens.into_iter().map(|t| t.family_id).collect();
+        for family in families {
+            self.revoke_family(&family).await?;
+        }
+        Ok(())
     }
 
     async fn is_revoked(&self, family_id: &str) -> anyhow::Result<bool> {
