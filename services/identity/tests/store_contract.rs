@@ -6,8 +6,9 @@ use shop_auth::{Role, SigningKey};
 use shop_identity::{
     domain::{Email, Name, Profile, User, UserId},
     storage::{
-        Consumed, KeyStore, MemoryKeyStore, MemorySessionStore, MemoryUserStore, MongoKeyStore, MongoSessionStore,
-        MongoUserStore, RefreshToken, SessionStore, StoreError, UserStore,
+        Consumed, KeyStore, MemoryKeyStore, MemoryOneTimeTokens, MemorySessionStore, MemoryUserStore, MongoKeyStore,
+        MongoOneTimeTokens, MongoSessionStore, MongoUserStore, OneTimeToken, OneTimeTokens, Purpose, RefreshToken,
+        SessionStore, StoreError, UserStore,
     },
 };
 use shop_messaging::outbox::{MemoryOutbox, MongoOutbox};
@@ -155,6 +156,40 @@ async fn every_session_of_a_user_is_revoked_together(store: Arc<dyn SessionStore
     assert!(!store.is_revoked(&theirs.family_id).await.unwrap(), "nobody else's");
 }
 
+fn one_time(user: UserId, purpose: Purpose, expires_at: i64) -> OneTimeToken {
+    OneTimeToken { hash: unique("h"), purpose, user_id: user, expires_at }
+}
+
+async fn a_one_time_token_is_taken_once_for_its_purpose_before_it_expires(store: Arc<dyn OneTimeTokens>) {
+    const NOW: i64 = 2_000_000_000;
+    let user = UserId::new();
+    let reset = one_time(user, Purpose::ResetPassword, NOW + 1800);
+    store.put(&reset).await.unwrap();
+    assert_eq!(store.take(&reset.hash, Purpose::VerifyEmail, NOW).await.unwrap(), None, "not for verification");
+    let takers = futures::future::join_all((0..8).map(|_| store.take(&reset.hash, Purpose::ResetPassword, NOW))).await;
+    let taken: Vec<UserId> = takers.into_iter().filter_map(|t| t.unwrap()).collect();
+    assert_eq!(taken, [user], "one of the concurrent takers gets it, once");
+    assert_eq!(store.take(&reset.hash, Purpose::ResetPassword, NOW).await.unwrap(), None, "used");
+
+    let expired = one_time(user, Purpose::VerifyEmail, NOW + 1800);
+    store.put(&expired).await.unwrap();
+    assert_eq!(store.take(&expired.hash, Purpose::VerifyEmail, NOW + 1800).await.unwrap(), None, "expired");
+    assert_eq!(store.take("unknown", Purpose::VerifyEmail, NOW).await.unwrap(), None);
+
+    let (old, other, theirs) = (
+        one_time(user, Purpose::ResetPassword, NOW + 1800),
+        one_time(user, Purpose::VerifyEmail, NOW + 1800),
+        one_time(UserId::new(), Purpose::ResetPassword, NOW + 1800),
+    );
+    for t in [&old, &other, &theirs] {
+        store.put(t).await.unwrap();
+    }
+    store.forget(user, Purpose::ResetPassword).await.unwrap();
+    assert_eq!(store.take(&old.hash, Purpose::ResetPassword, NOW).await.unwrap(), None, "forgotten");
+    assert_eq!(store.take(&other.hash, Purpose::VerifyEmail, NOW).await.unwrap(), Some(user), "another purpose stays");
+    assert!(store.take(&theirs.hash, Purpose::ResetPassword, NOW).await.unwrap().is_some(), "another user's stays");
+}
+
 async fn keys_are_kept_whole_replaced_by_id_and_removed(store: Arc<dyn KeyStore>) {
     let (key, other) = (SigningKey::generate().unwrap(), SigningKey::generate().unwrap());
     store.put(&key).await.unwrap();
@@ -188,6 +223,7 @@ mod embedded {
         a_refresh_token_is_consumed_once(Arc::new(MemorySessionStore::default())),
         a_family_is_revoked_as_a_whole(Arc::new(MemorySessionStore::default())),
         every_session_of_a_user_is_revoked_together(Arc::new(MemorySessionStore::default())),
+        a_one_time_token_is_taken_once_for_its_purpose_before_it_expires(Arc::new(MemoryOneTimeTokens::default())),
         keys_are_kept_whole_replaced_by_id_and_removed(Arc::new(MemoryKeyStore::default())),
     );
 }
@@ -229,6 +265,9 @@ mod mongo {
         )),
         every_session_of_a_user_is_revoked_together(Arc::new(
             MongoSessionStore::open(&db().await, std::time::Duration::from_secs(3600)).await.unwrap()
+        )),
+        a_one_time_token_is_taken_once_for_its_purpose_before_it_expires(Arc::new(
+            MongoOneTimeTokens::open(&db().await).await.unwrap()
         )),
         keys_are_kept_whole_replaced_by_id_and_removed(Arc::new(MongoKeyStore::new(&db().await))),
     );

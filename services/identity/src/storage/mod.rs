@@ -1,8 +1,9 @@
-//! Identity storage: users, refresh-token sessions and signing keys. Each trait has a
+//! Identity storage: users, refresh-token sessions, one-time tokens and signing keys. Each trait has a
 //! MongoDB and an embedded implementation held to one contract (`tests/store_contract.rs`).
 
 mod memory;
 mod mongo;
+mod one_time;
 
 use async_trait::async_trait;
 use shop_auth::Role;
@@ -12,6 +13,7 @@ use shop_service_kit::{Page, Paging};
 
 pub use memory::{MemoryKeyStore, MemorySessionStore, MemoryUserStore};
 pub use mongo::{MongoKeyStore, MongoSessionStore, MongoUserStore};
+pub use one_time::{MemoryOneTimeTokens, MongoOneTimeTokens, OneTimeToken, OneTimeTokens, Purpose};
 
 use crate::domain::{Email, User, UserId};
 
