@@ -250,14 +250,14 @@ async fn stock_is_imported_row_by_row_for_the_owners_skus_and_a_rerun_changes_no
     assert_eq!(counts(&again), [8, 0, 0, 2, 6], "{again}");
     assert_eq!(api.get(&entries, Some(&seller)).await.body["total"].as_u64().unwrap(), written, "no new ledger entry");
 
-    // NDJSON, by an admin for anyone's SKU.
+    // NDJSON, by an admin for anyone's SKU (numbers no demo stock starts with).
     let lines = format!(
-        "{{\"sku\": \"{prefix}-3\", \"on_hand\": 12}}\n{{\"sku\": \"{prefix}-R\", \"low_stock_threshold\": 1}}\n{{\"sku\": 5}}\n"
+        "{{\"sku\": \"{prefix}-3\", \"on_hand\": 77}}\n{{\"sku\": \"{prefix}-R\", \"low_stock_threshold\": 1}}\n{{\"sku\": 5}}\n"
     );
     let (errors, done) =
         outcome(&api.upload(STOCK, Some(&admin), "application/x-ndjson", lines.into_bytes()).await.text);
     assert_eq!(counts(&done), [3, 0, 2, 0, 1], "{done} {errors:?}");
-    assert_eq!(api.get(&format!("/api/v1/inventory/{prefix}-3"), Some(&seller)).await.body["on_hand"], 12);
+    assert_eq!(api.get(&format!("/api/v1/inventory/{prefix}-3"), Some(&seller)).await.body["on_hand"], 77);
 
     let shopper = customer(api).await;
     assert_eq!(api.upload(STOCK, Some(&shopper), "text/csv", b"sku,on_hand\n".to_vec()).await.status, 403);

@@ -46,6 +46,7 @@ async fn a_changed_password_ends_every_session_and_starts_a_new_one() {
     let app = Running::start().await;
     let api = &app.api;
     let (email, password, first) = api.register_customer().await;
+    assert_eq!(first["user"]["email_verified"], false, "no link followed yet");
     let second = api.login(&email, &password).await.body;
     let (access, refresh) = (first["access_token"].as_str().unwrap(), first["refresh_token"].as_str().unwrap());
     let change = |current: &str, new: &str| json!({"current_password": current, "new_password": new});

@@ -80,6 +80,7 @@ impl Accounts {
             password_hash: self.hasher.hash(account.password.expose()).await?,
             role,
             profile: account.profile,
+            email_verified: false,
             created_at: now,
             updated_at: now,
             version: 1,

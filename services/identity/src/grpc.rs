@@ -67,6 +67,7 @@ pub fn user_to_proto(u: &User) -> pb::User {
         last_name: u.profile.last_name.as_str().to_owned(),
         role: u.role.to_proto().into(),
         address: u.profile.address.as_ref().map(common::Address::from),
+        email_verified: u.email_verified,
         created_at: Some(Timestamp {
             seconds: u.created_at.unix_timestamp(),
             nanos: i32::try_from(u.created_at.nanosecond()).unwrap_or(0),

@@ -28,6 +28,7 @@ fn user(email: &str) -> User {
             last_name: Name::parse("Lovelace").unwrap(),
             address: None,
         },
+        email_verified: false,
         created_at: now,
         updated_at: now,
         version: 1,
@@ -44,8 +45,11 @@ async fn an_email_has_one_account(store: Arc<dyn UserStore>) {
     let twin = User { id: UserId::new(), ..first.clone() };
     assert!(matches!(store.insert(&twin, &[]).await, Err(StoreError::EmailTaken)));
     assert_eq!(store.by_email(&first.email).await.unwrap(), Some(first.clone()));
-    assert_eq!(store.get(first.id).await.unwrap(), Some(first));
+    assert_eq!(store.get(first.id).await.unwrap(), Some(first.clone()));
     assert!(store.get(twin.id).await.unwrap().is_none());
+    let verified = User { email_verified: true, version: first.version + 1, ..first };
+    store.update(&verified, &[]).await.unwrap();
+    assert_eq!(store.get(verified.id).await.unwrap(), Some(verified), "a proven address is kept");
 }
 
 async fn a_stale_update_is_refused(store: Arc<dyn UserStore>) {

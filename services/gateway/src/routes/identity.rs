@@ -75,6 +75,8 @@ pub struct UserView {
     /// `customer`, `vendor` or `admin`.
     pub role: &'static str,
     pub address: Option<AddressInput>,
+    /// Whether the address was proven by following a link sent to it.
+    pub email_verified: bool,
     /// RFC 3339.
     pub created_at: String,
 }
@@ -105,6 +107,7 @@ impl From<pb::User> for UserView {
             last_name: u.last_name,
             role: role_name(u.role),
             address: u.address.map(AddressInput::from),
+            email_verified: u.email_verified,
             created_at: rfc3339(u.created_at),
         }
     }

@@ -75,6 +75,8 @@ pub struct User {
     pub password_hash: String,
     pub role: Role,
     pub profile: Profile,
+    /// Whether the address was proven by following a link sent to it.
+    pub email_verified: bool,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     /// Bumped on every write; stale writes are refused.
