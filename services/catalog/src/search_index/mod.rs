@@ -14,9 +14,11 @@
 //! search found is kept until the index next changes (the answers of one index
 //! generation are exact), so a popular search costs its first asking only.
 
+mod facets;
+mod memo;
+mod query;
+
 use std::{
-    collections::HashMap,
-    ops::Bound,
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, Ordering},
@@ -24,17 +26,20 @@ use std::{
     time::Duration,
 };
 
+pub use facets::{Facets, PriceBand};
+use memo::{Answer, FOUND_CAPACITY, Found};
+use query::{Words, all_else_any};
+
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
-    aggregation::{AggContextParams, AggregationCollector, agg_req::Aggregations},
     collector::{Count, TopDocs},
-    query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery},
+    query::{BooleanQuery, Occur, Query, TermQuery},
     schema::{FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TEXT, Value},
 };
 
 use crate::domain::{
     Product, ProductId, ProductStatus,
-    search::{DESCRIPTION_WEIGHT, NAME_WEIGHT, SearchQuery, SearchSort, TAG_WEIGHT, Visibility},
+    search::{SearchQuery, SearchSort},
 };
 
 /// Memory the writer may buffer before it flushes a segment.
@@ -61,39 +66,6 @@ struct Fields {
     rating: Field,
 }
 
-/// Where price bands start, in minor units (the last one is open-ended).
-const PRICE_BANDS: [i64; 6] = [0, 2_500, 5_000, 10_000, 25_000, 50_000];
-/// Values listed per facet, most frequent first.
-const FACET_SIZE: u32 = 30;
-
-/// Counts of a search's matches by what they can be narrowed by.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Facets {
-    /// Category id → matches filed directly under it.
-    pub categories: Vec<(String, u64)>,
-    pub tags: Vec<(String, u64)>,
-    /// (attribute name, value, matches).
-    pub attributes: Vec<(String, String, u64)>,
-    pub prices: Vec<PriceBand>,
-    /// Matches with a variant in stock.
-    pub in_stock: u64,
-}
-
-/// Matches whose lowest price is in `[from, to)`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PriceBand {
-    pub from: Option<i64>,
-    pub to: Option<i64>,
-    pub count: u64,
-}
-
-fn key_text(key: &serde_json::Value) -> String {
-    match key {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     reader: IndexReader,
@@ -104,23 +76,6 @@ pub struct SearchIndex {
     /// Answers kept per generation (0: none).
     keep: usize,
 }
-
-/// What searches of one index generation found, by what they asked.
-#[derive(Default)]
-struct Found {
-    generation: u64,
-    answers: HashMap<String, Answer>,
-}
-
-#[derive(Clone)]
-enum Answer {
-    Page(Arc<(Vec<ProductId>, u64)>),
-    Facets(Arc<Facets>),
-    Suggestions(Arc<Vec<(ProductId, String)>>),
-}
-
-/// Answers kept per generation by default; a full cache starts again empty.
-const FOUND_CAPACITY: usize = 4_096;
 
 /// How often an index's pending changes are made visible (see
 /// [`crate::storage::IndexedProducts`]).
@@ -171,37 +126,6 @@ impl SearchIndex {
     pub fn keeping(mut self, answers: usize) -> Self {
         self.keep = answers;
         self
-    }
-
-    /// What a search of `searcher`'s generation found for `key`, else `ask` (then kept).
-    fn recall(
-        &self,
-        searcher: &Searcher,
-        key: String,
-        ask: impl FnOnce() -> tantivy::Result<Answer>,
-    ) -> tantivy::Result<Answer> {
-        if self.keep == 0 {
-            return ask();
-        }
-        let generation = searcher.generation().generation_id();
-        {
-            let found = shop_platform::lock(&self.found);
-            if found.generation == generation
-                && let Some(answer) = found.answers.get(&key)
-            {
-                return Ok(answer.clone());
-            }
-        }
-        let answer = ask()?;
-        let mut found = shop_platform::lock(&self.found);
-        if found.generation < generation || found.answers.len() >= self.keep {
-            found.answers.clear();
-            found.generation = found.generation.max(generation);
-        }
-        if found.generation == generation {
-            found.answers.insert(key, answer.clone());
-        }
-        Ok(answer)
     }
 
     /// Adds `product`, or replaces what the index held of it. Seen by searches after the
@@ -363,174 +287,6 @@ impl SearchIndex {
         }
         Ok(names)
     }
-
-    /// How the matches of `q` (all of them, not one page) spread over categories, tags,
-    /// attribute values, price bands and stock: what a shopper can narrow the search by.
-    pub fn facets(&self, q: &SearchQuery) -> tantivy::Result<Facets> {
-        let searcher = self.reader.searcher();
-        // Facets count every match, whatever the page or the order.
-        let key = format!("facets {:?}", SearchQuery { offset: 0, limit: 0, sort: SearchSort::Relevance, ..q.clone() });
-        let answer = self.recall(&searcher, key, || Ok(Answer::Facets(Arc::new(self.facets_now(&searcher, q)?))))?;
-        match answer {
-            Answer::Facets(facets) => Ok((*facets).clone()),
-            _ => Err(tantivy::TantivyError::InternalError("facets kept as something else".into())),
-        }
-    }
-
-    fn facets_now(&self, searcher: &Searcher, q: &SearchQuery) -> tantivy::Result<Facets> {
-        let bands: Vec<serde_json::Value> = PRICE_BANDS
-            .windows(2)
-            .map(|w| serde_json::json!({ "from": w[0], "to": w[1] }))
-            .chain(std::iter::once(serde_json::json!({ "from": PRICE_BANDS[PRICE_BANDS.len() - 1] })))
-            .collect();
-        let request = serde_json::json!({
-            "categories": { "terms": { "field": "category", "size": FACET_SIZE } },
-            "tags": { "terms": { "field": "tag", "size": FACET_SIZE } },
-            "attributes": { "terms": { "field": "attribute", "size": FACET_SIZE } },
-            "stock": { "terms": { "field": "in_stock" } },
-            "prices": { "range": { "field": "price", "ranges": bands } },
-        });
-        let aggregations: Aggregations = serde_json::from_value(request)
-            .map_err(|e| tantivy::TantivyError::InvalidArgument(format!("facet request: {e}")))?;
-        let (_, results) = all_else_any(q, |mode| {
-            let collector = AggregationCollector::from_aggs(aggregations.clone(), AggContextParams::default());
-            searcher.search(&self.query(q, mode), &(Count, collector))
-        })?;
-        let results = serde_json::to_value(&results)
-            .map_err(|e| tantivy::TantivyError::InternalError(format!("facet results: {e}")))?;
-        let buckets = |name: &str| results[name]["buckets"].as_array().cloned().unwrap_or_default();
-        let counts = |name: &str| -> Vec<(String, u64)> {
-            buckets(name)
-                .iter()
-                .map(|b| (key_text(&b["key"]), b["doc_count"].as_u64().unwrap_or(0)))
-                .filter(|(_, n)| *n > 0)
-                .collect()
-        };
-        // The range aggregation adds a band below the first one (prices are never negative).
-        let prices = buckets("prices")
-            .iter()
-            .filter(|b| b["from"].is_number())
-            .map(|b| PriceBand {
-                from: b["from"].as_f64().map(|v| v as i64),
-                to: b["to"].as_f64().map(|v| v as i64),
-                count: b["doc_count"].as_u64().unwrap_or(0),
-            })
-            .collect();
-        let in_stock = counts("stock").into_iter().find(|(k, _)| k == "true" || k == "1").map_or(0, |(_, n)| n);
-        let attributes = counts("attributes")
-            .into_iter()
-            .filter_map(|(pair, n)| pair.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned(), n)))
-            .collect();
-        Ok(Facets { categories: counts("categories"), tags: counts("tags"), attributes, prices, in_stock })
-    }
-
-    fn query(&self, q: &SearchQuery, mode: Words) -> BooleanQuery {
-        let f = self.fields;
-        let term = |field: Field, text: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic))
-        };
-        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if !q.terms.is_empty() {
-            must.push((Occur::Must, Box::new(self.text(&q.terms, true, mode))));
-        }
-        match &q.visibility {
-            Visibility::Public => must.push((Occur::Must, term(f.status, ProductStatus::Active.as_str()))),
-            Visibility::Vendor(me) => must.push((
-                Occur::Must,
-                Box::new(BooleanQuery::new(vec![
-                    (Occur::Should, term(f.status, ProductStatus::Active.as_str())),
-                    (Occur::Should, term(f.vendor, me)),
-                ])),
-            )),
-            Visibility::Admin => {}
-        }
-        if let Some(categories) = &q.categories {
-            let any = categories.iter().map(|c| (Occur::Should, term(f.category, &c.to_string()))).collect();
-            must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
-        }
-        if let Some(tag) = &q.tag {
-            must.push((Occur::Must, term(f.tag, tag)));
-        }
-        if let Some(vendor) = &q.vendor {
-            must.push((Occur::Must, term(f.vendor, vendor)));
-        }
-        for (name, value) in &q.attributes {
-            must.push((Occur::Must, term(f.attribute, &format!("{name}={value}"))));
-        }
-        if q.min_price.is_some() || q.max_price.is_some() {
-            let bound =
-                |b: Option<i64>| b.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(f.price, v)));
-            must.push((Occur::Must, Box::new(RangeQuery::new(bound(q.min_price), bound(q.max_price)))));
-        }
-        if q.in_stock {
-            let yes = Term::from_field_bool(f.in_stock, true);
-            must.push((Occur::Must, Box::new(TermQuery::new(yes, IndexRecordOption::Basic))));
-        }
-        if must.is_empty() {
-            must.push((Occur::Must, Box::new(tantivy::query::AllQuery)));
-        }
-        BooleanQuery::new(must)
-    }
-
-    /// All (or any) of `words`, each in the name, tags or (`descriptions`) description:
-    /// exactly (weighted by field) and, in names and tags, with a typo or two (a fraction
-    /// of that) and the last word also as a prefix.
-    fn text(&self, words: &[String], descriptions: bool, mode: Words) -> BooleanQuery {
-        let f = self.fields;
-        let weighted = [(f.name, NAME_WEIGHT), (f.tags, TAG_WEIGHT), (f.description, DESCRIPTION_WEIGHT)];
-        let weighted = if descriptions { &weighted[..] } else { &weighted[..2] };
-        let mut each: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (i, word) in words.iter().enumerate() {
-            let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            let last = i + 1 == words.len();
-            let typos: u8 = match word.chars().count() {
-                0..=3 => 0,
-                4..=7 => 1,
-                _ => 2,
-            };
-            for &(field, weight) in weighted {
-                let weight = weight as f32;
-                let exact = Term::from_field_text(field, word);
-                any.push((Occur::Should, boost(TermQuery::new(exact.clone(), IndexRecordOption::WithFreqs), weight)));
-                if field == f.description {
-                    continue; // exact words only: see the module's notes
-                }
-                if typos > 0 {
-                    any.push((Occur::Should, boost(FuzzyTermQuery::new(exact.clone(), typos, true), weight * 0.3)));
-                }
-                if last && word.chars().count() >= 2 {
-                    any.push((Occur::Should, boost(FuzzyTermQuery::new_prefix(exact, 0, true), weight * 0.5)));
-                }
-            }
-            let occur = match mode {
-                Words::All => Occur::Must,
-                Words::Any => Occur::Should,
-            };
-            each.push((occur, Box::new(BooleanQuery::new(any))));
-        }
-        BooleanQuery::new(each)
-    }
-}
-
-/// How the words of a search combine.
-#[derive(Clone, Copy)]
-enum Words {
-    /// A match has every word (in some field).
-    All,
-    /// A match has one word at least.
-    Any,
-}
-
-/// `ask`'s answer (how many matched, and what) with every word required — or, when
-/// nothing has them all, with any: a shopper's several words narrow a search down, and a
-/// search that nothing matches whole still finds what matches part of it.
-fn all_else_any<T>(q: &SearchQuery, ask: impl Fn(Words) -> tantivy::Result<(usize, T)>) -> tantivy::Result<(usize, T)> {
-    let found = ask(Words::All)?;
-    if found.0 == 0 && q.terms.len() > 1 { ask(Words::Any) } else { Ok(found) }
-}
-
-fn boost(query: impl Query, by: f32) -> Box<dyn Query> {
-    Box::new(BoostQuery::new(Box::new(query), by))
 }
 
 fn by_field<T>(
