@@ -40,9 +40,13 @@ pub trait Import: Send + 'static {
 /// The file format a stream's first chunk names, and its data.
 async fn open(inbound: &mut Streaming<ImportChunk>) -> Result<(Format, Vec<u8>), Status> {
     let first = inbound.message().await?.unwrap_or_default();
+    Ok((format(&first.format)?, first.data))
+}
+
+/// The file format `name` names (`csv` or `ndjson`), for an import or an export.
+pub fn format(name: &str) -> Result<Format, Status> {
     let unknown = || shop_platform::ApiError::from(Refusal::invalid("format", "must be csv or ndjson"));
-    let format = Format::named(&first.format).ok_or_else(|| Status::from(unknown()))?;
-    Ok((format, first.data))
+    Format::named(name).ok_or_else(|| Status::from(unknown()))
 }
 
 /// Takes an import call: its caller and the file's format go to `start`, which refuses

@@ -4,17 +4,12 @@
 use async_trait::async_trait;
 use shop_proto::common::v1::{ImportCounts, ImportRowError};
 use shop_service_kit::{Refusal, import::Import};
-use shop_tabular::Format;
 use tonic::Status;
 
 use crate::{
     error::CatalogError,
     transfer::{ImportError, Importer, RowError},
 };
-
-pub(super) fn file_format(name: &str) -> Result<Format, CatalogError> {
-    Format::named(name).ok_or_else(|| Refusal::invalid("format", "must be csv or ndjson").into())
-}
 
 fn refused(err: ImportError) -> Status {
     match err {

@@ -22,7 +22,6 @@ pub use convert::to_proto;
 mod bulk;
 mod search;
 
-use bulk::file_format;
 use convert::{category_to_proto, money, review_to_proto, tree};
 use input::{category_fields, overlay, product_id};
 use search::{DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS, facets_to_proto};
@@ -103,7 +102,7 @@ impl CatalogService for CatalogGrpc {
         req: Request<pb::ExportProductsRequest>,
     ) -> Result<Response<BoxStream<pb::ExportProductsChunk>>, Status> {
         let caller = self.auth.user(&req).await?;
-        let format = file_format(&req.get_ref().format)?;
+        let format = import::format(&req.get_ref().format)?;
         let catalog = self.catalog.clone();
         let first = transfer::export_batch(&catalog, &caller, None).await?;
         let (tx, rx) = tokio::sync::mpsc::channel(4);

@@ -27,7 +27,6 @@ use crate::{
 pub const INDEX_EVENTS: [&str; 3] = [kind::PRODUCT_CREATED, kind::PRODUCT_UPDATED, kind::PRODUCT_DELETED];
 
 pub struct IndexedProducts {
-    store: Arc<dyn ProductStore>,
     shared: Arc<Shared>,
     /// One rebuild at a time.
     rebuilding: tokio::sync::Mutex<()>,
@@ -116,7 +115,7 @@ impl IndexedProducts {
                 }
             }
         });
-        Ok(Self { store, shared, rebuilding: tokio::sync::Mutex::new(()) })
+        Ok(Self { shared, rebuilding: tokio::sync::Mutex::new(()) })
     }
 
     /// As [`IndexedProducts::new`], with the index built from the store.
@@ -153,7 +152,7 @@ impl IndexedProducts {
     async fn build(&self, index: Arc<SearchIndex>) -> Result<usize, StoreError> {
         let (mut after, mut count) = (None, 0);
         loop {
-            let batch = self.store.page_after(after, None, BUILD_BATCH).await?;
+            let batch = self.shared.store.page_after(after, None, BUILD_BATCH).await?;
             let Some(last) = batch.last() else { break };
             (after, count) = (Some(last.id), count + batch.len());
             let index = index.clone();
@@ -166,7 +165,7 @@ impl IndexedProducts {
     /// Stores a new product (as [`ProductStore::insert`]); searches see it within a
     /// refresh period rather than at once (bulk writes: one commit per period).
     pub async fn insert_batched(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
-        self.store.insert(product, events).await?;
+        self.shared.store.insert(product, events).await?;
         self.shared.index_for(product.id).upsert(product).map_err(unexpected)
     }
 
@@ -178,7 +177,7 @@ impl IndexedProducts {
 
     /// As [`IndexedProducts::insert_batched`], for [`ProductStore::update`].
     pub async fn update_batched(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
-        self.store.update(product, events).await?;
+        self.shared.store.update(product, events).await?;
         self.shared.index_for(product.id).upsert(product).map_err(unexpected)
     }
 
@@ -187,7 +186,7 @@ impl IndexedProducts {
         let (ids, total) = self.shared.current().search(query).map_err(unexpected)?;
         // One read for the page, put back in the index's order (a product deleted since
         // the index last heard is left out).
-        let mut found = self.store.by_ids(&ids).await?;
+        let mut found = self.shared.store.by_ids(&ids).await?;
         found.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
         Ok((found, total))
     }
@@ -224,46 +223,46 @@ async fn blocking<T: Send + 'static>(
 #[async_trait]
 impl ProductStore for IndexedProducts {
     async fn insert(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
-        self.store.insert(product, events).await?;
+        self.shared.store.insert(product, events).await?;
         self.indexed(product)
     }
 
     async fn get(&self, id: ProductId) -> Result<Option<Product>, StoreError> {
-        self.store.get(id).await
+        self.shared.store.get(id).await
     }
 
     async fn update(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
-        self.store.update(product, events).await?;
+        self.shared.store.update(product, events).await?;
         self.indexed(product)
     }
 
     async fn update_availability(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
-        self.store.update(product, events).await?;
+        self.shared.store.update(product, events).await?;
         // Seen within a refresh period, not committed per change.
         self.shared.index_for(product.id).upsert(product).map_err(unexpected)
     }
 
     async fn delete(&self, product: &Product, events: &[Envelope]) -> Result<(), StoreError> {
-        self.store.delete(product, events).await?;
+        self.shared.store.delete(product, events).await?;
         let index = self.shared.index_for(product.id);
         index.remove(product.id);
         index.commit().map_err(unexpected)
     }
 
     async fn by_skus(&self, skus: &[Sku]) -> Result<Vec<Product>, StoreError> {
-        self.store.by_skus(skus).await
+        self.shared.store.by_skus(skus).await
     }
 
     async fn by_ids(&self, ids: &[ProductId]) -> Result<Vec<Product>, StoreError> {
-        self.store.by_ids(ids).await
+        self.shared.store.by_ids(ids).await
     }
 
     async fn count_in(&self, categories: &[CategoryId]) -> Result<u64, StoreError> {
-        self.store.count_in(categories).await
+        self.shared.store.count_in(categories).await
     }
 
     async fn count(&self) -> Result<u64, StoreError> {
-        self.store.count().await
+        self.shared.store.count().await
     }
 
     async fn page_after(
@@ -272,7 +271,7 @@ impl ProductStore for IndexedProducts {
         vendor: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Product>, StoreError> {
-        self.store.page_after(after, vendor, limit).await
+        self.shared.store.page_after(after, vendor, limit).await
     }
 }
 
