@@ -135,7 +135,7 @@ def checkout_payments() -> dict:
 
 def messaging() -> dict:
     return dashboard("shop-messaging", "Shop: messaging health",
-                     "Outboxes waiting to publish, events handled per consumer, redeliveries, dead letters.", [
+                     "Outboxes waiting to publish, events handled per consumer, redeliveries, dead letters, mail delivery.", [
         panel("Outbox backlog by service", [('sum by (service) (messaging_outbox_backlog{})', "{{service}}")],
               description="Events written with their change and not yet confirmed by the broker."),
         panel("Oldest unpublished event", [('max by (service) (messaging_outbox_oldest_age_seconds{})', "{{service}}")], "s"),
@@ -148,6 +148,11 @@ def messaging() -> dict:
             "{{consumer}}")], "s"),
         panel("Dead letters waiting by consumer", [('max by (consumer) (messaging_dead_letters{})', "{{consumer}}")],
               description="Events given up on after the delivery limit: each needs a look."),
+        panel("Mail delivery attempts by outcome", [(
+            f'sum by (outcome) (rate(shop_notification_deliveries_total{{}}[{RATE}]))', "{{outcome}}")], "reqps",
+              description="retry: refused for now (tried again later); failed: refused for good; dead: every attempt failed."),
+        panel("Mail per hour by template", [(
+            'sum by (template) (increase(shop_notification_deliveries_total{outcome="sent"}[1h]))', "{{template}}")]),
     ])
 
 

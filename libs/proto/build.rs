@@ -9,6 +9,7 @@ const PROTOS: &[&str] = &[
     "shop/inventory/v1/inventory.proto",
     "shop/order/v1/order.proto",
     "shop/payment/v1/payment.proto",
+    "shop/notification/v1/notification.proto",
     "shop/events/v1/events.proto",
 ];
 
@@ -21,6 +22,9 @@ const REDACTED: &[&str] = &[
     ".shop.identity.v1.AuthResponse",
     ".shop.identity.v1.IssueServiceTokenRequest",
     ".shop.identity.v1.ServiceToken",
+    ".shop.identity.v1.VerifyEmailRequest",
+    ".shop.identity.v1.ResetPasswordRequest",
+    ".shop.events.v1.EmailLink",
     ".shop.payment.v1.ChargeRequest",
     ".shop.payment.v1.HandleWebhookRequest",
 ];

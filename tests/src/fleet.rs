@@ -11,9 +11,20 @@ use shop_service_kit::credentials::generate_secret;
 
 use crate::{Api, Process, services::Services, wait_for_status};
 
-pub const SERVICES: [&str; 5] = ["identity", "catalog", "inventory", "order", "payment"];
+pub const SERVICES: [&str; 6] = ["identity", "catalog", "inventory", "order", "payment", "notification"];
 /// Every consumer (and so durable queue) of the services and the gateway.
-const CONSUMERS: [&str; 6] = ["catalog", "gateway", "inventory", "inventory-orders", "order", "payment"];
+const CONSUMERS: [&str; 10] = [
+    "catalog",
+    "gateway",
+    "inventory",
+    "inventory-orders",
+    "order",
+    "payment",
+    "notification-links",
+    "notification-passwords",
+    "notification-orders",
+    "notification-stock",
+];
 pub const ADMIN_EMAIL: &str = "fleet-admin@example.com";
 pub const ADMIN_PASSWORD: &str = "fleet admin passphrase";
 
@@ -87,8 +98,9 @@ impl Fleet {
             replica: None,
             hosts: None,
             run,
-            // Every service gets a secret, though only the gateway, catalog and order call
-            // others (the rest serve as "another service" in the policy tests).
+            // Every service gets a secret, though only the gateway, catalog, order and
+            // notification call others (the rest serve as "another service" in the policy
+            // tests).
             secrets: Services::secrets(shop_service_kit::policy::SERVICES),
             ports,
             options,
@@ -198,6 +210,14 @@ impl Fleet {
                 env.push(("SHOP_PAYMENT_URL", self.peer_url("payment")));
                 env.push(("SHOP_BACKENDS__REDIS_URL", redis_url()));
             }
+            "notification" => {
+                env.push(("SHOP_ORDER_URL", self.peer_url("order")));
+                env.push(("SHOP_INVENTORY_URL", self.peer_url("inventory")));
+                // A message left mid-send by a killed replica is taken up again soon.
+                env.push(("SHOP_CLAIM_LEASE_MS", "3000".to_owned()));
+                env.push(("SHOP_RETRY_BASE_MS", "300".to_owned()));
+                env.push(("SHOP_RETRY_EVERY_MS", "200".to_owned()));
+            }
             "identity" => {
                 env.push(("SHOP_SIGNING_KEY_KEK", generate_secret().expose().to_owned()));
                 env.push(("SHOP_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()));
@@ -277,6 +297,7 @@ impl Fleet {
             "SHOP_UPSTREAMS__INVENTORY",
             "SHOP_UPSTREAMS__ORDER",
             "SHOP_UPSTREAMS__PAYMENT",
+            "SHOP_UPSTREAMS__NOTIFICATION",
         ];
         for (key, name) in keys.into_iter().zip(SERVICES) {
             env.push((key, self.peer_url(name)));

@@ -123,3 +123,29 @@ async fn on_a_public_address_the_all_in_one_is_no_demo_shop() {
     }
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_mail_server_mail_lands_in_the_dev_mailbox_with_working_links() {
+    let app = Running::start().await;
+    let (email, _, session) = app.api.register_customer().await;
+    let admin = shop_e2e::commerce::token(&app.api, "admin@shop.local", "admin-demo-password").await;
+    let welcome = || async {
+        let mailbox = app.api.get("/api/v1/admin/mailbox", Some(&admin)).await;
+        assert_eq!(mailbox.status, 200, "{}", mailbox.text);
+        mailbox.body["items"].as_array().unwrap().iter().find(|m| m["to"] == email.as_str()).cloned()
+    };
+    let arrived =
+        shop_test_support::eventually(std::time::Duration::from_secs(10), || async { welcome().await.is_some() }).await;
+    assert!(arrived, "the welcome mail is in the dev mailbox");
+    let welcome = welcome().await.unwrap();
+    let text = welcome["text"].as_str().unwrap();
+    let token = text.split("token=").nth(1).unwrap().split_whitespace().next().unwrap();
+    let verified = app.api.post("/api/v1/auth/verify-email", None, serde_json::json!({"token": token})).await;
+    assert_eq!(verified.status, 200, "{}", verified.text);
+    let me = app.api.get("/api/v1/me", Some(session["access_token"].as_str().unwrap())).await;
+    assert_eq!(me.body["email_verified"], true);
+    // The mailbox is the admin's: the customer gets 403.
+    let customer = session["access_token"].as_str().unwrap();
+    assert_eq!(app.api.get("/api/v1/admin/mailbox", Some(customer)).await.status, 403);
+    app.stop().await;
+}

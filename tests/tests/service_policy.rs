@@ -16,12 +16,13 @@ use shop_service_kit::{
 };
 use tonic::{Code, Status};
 
-const POLICIES: [Policy; 5] = [
+const POLICIES: [Policy; 6] = [
     shop_identity::grpc::POLICY,
     shop_catalog::grpc::POLICY,
     shop_inventory::grpc::POLICY,
     shop_order::grpc::POLICY,
     shop_payment::grpc::POLICY,
+    shop_notification::grpc::POLICY,
 ];
 
 /// Calls `method` of `policy`'s service with an empty message (every field at its default)

@@ -23,6 +23,7 @@ contracts!(
     inventory => "shop.inventory.v1",
     order => "shop.order.v1",
     payment => "shop.payment.v1",
+    notification => "shop.notification.v1",
     events => "shop.events.v1",
 );
 
@@ -53,6 +54,9 @@ redacted_debug! {
     ServiceToken in identity { expires_in; access_token }
     ChargeRequest in payment { order_id, amount; payment_token }
     HandleWebhookRequest in payment { ; payload, signature }
+    VerifyEmailRequest in identity { ; token }
+    ResetPasswordRequest in identity { ; token, new_password }
+    EmailLink in events { user_id, expires_at, welcome; token }
 }
 
 impl From<&shop_types::Address> for common::v1::Address {

@@ -14,9 +14,10 @@ pub trait Consumer: Send + Sync + 'static {
     /// The payload every event this consumer subscribes to carries.
     type Event: prost::Message + Default + Send + 'static;
 
-    /// Applies one event (`kind` is its type, e.g. `order.paid`). An error means "try
+    /// Applies one event: `about` is its envelope (its id, its type — e.g. `order.paid` —,
+    /// when and by whom it was produced), `event` its decoded payload. An error means "try
     /// again later".
-    async fn consume(&self, kind: &str, event: Self::Event) -> anyhow::Result<()>;
+    async fn consume(&self, about: &Envelope, event: Self::Event) -> anyhow::Result<()>;
 }
 
 /// A [`Consumer`] as the bus sees it: its payload decoded.
@@ -36,6 +37,6 @@ impl<C: Consumer> EventHandler for Typed<C> {
     async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
         let payload = <C::Event as prost::Message>::decode(event.payload.as_slice())
             .map_err(|err| anyhow::anyhow!("{} payload does not decode: {err}", event.r#type))?;
-        self.consumer.consume(&event.r#type, payload).await
+        self.consumer.consume(event, payload).await
     }
 }

@@ -94,6 +94,7 @@ where
 }
 
 pub mod proxy;
+pub mod smtp;
 
 /// One test per contract check, each calling `super::<check>(<arguments>)`: a contract
 /// suite is written once as functions, and each implementation's module lists the checks

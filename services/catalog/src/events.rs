@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use shop_messaging::Envelope;
 use shop_messaging::kind;
 use shop_proto::events::v1::StockChanged;
 use shop_service_kit::Consumer;
@@ -20,7 +21,7 @@ pub struct StockProjection(pub Arc<Catalog>);
 impl Consumer for StockProjection {
     type Event = StockChanged;
 
-    async fn consume(&self, _: &str, change: StockChanged) -> anyhow::Result<()> {
+    async fn consume(&self, _: &Envelope, change: StockChanged) -> anyhow::Result<()> {
         let Ok(sku) = Sku::parse(&change.sku) else {
             tracing::warn!(sku = %change.sku, "stock change for a malformed SKU ignored");
             return Ok(());

@@ -51,6 +51,7 @@ pub struct Upstreams {
     pub inventory: String,
     pub order: String,
     pub payment: String,
+    pub notification: String,
 }
 
 impl Default for Upstreams {
@@ -61,6 +62,7 @@ impl Default for Upstreams {
             inventory: "http://127.0.0.1:50053".into(),
             order: "http://127.0.0.1:50054".into(),
             payment: "http://127.0.0.1:50055".into(),
+            notification: "http://127.0.0.1:50056".into(),
         }
     }
 }

@@ -32,6 +32,9 @@ pub struct RateLimits {
     /// Failed sign-ins per account, from wherever they come (many addresses guessing one
     /// account's password are slowed together).
     pub account: FailureLimit,
+    /// Link mails (verification, password reset) per account: nobody floods a mailbox
+    /// through the shop.
+    pub mail: Limit,
 }
 
 impl Default for RateLimits {
@@ -41,6 +44,7 @@ impl Default for RateLimits {
             user: Limit { per_minute: 1200, burst: 200 },
             auth: Limit { per_minute: 10, burst: 5 },
             account: FailureLimit::default(),
+            mail: Limit { per_minute: 2, burst: 3 },
         }
     }
 }
@@ -93,9 +97,17 @@ pub fn is_probe(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
 
-/// Whether the sign-in routes, whose limits fail closed.
+/// Whether the sign-in routes (and those that take a mailed link's secret), whose limits
+/// fail closed.
 fn is_sign_in(path: &str) -> bool {
-    matches!(path, "/api/v1/auth/login" | "/api/v1/auth/register")
+    matches!(
+        path,
+        "/api/v1/auth/login"
+            | "/api/v1/auth/register"
+            | "/api/v1/auth/password-reset"
+            | "/api/v1/auth/password-reset/confirm"
+            | "/api/v1/auth/verify-email"
+    )
 }
 
 pub async fn rate_limit(

@@ -7,6 +7,7 @@ use shop_proto::{
     catalog::v1::catalog_service_client::CatalogServiceClient,
     identity::v1::identity_service_client::IdentityServiceClient,
     inventory::v1::inventory_service_client::InventoryServiceClient,
+    notification::v1::notification_service_client::NotificationServiceClient,
     order::v1::order_service_client::OrderServiceClient, payment::v1::payment_service_client::PaymentServiceClient,
 };
 use shop_service_kit::{Clients as Builder, Upstream};
@@ -22,6 +23,7 @@ pub struct Clients {
     pub inventory: InventoryServiceClient<Upstream>,
     pub payment: PaymentServiceClient<Upstream>,
     pub order: OrderServiceClient<Upstream>,
+    pub notification: NotificationServiceClient<Upstream>,
 }
 
 impl Clients {
@@ -32,13 +34,15 @@ impl Clients {
         let inventory = builder.upstream("inventory", &urls.inventory)?;
         let order = builder.upstream("order", &urls.order)?;
         let payment = builder.upstream("payment", &urls.payment)?;
+        let notification = builder.upstream("notification", &urls.notification)?;
         Ok(Self {
             identity: IdentityServiceClient::new(identity.clone()),
             catalog: CatalogServiceClient::new(catalog.clone()),
             inventory: InventoryServiceClient::new(inventory.clone()),
             payment: PaymentServiceClient::new(payment.clone()),
             order: OrderServiceClient::new(order.clone()),
-            all: vec![identity, catalog, inventory, order, payment],
+            notification: NotificationServiceClient::new(notification.clone()),
+            all: vec![identity, catalog, inventory, order, payment, notification],
         })
     }
 

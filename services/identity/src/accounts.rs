@@ -18,7 +18,7 @@ use crate::{
     error::IdentityError,
     hashing::Hasher,
     keys::KeyRing,
-    storage::{Consumed, RefreshToken, SessionStore, UserStore},
+    storage::{Consumed, OneTimeTokens, RefreshToken, SessionStore, UserStore},
 };
 
 /// A signed-in session's tokens.
@@ -43,13 +43,26 @@ pub struct Accounts {
     pub keys: Arc<KeyRing>,
     pub hasher: Hasher,
     pub refresh_ttl: Duration,
+    /// The secrets of verification and reset links (hashed).
+    pub links: Arc<dyn OneTimeTokens>,
+    /// How long a link works: (verification, password reset).
+    pub link_ttl: (Duration, Duration),
 }
 
-fn hash_token(token: &str) -> String {
+/// How an account comes to be: signed up by its owner (who is sent a welcome mail and a
+/// link proving the address), or made by the shop at start-up (the operator vouches for
+/// the address: nothing is sent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    SignUp,
+    Configured,
+}
+
+pub(crate) fn hash_token(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn new_secret() -> String {
+pub(crate) fn new_secret() -> String {
     let mut bytes = [0u8; 32];
     rand_core::OsRng.fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
@@ -62,14 +75,20 @@ impl Accounts {
         role: Role,
         id: Option<UserId>,
     ) -> Result<(User, Tokens), IdentityError> {
-        let user = self.create(account, role, id).await?;
+        let user = self.create(account, role, id, Origin::SignUp).await?;
         tracing::info!(user_id = %user.id, role = %user.role, "account registered");
         let tokens = self.start_session(&user).await?;
         Ok((user, tokens))
     }
 
     /// Stores a new account (no session).
-    pub async fn create(&self, account: NewAccount, role: Role, id: Option<UserId>) -> Result<User, IdentityError> {
+    pub async fn create(
+        &self,
+        account: NewAccount,
+        role: Role,
+        id: Option<UserId>,
+        origin: Origin,
+    ) -> Result<User, IdentityError> {
         if self.users.by_email(&account.email).await?.is_some() {
             return Err(IdentityError::EmailTaken);
         }
@@ -80,17 +99,20 @@ impl Accounts {
             password_hash: self.hasher.hash(account.password.expose()).await?,
             role,
             profile: account.profile,
-            email_verified: false,
+            email_verified: origin == Origin::Configured,
             created_at: now,
             updated_at: now,
             version: 1,
         };
-        let event = new_event(
+        let mut events = vec![new_event(
             kind::USER_REGISTERED,
             SERVICE,
             &UserRegistered { user_id: user.id.to_string(), email: user.email.as_str().to_owned() },
-        );
-        self.users.insert(&user, &[event]).await?;
+        )];
+        if origin == Origin::SignUp {
+            events.push(self.new_link(&user, crate::storage::Purpose::VerifyEmail, true).await?);
+        }
+        self.users.insert(&user, &events).await?;
         tracing::debug!(user_id = %user.id, role = %user.role, "account created");
         Ok(user)
     }
@@ -160,8 +182,12 @@ impl Accounts {
     }
 
     /// A page of every account, for admins.
-    pub async fn users(&self, paging: Paging) -> Result<shop_service_kit::Page<User>, IdentityError> {
-        Ok(self.users.list(paging).await?)
+    pub async fn users(
+        &self,
+        role: Option<Role>,
+        paging: Paging,
+    ) -> Result<shop_service_kit::Page<User>, IdentityError> {
+        Ok(self.users.list(role, paging).await?)
     }
 
     /// The public keys tokens are verified with.

@@ -30,6 +30,10 @@ pub struct IdentityExtra {
     /// `SHOP_SIGNING_KEY_KEK`: the key-encryption key signing keys are sealed with at rest
     /// (at least 32 characters; required with MongoDB).
     pub signing_key_kek: Option<Secret>,
+    /// How long an email verification link works.
+    pub verification_link_ttl_secs: u64,
+    /// How long a password reset link works.
+    pub reset_link_ttl_secs: u64,
     /// `SHOP_SIGNING_KEY_KEK_PREVIOUS`: the KEK being rotated out; keys sealed with it are
     /// sealed again with the current one at start.
     pub signing_key_kek_previous: Option<Secret>,
@@ -47,6 +51,8 @@ impl Default for IdentityExtra {
             service_clients: BTreeMap::new(),
             signing_key_kek: None,
             signing_key_kek_previous: None,
+            verification_link_ttl_secs: 24 * 3600,
+            reset_link_ttl_secs: 30 * 60,
         }
     }
 }

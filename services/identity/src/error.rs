@@ -19,6 +19,9 @@ pub enum IdentityError {
     InvalidRefreshToken,
     #[error("user not found")]
     UserNotFound,
+    /// A verification or reset link's token: unknown, used, expired or for something else.
+    #[error("the link is invalid, used or expired")]
+    InvalidLink,
     #[error("the account changed meanwhile; try again")]
     Conflict,
     #[error("the last admin cannot give up the role")]
@@ -58,6 +61,7 @@ impl From<IdentityError> for ApiError {
                     .with_code("invalid_refresh_token")
             }
             IdentityError::UserNotFound => ApiError::not_found("user"),
+            IdentityError::InvalidLink => ApiError::invalid_field("token", "is invalid, used or expired"),
             IdentityError::Conflict => ApiError::new(ErrorKind::Conflict, "the account changed meanwhile; try again"),
             IdentityError::LastAdmin => {
                 ApiError::new(ErrorKind::Conflict, "the shop's last admin cannot give up the role")

@@ -38,6 +38,12 @@ pub const POLICY: Policy = Policy {
         ("ListUsers", GATEWAY),
         ("SetRole", GATEWAY),
         // Public keys, and the token endpoint whose client secret is the credential.
+        ("RequestEmailVerification", GATEWAY),
+        ("VerifyEmail", GATEWAY),
+        ("RequestPasswordReset", GATEWAY),
+        ("ResetPassword", GATEWAY),
+        ("GetContact", Allow::Services(&["notification"])),
+        ("ListContacts", Allow::Services(&["notification"])),
         ("GetJwks", Allow::Anyone),
         ("IssueServiceToken", Allow::Anyone),
     ],
@@ -75,6 +81,18 @@ pub fn user_to_proto(u: &User) -> pb::User {
     }
 }
 
+/// Whom to write to about an account.
+fn contact(user: &User) -> pb::Contact {
+    pb::Contact {
+        user_id: user.id.to_string(),
+        email: user.email.as_str().to_owned(),
+        first_name: user.profile.first_name.as_str().to_owned(),
+        role: user.role.to_proto().into(),
+        email_verified: user.email_verified,
+        locale: String::new(),
+    }
+}
+
 fn auth_response(user: &User, tokens: Tokens) -> pb::AuthResponse {
     pb::AuthResponse {
         user: Some(user_to_proto(user)),
@@ -83,6 +101,17 @@ fn auth_response(user: &User, tokens: Tokens) -> pb::AuthResponse {
         token_type: "Bearer".into(),
         expires_in: u32::try_from(tokens.expires_in).unwrap_or(u32::MAX),
     }
+}
+
+/// Longest email or link token read (a token is 43 characters).
+const MAX_LINK_INPUT: usize = 320;
+
+/// A link's token as given: empty or oversized is simply not a valid link.
+fn link_token(raw: &str) -> Result<&str, IdentityError> {
+    if raw.is_empty() || raw.len() > MAX_LINK_INPUT {
+        return Err(IdentityError::InvalidLink);
+    }
+    Ok(raw)
 }
 
 fn user_id(field: &str, raw: &str) -> Result<UserId, IdentityError> {
@@ -189,7 +218,7 @@ impl IdentityService for IdentityGrpc {
     async fn list_users(&self, req: Request<pb::ListUsersRequest>) -> Result<Response<pb::ListUsersResponse>, Status> {
         self.auth.admin(&req).await?;
         let paging = Paging::from_proto(req.into_inner().page)?;
-        let found = self.accounts.users(paging.clone()).await?;
+        let found = self.accounts.users(None, paging.clone()).await?;
         Ok(Response::new(pb::ListUsersResponse {
             users: found.items.iter().map(user_to_proto).collect(),
             page: Some(paging.info_of(&found)),
@@ -227,5 +256,76 @@ impl IdentityService for IdentityGrpc {
         let (access_token, expires_in) =
             self.accounts.keys.issue_service(&r.client_id, callee).map_err(IdentityError::from)?;
         Ok(Response::new(pb::ServiceToken { access_token, expires_in }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn request_email_verification(
+        &self,
+        req: Request<pb::RequestEmailVerificationRequest>,
+    ) -> Result<Response<pb::RequestEmailVerificationResponse>, Status> {
+        let caller = self.auth.user(&req).await?;
+        let sent = self.accounts.request_verification(user_id("user_id", &caller.user_id)?).await?;
+        Ok(Response::new(pb::RequestEmailVerificationResponse { sent }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn verify_email(&self, req: Request<pb::VerifyEmailRequest>) -> Result<Response<pb::User>, Status> {
+        let token = link_token(&req.get_ref().token)?;
+        let user = self.accounts.verify_email(token).await?;
+        Ok(Response::new(user_to_proto(&user)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn request_password_reset(
+        &self,
+        req: Request<pb::RequestPasswordResetRequest>,
+    ) -> Result<Response<pb::RequestPasswordResetResponse>, Status> {
+        let email = req.into_inner().email;
+        if email.len() > MAX_LINK_INPUT {
+            return Err(Refusal::invalid("email", "is too long").into());
+        }
+        // Answered before the account is even looked up: known and unknown addresses get
+        // the same answer in the same time, and the caller learns nothing.
+        let accounts = self.accounts.clone();
+        tokio::spawn(async move {
+            if let Err(err) = accounts.request_password_reset(&email).await {
+                tracing::warn!(error = %err, "a password reset link could not be made");
+            }
+        });
+        Ok(Response::new(pb::RequestPasswordResetResponse {}))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn reset_password(
+        &self,
+        req: Request<pb::ResetPasswordRequest>,
+    ) -> Result<Response<pb::ResetPasswordResponse>, Status> {
+        let r = req.into_inner();
+        let token = link_token(&r.token)?;
+        let new = Password::parse(&r.new_password).map_err(|e| Refusal::invalid("new_password", e))?;
+        self.accounts.reset_password(token, new).await?;
+        Ok(Response::new(pb::ResetPasswordResponse {}))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_contacts(
+        &self,
+        req: Request<pb::ListContactsRequest>,
+    ) -> Result<Response<pb::ListContactsResponse>, Status> {
+        let r = req.into_inner();
+        let role = Role::from_proto(r.role())
+            .ok_or_else(|| IdentityError::from(Refusal::invalid("role", "must be customer, vendor or admin")))?;
+        let paging = Paging::from_proto(r.page)?;
+        let found = self.accounts.users(Some(role), paging.clone()).await?;
+        Ok(Response::new(pb::ListContactsResponse {
+            contacts: found.items.iter().map(contact).collect(),
+            page: Some(paging.info_of(&found)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_contact(&self, req: Request<pb::GetContactRequest>) -> Result<Response<pb::Contact>, Status> {
+        let user = self.accounts.user(user_id("user_id", &req.get_ref().user_id)?).await?;
+        Ok(Response::new(contact(&user)))
     }
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod grpc;
 pub mod hashing;
 pub mod keys;
+pub mod links;
 pub mod sealing;
 pub mod seed;
 pub mod startup;

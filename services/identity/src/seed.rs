@@ -4,7 +4,7 @@
 use shop_auth::Role;
 
 use crate::{
-    accounts::Accounts,
+    accounts::{Accounts, Origin},
     domain::{Email, Name, NewAccount, Password, Profile, UserId},
     error::IdentityError,
 };
@@ -35,7 +35,7 @@ pub async fn ensure_account(
         last_name: Name::default(),
         address: None,
     };
-    match accounts.create(NewAccount { email, password, profile }, role, id).await {
+    match accounts.create(NewAccount { email, password, profile }, role, id, Origin::Configured).await {
         // Another replica made it first.
         Ok(_) | Err(IdentityError::EmailTaken) => Ok(()),
         Err(err) => Err(anyhow::anyhow!("creating an account: {err}")),

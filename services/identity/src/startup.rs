@@ -17,13 +17,13 @@ use crate::{
     keys::KeyRing,
     sealing::{SealedKeyStore, Sealer},
     storage::{
-        KeyStore, MemoryKeyStore, MemorySessionStore, MemoryUserStore, MongoKeyStore, MongoSessionStore,
-        MongoUserStore, SessionStore, UserStore,
+        KeyStore, MemoryKeyStore, MemoryOneTimeTokens, MemorySessionStore, MemoryUserStore, MongoKeyStore,
+        MongoOneTimeTokens, MongoSessionStore, MongoUserStore, OneTimeTokens, SessionStore, UserStore,
     },
 };
 
 /// The identity stores.
-type Stores = (Arc<dyn UserStore>, Arc<dyn SessionStore>, Arc<dyn KeyStore>);
+type Stores = (Arc<dyn UserStore>, Arc<dyn SessionStore>, Arc<dyn KeyStore>, Arc<dyn OneTimeTokens>);
 
 /// How often a replica looks for signing keys another replica made (and rotates when due).
 const KEY_MAINTENANCE: Duration = Duration::from_secs(600);
@@ -32,16 +32,18 @@ const KEY_MAINTENANCE: Duration = Duration::from_secs(600);
 pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
     let refresh_ttl = Duration::from_secs(settings.extra.refresh_token_ttl_secs);
     let mut frame = Frame::connect(crate::SERVICE, settings, &embedded, shutdown).await?;
-    let (users, sessions, keys): Stores = match &frame.backends.storage {
+    let (users, sessions, keys, links): Stores = match &frame.backends.storage {
         Storage::Mongo { db, outbox } => (
             Arc::new(MongoUserStore::open(db.clone(), outbox.clone()).await?),
             Arc::new(MongoSessionStore::open(db, refresh_ttl).await?),
             Arc::new(MongoKeyStore::new(db)),
+            Arc::new(MongoOneTimeTokens::open(db).await?),
         ),
         Storage::Embedded { outbox } => (
             Arc::new(MemoryUserStore::new(outbox.clone())),
             Arc::new(MemorySessionStore::default()),
             Arc::new(MemoryKeyStore::default()),
+            Arc::new(MemoryOneTimeTokens::default()),
         ),
     };
     let extra = frame.settings.extra.clone();
@@ -69,6 +71,11 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         keys: ring.clone(),
         hasher: Hasher::new(extra.password_hash_concurrency).await?,
         refresh_ttl: Duration::from_secs(extra.refresh_token_ttl_secs),
+        links,
+        link_ttl: (
+            Duration::from_secs(extra.verification_link_ttl_secs),
+            Duration::from_secs(extra.reset_link_ttl_secs),
+        ),
     });
     if let (Some(email), Some(password)) = (&extra.admin_email, &extra.admin_password) {
         crate::seed::ensure_account(&accounts, email, password.expose(), Role::Admin, None, "Admin").await?;

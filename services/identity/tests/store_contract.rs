@@ -97,20 +97,20 @@ async fn the_last_admin_keeps_the_role(store: Arc<dyn UserStore>) {
 
 async fn users_are_listed_in_pages(store: Arc<dyn UserStore>) {
     let one = |n: u64| Paging::parse(u32::try_from(n).unwrap(), 1).unwrap();
-    let before = store.list(one(1)).await.unwrap().total;
+    let before = store.list(None, one(1)).await.unwrap().total;
     for _ in 0..3 {
         store.insert(&user(&email()), &[]).await.unwrap();
     }
-    let last = store.list(one(before + 3)).await.unwrap();
+    let last = store.list(None, one(before + 3)).await.unwrap();
     assert_eq!(last.total, before + 3);
     assert_eq!(last.items.len(), 1, "the last page of one holds the last user");
     assert!(last.next.is_none(), "and says so");
-    assert!(store.list(one(before + 4)).await.unwrap().items.is_empty(), "past the end, nothing");
+    assert!(store.list(None, one(before + 4)).await.unwrap().items.is_empty(), "past the end, nothing");
     // By cursor: every user once, in id order.
     let mut paging = Paging::parse(1, 2).unwrap();
     let mut seen = Vec::new();
     loop {
-        let page = store.list(paging.clone()).await.unwrap();
+        let page = store.list(None, paging.clone()).await.unwrap();
         seen.extend(page.items.iter().map(|u| u.id.to_string()));
         let info = paging.info_of(&page);
         if info.next_cursor.is_empty() {
@@ -122,6 +122,13 @@ async fn users_are_listed_in_pages(store: Arc<dyn UserStore>) {
     sorted.sort();
     sorted.dedup();
     assert_eq!((seen.len() as u64, &seen), (before + 3, &sorted));
+    // Of one role: only its users.
+    let admin = User { role: Role::Admin, ..user(&email()) };
+    store.insert(&admin, &[]).await.unwrap();
+    let admins = store.list(Some(Role::Admin), Paging::parse(1, 100).unwrap()).await.unwrap();
+    assert!(admins.items.iter().all(|u| u.role == Role::Admin));
+    assert!(admins.items.iter().any(|u| u.id == admin.id));
+    assert_eq!(admins.total, admins.items.len() as u64);
 }
 
 fn token(family: &str) -> RefreshToken {

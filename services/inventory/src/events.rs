@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use shop_messaging::Envelope;
 use shop_messaging::kind;
 use shop_proto::events::v1::{OrderEvent, ProductChanged};
 use shop_service_kit::Consumer;
@@ -26,7 +27,8 @@ pub struct Adopt {
 impl Consumer for Adopt {
     type Event = ProductChanged;
 
-    async fn consume(&self, kind: &str, product: ProductChanged) -> anyhow::Result<()> {
+    async fn consume(&self, about: &Envelope, product: ProductChanged) -> anyhow::Result<()> {
+        let kind = about.r#type.as_str();
         let created = kind == kind::PRODUCT_CREATED;
         Ok(self.inventory.adopt(&product.skus, &product.vendor_id, self.demo, created).await?)
     }
@@ -41,7 +43,8 @@ pub struct OrderOutcomes(pub Arc<Inventory>);
 impl Consumer for OrderOutcomes {
     type Event = OrderEvent;
 
-    async fn consume(&self, kind: &str, order: OrderEvent) -> anyhow::Result<()> {
+    async fn consume(&self, about: &Envelope, order: OrderEvent) -> anyhow::Result<()> {
+        let kind = about.r#type.as_str();
         let done = match kind {
             kind::ORDER_PAID => self.0.commit(&order.order_id).await.map(drop),
             kind::ORDER_CANCELLED => self.0.release(&order.order_id).await,

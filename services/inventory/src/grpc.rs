@@ -11,7 +11,7 @@ use shop_proto::{
     inventory::v1::{self as pb, inventory_service_server::InventoryService},
 };
 use shop_service_kit::policy::{Allow, GATEWAY, Policy};
-use shop_types::OrderId;
+use shop_types::{OrderId, Sku};
 use tonic::{Request, Response, Status, Streaming, codegen::BoxStream};
 
 use crate::{
@@ -33,6 +33,8 @@ pub const POLICY: Policy = Policy {
         ("SetStock", GATEWAY),
         ("Restock", GATEWAY),
         ("ListLowStock", GATEWAY),
+        // Whether SKUs are still low when a digest about them goes out.
+        ("GetLevels", Allow::Services(&["notification"])),
         ("GetLedger", GATEWAY),
         ("ImportStock", GATEWAY),
         // Holding, selling and putting back units is the checkout's and the order
@@ -61,6 +63,9 @@ impl InventoryGrpc {
     }
 }
 
+/// The most SKUs one `GetLevels` asks for.
+const MAX_LEVELS: usize = 100;
+
 fn to_proto(s: &Stock) -> pb::Stock {
     pb::Stock {
         sku: s.sku.clone(),
@@ -87,6 +92,22 @@ impl InventoryService for InventoryGrpc {
         let caller = self.auth.user(&req).await?;
         let stock = self.inventory.stock(&caller, &req.get_ref().sku).await?;
         Ok(Response::new(to_proto(&stock)))
+    }
+
+    #[tracing::instrument(skip_all, fields(skus = req.get_ref().skus.len()))]
+    async fn get_levels(&self, req: Request<pb::GetLevelsRequest>) -> Result<Response<pb::GetLevelsResponse>, Status> {
+        let skus = req.into_inner().skus;
+        if skus.len() > MAX_LEVELS {
+            return Err(Refusal::invalid("skus", format!("at most {MAX_LEVELS} at once")).into());
+        }
+        let mut levels = Vec::with_capacity(skus.len());
+        for sku in &skus {
+            let sku = Refusal::check("skus", Sku::parse(sku))?;
+            if let Some(stock) = self.inventory.store.get(sku.as_str()).await.map_err(InventoryError::from)? {
+                levels.push(to_proto(&stock));
+            }
+        }
+        Ok(Response::new(pb::GetLevelsResponse { levels }))
     }
 
     #[tracing::instrument(skip_all, fields(sku = %req.get_ref().sku))]

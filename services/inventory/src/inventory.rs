@@ -44,6 +44,7 @@ impl Inventory {
                     sku: stock.sku.clone(),
                     available: stock.available,
                     threshold: stock.low_stock_threshold,
+                    vendor_id: stock.vendor_id.clone(),
                 };
                 events.push(new_event(kind::STOCK_LOW, SERVICE, &level));
                 self.low_stock.inc();

@@ -114,6 +114,7 @@ impl Checkout {
             shipping,
             payment: PaymentState::Pending,
             cancel_reason: None,
+            shipment: None,
             idempotency_key: key.as_str().to_owned(),
             request_hash: hash.clone(),
             created_at: at,

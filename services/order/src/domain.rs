@@ -181,6 +181,8 @@ pub fn charged_as_ordered(order: &Order, amount: i64, currency: &str) -> Result<
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
     pub id: String,
+    /// How it travels, once shipped (when the shop said).
+    pub shipment: Option<Shipment>,
     pub user_id: String,
     pub status: Status,
     pub lines: Vec<OrderLine>,
@@ -196,6 +198,30 @@ pub struct Order {
     pub created_at: i64,
     pub updated_at: i64,
     pub version: u64,
+}
+
+/// Who carries a shipped order, and its tracking number.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Shipment {
+    pub carrier: String,
+    pub tracking_number: String,
+}
+
+impl Shipment {
+    /// The longest carrier name or tracking number.
+    pub const MAX_LEN: usize = 64;
+
+    /// A shipment as the shop describes it: both parts optional (none when both are
+    /// empty), each one line of at most [`Shipment::MAX_LEN`] characters.
+    pub fn parse(carrier: &str, tracking_number: &str) -> Result<Option<Self>, (&'static str, String)> {
+        let carrier = shop_types::line(carrier, Self::MAX_LEN, true).map_err(|e| ("carrier", e))?;
+        let tracking_number =
+            shop_types::line(tracking_number, Self::MAX_LEN, true).map_err(|e| ("tracking_number", e))?;
+        if carrier.is_empty() && tracking_number.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Self { carrier, tracking_number }))
+    }
 }
 
 impl Order {

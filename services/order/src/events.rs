@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use shop_messaging::Envelope;
 use shop_messaging::kind;
 use shop_proto::events::v1::PaymentEvent;
 use shop_service_kit::Consumer;
@@ -19,7 +20,8 @@ pub struct PaymentOutcomes(pub Arc<Checkout>);
 impl Consumer for PaymentOutcomes {
     type Event = PaymentEvent;
 
-    async fn consume(&self, kind: &str, payment: PaymentEvent) -> anyhow::Result<()> {
+    async fn consume(&self, about: &Envelope, payment: PaymentEvent) -> anyhow::Result<()> {
+        let kind = about.r#type.as_str();
         if kind == kind::PAYMENT_REFUNDED {
             let refunded = payment.refunded.unwrap_or_default();
             return Ok(self.0.payment_refunded(&payment.order_id, refunded.amount, &refunded.currency).await?);

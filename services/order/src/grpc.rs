@@ -16,7 +16,7 @@ use tonic::{Request, Response, Status};
 use crate::{
     cart::Carts,
     checkout::Checkout,
-    domain::{CancelReason, Order, PlaceOrder, Status as OrderStatus},
+    domain::{CancelReason, Order, PlaceOrder, Shipment, Status as OrderStatus},
     error::OrderError,
     pricing::Priced,
 };
@@ -62,6 +62,10 @@ fn to_proto(o: &Order) -> pb::Order {
         shipping_address: Some((&o.shipping).into()),
         payment: Some(pb::PaymentSummary { status: o.payment.as_str().to_owned(), payment_id: o.id.clone() }),
         cancel_reason: o.cancel_reason.as_ref().map(CancelReason::describe).unwrap_or_default(),
+        shipment: o
+            .shipment
+            .as_ref()
+            .map(|s| pb::Shipment { carrier: s.carrier.clone(), tracking_number: s.tracking_number.clone() }),
         created_at: Some(shop_proto::Timestamp { seconds: o.created_at, nanos: 0 }),
         updated_at: Some(shop_proto::Timestamp { seconds: o.updated_at, nanos: 0 }),
     }
@@ -116,6 +120,8 @@ pub const POLICY: Policy = Policy {
         ("RefundOrder", GATEWAY),
         // Whether a reviewer bought the product: catalog asks, for verified reviews.
         ("HasPurchased", Allow::Services(&["catalog"])),
+        // The order a notice is about: the notification service writes to the customer.
+        ("ReadOrder", Allow::Services(&["notification"])),
     ],
 };
 
@@ -152,6 +158,12 @@ impl OrderService for OrderGrpc {
     }
 
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().id))]
+    async fn read_order(&self, req: Request<pb::GetOrderRequest>) -> Result<Response<pb::Order>, Status> {
+        let order = self.checkout.read(&order_id(&req.get_ref().id)?).await?;
+        Ok(Response::new(to_proto(&order)))
+    }
+
+    #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().id))]
     async fn cancel_order(&self, req: Request<pb::CancelOrderRequest>) -> Result<Response<pb::Order>, Status> {
         let caller = self.auth.user(&req).await?;
         let r = req.into_inner();
@@ -162,7 +174,9 @@ impl OrderService for OrderGrpc {
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().id))]
     async fn ship_order(&self, req: Request<pb::ShipOrderRequest>) -> Result<Response<pb::Order>, Status> {
         let caller = self.auth.user(&req).await?;
-        let order = self.checkout.ship(&caller, &order_id(&req.get_ref().id)?).await?;
+        let r = req.get_ref();
+        let shipment = Shipment::parse(&r.carrier, &r.tracking_number).map_err(|(f, m)| Refusal::invalid(f, m))?;
+        let order = self.checkout.ship(&caller, &order_id(&r.id)?, shipment).await?;
         Ok(Response::new(to_proto(&order)))
     }
 

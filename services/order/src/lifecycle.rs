@@ -17,7 +17,7 @@ use tonic::Request;
 use crate::{
     SERVICE,
     checkout::{Checkout, event, now, payload},
-    domain::{CancelReason, Order, PaymentState, Status, charged_as_ordered},
+    domain::{CancelReason, Order, PaymentState, Shipment, Status, charged_as_ordered},
     error::OrderError,
     storage::{OrderFilter, StoreError},
 };
@@ -45,6 +45,11 @@ fn requested(reason: &str, default: &str) -> CancelReason {
 
 impl Checkout {
     /// The order, if `caller` owns it or is an admin; another user's order is "not found".
+    /// An order whoever it belongs to (for services acting on the shop's behalf).
+    pub async fn read(&self, id: &str) -> Result<Order, OrderError> {
+        self.orders.get(id).await?.ok_or(OrderError::NotFound)
+    }
+
     pub async fn visible(&self, caller: &Caller, id: &str) -> Result<Order, OrderError> {
         let order = self.orders.get(id).await?;
         order.filter(|o| o.user_id == caller.user_id || caller.is_admin()).ok_or(OrderError::NotFound)
@@ -157,13 +162,14 @@ impl Checkout {
     }
 
     /// Marks a paid order shipped (admin). Shipping it again changes nothing.
-    pub async fn ship(&self, caller: &Caller, id: &str) -> Result<Order, OrderError> {
+    pub async fn ship(&self, caller: &Caller, id: &str, shipment: Option<Shipment>) -> Result<Order, OrderError> {
         admin_only(caller)?;
         for _ in 0..ATTEMPTS {
             let mut order = self.visible(caller, id).await?;
             if order.status == Status::Shipped {
                 return Ok(order);
             }
+            order.shipment.clone_from(&shipment);
             if self.save(&mut order, Status::Shipped, |o| vec![event(kind::ORDER_SHIPPED, o)]).await? {
                 return Ok(order);
             }

@@ -40,6 +40,7 @@ fn order(user: &str, key: &str, updated_at: i64) -> Order {
         .unwrap(),
         payment: PaymentState::Pending,
         cancel_reason: None,
+        shipment: None,
         idempotency_key: key.to_owned(),
         request_hash: "digest".into(),
         created_at: updated_at,

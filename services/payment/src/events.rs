@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use shop_messaging::Envelope;
 use shop_messaging::kind;
 use shop_proto::events::v1::OrderEvent;
 use shop_service_kit::Consumer;
@@ -21,7 +22,7 @@ pub struct CancelledOrders(pub Arc<Payments>);
 impl Consumer for CancelledOrders {
     type Event = OrderEvent;
 
-    async fn consume(&self, _: &str, order: OrderEvent) -> anyhow::Result<()> {
+    async fn consume(&self, _: &Envelope, order: OrderEvent) -> anyhow::Result<()> {
         Ok(self.0.order_cancelled(&order.order_id).await?)
     }
 }

@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 pub struct Settings {
     /// Where the gateway listens (the URL printed at start-up).
     pub http: Listen,
-    /// First gRPC port; the services take it and the next four (0: any free ports).
+    /// First gRPC port; the services take it and the next five (0: any free ports).
     pub grpc_base_port: u16,
     /// First metrics port, likewise.
     pub metrics_base_port: u16,
@@ -36,6 +36,14 @@ pub struct Settings {
     /// Secret the payment provider signs webhooks with (`SHOP_PAYMENT_WEBHOOK_SECRET`); on
     /// loopback a demo secret stands in when none is given.
     pub payment_webhook_secret: Option<Secret>,
+    /// `SHOP_PUBLIC_URL`: where shoppers reach the shop (the links in its mail); the
+    /// gateway's own address when not given.
+    pub public_url: Option<String>,
+    /// `SHOP_SMTP_URL`: the mail server the shop sends through (see the notification
+    /// service's settings); without one, mail goes to the dev mailbox.
+    pub smtp_url: Option<Secret>,
+    /// `SHOP_MAIL_FROM`: the sender of the shop's mail.
+    pub mail_from: Option<String>,
     /// The gateway's rate limits (`SHOP_RATE_LIMITS__USER__PER_MINUTE`, …).
     pub rate_limits: RateLimits,
     pub telemetry: TelemetrySettings,
@@ -52,6 +60,9 @@ impl Default for Settings {
             admin_password: None,
             rate_limits: RateLimits::default(),
             payment_webhook_secret: None,
+            public_url: None,
+            smtp_url: None,
+            mail_from: None,
             // The first screen is the platform's address and demo accounts, not the web
             // framework's start-up chatter.
             telemetry: TelemetrySettings {
@@ -136,7 +147,8 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     let bus = InProcessBus::default();
     let (b, d) = (&bus, &shutdown);
     // Every service gets a client secret of its own, made anew at each start.
-    let secrets: Vec<(&'static str, Secret)> = ["gateway", "catalog", "order"].map(|n| (n, generate_secret())).into();
+    let secrets: Vec<(&'static str, Secret)> =
+        ["gateway", "catalog", "order", "notification"].map(|n| (n, generate_secret())).into();
     let secret = |name: &str| secrets.iter().find(|(n, _)| *n == name).map(|(_, s)| s.clone());
     let mut identity = shop_identity::default_settings();
     identity.extra.service_clients = secrets.iter().map(|(n, s)| ((*n).to_owned(), s.clone())).collect();
@@ -168,12 +180,25 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     let mut catalog = local(settings, 1, &id_url, catalog);
     catalog.grpc = Listen { host: catalog_grpc.ip(), port: catalog_grpc.port() };
     let catalog = shop_catalog::build(catalog, b.clone(), d.clone()).await?;
-    let started: [(&'static str, Service); 5] = [
+    let mut notification = shop_notification::default_settings();
+    notification.service_secret = secret("notification");
+    notification.extra.order_url = format!("http://{}", order.grpc_addr);
+    notification.extra.inventory_url = format!("http://{}", inventory.grpc_addr);
+    notification.extra.public_url =
+        settings.public_url.clone().unwrap_or_else(|| format!("http://{}", settings.http.addr()));
+    notification.extra.smtp_url.clone_from(&settings.smtp_url);
+    if let Some(from) = &settings.mail_from {
+        notification.extra.mail_from.clone_from(from);
+    }
+    let notification =
+        shop_notification::build(local(settings, 5, &id_url, notification), b.clone(), d.clone()).await?;
+    let started: [(&'static str, Service); 6] = [
         ("identity", identity),
         ("catalog", catalog),
         ("inventory", inventory),
         ("order", order),
         ("payment", payment),
+        ("notification", notification),
     ];
     let mut tasks = JoinSet::new();
     let mut services = Vec::new();
@@ -197,6 +222,7 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     gateway.upstreams.inventory = url("inventory");
     gateway.upstreams.order = url("order");
     gateway.upstreams.payment = url("payment");
+    gateway.upstreams.notification = url("notification");
     let gateway = Gateway::build_with(gateway, Wiring { keys: None, bus: Some(bus.clone()) }).await?;
     let gateway_addr = gateway.addr;
     tasks.spawn(gateway.run(shutdown));

@@ -181,7 +181,7 @@ pub async fn login(
 }
 
 /// The limiter key of the account an email names (a digest: no address is stored in Redis).
-fn account_key(email: &str) -> String {
+pub fn account_key(email: &str) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(email.trim().to_lowercase().as_bytes());
     format!("account:{}", digest.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>())

@@ -1,9 +1,11 @@
 //! The REST routes, each documented for the generated OpenAPI document.
 
+pub mod account;
 pub mod cart;
 pub mod categories;
 pub mod identity;
 pub mod inventory;
+pub mod notifications;
 pub mod ops;
 pub mod orders;
 pub mod payments;
@@ -116,6 +118,10 @@ where
             .service(identity::me)
             .service(identity::update_me)
             .service(identity::change_password)
+            .service(account::verify_email)
+            .service(account::resend_verification)
+            .service(account::request_password_reset)
+            .service(account::confirm_password_reset)
             .service(identity::list_users)
             .service(identity::set_role)
             .service(search::search_products)
@@ -149,7 +155,10 @@ where
             .service(orders::cancel_order)
             .service(orders::all_orders)
             .service(orders::ship_order)
-            .service(orders::refund_order),
+            .service(orders::refund_order)
+            .service(notifications::list_messages)
+            .service(notifications::resend)
+            .service(notifications::mailbox),
     )
 }
 

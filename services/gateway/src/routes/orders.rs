@@ -37,6 +37,9 @@ pub struct OrderView {
     /// Why the order was cancelled or refunded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_reason: Option<String>,
+    /// Who carries it and its tracking number, once shipped (when the shop said).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipment: Option<ShipmentBody>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -58,6 +61,7 @@ impl From<pb::Order> for OrderView {
             shipping_address: o.shipping_address.map(AddressInput::from).unwrap_or_default(),
             payment: PaymentView { status: o.payment.map(|p| p.status).unwrap_or_default() },
             cancel_reason: Some(o.cancel_reason).filter(|r| !r.is_empty()),
+            shipment: o.shipment.map(|s| ShipmentBody { carrier: s.carrier, tracking_number: s.tracking_number }),
             created_at: rfc3339(o.created_at),
             updated_at: rfc3339(o.updated_at),
         }
@@ -80,6 +84,18 @@ pub struct ReasonBody {
     /// At most 500 characters.
     #[serde(default)]
     pub reason: String,
+}
+
+/// How a shipped order travels.
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ShipmentBody {
+    /// At most 64 characters, e.g. `DHL`.
+    #[serde(default)]
+    pub carrier: String,
+    /// At most 64 characters.
+    #[serde(default)]
+    pub tracking_number: String,
 }
 
 /// The reason in an optional `{"reason": …}` body.
@@ -225,18 +241,30 @@ pub async fn cancel_order(
     Ok(HttpResponse::Ok().json(OrderView::from(order.into_inner())))
 }
 
-/// Marks a paid order shipped (admin).
-#[utoipa::path(tag = "orders", security(("bearer" = ["admin"])), params(("id" = String, Path)), responses(
-    (status = 200, body = OrderView),
-    (status = 409, description = "illegal_transition", body = ProblemBody, content_type = "application/problem+json"),
-))]
+/// Marks a paid order shipped (admin), optionally with its carrier and tracking number
+/// (the customer's shipping mail carries them).
+#[utoipa::path(tag = "orders", security(("bearer" = ["admin"])), params(("id" = String, Path)),
+    request_body(content = ShipmentBody, description = "optional"), responses(
+        (status = 200, body = OrderView),
+        (status = 409, description = "illegal_transition", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
 #[post("/admin/orders/{id}/ship")]
 pub async fn ship_order(
     state: web::Data<State>,
     Admin(caller): Admin,
     id: web::Path<String>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    let message = pb::ShipOrderRequest { id: id.into_inner() };
+    let shipment: ShipmentBody = if body.iter().all(u8::is_ascii_whitespace) {
+        ShipmentBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| Problem::invalid("body", e.to_string()))?
+    };
+    let message = pb::ShipOrderRequest {
+        id: id.into_inner(),
+        carrier: shipment.carrier,
+        tracking_number: shipment.tracking_number,
+    };
     let order = state.clients.order.clone().ship_order(caller.authorize(tonic::Request::new(message))).await?;
     Ok(HttpResponse::Ok().json(OrderView::from(order.into_inner())))
 }

@@ -71,8 +71,9 @@ impl UserStore for MemoryUserStore {
         Ok(())
     }
 
-    async fn list(&self, page: Paging) -> Result<Page<User>, StoreError> {
-        Ok(page.of(lock(&self.users).clone(), |u| (None, u.id.to_string()), false))
+    async fn list(&self, role: Option<Role>, page: Paging) -> Result<Page<User>, StoreError> {
+        let users: Vec<User> = lock(&self.users).iter().filter(|u| role.is_none_or(|r| u.role == r)).cloned().collect();
+        Ok(page.of(users, |u| (None, u.id.to_string()), false))
     }
 }
 

@@ -43,7 +43,8 @@ pub trait UserStore: Send + Sync + 'static {
     /// when it would leave no admin, however many such changes race.
     async fn change_role(&self, user: &User, was: Role, events: &[Envelope]) -> Result<(), StoreError>;
     /// A page of users, oldest first, and the total.
-    async fn list(&self, page: Paging) -> Result<Page<User>, StoreError>;
+    /// A page of the users (of one role, when given), by id.
+    async fn list(&self, role: Option<Role>, page: Paging) -> Result<Page<User>, StoreError>;
 }
 
 /// A refresh token as stored: only its hash, never the token.

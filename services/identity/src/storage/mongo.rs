@@ -210,10 +210,11 @@ impl UserStore for MongoUserStore {
         written.map_err(refusal)
     }
 
-    async fn list(&self, page: Paging) -> Result<Page<User>, StoreError> {
+    async fn list(&self, role: Option<Role>, page: Paging) -> Result<Page<User>, StoreError> {
         let order = shop_storage::Order::by_id(false);
+        let filter = role.map(|r| doc! { "role": r.as_str() }).unwrap_or_default();
         let found =
-            shop_storage::page(&self.users, doc! {}, order, page.start(), page.limit()).await.map_err(unexpected)?;
+            shop_storage::page(&self.users, filter, order, page.start(), page.limit()).await.map_err(unexpected)?;
         let items = found.items.into_iter().map(User::try_from).collect::<anyhow::Result<_>>()?;
         Ok(Page { items, total: found.total, next: found.next })
     }

@@ -16,7 +16,7 @@ use shop_service_kit::{Page, Paging};
 use shop_storage::unexpected;
 use shop_types::AddressInput;
 
-use crate::domain::{CancelReason, Order, OrderLine, PaymentState, Status};
+use crate::domain::{CancelReason, Order, OrderLine, PaymentState, Shipment, Status};
 
 #[derive(Debug, Serialize, Deserialize)]
 struct LineDoc {
@@ -42,6 +42,9 @@ struct OrderDoc {
     payment: String,
     /// Why it was cancelled or refunded: kind and detail.
     cancel_reason: Option<[String; 2]>,
+    /// Carrier and tracking number, once shipped.
+    #[serde(default)]
+    shipment: Option<[String; 2]>,
     idempotency_key: String,
     request_hash: String,
     created_at: i64,
@@ -72,6 +75,7 @@ impl From<&Order> for OrderDoc {
             shipping: o.shipping.fields().clone(),
             payment: o.payment.as_str().to_owned(),
             cancel_reason: o.cancel_reason.as_ref().map(|r| [r.kind().to_owned(), r.detail().to_owned()]),
+            shipment: o.shipment.as_ref().map(|s| [s.carrier.clone(), s.tracking_number.clone()]),
             idempotency_key: o.idempotency_key.clone(),
             request_hash: o.request_hash.clone(),
             created_at: o.created_at,
@@ -111,6 +115,7 @@ impl TryFrom<OrderDoc> for Order {
             shipping: d.shipping.trusted(),
             payment: PaymentState::parse(&d.payment).ok_or_else(|| anyhow::anyhow!("stored payment {}", d.payment))?,
             cancel_reason,
+            shipment: d.shipment.map(|[carrier, tracking_number]| Shipment { carrier, tracking_number }),
             idempotency_key: d.idempotency_key,
             request_hash: d.request_hash,
             created_at: d.created_at,

@@ -1,0 +1,167 @@
+//! What the shop sent (admin): the delivery log, resending a message, and the dev mailbox
+//! that holds the mail of a shop with no mail server configured.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use shop_proto::notification::v1 as pb;
+use tonic::Request;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    auth::Admin,
+    error::{Problem, ProblemBody},
+    routes::{Page, PageQuery, rfc3339},
+    state::State,
+};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MessagesQuery {
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+    /// The previous page's `next_cursor` (instead of `page`).
+    pub cursor: Option<String>,
+    /// Only messages in this status: `pending`, `sent`, `failed`, `dead` or `suppressed`.
+    pub status: Option<String>,
+    /// Only messages to this address.
+    pub recipient: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessageView {
+    pub id: String,
+    /// The event the message answers (`resend:<id>` for a resend).
+    pub event_id: String,
+    pub template: String,
+    pub channel: String,
+    pub recipient: String,
+    pub user_id: String,
+    /// `pending`, `sent`, `failed` (refused for good), `dead` (every attempt failed) or
+    /// `suppressed` (the address bounced before).
+    pub status: &'static str,
+    pub attempts: u32,
+    pub provider_message_id: String,
+    pub last_error: String,
+    pub subject: String,
+    /// RFC 3339.
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+fn status_name(status: i32) -> &'static str {
+    match pb::MessageStatus::try_from(status).unwrap_or_default() {
+        pb::MessageStatus::Pending => "pending",
+        pb::MessageStatus::Sent => "sent",
+        pb::MessageStatus::Failed => "failed",
+        pb::MessageStatus::Dead => "dead",
+        pb::MessageStatus::Suppressed => "suppressed",
+        pb::MessageStatus::Unspecified => "unknown",
+    }
+}
+
+impl From<pb::Message> for MessageView {
+    fn from(m: pb::Message) -> Self {
+        Self {
+            status: status_name(m.status),
+            id: m.id,
+            event_id: m.event_id,
+            template: m.template,
+            channel: m.channel,
+            recipient: m.recipient,
+            user_id: m.user_id,
+            attempts: m.attempts,
+            provider_message_id: m.provider_message_id,
+            last_error: m.last_error,
+            subject: m.subject,
+            created_at: rfc3339(m.created_at),
+            updated_at: rfc3339(m.updated_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MailView {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// RFC 3339.
+    pub sent_at: String,
+}
+
+/// The delivery log, newest first (admin): what was sent to whom, and how delivery went.
+#[utoipa::path(tag = "admin", params(MessagesQuery), security(("bearer" = ["admin"])), responses(
+    (status = 200, body = Page<MessageView>),
+))]
+#[get("/admin/notifications/messages")]
+pub async fn list_messages(
+    state: web::Data<State>,
+    Admin(caller): Admin,
+    query: web::Query<MessagesQuery>,
+) -> Result<HttpResponse, Problem> {
+    let q = query.into_inner();
+    let status = match q.status.as_deref() {
+        None => pb::MessageStatus::Unspecified,
+        Some(s) => pb::MessageStatus::from_str_name(&format!("MESSAGE_STATUS_{}", s.to_uppercase()))
+            .filter(|s| *s != pb::MessageStatus::Unspecified)
+            .ok_or_else(|| Problem::invalid("status", "one of pending, sent, failed, dead, suppressed"))?,
+    };
+    let request = pb::ListMessagesRequest {
+        page: Some(PageQuery { page: q.page, per_page: q.per_page, cursor: q.cursor }.validate()?),
+        status: status.into(),
+        recipient: q.recipient.unwrap_or_default(),
+    };
+    let r = state.clients.notification.clone().list_messages(caller.authorize(Request::new(request))).await?;
+    let r = r.into_inner();
+    let info = r.page.unwrap_or_default();
+    Ok(HttpResponse::Ok().json(Page::new(r.messages.into_iter().map(MessageView::from).collect(), &info)))
+}
+
+/// Sends a message again, as a new delivery of the same content (admin).
+#[utoipa::path(tag = "admin", params(("id" = String, Path, description = "Message id")),
+    security(("bearer" = ["admin"])), responses(
+        (status = 200, description = "the new delivery", body = MessageView),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+#[post("/admin/notifications/messages/{id}/resend")]
+pub async fn resend(
+    state: web::Data<State>,
+    Admin(caller): Admin,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let request = pb::ResendRequest { message_id: id.into_inner() };
+    let sent = state.clients.notification.clone().resend(caller.authorize(Request::new(request))).await?;
+    Ok(HttpResponse::Ok().json(MessageView::from(sent.into_inner())))
+}
+
+/// The dev mailbox, newest first (admin): the mail of a shop with no mail server
+/// configured (`SHOP_SMTP_URL`), with each message's content — follow a verification or
+/// reset link from here. Empty when mail goes to a mail server.
+#[utoipa::path(tag = "admin", params(PageQuery), security(("bearer" = ["admin"])), responses(
+    (status = 200, body = Page<MailView>),
+))]
+#[get("/admin/mailbox")]
+pub async fn mailbox(
+    state: web::Data<State>,
+    Admin(caller): Admin,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, Problem> {
+    let request = pb::ListMailboxRequest { page: Some(query.into_inner().validate()?) };
+    let r = state.clients.notification.clone().list_mailbox(caller.authorize(Request::new(request))).await?;
+    let r = r.into_inner();
+    let info = r.page.unwrap_or_default();
+    let mail = r
+        .messages
+        .into_iter()
+        .map(|m| MailView {
+            id: m.id,
+            to: m.to,
+            subject: m.subject,
+            text: m.text,
+            html: m.html,
+            sent_at: rfc3339(m.sent_at),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(Page::new(mail, &info)))
+}

@@ -1,0 +1,169 @@
+//! Notification's gRPC face (admins, through the gateway): the delivery log, resending a
+//! message, and the dev mailbox.
+
+use std::sync::Arc;
+
+use shop_auth::Verifier;
+use shop_proto::{
+    Timestamp,
+    notification::v1::{self as pb, notification_service_server::NotificationService},
+};
+use shop_service_kit::{
+    Paging, Refusal,
+    auth::Authenticator,
+    policy::{GATEWAY, Policy},
+};
+use tonic::{Request, Response, Status};
+
+use crate::{
+    channels::Mailbox,
+    delivery::Delivery,
+    domain::{Message, Status as Delivered, now_ms},
+    storage::Filter,
+};
+
+/// Who may call each RPC (see `shop_service_kit::policy`).
+pub const POLICY: Policy = Policy {
+    service: pb::notification_service_server::SERVICE_NAME,
+    callee: crate::SERVICE,
+    rules: &[("ListMessages", GATEWAY), ("Resend", GATEWAY), ("ListMailbox", GATEWAY)],
+};
+
+pub struct NotificationGrpc {
+    auth: Authenticator,
+    delivery: Arc<Delivery>,
+    /// The dev mailbox, when mail goes there (no SMTP server configured).
+    mailbox: Option<Arc<Mailbox>>,
+}
+
+impl NotificationGrpc {
+    pub fn new(verifier: Arc<Verifier>, delivery: Arc<Delivery>, mailbox: Option<Arc<Mailbox>>) -> Self {
+        Self { auth: Authenticator::new(verifier), delivery, mailbox }
+    }
+
+    pub fn server(self) -> pb::notification_service_server::NotificationServiceServer<Self> {
+        pb::notification_service_server::NotificationServiceServer::new(self)
+    }
+}
+
+fn timestamp(ms: i64) -> Option<Timestamp> {
+    Some(Timestamp { seconds: ms.div_euclid(1000), nanos: i32::try_from(ms.rem_euclid(1000) * 1_000_000).unwrap_or(0) })
+}
+
+fn status_to_proto(status: Delivered) -> pb::MessageStatus {
+    match status {
+        Delivered::Pending => pb::MessageStatus::Pending,
+        Delivered::Sent => pb::MessageStatus::Sent,
+        Delivered::Failed => pb::MessageStatus::Failed,
+        Delivered::Dead => pb::MessageStatus::Dead,
+        Delivered::Suppressed => pb::MessageStatus::Suppressed,
+    }
+}
+
+fn status_from_proto(status: pb::MessageStatus) -> Option<Delivered> {
+    match status {
+        pb::MessageStatus::Unspecified => None,
+        pb::MessageStatus::Pending => Some(Delivered::Pending),
+        pb::MessageStatus::Sent => Some(Delivered::Sent),
+        pb::MessageStatus::Failed => Some(Delivered::Failed),
+        pb::MessageStatus::Dead => Some(Delivered::Dead),
+        pb::MessageStatus::Suppressed => Some(Delivered::Suppressed),
+    }
+}
+
+/// A message as the log shows it: what happened to it, not what it says (its links are
+/// secrets).
+fn to_proto(m: &Message) -> pb::Message {
+    pb::Message {
+        id: m.id.clone(),
+        event_id: m.event_id.clone(),
+        template: m.template.clone(),
+        channel: m.channel.clone(),
+        recipient: m.recipient.clone(),
+        user_id: m.user_id.clone(),
+        status: status_to_proto(m.status).into(),
+        attempts: m.attempts,
+        provider_message_id: m.provider_message_id.clone().unwrap_or_default(),
+        last_error: m.last_error.clone().unwrap_or_default(),
+        subject: m.content.subject.clone(),
+        created_at: timestamp(m.created_at),
+        updated_at: timestamp(m.updated_at),
+    }
+}
+
+/// Longest address a filter takes.
+const MAX_ADDRESS: usize = 320;
+
+#[tonic::async_trait]
+impl NotificationService for NotificationGrpc {
+    #[tracing::instrument(skip_all)]
+    async fn list_messages(
+        &self,
+        req: Request<pb::ListMessagesRequest>,
+    ) -> Result<Response<pb::ListMessagesResponse>, Status> {
+        self.auth.admin(&req).await?;
+        let r = req.into_inner();
+        if r.recipient.len() > MAX_ADDRESS {
+            return Err(Refusal::invalid("recipient", "is too long").into());
+        }
+        let status = pb::MessageStatus::try_from(r.status)
+            .map_err(|_| Refusal::invalid("status", "must be pending, sent, failed, dead or suppressed"))?;
+        let filter =
+            Filter { status: status_from_proto(status), recipient: (!r.recipient.is_empty()).then_some(r.recipient) };
+        let paging = Paging::from_proto(r.page)?;
+        let page = self.delivery.store.list(&filter, paging.clone()).await.map_err(shop_service_kit::unexpected)?;
+        Ok(Response::new(pb::ListMessagesResponse {
+            messages: page.items.iter().map(to_proto).collect(),
+            page: Some(paging.info_of(&page)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(message_id = %req.get_ref().message_id))]
+    async fn resend(&self, req: Request<pb::ResendRequest>) -> Result<Response<pb::Message>, Status> {
+        let caller = self.auth.admin(&req).await?;
+        let id = req.into_inner().message_id;
+        if id.is_empty() || id.len() > 64 {
+            return Err(Refusal::invalid("message_id", "is not a message id").into());
+        }
+        let store = &self.delivery.store;
+        let original = store.get(&id).await.map_err(shop_service_kit::unexpected)?;
+        let original = original.ok_or_else(|| Status::not_found("message not found"))?;
+        let now = now_ms();
+        // A new delivery of the same content, recorded on its own.
+        let event = format!("resend:{}:{}", original.id, uuid::Uuid::now_v7());
+        let mut again =
+            Message::new(&event, &original.template, &original.recipient, &original.user_id, original.content, now);
+        again.event_id = format!("resend:{}", original.id);
+        store.enqueue(&again).await.map_err(shop_service_kit::unexpected)?;
+        tracing::info!(admin = %caller.user_id, resent = %original.id, message_id = %again.id, "message resent");
+        if let Err(err) = self.delivery.send_now(&again.id).await {
+            tracing::warn!(message_id = %again.id, error = format!("{err:#}"), "immediate delivery failed");
+        }
+        let sent = store.get(&again.id).await.map_err(shop_service_kit::unexpected)?.unwrap_or(again);
+        Ok(Response::new(to_proto(&sent)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_mailbox(
+        &self,
+        req: Request<pb::ListMailboxRequest>,
+    ) -> Result<Response<pb::ListMailboxResponse>, Status> {
+        self.auth.admin(&req).await?;
+        let paging = Paging::from_proto(req.into_inner().page)?;
+        let held = self.mailbox.as_ref().map(|m| m.messages()).unwrap_or_default();
+        let page = paging.of(held, |m| (Some(m.at), m.id.clone()), true);
+        let messages = page
+            .items
+            .iter()
+            .map(|m| pb::MailboxEntry {
+                id: m.id.clone(),
+                to: m.to.clone(),
+                subject: m.content.subject.clone(),
+                text: m.content.text.clone(),
+                html: m.content.html.clone(),
+                sent_at: timestamp(m.at),
+            })
+            .collect();
+        Ok(Response::new(pb::ListMailboxResponse { messages, page: Some(paging.info_of(&page)) }))
+    }
+}

@@ -1,0 +1,91 @@
+//! Builds notification from its settings: its store, the channel (SMTP, or the dev
+//! mailbox), the consumers of the events it answers, the retry loop and the gRPC host.
+
+use std::{sync::Arc, time::Duration};
+
+use shop_messaging::InProcessBus;
+use shop_platform::Shutdown;
+use shop_proto::{
+    identity::v1::identity_service_client::IdentityServiceClient,
+    inventory::v1::inventory_service_client::InventoryServiceClient,
+    order::v1::order_service_client::OrderServiceClient,
+};
+use shop_service_kit::{Frame, Service, Storage};
+
+use crate::{
+    SERVICE, Settings,
+    channels::{Channel, Mailbox, Smtp},
+    delivery::{Delivery, DeliveryMetrics, Retry},
+    events::{LINK_EVENTS, LinkMail, Notices, ORDER_EVENTS, OrderMail, PASSWORD_EVENTS, PasswordMail, Site},
+    grpc::NotificationGrpc,
+    stock::{Digests, STOCK_EVENTS, StockMail},
+    storage::{DigestStore, MemoryDigestStore, MemoryMessageStore, MessageStore, MongoDigestStore, MongoMessageStore},
+    templates::Templates,
+};
+
+/// The durable queue of each consumer.
+pub const QUEUES: [&str; 4] =
+    ["notification-links", "notification-passwords", "notification-orders", "notification-stock"];
+
+pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
+    let mut frame = Frame::connect(SERVICE, settings, &embedded, shutdown).await?;
+    let (store, digests): (Arc<dyn MessageStore>, Arc<dyn DigestStore>) = match &frame.backends.storage {
+        Storage::Mongo { db, .. } => {
+            (Arc::new(MongoMessageStore::open(db).await?), Arc::new(MongoDigestStore::open_store(db).await?))
+        }
+        Storage::Embedded { .. } => (Arc::new(MemoryMessageStore::default()), Arc::new(MemoryDigestStore::default())),
+    };
+    let extra = frame.settings.extra.clone();
+    let (channel, mailbox): (Arc<dyn Channel>, Option<Arc<Mailbox>>) = match &extra.smtp_url {
+        Some(url) => (Arc::new(Smtp::new(url.expose(), &extra.mail_from)?), None),
+        None => {
+            tracing::info!("no SMTP server configured (SHOP_SMTP_URL): mail goes to the dev mailbox");
+            let mailbox = Arc::new(Mailbox::new(extra.mailbox_capacity));
+            (mailbox.clone(), Some(mailbox))
+        }
+    };
+    let delivery = Arc::new(Delivery {
+        store,
+        channel,
+        retry: Retry {
+            max_attempts: extra.max_attempts.max(1),
+            base: Duration::from_millis(extra.retry_base_ms),
+            max: Duration::from_millis(extra.retry_max_ms),
+        },
+        lease: Duration::from_millis(extra.claim_lease_ms),
+        concurrency: extra.send_concurrency,
+        metrics: DeliveryMetrics::new(Some(frame.registry()))?,
+    });
+    let identity_url = frame.settings.identity_url.clone();
+    let notices = Arc::new(Notices {
+        templates: Arc::new(Templates::new()),
+        delivery: delivery.clone(),
+        identity: IdentityServiceClient::new(frame.upstream("identity", &identity_url)?),
+        orders: OrderServiceClient::new(frame.upstream("order", &extra.order_url)?),
+        site: Site { name: extra.shop_name.clone(), url: extra.public_url.trim_end_matches('/').to_owned() },
+    });
+    let [links, passwords, orders, stock] = QUEUES;
+    frame.consume(links, &LINK_EVENTS, LinkMail(notices.clone())).await?;
+    frame.consume(passwords, &PASSWORD_EVENTS, PasswordMail(notices.clone())).await?;
+    frame.consume(orders, &ORDER_EVENTS, OrderMail(notices.clone())).await?;
+    frame.consume(stock, &STOCK_EVENTS, StockMail { notices: notices.clone(), digests: digests.clone() }).await?;
+    let digests = Arc::new(Digests {
+        notices,
+        store: digests,
+        inventory: InventoryServiceClient::new(frame.upstream("inventory", &extra.inventory_url)?),
+        gather: Duration::from_secs(extra.digest_gather_secs),
+        every: Duration::from_secs(extra.digest_every_secs),
+    });
+    frame.every("low-stock digests", Duration::from_millis(extra.digest_check_ms.max(50)), move || {
+        let digests = digests.clone();
+        async move { digests.round().await }
+    });
+    let retrying = delivery.clone();
+    frame.every("message delivery", Duration::from_millis(extra.retry_every_ms.max(50)), move || {
+        let delivery = retrying.clone();
+        async move { delivery.round().await.map(|_| ()) }
+    });
+    let verifier = frame.verifier()?;
+    let server = NotificationGrpc::new(verifier.clone(), delivery, mailbox).server();
+    frame.serve(&crate::grpc::POLICY, verifier, server).await
+}
