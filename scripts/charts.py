@@ -86,6 +86,7 @@ def service(name: str) -> dict:
         "probe": {"enum": ["http", "grpc"]},
         "startupSeconds": {"type": "integer", "minimum": 2, "maximum": 600},
         "preStopSeconds": {"type": "integer", "minimum": 0, "maximum": 120},
+        "stateDir": {"type": "string", "pattern": "^(/[^/]+)+$"},
         "upstreams": {
             "type": "object",
             "propertyNames": {"pattern": "^SHOP_[A-Z0-9_]+$"},

@@ -217,6 +217,9 @@ impl Fleet {
                 env.push(("SHOP_CLAIM_LEASE_MS", "3000".to_owned()));
                 env.push(("SHOP_RETRY_BASE_MS", "300".to_owned()));
                 env.push(("SHOP_RETRY_EVERY_MS", "200".to_owned()));
+                // The pod's own volume, as the chart mounts it.
+                let journal = std::env::temp_dir().join(format!("{}-notification-journal", self.run));
+                env.push(("SHOP_DELIVERY_JOURNAL", journal.display().to_string()));
             }
             "identity" => {
                 env.push(("SHOP_SIGNING_KEY_KEK", generate_secret().expose().to_owned()));

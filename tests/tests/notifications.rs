@@ -27,6 +27,8 @@ async fn fleet(sink: &SmtpSink, reset_ttl_secs: u64) -> Fleet {
             ("notification", "SHOP_PUBLIC_URL", "https://shop.fleet.test".to_owned()),
             ("identity", "SHOP_RESET_LINK_TTL_SECS", reset_ttl_secs.to_string()),
             ("notification", "SHOP_DIGEST_GATHER_SECS", "2".to_owned()),
+            // This shop takes orders only from verified addresses.
+            ("order", "SHOP_REQUIRE_VERIFIED_EMAIL", "true".to_owned()),
             ("notification", "SHOP_DIGEST_CHECK_MS", "200".to_owned()),
         ],
         no_demo_data: true,
@@ -159,6 +161,15 @@ async fn order_mail(fleet: &Fleet, sink: &SmtpSink) {
     let (email, _, session) = register(api).await;
     let customer = session["access_token"].as_str().unwrap();
     add_to_cart(api, customer, &sku, 3).await;
+    let unverified = checkout(api, customer, &commerce::key(), "tok_visa").await;
+    assert_eq!(
+        (unverified.status, unverified.body["code"].as_str()),
+        (403, Some("email_unverified")),
+        "{}",
+        unverified.text
+    );
+    let token = token_of(&sink.wait_for(&email, 1, MAIL).await[0]);
+    assert_eq!(api.post("/api/v1/auth/verify-email", None, json!({"token": token})).await.status, 200);
     let placed = checkout(api, customer, &commerce::key(), "tok_visa").await;
     assert_eq!(placed.status, 201, "{}", placed.text);
     let id = placed.body["id"].as_str().unwrap();
@@ -288,6 +299,66 @@ async fn stock_digest(fleet: &Fleet, sink: &SmtpSink) {
     assert_eq!(sink.to(&email).await.len(), 2, "one digest an hour");
 }
 
+/// The templates through REST: list, preview, a malformed or escaping template refused at
+/// save (400) and never sent, the shop's version sent (its values escaped in HTML), reset.
+async fn templates(fleet: &Fleet, sink: &SmtpSink) {
+    let (api, admin) = (&fleet.api, fleet.admin().await);
+    let base = "/api/v1/admin/notifications/templates";
+    let listed = api.get(base, Some(&admin)).await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let names: Vec<&str> = listed.body.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"welcome") && names.contains(&"order_confirmation"), "{names:?}");
+    let shipped = api.send(reqwest::Method::POST, &format!("{base}/welcome/preview"), Some(&admin), None).await;
+    assert_eq!(shipped.status, 200, "{}", shipped.text);
+    assert!(shipped.body["subject"].as_str().unwrap().starts_with("Welcome to Shop"), "{}", shipped.text);
+
+    let edit = |subject: &str, text: &str, html: &str| json!({"subject": subject, "text": text, "html": html});
+    let refused = [
+        edit("Hi {{ name", "{{ link }}", "<p>{{ link }}</p>"),
+        edit("Hi", "{{ link }} {{ password }}", "<p>{{ link }}</p>"),
+        edit("Hi", "{% include '/etc/passwd' %}", "<p>{{ link }}</p>"),
+        edit("Hi", "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}", "<p></p>"),
+        edit("", "{{ link }}", "<p>{{ link }}</p>"),
+    ];
+    for body in refused {
+        let preview = api.post(&format!("{base}/welcome/preview"), Some(&admin), body.clone()).await;
+        assert_eq!(preview.status, 400, "preview of {body}: {}", preview.text);
+        let saved = api.send(reqwest::Method::PUT, &format!("{base}/welcome"), Some(&admin), Some(body.clone())).await;
+        assert_eq!(saved.status, 400, "save of {body}: {}", saved.text);
+    }
+    assert_eq!(api.get(&format!("{base}/welcome"), Some(&admin)).await.body["custom"], false, "nothing was kept");
+    assert_eq!(api.get(&format!("{base}/no_such_template"), Some(&admin)).await.status, 400);
+    assert_eq!(api.get(&format!("{base}/welcome?locale=EN_us"), Some(&admin)).await.status, 400);
+
+    let ours = edit(
+        "Hello {{ name }}, welcome to {{ shop }}",
+        "Confirm here: {{ link }}",
+        "<p>Hello {{ name }}</p><p>{{ link }}</p>",
+    );
+    let saved = api.send(reqwest::Method::PUT, &format!("{base}/welcome"), Some(&admin), Some(ours)).await;
+    assert_eq!(saved.status, 200, "{}", saved.text);
+    assert_eq!(saved.body["custom"], true);
+    assert_eq!(saved.body["history"][0]["version"], 1);
+
+    let email = format!("{}@example.com", unique("tmpl"));
+    let body = json!({"email": email, "password": "a long enough passphrase", "first_name": "<b>Eve</b>"});
+    assert_eq!(api.post("/api/v1/auth/register", None, body).await.status, 201);
+    let mail = sink.wait_for(&email, 1, MAIL).await.remove(0);
+    assert_eq!(mail.subject, "Hello <b>Eve</b>, welcome to Shop", "the subject is text");
+    assert!(mail.html.contains("&lt;b&gt;Eve&lt;&#x2f;b&gt;") && !mail.html.contains("<b>Eve"), "{}", mail.html);
+    assert!(mail.text.starts_with("Confirm here: https://shop.fleet.test/verify-email?token="), "{}", mail.text);
+
+    let reset = api.send(reqwest::Method::DELETE, &format!("{base}/welcome"), Some(&admin), None).await;
+    assert_eq!(reset.status, 200, "{}", reset.text);
+    assert_eq!(
+        (reset.body["custom"].as_bool(), reset.body["history"].as_array().map(Vec::len)),
+        (Some(false), Some(2))
+    );
+    assert!(reset.body["parts"]["subject"].as_str().unwrap().starts_with("Welcome to"));
+    let customer = commerce::customer(api).await;
+    assert_eq!(api.get(base, Some(&customer)).await.status, 403);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_shop_writes_to_its_customers_through_a_real_mail_server() {
     let _one = Fleet::exclusive().await;
@@ -300,6 +371,7 @@ async fn the_shop_writes_to_its_customers_through_a_real_mail_server() {
     order_mail(&fleet, &sink).await;
     refusals(&fleet, &sink).await;
     stock_digest(&fleet, &sink).await;
+    templates(&fleet, &sink).await;
     fleet.stop(&[]);
 }
 

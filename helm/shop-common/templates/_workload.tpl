@@ -156,6 +156,18 @@ spec:
             readOnlyRootFilesystem: true
             capabilities:
               drop: ["ALL"]
+          {{- with .Values.stateDir }}
+          volumeMounts:
+            - name: state
+              mountPath: {{ . }}
+          {{- end }}
+      {{- if .Values.stateDir }}
+      # The pod's own files (it outlives a restart of the container, not the pod).
+      volumes:
+        - name: state
+          emptyDir:
+            sizeLimit: 64Mi
+      {{- end }}
       {{- with .Values.nodeSelector }}
       nodeSelector: {{- toYaml . | nindent 8 }}
       {{- end }}

@@ -42,7 +42,9 @@ pub const POLICY: Policy = Policy {
         ("VerifyEmail", GATEWAY),
         ("RequestPasswordReset", GATEWAY),
         ("ResetPassword", GATEWAY),
-        ("GetContact", Allow::Services(&["notification"])),
+        // Whom to write to (notification); whether an address is verified (order, when the
+        // shop takes orders only from verified addresses).
+        ("GetContact", Allow::Services(&["notification", "order"])),
         ("ListContacts", Allow::Services(&["notification"])),
         ("GetJwks", Allow::Anyone),
         ("IssueServiceToken", Allow::Anyone),

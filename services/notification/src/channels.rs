@@ -1,15 +1,10 @@
-//! Where messages go: a mail server over SMTP, or the dev mailbox (a shop without a mail
-//! server: kept in memory, listed to admins, each message logged with its link). Both
-//! behind [`Channel`], which says whether a failure is worth another attempt.
+//! Where messages go: a mail server over SMTP (`crate::smtp`), or the dev mailbox (a shop
+//! without a mail server: kept in memory, listed to admins, each message logged with its
+//! link). Both behind [`Channel`], which says whether a failure is worth another attempt.
 
-use std::{collections::VecDeque, sync::Mutex, time::Duration};
+use std::{collections::VecDeque, sync::Mutex};
 
 use async_trait::async_trait;
-use lettre::{
-    AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
-    message::{Mailbox as Address, MultiPart},
-    transport::smtp::PoolConfig,
-};
 use shop_platform::lock;
 
 use crate::domain::{Content, now_ms};
@@ -32,65 +27,15 @@ pub struct Outgoing<'a> {
     pub id: &'a str,
     pub to: &'a str,
     pub content: &'a Content,
+    /// Called with the provider's id for the message at the last moment before the
+    /// provider takes it (over SMTP: before the final `.`): the sender notes it there.
+    pub commit: &'a (dyn Fn(&str) + Send + Sync),
 }
 
 #[async_trait]
 pub trait Channel: Send + Sync + 'static {
     /// Sends one message: the provider's id for it.
     async fn send(&self, message: Outgoing<'_>) -> Result<String, SendError>;
-}
-
-/// Mail over SMTP through a pool of connections (TLS, STARTTLS and authentication as the
-/// URL says).
-pub struct Smtp {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Address,
-    domain: String,
-}
-
-impl Smtp {
-    pub fn new(url: &str, from: &str) -> anyhow::Result<Self> {
-        let from: Address = from.parse().map_err(|e| anyhow::anyhow!("mail_from {from:?}: {e}"))?;
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| anyhow::anyhow!("SHOP_SMTP_URL is not an SMTP URL: {e}"))?
-            .timeout(Some(Duration::from_secs(30)))
-            .pool_config(PoolConfig::new().max_size(8))
-            .build();
-        let domain = from.email.domain().to_owned();
-        Ok(Self { transport, from, domain })
-    }
-}
-
-#[async_trait]
-impl Channel for Smtp {
-    async fn send(&self, message: Outgoing<'_>) -> Result<String, SendError> {
-        let to: Address = message.to.parse().map_err(|e| SendError::Bounced(format!("not an address: {e}")))?;
-        let message_id = format!("<{}@{}>", message.id, self.domain);
-        let mail = lettre::Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(message.content.subject.clone())
-            .message_id(Some(message_id.clone()))
-            .multipart(MultiPart::alternative_plain_html(message.content.text.clone(), message.content.html.clone()))
-            .map_err(|e| SendError::Permanent(format!("the message cannot be built: {e}")))?;
-        match self.transport.send(mail).await {
-            Ok(_) => Ok(message_id),
-            Err(err) => Err(classify(&err)),
-        }
-    }
-}
-
-/// What an SMTP failure means for the message.
-fn classify(err: &lettre::transport::smtp::Error) -> SendError {
-    let text = err.to_string();
-    if err.is_permanent() {
-        // 550/551/553: the mailbox does not exist or is not accepted; other 5xx refuse
-        // this message only.
-        let bounced = err.status().is_some_and(|code| matches!(code.to_string().as_str(), "550" | "551" | "553"));
-        if bounced { SendError::Bounced(text) } else { SendError::Permanent(text) }
-    } else {
-        SendError::Transient(text)
-    }
 }
 
 /// A message as the dev mailbox keeps it.
@@ -131,6 +76,8 @@ impl Channel for Mailbox {
             link = content.link.as_deref().unwrap_or("-"),
             "mail delivered to the dev mailbox"
         );
+        let id = format!("mailbox-{}", message.id);
+        (message.commit)(&id);
         let mut held = lock(&self.held);
         held.push_back(Delivered {
             id: message.id.to_owned(),
@@ -141,6 +88,6 @@ impl Channel for Mailbox {
         while held.len() > self.capacity {
             held.pop_front();
         }
-        Ok(format!("mailbox-{}", message.id))
+        Ok(id)
     }
 }

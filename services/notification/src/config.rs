@@ -37,6 +37,10 @@ pub struct NotificationExtra {
     pub retry_every_ms: u64,
     /// Messages sent at once by a replica.
     pub send_concurrency: usize,
+    /// `SHOP_DELIVERY_JOURNAL`: a file on the pod's own volume where each message the mail
+    /// server accepted is noted before its record is updated, so a process killed in
+    /// between does not send it again when it restarts. Unset: no journal.
+    pub delivery_journal: Option<std::path::PathBuf>,
     /// Messages the dev mailbox keeps (the oldest go first).
     pub mailbox_capacity: usize,
     /// A recipient gets at most one low-stock digest per this many seconds.
@@ -62,6 +66,7 @@ impl Default for NotificationExtra {
             claim_lease_ms: 60_000,
             retry_every_ms: 1_000,
             send_concurrency: 8,
+            delivery_journal: None,
             mailbox_capacity: 1_000,
             digest_every_secs: 3600,
             digest_gather_secs: 300,

@@ -11,6 +11,7 @@ use prometheus::{IntCounterVec, Opts, Registry};
 use crate::{
     channels::{Channel, Outgoing, SendError},
     domain::{Message, Outcome, now_ms},
+    journal::Journal,
     storage::MessageStore,
 };
 
@@ -54,6 +55,9 @@ pub struct Delivery {
     pub lease: Duration,
     pub concurrency: usize,
     pub metrics: DeliveryMetrics,
+    /// Where accepted messages are noted before their record is updated (none: a crash in
+    /// between may send one again).
+    pub journal: Option<Journal>,
 }
 
 fn ms(d: Duration) -> i64 {
@@ -72,6 +76,9 @@ impl Delivery {
     /// One round of the retry loop: every message due, a few at a time. How many were
     /// attempted.
     pub async fn round(&self) -> anyhow::Result<usize> {
+        if let Some(journal) = &self.journal {
+            journal.replay(self.store.as_ref(), false).await?;
+        }
         let mut attempted = 0;
         loop {
             let batch = self.store.claim(now_ms(), ms(self.lease), self.concurrency.max(1) * 4, None).await?;
@@ -93,7 +100,15 @@ impl Delivery {
         let outcome = if self.store.is_suppressed(&message.recipient).await? {
             Outcome::Suppressed
         } else {
-            let outgoing = Outgoing { id: &message.id, to: &message.recipient, content: &message.content };
+            let commit = |provider_message_id: &str| {
+                if let Some(journal) = &self.journal
+                    && let Err(err) = journal.accepted(&message.id, provider_message_id)
+                {
+                    tracing::warn!(message_id = %message.id, error = %err, "the delivery journal cannot be written");
+                }
+            };
+            let outgoing =
+                Outgoing { id: &message.id, to: &message.recipient, content: &message.content, commit: &commit };
             match self.channel.send(outgoing).await {
                 Ok(provider_message_id) => Outcome::Sent { provider_message_id },
                 Err(SendError::Transient(error)) if message.attempts < self.retry.max_attempts => {

@@ -67,7 +67,7 @@ impl Notices {
     ) -> anyhow::Result<()> {
         let locale = if contact.locale.is_empty() { FALLBACK_LOCALE } else { contact.locale.as_str() };
         let data = context! { shop => &self.site.name, name => &contact.first_name, link => &link, ..data };
-        let mut content = self.templates.render(template, locale, &data)?;
+        let mut content = self.templates.render(template, locale, &data).await?;
         content.link = Some(link);
         let message = Message::new(event_id, template, &contact.email, &contact.user_id, content, now_ms());
         if !self.delivery.store.enqueue(&message).await? {

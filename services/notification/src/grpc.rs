@@ -1,5 +1,5 @@
 //! Notification's gRPC face (admins, through the gateway): the delivery log, resending a
-//! message, and the dev mailbox.
+//! message, the dev mailbox, and the templates.
 
 use std::sync::Arc;
 
@@ -16,17 +16,28 @@ use shop_service_kit::{
 use tonic::{Request, Response, Status};
 
 use crate::{
+    admin::{self, template_ref},
     channels::Mailbox,
     delivery::Delivery,
     domain::{Message, Status as Delivered, now_ms},
     storage::Filter,
+    templates::Templates,
 };
 
 /// Who may call each RPC (see `shop_service_kit::policy`).
 pub const POLICY: Policy = Policy {
     service: pb::notification_service_server::SERVICE_NAME,
     callee: crate::SERVICE,
-    rules: &[("ListMessages", GATEWAY), ("Resend", GATEWAY), ("ListMailbox", GATEWAY)],
+    rules: &[
+        ("ListMessages", GATEWAY),
+        ("Resend", GATEWAY),
+        ("ListMailbox", GATEWAY),
+        ("ListTemplates", GATEWAY),
+        ("GetTemplate", GATEWAY),
+        ("PreviewTemplate", GATEWAY),
+        ("UpdateTemplate", GATEWAY),
+        ("ResetTemplate", GATEWAY),
+    ],
 };
 
 pub struct NotificationGrpc {
@@ -34,11 +45,17 @@ pub struct NotificationGrpc {
     delivery: Arc<Delivery>,
     /// The dev mailbox, when mail goes there (no SMTP server configured).
     mailbox: Option<Arc<Mailbox>>,
+    templates: Arc<Templates>,
 }
 
 impl NotificationGrpc {
-    pub fn new(verifier: Arc<Verifier>, delivery: Arc<Delivery>, mailbox: Option<Arc<Mailbox>>) -> Self {
-        Self { auth: Authenticator::new(verifier), delivery, mailbox }
+    pub fn new(
+        verifier: Arc<Verifier>,
+        delivery: Arc<Delivery>,
+        mailbox: Option<Arc<Mailbox>>,
+        templates: Arc<Templates>,
+    ) -> Self {
+        Self { auth: Authenticator::new(verifier), delivery, mailbox, templates }
     }
 
     pub fn server(self) -> pb::notification_service_server::NotificationServiceServer<Self> {
@@ -165,5 +182,51 @@ impl NotificationService for NotificationGrpc {
             })
             .collect();
         Ok(Response::new(pb::ListMailboxResponse { messages, page: Some(paging.info_of(&page)) }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_templates(
+        &self,
+        req: Request<pb::ListTemplatesRequest>,
+    ) -> Result<Response<pb::ListTemplatesResponse>, Status> {
+        self.auth.admin(&req).await?;
+        let locale = admin::locale(req.into_inner().locale)?;
+        Ok(Response::new(pb::ListTemplatesResponse { templates: admin::list(&self.templates, &locale).await? }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_template(&self, req: Request<pb::TemplateRef>) -> Result<Response<pb::Template>, Status> {
+        self.auth.admin(&req).await?;
+        let (name, locale) = template_ref(Some(req.into_inner()))?;
+        Ok(Response::new(admin::describe(&self.templates, &name, &locale).await?))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn preview_template(
+        &self,
+        req: Request<pb::PreviewTemplateRequest>,
+    ) -> Result<Response<pb::Rendered>, Status> {
+        self.auth.admin(&req).await?;
+        let r = req.into_inner();
+        let (name, locale) = template_ref(r.template)?;
+        Ok(Response::new(admin::preview(&self.templates, &name, &locale, r.parts).await?))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_template(&self, req: Request<pb::UpdateTemplateRequest>) -> Result<Response<pb::Template>, Status> {
+        let caller = self.auth.admin(&req).await?;
+        let r = req.into_inner();
+        let (name, locale) = template_ref(r.template)?;
+        let parts = admin::update_parts(r.parts)?;
+        admin::save(&self.templates, &name, &locale, Some(parts), &caller.user_id).await?;
+        Ok(Response::new(admin::describe(&self.templates, &name, &locale).await?))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn reset_template(&self, req: Request<pb::TemplateRef>) -> Result<Response<pb::Template>, Status> {
+        let caller = self.auth.admin(&req).await?;
+        let (name, locale) = template_ref(Some(req.into_inner()))?;
+        admin::save(&self.templates, &name, &locale, None, &caller.user_id).await?;
+        Ok(Response::new(admin::describe(&self.templates, &name, &locale).await?))
     }
 }

@@ -4,12 +4,15 @@
 //! so a redelivered event never sends twice, and delivered with retries: by SMTP, or into
 //! the dev mailbox of a shop without a mail server.
 
+pub mod admin;
 pub mod channels;
 pub mod config;
 pub mod delivery;
 pub mod domain;
 pub mod events;
 pub mod grpc;
+pub mod journal;
+pub mod smtp;
 pub mod startup;
 pub mod stock;
 pub mod storage;

@@ -14,14 +14,22 @@ use shop_service_kit::{Frame, Service, Storage};
 
 use crate::{
     SERVICE, Settings,
-    channels::{Channel, Mailbox, Smtp},
+    channels::{Channel, Mailbox},
     delivery::{Delivery, DeliveryMetrics, Retry},
     events::{LINK_EVENTS, LinkMail, Notices, ORDER_EVENTS, OrderMail, PASSWORD_EVENTS, PasswordMail, Site},
     grpc::NotificationGrpc,
+    journal::Journal,
+    smtp::Smtp,
     stock::{Digests, STOCK_EVENTS, StockMail},
-    storage::{DigestStore, MemoryDigestStore, MemoryMessageStore, MessageStore, MongoDigestStore, MongoMessageStore},
+    storage::{
+        DigestStore, MemoryDigestStore, MemoryMessageStore, MemoryTemplateStore, MessageStore, MongoDigestStore,
+        MongoMessageStore, MongoTemplateStore, TemplateStore,
+    },
     templates::Templates,
 };
+
+/// The notification stores: messages, digests, the shop's template versions.
+type Stores = (Arc<dyn MessageStore>, Arc<dyn DigestStore>, Arc<dyn TemplateStore>);
 
 /// The durable queue of each consumer.
 pub const QUEUES: [&str; 4] =
@@ -29,12 +37,19 @@ pub const QUEUES: [&str; 4] =
 
 pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
     let mut frame = Frame::connect(SERVICE, settings, &embedded, shutdown).await?;
-    let (store, digests): (Arc<dyn MessageStore>, Arc<dyn DigestStore>) = match &frame.backends.storage {
-        Storage::Mongo { db, .. } => {
-            (Arc::new(MongoMessageStore::open(db).await?), Arc::new(MongoDigestStore::open_store(db).await?))
-        }
-        Storage::Embedded { .. } => (Arc::new(MemoryMessageStore::default()), Arc::new(MemoryDigestStore::default())),
+    let (store, digests, saved): Stores = match &frame.backends.storage {
+        Storage::Mongo { db, .. } => (
+            Arc::new(MongoMessageStore::open(db).await?),
+            Arc::new(MongoDigestStore::open_store(db).await?),
+            Arc::new(MongoTemplateStore::open(db).await?),
+        ),
+        Storage::Embedded { .. } => (
+            Arc::new(MemoryMessageStore::default()),
+            Arc::new(MemoryDigestStore::default()),
+            Arc::new(MemoryTemplateStore::default()),
+        ),
     };
+    let templates = Arc::new(Templates::with_store(saved));
     let extra = frame.settings.extra.clone();
     let (channel, mailbox): (Arc<dyn Channel>, Option<Arc<Mailbox>>) = match &extra.smtp_url {
         Some(url) => (Arc::new(Smtp::new(url.expose(), &extra.mail_from)?), None),
@@ -44,7 +59,13 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
             (mailbox.clone(), Some(mailbox))
         }
     };
+    let journal = extra.delivery_journal.as_deref().map(Journal::open).transpose()?;
+    if let Some(journal) = &journal {
+        // Before anything is claimed: what a killed process sent is not sent again.
+        journal.replay(store.as_ref(), true).await?;
+    }
     let delivery = Arc::new(Delivery {
+        journal,
         store,
         channel,
         retry: Retry {
@@ -58,7 +79,7 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
     });
     let identity_url = frame.settings.identity_url.clone();
     let notices = Arc::new(Notices {
-        templates: Arc::new(Templates::new()),
+        templates: templates.clone(),
         delivery: delivery.clone(),
         identity: IdentityServiceClient::new(frame.upstream("identity", &identity_url)?),
         orders: OrderServiceClient::new(frame.upstream("order", &extra.order_url)?),
@@ -86,6 +107,6 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         async move { delivery.round().await.map(|_| ()) }
     });
     let verifier = frame.verifier()?;
-    let server = NotificationGrpc::new(verifier.clone(), delivery, mailbox).server();
+    let server = NotificationGrpc::new(verifier.clone(), delivery, mailbox, templates).server();
     frame.serve(&crate::grpc::POLICY, verifier, server).await
 }

@@ -2,14 +2,20 @@
 //! is given — no files, no environment, no functions of the host — every loop is bounded
 //! by fuel, an unknown variable is an error, and values are HTML-escaped in the HTML part.
 //!
-//! Each template has three parts (subject, plain text, HTML) per locale. The shop's own are
-//! in `templates/<locale>/`; English is the fallback for a locale a template lacks.
+//! Each template has three parts (subject, plain text, HTML) per locale. The shipped ones
+//! are in `templates/<locale>/`; an admin may save the shop's own version of any of them
+//! (checked against the template's sample data before it is kept, so a template error is
+//! refused at save time, never met at send time). English is the fallback for a locale a
+//! template lacks.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
-use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
 
-use crate::domain::Content;
+use crate::{
+    domain::Content,
+    storage::{TemplateStore, Version},
+};
 
 /// A template's parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,10 +54,15 @@ pub const NAMES: [&str; 9] = [
     "stock_low_digest",
 ];
 
-/// The templates in use, by (locale, name).
+/// The longest subject and body parts a saved template may have, in bytes.
+pub const MAX_SUBJECT: usize = 1_000;
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// The templates: the shipped ones, and the shop's versions from its store.
 pub struct Templates {
     env: Environment<'static>,
     parts: HashMap<(String, String), Parts>,
+    saved: Option<Arc<dyn TemplateStore>>,
 }
 
 impl Default for Templates {
@@ -61,7 +72,12 @@ impl Default for Templates {
 }
 
 impl Templates {
-    /// The shop's own templates.
+    /// The shop's own templates, with the versions admins save kept in `store`.
+    pub fn with_store(store: Arc<dyn TemplateStore>) -> Self {
+        Self { saved: Some(store), ..Self::new() }
+    }
+
+    /// The shipped templates only.
     pub fn new() -> Self {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -71,20 +87,70 @@ impl Templates {
             "order_confirmation", "order_shipped", "order_cancelled", "order_refunded", "stock_low_digest");
         let parts =
             shipped.into_iter().map(|(locale, name, parts)| ((locale.to_owned(), name.to_owned()), parts)).collect();
-        Self { env, parts }
+        Self { env, parts, saved: None }
     }
 
-    /// The parts of `name` in `locale` (or the fallback locale).
+    /// The shipped parts of `name` in `locale` (or the fallback locale).
     pub fn parts(&self, name: &str, locale: &str) -> Option<&Parts> {
         self.parts
             .get(&(locale.to_owned(), name.to_owned()))
             .or_else(|| self.parts.get(&(FALLBACK_LOCALE.to_owned(), name.to_owned())))
     }
 
-    /// Renders `name` for `locale` with `data`.
-    pub fn render(&self, name: &str, locale: &str, data: &Value) -> anyhow::Result<Content> {
-        let parts = self.parts(name, locale).ok_or_else(|| anyhow::anyhow!("no template {name}"))?;
-        self.render_parts(name, parts, data)
+    /// The store of the shop's versions.
+    pub fn store(&self) -> Option<&Arc<dyn TemplateStore>> {
+        self.saved.as_ref()
+    }
+
+    /// What `name` reads in `locale`: the shop's newest version there, else the shipped one
+    /// there, else the same in the fallback locale — with the newest saved version (a reset
+    /// is one, with no parts).
+    pub async fn in_use(&self, name: &str, locale: &str) -> anyhow::Result<(Parts, Option<Version>)> {
+        let shipped = |locale: &str| self.parts.get(&(locale.to_owned(), name.to_owned())).cloned();
+        for locale in [locale, FALLBACK_LOCALE] {
+            let saved = match &self.saved {
+                Some(store) => store.current(name, locale).await?,
+                None => None,
+            };
+            if let Some(parts) = saved.as_ref().and_then(|v| v.parts.clone()).or_else(|| shipped(locale)) {
+                return Ok((parts, saved));
+            }
+        }
+        anyhow::bail!("no template {name}")
+    }
+
+    /// Renders `name` for `locale` with `data`. Should the shop's version fail on data its
+    /// sample did not foresee, the shipped template is sent instead (and the failure logged).
+    pub async fn render(&self, name: &str, locale: &str, data: &Value) -> anyhow::Result<Content> {
+        let (parts, saved) = self.in_use(name, locale).await?;
+        match self.render_parts(name, &parts, data) {
+            Err(err) if saved.as_ref().is_some_and(|v| v.parts.is_some()) => {
+                tracing::warn!(
+                    template = name,
+                    locale,
+                    error = format!("{err:#}"),
+                    "the shop's template failed; the shipped one is sent"
+                );
+                let shipped = self.parts(name, locale).ok_or_else(|| anyhow::anyhow!("no template {name}"))?;
+                self.render_parts(name, shipped, data)
+            }
+            rendered => rendered,
+        }
+    }
+
+    /// Checks parts an admin means to save for `name`: within the size limits, and each
+    /// renders with the template's sample data — what it shows, or why not.
+    pub fn check(&self, name: &str, parts: &Parts) -> Result<Content, String> {
+        let data = sample(name).ok_or_else(|| format!("no template {name}"))?;
+        if parts.subject.trim().is_empty() || parts.subject.len() > MAX_SUBJECT {
+            return Err(format!("subject: must be 1 to {MAX_SUBJECT} bytes"));
+        }
+        for (part, body) in [("text", &parts.text), ("html", &parts.html)] {
+            if body.trim().is_empty() || body.len() > MAX_BODY {
+                return Err(format!("{part}: must be 1 to {MAX_BODY} bytes"));
+            }
+        }
+        self.render_parts(name, parts, &data).map_err(|e| format!("{e:#}"))
     }
 
     /// Renders `parts` (a template being edited, or one in use) with `data`.
@@ -103,6 +169,36 @@ impl Templates {
             link: None,
         })
     }
+}
+
+/// Data like what `name` is rendered with when it is sent: previews show it, and a template
+/// is checked against it before it is saved.
+pub fn sample(name: &str) -> Option<Value> {
+    let common = context! { shop => "Shop", name => "Ada", link => "https://shop.example.com/link?token=sample" };
+    let order = context! {
+        id => "01920000-0000-7000-8000-000000000000", number => "01920000",
+        lines => vec![
+            context! { name => "Mug", sku => "MUG-1", quantity => 2, unit_price => "4.50 EUR", line_total => "9.00 EUR" },
+            context! { name => "Tea", sku => "TEA-GREEN", quantity => 1, unit_price => "6.00 EUR", line_total => "6.00 EUR" },
+        ],
+        total => "15.00 EUR",
+        address => context! { name => "Ada Lovelace", line1 => "1 Main Street", line2 => "", city => "Paris",
+            region => "", postal_code => "75001", country => "FR" },
+    };
+    let data = match name {
+        "welcome" | "verify_email" => context! { expires => "24 hours", ..common },
+        "password_reset" => context! { expires => "30 minutes", ..common },
+        "password_changed" => common,
+        "order_confirmation" | "order_shipped" | "order_cancelled" | "order_refunded" => context! {
+            order => order, amount => "15.00 EUR", reason => "changed my mind", carrier => "DHL",
+            tracking_number => "JJD000390007", ..common
+        },
+        "stock_low_digest" => context! {
+            lines => vec![context! { sku => "MUG-1", available => 2, threshold => 5 }], ..common
+        },
+        _ => return None,
+    };
+    Some(data)
 }
 
 /// An amount in minor units as people read it: `12.50 EUR`, `1200 JPY`.

@@ -6,7 +6,11 @@ use std::{collections::HashSet, sync::Arc};
 
 use shop_notification::{
     domain::{Content, Message, Outcome, Status, now_ms},
-    storage::{Filter, MemoryMessageStore, MessageStore, MongoMessageStore},
+    storage::{
+        Filter, MemoryMessageStore, MemoryTemplateStore, MessageStore, MongoMessageStore, MongoTemplateStore,
+        TemplateStore, Version,
+    },
+    templates::Parts,
 };
 use shop_service_kit::Paging;
 use shop_test_support::{mongo_url, require, unique};
@@ -105,6 +109,37 @@ async fn suppressed_addresses(store: Arc<dyn MessageStore>) {
     assert!(store.is_suppressed(&address).await.unwrap());
 }
 
+async fn template_versions_are_numbered_and_kept(store: Arc<dyn TemplateStore>) {
+    let version = |parts: Option<Parts>| Version {
+        name: "welcome".into(),
+        locale: "pt-BR".into(),
+        version: 0,
+        parts,
+        by: "admin-1".into(),
+        at: 1_000,
+    };
+    assert!(store.current("welcome", "pt-BR").await.unwrap().is_none());
+    let parts = Parts { subject: "Olá".into(), text: "t".into(), html: "<p>h</p>".into() };
+    // Saves at once each get a number of their own.
+    let saves = (0..5).map(|_| {
+        let (store, v) = (store.clone(), version(Some(parts.clone())));
+        tokio::spawn(async move { store.save(v).await.unwrap() })
+    });
+    let mut numbers = Vec::new();
+    for save in saves {
+        numbers.push(save.await.unwrap());
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, [1, 2, 3, 4, 5]);
+    assert_eq!(store.save(version(None)).await.unwrap(), 6, "a reset is a version");
+    let current = store.current("welcome", "pt-BR").await.unwrap().unwrap();
+    assert_eq!((current.version, current.parts, current.by.as_str()), (6, None, "admin-1"));
+    let history = store.history("welcome", "pt-BR").await.unwrap();
+    assert_eq!(history.iter().map(|v| v.version).collect::<Vec<_>>(), [6, 5, 4, 3, 2, 1]);
+    assert_eq!(history[1].parts.as_ref(), Some(&parts));
+    assert!(store.history("welcome", "en").await.unwrap().is_empty(), "each locale its own");
+}
+
 mod memory {
     use super::*;
 
@@ -119,6 +154,7 @@ mod memory {
         outcomes_settle_or_reschedule(store()),
         the_log_pages_newest_first(store()),
         suppressed_addresses(store()),
+        template_versions_are_numbered_and_kept(Arc::new(MemoryTemplateStore::default())),
     );
 }
 
@@ -131,6 +167,12 @@ mod mongo {
         Arc::new(MongoMessageStore::open(&db).await.unwrap())
     }
 
+    async fn templates() -> Arc<dyn TemplateStore> {
+        require("MongoDB", &mongo_url());
+        let db = shop_storage::connect(&mongo_url(), &unique("notification")).await.unwrap();
+        Arc::new(MongoTemplateStore::open(&db).await.unwrap())
+    }
+
     shop_test_support::contract_tests!(
         records_a_notice_once(store().await),
         a_claim_holds_the_message(store().await),
@@ -138,5 +180,6 @@ mod mongo {
         outcomes_settle_or_reschedule(store().await),
         the_log_pages_newest_first(store().await),
         suppressed_addresses(store().await),
+        template_versions_are_numbered_and_kept(templates().await),
     );
 }

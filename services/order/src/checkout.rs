@@ -11,6 +11,7 @@ use shop_platform::{ErrorKind, code};
 use shop_proto::{
     common::v1::Money,
     events::v1::{OrderEvent, OrderLineRef},
+    identity::v1::{GetContactRequest, identity_service_client::IdentityServiceClient},
     inventory::v1::{
         CommitRequest, ReleaseRequest, ReservationLine, ReserveRequest,
         inventory_service_client::InventoryServiceClient,
@@ -47,6 +48,8 @@ pub struct Checkout {
     pub max_open: usize,
     pub open_for: Duration,
     pub metrics: OrderMetrics,
+    /// When the shop takes orders only from verified addresses: identity, which knows.
+    pub verified_only: Option<IdentityServiceClient<Upstream>>,
 }
 
 pub(crate) fn now() -> i64 {
@@ -82,6 +85,14 @@ fn digest(address: &Address, token: &PaymentToken) -> String {
 }
 
 impl Checkout {
+    /// Refuses a caller whose address is not verified, when the shop says so.
+    async fn require_verified(&self, caller: &Caller) -> Result<(), OrderError> {
+        let Some(identity) = &self.verified_only else { return Ok(()) };
+        let request = GetContactRequest { user_id: caller.user_id.clone() };
+        let contact = identity.clone().get_contact(request).await.map_err(|s| OrderError::Unexpected(s.into()))?;
+        if contact.into_inner().email_verified { Ok(()) } else { Err(OrderError::EmailUnverified) }
+    }
+
     /// Places the caller's cart as an order, or returns the order this key already made.
     pub async fn place(&self, caller: &Caller, request: PlaceOrder) -> Result<Order, OrderError> {
         let started = std::time::Instant::now();
@@ -96,6 +107,7 @@ impl Checkout {
         if let Some(existing) = self.orders.by_key(&caller.user_id, key.as_str()).await? {
             return self.repeat(caller, existing, &hash, &token).await;
         }
+        self.require_verified(caller).await?;
         let cart = self.carts.lines(&caller.user_id).await?;
         if cart.is_empty() {
             return Err(OrderError::CartEmpty);

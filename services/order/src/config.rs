@@ -21,6 +21,9 @@ pub struct OrderExtra {
     /// Checkouts one customer may have running at once; another gets 429 (so nobody holds
     /// a shop's stock through many parallel checkouts).
     pub max_open_checkouts: usize,
+    /// `SHOP_REQUIRE_VERIFIED_EMAIL=true`: only accounts whose email address is verified may
+    /// check out (others get 403 `email_unverified`); by default any account may.
+    pub require_verified_email: bool,
 }
 
 impl Default for OrderExtra {
@@ -31,6 +34,7 @@ impl Default for OrderExtra {
             payment_url: "http://127.0.0.1:50055".into(),
             checkout_timeout_secs: 120,
             max_open_checkouts: 3,
+            require_verified_email: false,
         }
     }
 }

@@ -31,6 +31,9 @@ pub enum OrderError {
     CheckoutInProgress,
     #[error("at most {0} checkouts at once; wait for one to finish")]
     TooManyCheckouts(usize),
+    /// The shop takes orders only from accounts whose address is proven.
+    #[error("verify your email address before you check out")]
+    EmailUnverified,
     #[error("a shipped order can no longer be cancelled")]
     NotCancellable,
     #[error("only a paid order can be refunded")]
@@ -99,6 +102,7 @@ impl From<OrderError> for ApiError {
             OrderError::IllegalTransition(_) => with(ErrorKind::Conflict, "illegal_transition"),
             OrderError::CheckoutInProgress => with(ErrorKind::Conflict, "checkout_in_progress"),
             OrderError::TooManyCheckouts(_) => with(ErrorKind::RateLimited, "too_many_checkouts"),
+            OrderError::EmailUnverified => with(ErrorKind::PermissionDenied, "email_unverified"),
             OrderError::NotCancellable => with(ErrorKind::Conflict, "not_cancellable"),
             OrderError::NotRefundable => with(ErrorKind::Conflict, "not_refundable"),
             OrderError::KeepsChanging => with(ErrorKind::Conflict, "conflict"),

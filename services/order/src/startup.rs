@@ -7,6 +7,7 @@ use shop_messaging::InProcessBus;
 use shop_platform::{Shutdown, settings::Backend};
 use shop_proto::{
     catalog::v1::catalog_service_client::CatalogServiceClient,
+    identity::v1::identity_service_client::IdentityServiceClient,
     inventory::v1::inventory_service_client::InventoryServiceClient,
     payment::v1::payment_service_client::PaymentServiceClient,
 };
@@ -50,6 +51,12 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         max_open: extra.max_open_checkouts.max(1),
         open_for: Duration::from_secs(u64::from(extra.checkout_timeout_secs) * 2),
         metrics: OrderMetrics::register(frame.registry())?,
+        verified_only: if extra.require_verified_email {
+            let identity_url = frame.settings.identity_url.clone();
+            Some(IdentityServiceClient::new(frame.upstream("identity", &identity_url)?))
+        } else {
+            None
+        },
     });
     frame.consume(SERVICE, &PAYMENT_OUTCOMES, PaymentOutcomes(checkout.clone())).await?;
     let recovering = checkout.clone();

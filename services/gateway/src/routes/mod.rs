@@ -12,6 +12,7 @@ pub mod payments;
 pub mod products;
 pub mod reviews;
 pub mod search;
+pub mod templates;
 pub mod transfer;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -158,7 +159,12 @@ where
             .service(orders::refund_order)
             .service(notifications::list_messages)
             .service(notifications::resend)
-            .service(notifications::mailbox),
+            .service(notifications::mailbox)
+            .service(templates::list_templates)
+            .service(templates::get_template)
+            .service(templates::preview_template)
+            .service(templates::update_template)
+            .service(templates::reset_template),
     )
 }
 

@@ -122,6 +122,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<String, Problem> {
         (status = 201, body = OrderView),
         (status = 400, body = ProblemBody, content_type = "application/problem+json"),
         (status = 402, description = "payment_declined", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "email_unverified: the shop takes orders only from verified addresses (SHOP_REQUIRE_VERIFIED_EMAIL)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "out_of_stock", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "cart_empty, idempotency_key_reused", body = ProblemBody,
             content_type = "application/problem+json"),

@@ -1,10 +1,11 @@
-//! Notification storage: messages (the delivery log), suppressed addresses, and the lines
-//! waiting for a digest. A MongoDB
+//! Notification storage: messages (the delivery log), suppressed addresses, the lines
+//! waiting for a digest, and the shop's versions of the templates. A MongoDB
 //! and an embedded implementation held to one contract (`tests/store_contract.rs`).
 
 mod digests;
 mod memory;
 mod mongo;
+mod templates;
 
 use async_trait::async_trait;
 use shop_service_kit::{Page, Paging};
@@ -12,6 +13,7 @@ use shop_service_kit::{Page, Paging};
 pub use digests::{DigestLine, DigestStore, MemoryDigestStore, MongoDigestStore};
 pub use memory::MemoryMessageStore;
 pub use mongo::MongoMessageStore;
+pub use templates::{MemoryTemplateStore, MongoTemplateStore, TemplateStore, Version};
 
 use crate::domain::{Message, Outcome, Status};
 
