@@ -24,6 +24,7 @@ const REDACTED: &[&str] = &[
     ".shop.identity.v1.ServiceToken",
     ".shop.identity.v1.VerifyEmailRequest",
     ".shop.identity.v1.ResetPasswordRequest",
+    ".shop.identity.v1.RequestEmailChangeRequest",
     ".shop.events.v1.EmailLink",
     ".shop.payment.v1.ChargeRequest",
     ".shop.payment.v1.HandleWebhookRequest",

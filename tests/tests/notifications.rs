@@ -118,6 +118,40 @@ async fn password_reset(api: &Api, sink: &SmtpSink, ttl: Duration) {
     assert_eq!(api.login(&email, new_password).await.status, 200, "the password stayed");
 }
 
+/// A change of address: confirmed at the new one (the current one told), then sign-in
+/// moves with it.
+async fn email_change(api: &Api, sink: &SmtpSink) {
+    let (email, password, session) = register(api).await;
+    let access = session["access_token"].as_str().unwrap();
+    sink.wait_for(&email, 1, MAIL).await;
+    let (taken, ..) = register(api).await;
+    let new_email = format!("{}@example.com", unique("moved"));
+    let ask = |current: &str, new: &str| json!({"current_password": current, "new_email": new});
+    assert_eq!(api.post("/api/v1/me/email", Some(access), ask("wrong password!", &new_email)).await.status, 400);
+    assert_eq!(api.post("/api/v1/me/email", Some(access), ask(&password, &email)).await.status, 400);
+    assert_eq!(api.post("/api/v1/me/email", Some(access), ask(&password, "not an address")).await.status, 400);
+    let taken = api.post("/api/v1/me/email", Some(access), ask(&password, &taken)).await;
+    assert_eq!((taken.status, taken.body["code"].as_str()), (409, Some("email_taken")), "{}", taken.text);
+    let asked = api.post("/api/v1/me/email", Some(access), ask(&password, &new_email)).await;
+    assert_eq!(asked.status, 202, "{}", asked.text);
+    let confirm = sink.wait_for(&new_email, 1, MAIL).await.remove(0);
+    assert!(confirm.subject.contains("Confirm your new email"), "{}", confirm.subject);
+    assert!(confirm.text.contains("https://shop.fleet.test/confirm-email?token="), "{}", confirm.text);
+    let notice = sink.wait_for(&email, 2, MAIL).await.remove(1);
+    assert!(notice.subject.contains("is changing") && notice.text.contains(&new_email), "{}", notice.text);
+    assert_eq!(api.get("/api/v1/me", Some(access)).await.body["email"], email.as_str(), "not moved before the link");
+    let token = token_of(&confirm);
+    let moved = api.post("/api/v1/auth/confirm-email", None, json!({"token": token})).await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    assert_eq!(
+        (moved.body["email"].as_str(), moved.body["email_verified"].as_bool()),
+        (Some(new_email.as_str()), Some(true))
+    );
+    assert_eq!(api.post("/api/v1/auth/confirm-email", None, json!({"token": token})).await.status, 400, "once");
+    assert_eq!(api.login(&email, &password).await.status, 401);
+    assert_eq!(api.login(&new_email, &password).await.status, 200);
+}
+
 /// The reset request tells nobody whether an account exists: same status, same body, the
 /// same time.
 async fn reset_answers_alike(api: &Api, sink: &SmtpSink) {
@@ -367,6 +401,7 @@ async fn the_shop_writes_to_its_customers_through_a_real_mail_server() {
     let fleet = fleet(&sink, ttl.as_secs()).await;
     verification(&fleet.api, &sink).await;
     password_reset(&fleet.api, &sink, ttl).await;
+    email_change(&fleet.api, &sink).await;
     reset_answers_alike(&fleet.api, &sink).await;
     order_mail(&fleet, &sink).await;
     refusals(&fleet, &sink).await;

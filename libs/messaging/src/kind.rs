@@ -6,6 +6,7 @@ pub const USER_ROLE_CHANGED: &str = "identity.user_role_changed";
 pub const PASSWORD_CHANGED: &str = "identity.password_changed";
 pub const VERIFICATION_REQUESTED: &str = "identity.verification_requested";
 pub const PASSWORD_RESET_REQUESTED: &str = "identity.password_reset_requested";
+pub const EMAIL_CHANGE_REQUESTED: &str = "identity.email_change_requested";
 
 pub const PRODUCT_CREATED: &str = "catalog.product_created";
 pub const PRODUCT_UPDATED: &str = "catalog.product_updated";

@@ -170,6 +170,12 @@ pub struct Subscription {
     task: JoinHandle<()>,
 }
 
+/// How long a stopping consumer may take to finish the event in hand (or to give up
+/// reaching a broker it lost): past it the consumer is abandoned — its unacknowledged
+/// event goes back to the queue and the inbox keeps it from taking effect twice — so a
+/// service always exits within its termination grace period.
+pub const STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl Subscription {
     pub(crate) fn new(stop: Shutdown, task: JoinHandle<()>) -> Self {
         Self { stop, task }
@@ -177,7 +183,11 @@ impl Subscription {
 
     pub async fn stop(self) {
         self.stop.trigger();
-        let _ = self.task.await;
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(STOP_WITHIN, self.task).await.is_err() {
+            abort.abort();
+            tracing::warn!("a consumer did not stop in time and was abandoned; its event is redelivered");
+        }
     }
 }
 

@@ -253,9 +253,15 @@ impl Relay {
         Self { task }
     }
 
-    /// Waits for the relay to finish after its shutdown tripped.
+    /// Waits for the relay to finish after its shutdown tripped — at most
+    /// [`crate::STOP_WITHIN`]: what it could not publish stays in the outbox for the next
+    /// start (or another replica).
     pub async fn join(self) {
-        let _ = self.task.await;
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(crate::STOP_WITHIN, self.task).await.is_err() {
+            abort.abort();
+            tracing::warn!("the outbox relay did not finish in time; what is left is published later");
+        }
     }
 }
 

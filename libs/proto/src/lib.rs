@@ -56,7 +56,8 @@ redacted_debug! {
     HandleWebhookRequest in payment { ; payload, signature }
     VerifyEmailRequest in identity { ; token }
     ResetPasswordRequest in identity { ; token, new_password }
-    EmailLink in events { user_id, expires_at, welcome; token }
+    EmailLink in events { user_id, expires_at, welcome, new_email; token }
+    RequestEmailChangeRequest in identity { new_email; current_password }
 }
 
 impl From<&shop_types::Address> for common::v1::Address {

@@ -107,6 +107,7 @@ fn is_sign_in(path: &str) -> bool {
             | "/api/v1/auth/password-reset"
             | "/api/v1/auth/password-reset/confirm"
             | "/api/v1/auth/verify-email"
+            | "/api/v1/auth/confirm-email"
     )
 }
 

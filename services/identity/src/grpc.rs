@@ -42,6 +42,8 @@ pub const POLICY: Policy = Policy {
         ("VerifyEmail", GATEWAY),
         ("RequestPasswordReset", GATEWAY),
         ("ResetPassword", GATEWAY),
+        ("RequestEmailChange", GATEWAY),
+        ("ConfirmEmailChange", GATEWAY),
         // Whom to write to (notification); whether an address is verified (order, when the
         // shop takes orders only from verified addresses).
         ("GetContact", Allow::Services(&["notification", "order"])),
@@ -307,6 +309,28 @@ impl IdentityService for IdentityGrpc {
         let new = Password::parse(&r.new_password).map_err(|e| Refusal::invalid("new_password", e))?;
         self.accounts.reset_password(token, new).await?;
         Ok(Response::new(pb::ResetPasswordResponse {}))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn request_email_change(
+        &self,
+        req: Request<pb::RequestEmailChangeRequest>,
+    ) -> Result<Response<pb::RequestEmailChangeResponse>, Status> {
+        let caller = self.auth.user(&req).await?;
+        let r = req.into_inner();
+        if r.current_password.len() > 1024 {
+            return Err(Refusal::invalid("current_password", "is not this account's password").into());
+        }
+        let new = Email::parse(&r.new_email).map_err(|e| Refusal::invalid("new_email", e))?;
+        self.accounts.request_email_change(user_id("user_id", &caller.user_id)?, &r.current_password, new).await?;
+        Ok(Response::new(pb::RequestEmailChangeResponse {}))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn confirm_email_change(&self, req: Request<pb::VerifyEmailRequest>) -> Result<Response<pb::User>, Status> {
+        let token = link_token(&req.get_ref().token)?;
+        let user = self.accounts.confirm_email_change(token).await?;
+        Ok(Response::new(user_to_proto(&user)))
     }
 
     #[tracing::instrument(skip_all)]

@@ -9,6 +9,8 @@ use shop_messaging::{Envelope, kind, new_event};
 use shop_proto::events::v1::{EmailLink, PasswordChanged};
 use time::OffsetDateTime;
 
+use shop_service_kit::Refusal;
+
 use crate::{
     SERVICE,
     accounts::{Accounts, hash_token, new_secret},
@@ -35,16 +37,31 @@ impl Accounts {
         purpose: Purpose,
         welcome: bool,
     ) -> Result<Envelope, IdentityError> {
+        self.new_link_about(user, purpose, welcome, "").await
+    }
+
+    /// [`Accounts::new_link`] with the link's `detail` (the new address of an email change).
+    async fn new_link_about(
+        &self,
+        user: &User,
+        purpose: Purpose,
+        welcome: bool,
+        detail: &str,
+    ) -> Result<Envelope, IdentityError> {
         let (verify, reset) = self.link_ttl;
         let (ttl, event_kind) = match purpose {
             Purpose::VerifyEmail => (verify, kind::VERIFICATION_REQUESTED),
             Purpose::ResetPassword => (reset, kind::PASSWORD_RESET_REQUESTED),
+            Purpose::ChangeEmail => (verify, kind::EMAIL_CHANGE_REQUESTED),
         };
         let token = new_secret();
         let expires_at = now() + seconds(ttl);
         self.links.forget(user.id, purpose).await?;
-        self.links.put(&OneTimeToken { hash: hash_token(&token), purpose, user_id: user.id, expires_at }).await?;
-        let link = EmailLink { user_id: user.id.to_string(), token, expires_at, welcome };
+        let detail = detail.to_owned();
+        let stored =
+            OneTimeToken { hash: hash_token(&token), purpose, user_id: user.id, expires_at, detail: detail.clone() };
+        self.links.put(&stored).await?;
+        let link = EmailLink { user_id: user.id.to_string(), token, expires_at, welcome, new_email: detail };
         Ok(new_event(event_kind, SERVICE, &link))
     }
 
@@ -70,8 +87,8 @@ impl Accounts {
 
     /// Proves the address of the account whose verification link holds `token`.
     pub async fn verify_email(&self, token: &str) -> Result<User, IdentityError> {
-        let id = self.links.take(&hash_token(token), Purpose::VerifyEmail, now()).await?;
-        let mut user = self.user(id.ok_or(IdentityError::InvalidLink)?).await?;
+        let taken = self.links.take(&hash_token(token), Purpose::VerifyEmail, now()).await?;
+        let mut user = self.user(taken.ok_or(IdentityError::InvalidLink)?.user_id).await?;
         if !user.email_verified {
             user.email_verified = true;
             user.updated_at = OffsetDateTime::now_utc();
@@ -95,8 +112,8 @@ impl Accounts {
     /// Sets the password of the account whose reset link holds `token`: every session of
     /// the account ends, every other reset link stops working, and the account is told.
     pub async fn reset_password(&self, token: &str, new: Password) -> Result<(), IdentityError> {
-        let id = self.links.take(&hash_token(token), Purpose::ResetPassword, now()).await?;
-        let mut user = self.user(id.ok_or(IdentityError::InvalidLink)?).await?;
+        let taken = self.links.take(&hash_token(token), Purpose::ResetPassword, now()).await?;
+        let mut user = self.user(taken.ok_or(IdentityError::InvalidLink)?.user_id).await?;
         user.password_hash = self.hasher.hash(new.expose()).await?;
         // Following the link proved the address too.
         user.email_verified = true;
@@ -108,5 +125,38 @@ impl Accounts {
         self.sessions.revoke_user(user.id).await?;
         tracing::info!(user_id = %user.id, "password reset; every session ended");
         Ok(())
+    }
+
+    /// Mails a link confirming `new` to that address (and a notice to the current one),
+    /// once the caller's password is given. The address changes when the link is followed.
+    pub async fn request_email_change(&self, id: UserId, current: &str, new: Email) -> Result<(), IdentityError> {
+        let user = self.user(id).await?;
+        if !self.hasher.verify(current, Some(user.password_hash.as_str())).await? {
+            return Err(IdentityError::WrongPassword);
+        }
+        if new == user.email {
+            return Err(Refusal::invalid("new_email", "is the account's address already").into());
+        }
+        if self.users.by_email(&new).await?.is_some() {
+            return Err(IdentityError::EmailTaken);
+        }
+        let event = self.new_link_about(&user, Purpose::ChangeEmail, false, new.as_str()).await?;
+        self.announce(user, &[event]).await
+    }
+
+    /// Moves the account whose confirmation link holds `token` to the address it confirms.
+    pub async fn confirm_email_change(&self, token: &str) -> Result<User, IdentityError> {
+        let taken = self.links.take(&hash_token(token), Purpose::ChangeEmail, now()).await?;
+        let taken = taken.ok_or(IdentityError::InvalidLink)?;
+        let new = Email::parse(&taken.detail).map_err(|_| IdentityError::InvalidLink)?;
+        let mut user = self.user(taken.user_id).await?;
+        user.email = new;
+        // Following the link proved the new address.
+        user.email_verified = true;
+        user.updated_at = OffsetDateTime::now_utc();
+        user.version += 1;
+        self.users.update(&user, &[]).await?;
+        tracing::info!(user_id = %user.id, "email address changed");
+        Ok(user)
     }
 }

@@ -168,7 +168,7 @@ async fn every_session_of_a_user_is_revoked_together(store: Arc<dyn SessionStore
 }
 
 fn one_time(user: UserId, purpose: Purpose, expires_at: i64) -> OneTimeToken {
-    OneTimeToken { hash: unique("h"), purpose, user_id: user, expires_at }
+    OneTimeToken { hash: unique("h"), purpose, user_id: user, expires_at, detail: String::new() }
 }
 
 async fn a_one_time_token_is_taken_once_for_its_purpose_before_it_expires(store: Arc<dyn OneTimeTokens>) {
@@ -178,7 +178,7 @@ async fn a_one_time_token_is_taken_once_for_its_purpose_before_it_expires(store:
     store.put(&reset).await.unwrap();
     assert_eq!(store.take(&reset.hash, Purpose::VerifyEmail, NOW).await.unwrap(), None, "not for verification");
     let takers = futures::future::join_all((0..8).map(|_| store.take(&reset.hash, Purpose::ResetPassword, NOW))).await;
-    let taken: Vec<UserId> = takers.into_iter().filter_map(|t| t.unwrap()).collect();
+    let taken: Vec<UserId> = takers.into_iter().filter_map(|t| t.unwrap()).map(|t| t.user_id).collect();
     assert_eq!(taken, [user], "one of the concurrent takers gets it, once");
     assert_eq!(store.take(&reset.hash, Purpose::ResetPassword, NOW).await.unwrap(), None, "used");
 
@@ -197,7 +197,12 @@ async fn a_one_time_token_is_taken_once_for_its_purpose_before_it_expires(store:
     }
     store.forget(user, Purpose::ResetPassword).await.unwrap();
     assert_eq!(store.take(&old.hash, Purpose::ResetPassword, NOW).await.unwrap(), None, "forgotten");
-    assert_eq!(store.take(&other.hash, Purpose::VerifyEmail, NOW).await.unwrap(), Some(user), "another purpose stays");
+    let stays = store.take(&other.hash, Purpose::VerifyEmail, NOW).await.unwrap();
+    assert_eq!(stays.map(|t| t.user_id), Some(user), "another purpose stays");
+    // A change of email keeps its new address with the token.
+    let change = OneTimeToken { detail: "new@example.com".into(), ..one_time(user, Purpose::ChangeEmail, NOW + 60) };
+    store.put(&change).await.unwrap();
+    assert_eq!(store.take(&change.hash, Purpose::ChangeEmail, NOW).await.unwrap(), Some(change.clone()));
     assert!(store.take(&theirs.hash, Purpose::ResetPassword, NOW).await.unwrap().is_some(), "another user's stays");
 }
 

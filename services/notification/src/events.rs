@@ -24,7 +24,8 @@ use crate::{
 };
 
 /// The events each consumer reads (one durable queue each).
-pub const LINK_EVENTS: [&str; 2] = [kind::VERIFICATION_REQUESTED, kind::PASSWORD_RESET_REQUESTED];
+pub const LINK_EVENTS: [&str; 3] =
+    [kind::VERIFICATION_REQUESTED, kind::PASSWORD_RESET_REQUESTED, kind::EMAIL_CHANGE_REQUESTED];
 pub const PASSWORD_EVENTS: [&str; 1] = [kind::PASSWORD_CHANGED];
 pub const ORDER_EVENTS: [&str; 4] =
     [kind::ORDER_PAID, kind::ORDER_SHIPPED, kind::ORDER_CANCELLED, kind::ORDER_REFUNDED];
@@ -145,6 +146,16 @@ impl Consumer for LinkMail {
     async fn consume(&self, about: &Envelope, link: EmailLink) -> anyhow::Result<()> {
         let notices = &self.0;
         let Some(contact) = notices.contact(&link.user_id).await? else { return Ok(()) };
+        if about.r#type == kind::EMAIL_CHANGE_REQUESTED {
+            // The link goes to the new address; the current one is told.
+            let moving = Contact { email: link.new_email.clone(), ..contact.clone() };
+            let url = notices.page(&format!("/confirm-email?token={}", link.token));
+            let data = context! { expires => lasting(link.expires_at) };
+            notices.notify(&about.event_id, "confirm_email_change", &moving, data, url).await?;
+            let data = context! { new_email => &link.new_email };
+            let url = notices.page("/forgot-password");
+            return notices.notify(&about.event_id, "email_change_notice", &contact, data, url).await;
+        }
         let (template, page) = match (about.r#type.as_str(), link.welcome) {
             (kind::PASSWORD_RESET_REQUESTED, _) => ("password_reset", "/reset-password"),
             (_, true) => ("welcome", "/verify-email"),

@@ -42,11 +42,13 @@ macro_rules! shipped {
 }
 
 /// The shop's own templates, by name.
-pub const NAMES: [&str; 9] = [
+pub const NAMES: [&str; 11] = [
     "welcome",
     "verify_email",
     "password_reset",
     "password_changed",
+    "confirm_email_change",
+    "email_change_notice",
     "order_confirmation",
     "order_shipped",
     "order_cancelled",
@@ -84,6 +86,7 @@ impl Templates {
         env.set_fuel(Some(FUEL));
         env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
         let shipped = shipped!("en": "welcome", "verify_email", "password_reset", "password_changed",
+            "confirm_email_change", "email_change_notice",
             "order_confirmation", "order_shipped", "order_cancelled", "order_refunded", "stock_low_digest");
         let parts =
             shipped.into_iter().map(|(locale, name, parts)| ((locale.to_owned(), name.to_owned()), parts)).collect();
@@ -186,7 +189,8 @@ pub fn sample(name: &str) -> Option<Value> {
             region => "", postal_code => "75001", country => "FR" },
     };
     let data = match name {
-        "welcome" | "verify_email" => context! { expires => "24 hours", ..common },
+        "welcome" | "verify_email" | "confirm_email_change" => context! { expires => "24 hours", ..common },
+        "email_change_notice" => context! { new_email => "ada@new.example.com", ..common },
         "password_reset" => context! { expires => "30 minutes", ..common },
         "password_changed" => common,
         "order_confirmation" | "order_shipped" | "order_cancelled" | "order_refunded" => context! {

@@ -24,6 +24,7 @@ fn sample() -> minijinja::Value {
         shop => "Shop", name => "Ada", link => "http://shop.test/x?token=t", expires => "24 hours",
         order => order(), amount => "9.00 EUR", reason => "", carrier => "DHL", tracking_number => "JJD0001",
         lines => vec![context! { sku => "MUG-1", available => 2, threshold => 5 }],
+        new_email => "ada@new.example.com",
     }
 }
 

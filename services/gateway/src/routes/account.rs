@@ -26,6 +26,13 @@ pub struct LinkToken {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct EmailChange {
+    pub current_password: String,
+    pub new_email: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ResetRequest {
     pub email: String,
 }
@@ -113,4 +120,49 @@ pub async fn confirm_password_reset(
     let request = pb::ResetPasswordRequest { token: b.token, new_password: b.new_password };
     state.clients.identity.clone().reset_password(request).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Asks to move the caller's account to a new address (the current password required): a
+/// confirmation link goes to the new address, a notice to the current one; the address
+/// changes when the link is followed (24 hours, once).
+#[utoipa::path(tag = "identity", request_body = EmailChange, security(("bearer" = [])), responses(
+    (status = 202),
+    (status = 400, description = "a wrong current password, or a new address that is not one", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 409, description = "email_taken", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 429, description = "a link was mailed moments ago", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[post("/me/email")]
+pub async fn request_email_change(
+    state: web::Data<State>,
+    limiter: web::Data<dyn RateLimiter>,
+    policy: web::Data<EdgePolicy>,
+    Authenticated(caller): Authenticated,
+    body: web::Json<EmailChange>,
+) -> Result<HttpResponse, Problem> {
+    // Only a link mailed counts against the limit: a refused request sends nothing.
+    let (key, rate) = (format!("mail:user:{}", caller.user_id), policy.limits.mail.rate());
+    if let Decision::Deny { retry_after } = limiter.peek(&key, rate).await {
+        return Err(Problem::rate_limited(retry_after));
+    }
+    let b = body.into_inner();
+    let request = pb::RequestEmailChangeRequest { current_password: b.current_password, new_email: b.new_email };
+    state.clients.identity.clone().request_email_change(caller.authorize(Request::new(request))).await?;
+    limiter.check(&key, rate).await;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Moves the account to the address its confirmation link was mailed to.
+#[utoipa::path(tag = "identity", request_body = LinkToken, responses(
+    (status = 200, description = "the account at its new address", body = UserView),
+    (status = 400, description = "the link is invalid, used or expired", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 409, description = "email_taken: the address was taken meanwhile", body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[post("/auth/confirm-email")]
+pub async fn confirm_email_change(
+    state: web::Data<State>,
+    body: web::Json<LinkToken>,
+) -> Result<HttpResponse, Problem> {
+    let request = pb::VerifyEmailRequest { token: body.into_inner().token };
+    let user = state.clients.identity.clone().confirm_email_change(request).await?.into_inner();
+    Ok(HttpResponse::Ok().json(UserView::from(user)))
 }

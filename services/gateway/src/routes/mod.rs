@@ -123,6 +123,8 @@ where
             .service(account::resend_verification)
             .service(account::request_password_reset)
             .service(account::confirm_password_reset)
+            .service(account::request_email_change)
+            .service(account::confirm_email_change)
             .service(identity::list_users)
             .service(identity::set_role)
             .service(search::search_products)

@@ -47,6 +47,9 @@ impl UserStore for MemoryUserStore {
 
     async fn update(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError> {
         let mut users = lock(&self.users);
+        if users.iter().any(|u| u.id != user.id && u.email == user.email) {
+            return Err(StoreError::EmailTaken);
+        }
         let stored = users.iter_mut().find(|u| u.id == user.id).ok_or(StoreError::Stale)?;
         if stored.version + 1 != user.version || stored.role != user.role {
             return Err(StoreError::Stale);

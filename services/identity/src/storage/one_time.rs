@@ -17,6 +17,8 @@ use crate::domain::UserId;
 pub enum Purpose {
     VerifyEmail,
     ResetPassword,
+    /// Confirms a new address (the token's `detail`) for the account.
+    ChangeEmail,
 }
 
 impl Purpose {
@@ -24,6 +26,7 @@ impl Purpose {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
+            Self::ChangeEmail => "change_email",
         }
     }
 }
@@ -37,14 +40,17 @@ pub struct OneTimeToken {
     pub user_id: UserId,
     /// Unix seconds.
     pub expires_at: i64,
+    /// What the link is about beyond its account (the new address of an email change;
+    /// empty otherwise).
+    pub detail: String,
 }
 
 #[async_trait]
 pub trait OneTimeTokens: Send + Sync + 'static {
     async fn put(&self, token: &OneTimeToken) -> anyhow::Result<()>;
-    /// Takes the token of `purpose` with this hash, unexpired at `now` (Unix seconds): its
-    /// user, once. A token asked for with another purpose stays as it was.
-    async fn take(&self, hash: &str, purpose: Purpose, now: i64) -> anyhow::Result<Option<UserId>>;
+    /// Takes the token of `purpose` with this hash, unexpired at `now` (Unix seconds), once.
+    /// A token asked for with another purpose stays as it was.
+    async fn take(&self, hash: &str, purpose: Purpose, now: i64) -> anyhow::Result<Option<OneTimeToken>>;
     /// Forgets `user`'s unused tokens of `purpose` (a new one replaces them; a reset
     /// password voids every reset link sent before).
     async fn forget(&self, user: UserId, purpose: Purpose) -> anyhow::Result<()>;
@@ -66,12 +72,12 @@ impl OneTimeTokens for MemoryOneTimeTokens {
         Ok(())
     }
 
-    async fn take(&self, hash: &str, purpose: Purpose, now: i64) -> anyhow::Result<Option<UserId>> {
+    async fn take(&self, hash: &str, purpose: Purpose, now: i64) -> anyhow::Result<Option<OneTimeToken>> {
         let mut tokens = lock(&self.tokens);
         if tokens.get(hash).is_none_or(|t| t.purpose != purpose) {
             return Ok(None);
         }
-        Ok(tokens.remove(hash).filter(|t| t.expires_at > now).map(|t| t.user_id))
+        Ok(tokens.remove(hash).filter(|t| t.expires_at > now))
     }
 
     async fn forget(&self, user: UserId, purpose: Purpose) -> anyhow::Result<()> {
@@ -87,6 +93,8 @@ struct OneTimeDoc {
     purpose: String,
     user_id: String,
     expires_at: i64,
+    #[serde(default)]
+    detail: String,
     /// The same instant as a date, for the TTL index.
     expires: mongodb::bson::DateTime,
 }
@@ -114,15 +122,19 @@ impl OneTimeTokens for MongoOneTimeTokens {
             purpose: token.purpose.as_str().to_owned(),
             user_id: token.user_id.to_string(),
             expires_at: token.expires_at,
+            detail: token.detail.clone(),
             expires: mongodb::bson::DateTime::from_millis(token.expires_at.saturating_mul(1000)),
         };
         self.tokens.insert_one(doc).await?;
         Ok(())
     }
 
-    async fn take(&self, hash: &str, purpose: Purpose, now: i64) -> anyhow::Result<Option<UserId>> {
+    async fn take(&self, hash: &str, purpose: Purpose, now: i64) -> anyhow::Result<Option<OneTimeToken>> {
         let taken = self.tokens.find_one_and_delete(doc! { "_id": hash, "purpose": purpose.as_str() }).await?;
-        Ok(taken.filter(|t| t.expires_at > now).and_then(|t| UserId::parse(&t.user_id).ok()))
+        Ok(taken.filter(|t| t.expires_at > now).and_then(|t| {
+            let user_id = UserId::parse(&t.user_id).ok()?;
+            Some(OneTimeToken { hash: t.hash, purpose, user_id, expires_at: t.expires_at, detail: t.detail })
+        }))
     }
 
     async fn forget(&self, user: UserId, purpose: Purpose) -> anyhow::Result<()> {
