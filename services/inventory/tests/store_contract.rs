@@ -99,8 +99,15 @@ async fn every_step_is_idempotent(store: Arc<dyn StockStore>) {
     assert_eq!(store.get(&b).await.unwrap().unwrap().on_hand, 2, "a committed order is not released");
     invariants(store.as_ref(), &a, 5, 2).await;
     invariants(store.as_ref(), &b, 5, 3).await;
-    // Cancelled before shipping: the units go back on the shelf, once.
-    store.put_back(&order).await.unwrap();
+    // Cancelled before shipping: the units go back on the shelf, once — also when order's
+    // own call and the consumer of its event put them back at the same moment.
+    let returners = (0..6).map(|_| {
+        let (store, order) = (store.clone(), order.clone());
+        tokio::spawn(async move { store.put_back(&order).await.unwrap() })
+    });
+    for returner in returners {
+        returner.await.unwrap();
+    }
     store.put_back(&order).await.unwrap();
     assert_eq!(store.get(&b).await.unwrap().unwrap().on_hand, 5, "put back once");
     assert!(matches!(store.commit(&order).await, Err(StoreError::Refused(StockRefusal::Released))));

@@ -68,6 +68,10 @@ struct ReservationDoc {
     state: String,
     failed_sku: Option<String>,
     expires_at: i64,
+    /// While `returning`: until when (Unix ms) its returner holds the return; past it a
+    /// returner that died is taken over.
+    #[serde(default)]
+    returning_until: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -161,6 +165,7 @@ impl StockStore for MongoStockStore {
             state: "reserving".into(),
             failed_sku: None,
             expires_at,
+            returning_until: 0,
         };
         match self.reservations.insert_one(doc).await {
             Ok(_) => {}
@@ -199,6 +204,7 @@ impl StockStore for MongoStockStore {
             state: "released".into(),
             failed_sku: None,
             expires_at: 0,
+            returning_until: 0,
         };
         if self.reservations.insert_one(tombstone).await.is_ok() {
             return Ok(());
@@ -231,7 +237,7 @@ impl StockStore for MongoStockStore {
 
     async fn put_back(&self, order_id: &str) -> Result<(), StoreError> {
         let Some(doc) = self.load(order_id).await? else { return Ok(()) };
-        if !self.transition(order_id, &["committed", "returning"], "returning").await? {
+        if !self.claim_return(order_id).await? {
             return Ok(());
         }
         let lines = lines_of(&doc);

@@ -15,6 +15,13 @@ use crate::domain::StockRefusal;
 use crate::domain::{Line, Reservation, ReservationState};
 use crate::storage::StoreError;
 
+/// How long a returner holds an order's return (a return takes milliseconds).
+const RETURN_LEASE: Duration = Duration::from_secs(10);
+
+fn now_ms() -> i64 {
+    i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX / 2)
+}
+
 impl MongoStockStore {
     pub async fn open(db: &Database) -> anyhow::Result<Self> {
         let ledger = db.collection::<LedgerDoc>("ledger");
@@ -117,6 +124,32 @@ impl MongoStockStore {
             .await
             .map_err(unexpected)?;
         Ok(updated.matched_count == 1)
+    }
+
+    /// Takes the return of `order_id`'s committed units: whether this caller is to return
+    /// them. One returner at a time — a second one (order's own call and the consumer of
+    /// its event meet here) waits while the first works, and finds the units returned; a
+    /// return whose returner died (its lease ran out) is taken over. Without this, a second
+    /// returner arriving after the first had cleared its markers returned the units again.
+    pub(super) async fn claim_return(&self, order_id: &str) -> Result<bool, StoreError> {
+        let deadline = std::time::Instant::now() + RETURN_LEASE + Duration::from_secs(1);
+        loop {
+            let now = now_ms();
+            let free = doc! { "_id": order_id, "$or": [
+                { "state": "committed" },
+                { "state": "returning", "returning_until": { "$lt": now } },
+            ] };
+            let lease = now + i64::try_from(RETURN_LEASE.as_millis()).unwrap_or(i64::MAX / 2);
+            let take = doc! { "$set": { "state": "returning", "returning_until": lease } };
+            if self.reservations.update_one(free, take).await.map_err(unexpected)?.matched_count == 1 {
+                return Ok(true);
+            }
+            let state = self.load(order_id).await?.map(|d| d.state);
+            if state.as_deref() != Some("returning") || std::time::Instant::now() > deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     /// Returns the committed units of `line` to the shelf, once per order (the marker it
