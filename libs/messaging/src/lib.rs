@@ -183,11 +183,17 @@ impl Subscription {
 
     pub async fn stop(self) {
         self.stop.trigger();
-        let abort = self.task.abort_handle();
-        if tokio::time::timeout(STOP_WITHIN, self.task).await.is_err() {
-            abort.abort();
-            tracing::warn!("a consumer did not stop in time and was abandoned; its event is redelivered");
-        }
+        join_within(self.task, "a consumer (its event in hand is redelivered)").await;
+    }
+}
+
+/// Waits for a task told to stop, at most [`STOP_WITHIN`]; then abandons it (`what` says
+/// what that leaves behind, in the warning).
+pub(crate) async fn join_within(task: JoinHandle<()>, what: &str) {
+    let abort = task.abort_handle();
+    if tokio::time::timeout(STOP_WITHIN, task).await.is_err() {
+        abort.abort();
+        tracing::warn!(what, "did not stop in time and was abandoned");
     }
 }
 

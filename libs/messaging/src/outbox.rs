@@ -257,11 +257,7 @@ impl Relay {
     /// [`crate::STOP_WITHIN`]: what it could not publish stays in the outbox for the next
     /// start (or another replica).
     pub async fn join(self) {
-        let abort = self.task.abort_handle();
-        if tokio::time::timeout(crate::STOP_WITHIN, self.task).await.is_err() {
-            abort.abort();
-            tracing::warn!("the outbox relay did not finish in time; what is left is published later");
-        }
+        crate::join_within(self.task, "the outbox relay (what is left is published later)").await;
     }
 }
 

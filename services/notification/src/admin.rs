@@ -7,6 +7,7 @@ use tonic::Status;
 
 use crate::{
     domain::now_ms,
+    grpc::timestamp,
     storage::Version,
     templates::{FALLBACK_LOCALE, NAMES, Parts, Templates},
 };
@@ -38,13 +39,6 @@ pub fn locale(raw: String) -> Result<String, Refusal> {
 
 fn parts_of(p: Option<pb::TemplateParts>) -> Option<Parts> {
     p.map(|p| Parts { subject: p.subject, text: p.text, html: p.html })
-}
-
-fn timestamp(ms: i64) -> Option<shop_proto::Timestamp> {
-    Some(shop_proto::Timestamp {
-        seconds: ms.div_euclid(1000),
-        nanos: i32::try_from(ms.rem_euclid(1000) * 1_000_000).unwrap_or(0),
-    })
 }
 
 /// A template as the admin sees it: its parts in use and the shop's versions.

@@ -192,10 +192,7 @@ impl Consumer for OrderMail {
     async fn consume(&self, about: &Envelope, event: OrderEvent) -> anyhow::Result<()> {
         let notices = &self.0;
         let Some(order) = notices.order(&event.order_id).await? else { return Ok(()) };
-        let charged = order
-            .payment
-            .as_ref()
-            .is_some_and(|p| matches!(p.status.as_str(), "succeeded" | "refunded" | "partially_refunded"));
+        let charged = order.payment.as_ref().is_some_and(|p| matches!(p.status.as_str(), "succeeded" | "refunded"));
         let template = match about.r#type.as_str() {
             kind::ORDER_PAID => "order_confirmation",
             kind::ORDER_SHIPPED => "order_shipped",

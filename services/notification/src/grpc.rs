@@ -63,7 +63,8 @@ impl NotificationGrpc {
     }
 }
 
-fn timestamp(ms: i64) -> Option<Timestamp> {
+/// A Unix-ms instant as the contract carries it.
+pub(crate) fn timestamp(ms: i64) -> Option<Timestamp> {
     Some(Timestamp { seconds: ms.div_euclid(1000), nanos: i32::try_from(ms.rem_euclid(1000) * 1_000_000).unwrap_or(0) })
 }
 

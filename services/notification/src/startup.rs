@@ -89,7 +89,7 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
     frame.consume(links, &LINK_EVENTS, LinkMail(notices.clone())).await?;
     frame.consume(passwords, &PASSWORD_EVENTS, PasswordMail(notices.clone())).await?;
     frame.consume(orders, &ORDER_EVENTS, OrderMail(notices.clone())).await?;
-    frame.consume(stock, &STOCK_EVENTS, StockMail { notices: notices.clone(), digests: digests.clone() }).await?;
+    frame.consume(stock, &STOCK_EVENTS, StockMail::new(notices.clone(), digests.clone())).await?;
     let digests = Arc::new(Digests {
         notices,
         store: digests,

@@ -2,11 +2,16 @@
 //! most one per recipient per period (`digest_every_secs`), the first low SKU of a quiet
 //! period waiting `digest_gather_secs` for others to join it.
 
-use std::{collections::BTreeSet, sync::Arc, time::Duration};
+use std::{
+    collections::BTreeSet,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use async_trait::async_trait;
 use minijinja::context;
 use shop_messaging::{Envelope, kind};
+use shop_platform::lock;
 use shop_proto::{
     common::v1::PageRequest,
     events::v1::StockLevel,
@@ -43,10 +48,31 @@ async fn admins(notices: &Notices) -> anyhow::Result<Vec<String>> {
     }
 }
 
+/// How long the list of admins is reused: a bulk import that takes a thousand SKUs low
+/// asks identity once, not a thousand times.
+const ADMINS_FOR: Duration = Duration::from_secs(60);
+
 /// Puts each low SKU on the digests of its vendor and of every admin.
 pub struct StockMail {
-    pub notices: Arc<Notices>,
-    pub digests: Arc<dyn DigestStore>,
+    notices: Arc<Notices>,
+    digests: Arc<dyn DigestStore>,
+    /// The admins as last read, and when.
+    admins: Mutex<Option<(Instant, Vec<String>)>>,
+}
+
+impl StockMail {
+    pub fn new(notices: Arc<Notices>, digests: Arc<dyn DigestStore>) -> Self {
+        Self { notices, digests, admins: Mutex::new(None) }
+    }
+
+    async fn admins(&self) -> anyhow::Result<Vec<String>> {
+        if let Some((_, admins)) = lock(&self.admins).as_ref().filter(|(at, _)| at.elapsed() < ADMINS_FOR) {
+            return Ok(admins.clone());
+        }
+        let admins = admins(&self.notices).await?;
+        *lock(&self.admins) = Some((Instant::now(), admins.clone()));
+        Ok(admins)
+    }
 }
 
 #[async_trait]
@@ -54,7 +80,7 @@ impl Consumer for StockMail {
     type Event = StockLevel;
 
     async fn consume(&self, about: &Envelope, level: StockLevel) -> anyhow::Result<()> {
-        let mut recipients: BTreeSet<String> = admins(&self.notices).await?.into_iter().collect();
+        let mut recipients: BTreeSet<String> = self.admins().await?.into_iter().collect();
         if !level.vendor_id.is_empty() {
             recipients.insert(level.vendor_id.clone());
         }

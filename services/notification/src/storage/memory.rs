@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use shop_platform::lock;
 use shop_service_kit::{Page, Paging};
 
-use super::{Filter, MessageStore, apply};
+use super::{Change, Filter, MessageStore};
 use crate::domain::{Message, Outcome};
 
 #[derive(Default)]
@@ -49,7 +49,7 @@ impl MessageStore for MemoryMessageStore {
 
     async fn record(&self, id: &str, outcome: &Outcome, now: i64) -> anyhow::Result<()> {
         if let Some(message) = lock(&self.messages).get_mut(id) {
-            apply(message, outcome, now);
+            Change::of(outcome).apply(message, now);
         }
         Ok(())
     }

@@ -50,28 +50,43 @@ pub trait MessageStore: Send + Sync + 'static {
     async fn is_suppressed(&self, address: &str) -> anyhow::Result<bool>;
 }
 
-/// The fields of a message an outcome changes, as one function for both stores.
-pub fn apply(message: &mut Message, outcome: &Outcome, now: i64) {
-    message.updated_at = now;
-    message.next_attempt_at = None;
-    match outcome {
-        Outcome::Sent { provider_message_id } => {
-            message.status = Status::Sent;
-            message.provider_message_id = Some(provider_message_id.clone());
+/// What an outcome changes on its message: its status, the one detail it fills in (the
+/// provider's message id, or the error — an earlier attempt's error stays on a message sent
+/// later), and when it is next due (none: settled). Both stores write exactly this.
+pub struct Change<'a> {
+    pub status: Status,
+    pub detail: Option<Detail<'a>>,
+    pub next_attempt_at: Option<i64>,
+}
+
+pub enum Detail<'a> {
+    ProviderMessageId(&'a str),
+    Error(&'a str),
+}
+
+impl<'a> Change<'a> {
+    pub fn of(outcome: &'a Outcome) -> Self {
+        let (status, detail, next_attempt_at) = match outcome {
+            Outcome::Sent { provider_message_id } => {
+                (Status::Sent, Some(Detail::ProviderMessageId(provider_message_id.as_str())), None)
+            }
+            Outcome::Retry { error, at } => (Status::Pending, Some(Detail::Error(error.as_str())), Some(*at)),
+            Outcome::Failed { error } => (Status::Failed, Some(Detail::Error(error.as_str())), None),
+            Outcome::Dead { error } => (Status::Dead, Some(Detail::Error(error.as_str())), None),
+            Outcome::Suppressed => (Status::Suppressed, None, None),
+        };
+        Self { status, detail, next_attempt_at }
+    }
+
+    /// The change made to a message held in memory.
+    pub fn apply(&self, message: &mut Message, now: i64) {
+        message.updated_at = now;
+        message.status = self.status;
+        message.next_attempt_at = self.next_attempt_at;
+        match self.detail {
+            Some(Detail::ProviderMessageId(id)) => message.provider_message_id = Some(id.to_owned()),
+            Some(Detail::Error(error)) => message.last_error = Some(error.to_owned()),
+            None => {}
         }
-        Outcome::Retry { error, at } => {
-            message.status = Status::Pending;
-            message.last_error = Some(error.clone());
-            message.next_attempt_at = Some(*at);
-        }
-        Outcome::Failed { error } => {
-            message.status = Status::Failed;
-            message.last_error = Some(error.clone());
-        }
-        Outcome::Dead { error } => {
-            message.status = Status::Dead;
-            message.last_error = Some(error.clone());
-        }
-        Outcome::Suppressed => message.status = Status::Suppressed,
     }
 }

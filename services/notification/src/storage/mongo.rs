@@ -12,7 +12,7 @@ use mongodb::{
 use serde::{Deserialize, Serialize};
 use shop_service_kit::{Page, Paging};
 
-use super::{Filter, MessageStore, apply};
+use super::{Change, Detail, Filter, MessageStore};
 use crate::domain::{Content, Message, Outcome, Status};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -22,7 +22,7 @@ struct MessageDoc {
     event_id: String,
     template: String,
     channel: String,
-    /// Lowercase, for lookups by address.
+    /// Lowercase (as `Message::new` makes it), for lookups by address.
     recipient: String,
     user_id: String,
     subject: String,
@@ -46,7 +46,7 @@ impl From<&Message> for MessageDoc {
             event_id: m.event_id.clone(),
             template: m.template.clone(),
             channel: m.channel.clone(),
-            recipient: m.recipient.to_lowercase(),
+            recipient: m.recipient.clone(),
             user_id: m.user_id.clone(),
             subject: m.content.subject.clone(),
             text: m.content.text.clone(),
@@ -152,16 +152,15 @@ impl MessageStore for MongoMessageStore {
     }
 
     async fn record(&self, id: &str, outcome: &Outcome, now: i64) -> anyhow::Result<()> {
-        let Some(found) = self.messages.find_one(doc! { "_id": id }).await? else { return Ok(()) };
-        let mut message = Message::try_from(found)?;
-        apply(&mut message, outcome, now);
-        let mut set = doc! {
-            "status": message.status.as_str(),
-            "provider_message_id": message.provider_message_id.as_deref(),
-            "last_error": message.last_error.as_deref(),
-            "updated_at": now,
+        // One write, no read: the outcome says every field it changes.
+        let change = Change::of(outcome);
+        let mut set = doc! { "status": change.status.as_str(), "updated_at": now };
+        match change.detail {
+            Some(Detail::ProviderMessageId(id)) => set.insert("provider_message_id", id),
+            Some(Detail::Error(error)) => set.insert("last_error", error),
+            None => None,
         };
-        let update = match message.next_attempt_at {
+        let update = match change.next_attempt_at {
             Some(at) => {
                 set.insert("next_attempt_at", at);
                 doc! { "$set": set }
