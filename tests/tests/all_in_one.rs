@@ -125,7 +125,7 @@ async fn on_a_public_address_the_all_in_one_is_no_demo_shop() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_a_mail_server_mail_lands_in_the_dev_mailbox_with_working_links() {
+async fn without_a_mail_server_mail_and_texts_land_in_the_dev_mailbox_with_working_links() {
     let app = Running::start().await;
     let (email, _, session) = app.api.register_customer().await;
     let admin = shop_e2e::commerce::token(&app.api, "admin@shop.local", "admin-demo-password").await;
@@ -147,5 +147,38 @@ async fn without_a_mail_server_mail_lands_in_the_dev_mailbox_with_working_links(
     // The mailbox is the admin's: the customer gets 403.
     let customer = session["access_token"].as_str().unwrap();
     assert_eq!(app.api.get("/api/v1/admin/mailbox", Some(customer)).await.status, 403);
+
+    // Without an SMS provider, a shipping text lands there too.
+    use shop_e2e::commerce::{self, add_to_cart, checkout, product_with_stock};
+    let address = serde_json::json!({"name": "Ada", "phone": "+44 20 7946 0958", "line1": "1 Street",
+        "city": "London", "postal_code": "N1 1AA", "country": "GB"});
+    assert_eq!(app.api.patch("/api/v1/me", Some(customer), serde_json::json!({"address": address})).await.status, 200);
+    let chosen = app
+        .api
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/me/notifications",
+            Some(customer),
+            Some(serde_json::json!({"shipping_sms": true})),
+        )
+        .await;
+    assert_eq!(chosen.status, 200, "{}", chosen.text);
+    let vendor = commerce::vendor(&app.api, &admin).await;
+    let sku = product_with_stock(&app.api, &vendor, 700, 5).await;
+    add_to_cart(&app.api, customer, &sku, 1).await;
+    let placed = checkout(&app.api, customer, &commerce::key(), "tok_visa").await;
+    assert_eq!(placed.status, 201, "{}", placed.text);
+    let ship = format!("/api/v1/admin/orders/{}/ship", placed.body["id"].as_str().unwrap());
+    assert_eq!(app.api.post(&ship, Some(&admin), serde_json::json!({"carrier": "Royal Mail"})).await.status, 200);
+    let text = || async {
+        let mailbox = app.api.get("/api/v1/admin/mailbox", Some(&admin)).await;
+        mailbox.body["items"].as_array().unwrap().iter().find(|m| m["channel"] == "sms").cloned()
+    };
+    let texted =
+        shop_test_support::eventually(std::time::Duration::from_secs(10), || async { text().await.is_some() }).await;
+    assert!(texted, "the shipping text is in the dev mailbox");
+    let text = text().await.unwrap();
+    assert_eq!(text["to"], "+15550100", "to the parcel's phone: {text}");
+    assert!(text["text"].as_str().unwrap().contains("on its way with Royal Mail"), "{text}");
     app.stop().await;
 }

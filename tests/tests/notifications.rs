@@ -1,7 +1,8 @@
-//! The notification service against a real SMTP server (aiosmtpd, `scripts/smtp-sink`),
-//! in a fleet on real RabbitMQ and the MongoDB stand-in: the account flows through their
-//! mailed links, order mail, retries of refused deliveries, and a service killed while it
-//! sends — every message delivered, none twice (counted at the server).
+//! The notification service against a real SMTP server (aiosmtpd, `scripts/smtp-sink`) and
+//! an HTTP SMS provider beside it, in a fleet on real RabbitMQ and the MongoDB stand-in: the
+//! account flows through their mailed links, order mail, shipping texts and the preferences
+//! that choose them, retries of refused deliveries, and a service killed while it sends —
+//! every message delivered, none twice (counted at the server).
 
 use std::time::Duration;
 
@@ -19,6 +20,8 @@ use shop_test_support::{
 
 #[path = "notifications/accounts.rs"]
 mod accounts;
+#[path = "notifications/texts.rs"]
+mod texts;
 
 const MAIL: Duration = Duration::from_secs(30);
 
@@ -27,6 +30,9 @@ async fn fleet(sink: &SmtpSink, reset_ttl_secs: u64) -> Fleet {
         env: vec![
             ("notification", "SHOP_SMTP_URL", sink.url()),
             ("notification", "SHOP_MAIL_FROM", "Fleet Shop <shop@fleet.test>".to_owned()),
+            ("notification", "SHOP_SMS_URL", sink.sms_url("twilio")),
+            ("notification", "SHOP_SMS_FORMAT", "twilio".to_owned()),
+            ("notification", "SHOP_SMS_FROM", "FleetShop".to_owned()),
             ("notification", "SHOP_PUBLIC_URL", "https://shop.fleet.test".to_owned()),
             ("identity", "SHOP_RESET_LINK_TTL_SECS", reset_ttl_secs.to_string()),
             ("notification", "SHOP_DIGEST_GATHER_SECS", "2".to_owned()),
@@ -268,6 +274,8 @@ async fn the_shop_writes_to_its_customers_through_a_real_mail_server() {
     order_mail(&fleet, &sink).await;
     refusals(&fleet, &sink).await;
     stock_digest(&fleet, &sink).await;
+    texts::preferences_and_texts(&fleet, &sink).await;
+    texts::declined_digest(&fleet, &sink).await;
     templates(&fleet, &sink).await;
     fleet.stop(&[]);
 }

@@ -1,5 +1,7 @@
 //! A real SMTP server for tests (`scripts/smtp-sink`, aiosmtpd from the tools venv that
 //! `scripts/test` installs): every accepted message kept and readable, refusals scripted.
+//! Beside it, on its HTTP port, an SMS provider taking text messages as JSON or as Twilio
+//! does.
 
 use std::{
     process::{Child, Command, Stdio},
@@ -27,6 +29,20 @@ impl Mail {
         let rest = &self.text[start..];
         Some(rest.split(|c: char| c.is_whitespace() || c == '&').next().unwrap_or_default().to_owned())
     }
+}
+
+/// A text message as the SMS provider took it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Text {
+    /// `json` or `twilio`: the request shape it came in.
+    pub format: String,
+    pub to: String,
+    pub from: String,
+    pub text: String,
+    pub id: String,
+    pub idempotency_key: Option<String>,
+    /// The `Authorization` header it came with.
+    pub authorization: Option<String>,
 }
 
 pub struct SmtpSink {
@@ -64,6 +80,37 @@ impl SmtpSink {
     /// The URL a service sends through.
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The SMS provider's endpoint for `format` (`json` or `twilio`), as `SHOP_SMS_URL`.
+    pub fn sms_url(&self, format: &str) -> String {
+        match format {
+            "twilio" => format!(
+                "{}/sms/twilio/2010-04-01/Accounts/AC0001/Messages.json",
+                self.api.replace("://", "://AC0001:twilio-secret@")
+            ),
+            _ => format!("{}/sms/json", self.api),
+        }
+    }
+
+    /// Every text message taken so far, oldest first.
+    pub async fn texts(&self) -> Vec<Text> {
+        let response = self.client.get(format!("{}/texts", self.api)).send().await.expect("SMS provider answers");
+        response.json().await.expect("text messages as JSON")
+    }
+
+    /// Waits until `count` text messages to `to` arrived (and returns them), or panics.
+    pub async fn wait_for_texts(&self, to: &str, count: usize, timeout: Duration) -> Vec<Text> {
+        let to_them = || async { self.texts().await.into_iter().filter(|t| t.to == to).collect::<Vec<_>>() };
+        let arrived = eventually(timeout, || async { to_them().await.len() >= count }).await;
+        let texts = to_them().await;
+        assert!(arrived, "expected {count} text messages to {to} within {timeout:?}, got {}: {texts:#?}", texts.len());
+        texts
+    }
+
+    /// Answers the next text messages with these statuses and this JSON body.
+    pub async fn refuse_texts(&self, codes: &[u16], body: &str) {
+        self.post("/refuse-sms", format!("{{\"codes\": {codes:?}, \"body\": {body}}}")).await;
     }
 
     async fn try_messages(&self) -> Option<Vec<Mail>> {

@@ -94,6 +94,7 @@ fn contact(user: &User) -> pb::Contact {
         role: user.role.to_proto().into(),
         email_verified: user.email_verified,
         locale: String::new(),
+        phone: user.profile.address.as_ref().map(|a| a.fields().phone.clone()).unwrap_or_default(),
     }
 }
 

@@ -1,6 +1,7 @@
-//! Where messages go: a mail server over SMTP (`crate::smtp`), or the dev mailbox (a shop
-//! without a mail server: kept in memory, listed to admins, each message logged with its
-//! link). Both behind [`Channel`], which says whether a failure is worth another attempt.
+//! Where messages go: a mail server over SMTP (`crate::smtp`), a text-message provider over
+//! HTTP (`crate::sms`), or the dev mailbox (a shop without either: kept in memory, listed to
+//! admins, each message logged with its link). Each behind [`Channel`], which says whether
+//! a failure is worth another attempt.
 
 use std::{collections::VecDeque, sync::Mutex};
 
@@ -25,6 +26,9 @@ pub enum SendError {
 pub struct Outgoing<'a> {
     /// The message's id: its `Message-ID` (a server or a reader can tell a repeat).
     pub id: &'a str,
+    /// `email` or `sms`.
+    pub channel: &'a str,
+    /// An address, or a phone number in international form.
     pub to: &'a str,
     pub content: &'a Content,
     /// Called with the provider's id for the message at the last moment before the
@@ -42,6 +46,7 @@ pub trait Channel: Send + Sync + 'static {
 #[derive(Debug, Clone)]
 pub struct Delivered {
     pub id: String,
+    pub channel: String,
     pub to: String,
     pub content: Content,
     /// Unix ms.
@@ -71,16 +76,18 @@ impl Channel for Mailbox {
         let content = message.content;
         // The one place the link is shown: a newcomer follows it from the log.
         tracing::info!(
+            channel = message.channel,
             to = message.to,
             subject = content.subject,
             link = content.link.as_deref().unwrap_or("-"),
-            "mail delivered to the dev mailbox"
+            "message delivered to the dev mailbox"
         );
         let id = format!("mailbox-{}", message.id);
         (message.commit)(&id);
         let mut held = lock(&self.held);
         held.push_back(Delivered {
             id: message.id.to_owned(),
+            channel: message.channel.to_owned(),
             to: message.to.to_owned(),
             content: content.clone(),
             at: now_ms(),

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use shop_platform::settings::Secret;
 use shop_service_kit::ServiceSettings;
 
-use crate::SERVICE;
+use crate::{SERVICE, sms::SmsFormat};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -16,6 +16,18 @@ pub struct NotificationExtra {
     pub smtp_url: Option<Secret>,
     /// The sender of every mail.
     pub mail_from: String,
+    /// `SHOP_SMS_URL`: the text-message provider's endpoint, e.g.
+    /// `https://sms.example.com/v1/messages`, or for Twilio
+    /// `https://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com/2010-04-01/Accounts/ACCOUNT_SID/Messages.json`.
+    /// Without it text messages go to the dev mailbox.
+    pub sms_url: Option<Secret>,
+    /// `SHOP_SMS_TOKEN`: the provider's API token, sent as `Authorization: Bearer`.
+    pub sms_token: Option<Secret>,
+    /// The sender of every text message: a number in international form or a name the
+    /// provider allows.
+    pub sms_from: String,
+    /// `json` (`{"to","from","text","reference"}`) or `twilio` (see `crate::sms`).
+    pub sms_format: SmsFormat,
     /// Where the shop's pages are: the links in mail point there.
     pub public_url: String,
     /// The shop's name, as mail shows it.
@@ -56,6 +68,10 @@ impl Default for NotificationExtra {
         Self {
             smtp_url: None,
             mail_from: "Shop <no-reply@shop.local>".into(),
+            sms_url: None,
+            sms_token: None,
+            sms_from: "Shop".into(),
+            sms_format: SmsFormat::Json,
             public_url: "http://127.0.0.1:8080".into(),
             shop_name: "Shop".into(),
             order_url: "http://127.0.0.1:50054".into(),

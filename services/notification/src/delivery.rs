@@ -10,7 +10,7 @@ use prometheus::{IntCounterVec, Opts, Registry};
 
 use crate::{
     channels::{Channel, Outgoing, SendError},
-    domain::{Message, Outcome, now_ms},
+    domain::{EMAIL, Message, Outcome, SMS, now_ms},
     journal::Journal,
     storage::MessageStore,
 };
@@ -48,9 +48,25 @@ impl DeliveryMetrics {
     }
 }
 
+/// Where each channel's messages go.
+pub struct Channels {
+    pub email: Arc<dyn Channel>,
+    pub sms: Arc<dyn Channel>,
+}
+
+impl Channels {
+    fn of(&self, channel: &str) -> Option<&dyn Channel> {
+        match channel {
+            EMAIL => Some(self.email.as_ref()),
+            SMS => Some(self.sms.as_ref()),
+            _ => None,
+        }
+    }
+}
+
 pub struct Delivery {
     pub store: Arc<dyn MessageStore>,
-    pub channel: Arc<dyn Channel>,
+    pub channels: Channels,
     pub retry: Retry,
     pub lease: Duration,
     pub concurrency: usize,
@@ -107,9 +123,18 @@ impl Delivery {
                     tracing::warn!(message_id = %message.id, error = %err, "the delivery journal cannot be written");
                 }
             };
-            let outgoing =
-                Outgoing { id: &message.id, to: &message.recipient, content: &message.content, commit: &commit };
-            match self.channel.send(outgoing).await {
+            let outgoing = Outgoing {
+                id: &message.id,
+                channel: &message.channel,
+                to: &message.recipient,
+                content: &message.content,
+                commit: &commit,
+            };
+            let sent = match self.channels.of(&message.channel) {
+                Some(channel) => channel.send(outgoing).await,
+                None => Err(SendError::Permanent(format!("no channel {}", message.channel))),
+            };
+            match sent {
                 Ok(provider_message_id) => Outcome::Sent { provider_message_id },
                 Err(SendError::Transient(error)) if message.attempts < self.retry.max_attempts => {
                     Outcome::Retry { error, at: now_ms() + ms(self.retry.wait(message.attempts)) }

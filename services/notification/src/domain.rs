@@ -50,7 +50,7 @@ pub struct Message {
     pub id: String,
     pub event_id: String,
     pub template: String,
-    /// `email` (the only channel yet).
+    /// [`EMAIL`] or [`SMS`].
     pub channel: String,
     pub recipient: String,
     pub user_id: String,
@@ -66,6 +66,10 @@ pub struct Message {
     pub updated_at: i64,
 }
 
+/// The channel of mail, and of text messages.
+pub const EMAIL: &str = "email";
+pub const SMS: &str = "sms";
+
 /// The id of the message `template` sends to `recipient` about event `event_id`.
 pub fn message_id(event_id: &str, template: &str, recipient: &str) -> String {
     let digest = Sha256::digest(format!("{event_id}\n{template}\n{}", recipient.to_lowercase()).as_bytes());
@@ -79,7 +83,7 @@ impl Message {
             id: message_id(event_id, template, recipient),
             event_id: event_id.to_owned(),
             template: template.to_owned(),
-            channel: "email".to_owned(),
+            channel: EMAIL.to_owned(),
             recipient: recipient.to_lowercase(),
             user_id: user_id.to_owned(),
             content,
@@ -91,6 +95,11 @@ impl Message {
             created_at: now,
             updated_at: now,
         }
+    }
+
+    /// The same message sent through `channel` (an email unless said).
+    pub fn via(self, channel: &str) -> Self {
+        Self { channel: channel.to_owned(), ..self }
     }
 }
 

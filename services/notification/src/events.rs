@@ -19,7 +19,9 @@ use shop_service_kit::{Consumer, Upstream};
 
 use crate::{
     delivery::Delivery,
-    domain::{Message, now_ms},
+    domain::{Content, Message, SMS, now_ms},
+    sms::international,
+    storage::PreferenceStore,
     templates::{FALLBACK_LOCALE, Templates, money},
 };
 
@@ -41,6 +43,7 @@ pub struct Site {
 pub struct Notices {
     pub templates: Arc<Templates>,
     pub delivery: Arc<Delivery>,
+    pub preferences: Arc<dyn PreferenceStore>,
     pub identity: IdentityServiceClient<Upstream>,
     pub orders: OrderServiceClient<Upstream>,
     pub site: Site,
@@ -56,7 +59,7 @@ impl Notices {
         }
     }
 
-    /// Records the notice `template` renders for `contact` about event `event_id` (once per
+    /// Records the mail `template` renders for `contact` about event `event_id` (once per
     /// event, template and address), and sends it.
     pub async fn notify(
         &self,
@@ -66,11 +69,32 @@ impl Notices {
         data: Value,
         link: String,
     ) -> anyhow::Result<()> {
-        let locale = if contact.locale.is_empty() { FALLBACK_LOCALE } else { contact.locale.as_str() };
-        let data = context! { shop => &self.site.name, name => &contact.first_name, link => &link, ..data };
-        let mut content = self.templates.render(template, locale, &data).await?;
+        let mut content = self.render(template, contact, data, &link).await?;
         content.link = Some(link);
-        let message = Message::new(event_id, template, &contact.email, &contact.user_id, content, now_ms());
+        self.send(Message::new(event_id, template, &contact.email, &contact.user_id, content, now_ms())).await
+    }
+
+    /// Records the text message `template` renders for `contact` about event `event_id`, to
+    /// `phone` (in international form), and sends it.
+    pub async fn text(
+        &self,
+        event_id: &str,
+        template: &str,
+        (contact, phone): (&Contact, &str),
+        data: Value,
+        link: String,
+    ) -> anyhow::Result<()> {
+        let content = self.render(template, contact, data, &link).await?;
+        self.send(Message::new(event_id, template, phone, &contact.user_id, content, now_ms()).via(SMS)).await
+    }
+
+    async fn render(&self, template: &str, contact: &Contact, data: Value, link: &str) -> anyhow::Result<Content> {
+        let locale = if contact.locale.is_empty() { FALLBACK_LOCALE } else { contact.locale.as_str() };
+        let data = context! { shop => &self.site.name, name => &contact.first_name, link => link, ..data };
+        self.templates.render(template, locale, &data).await
+    }
+
+    async fn send(&self, message: Message) -> anyhow::Result<()> {
         if !self.delivery.store.enqueue(&message).await? {
             // A redelivered event: its notice is recorded (and sent, or being retried).
             return Ok(());
@@ -213,6 +237,19 @@ impl Consumer for OrderMail {
             tracking_number => order.shipment.as_ref().map(|s| s.tracking_number.as_str()).unwrap_or_default(),
         };
         let url = notices.page(&format!("/account/orders/{}", order.id));
-        notices.notify(&about.event_id, template, &contact, data, url).await
+        notices.notify(&about.event_id, template, &contact, data.clone(), url.clone()).await?;
+        if template == "order_shipped" && notices.preferences.get(&contact.user_id).await?.shipping_sms {
+            // To the number on the parcel, else the account's own.
+            let on_parcel = order.shipping_address.as_ref().and_then(|a| international(&a.phone));
+            match on_parcel.or_else(|| international(&contact.phone)) {
+                Some(phone) => {
+                    notices.text(&about.event_id, "order_shipped_sms", (&contact, &phone), data, url).await?
+                }
+                None => {
+                    tracing::info!(order_id = %order.id, "shipping text wanted, but no number in international form")
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -1,5 +1,5 @@
-//! Notification's gRPC face (admins, through the gateway): the delivery log, resending a
-//! message, the dev mailbox, and the templates.
+//! Notification's gRPC face, through the gateway: for admins the delivery log, resending a
+//! message, the dev mailbox and the templates; for every account its own preferences.
 
 use std::sync::Arc;
 
@@ -16,6 +16,7 @@ use shop_service_kit::{
 use tonic::{Request, Response, Status};
 
 use crate::{
+    account::Accounts,
     admin::{self, template_ref},
     channels::Mailbox,
     delivery::Delivery,
@@ -37,6 +38,8 @@ pub const POLICY: Policy = Policy {
         ("PreviewTemplate", GATEWAY),
         ("UpdateTemplate", GATEWAY),
         ("ResetTemplate", GATEWAY),
+        ("GetPreferences", GATEWAY),
+        ("UpdatePreferences", GATEWAY),
     ],
 };
 
@@ -46,6 +49,7 @@ pub struct NotificationGrpc {
     /// The dev mailbox, when mail goes there (no SMTP server configured).
     mailbox: Option<Arc<Mailbox>>,
     templates: Arc<Templates>,
+    accounts: Accounts,
 }
 
 impl NotificationGrpc {
@@ -54,8 +58,9 @@ impl NotificationGrpc {
         delivery: Arc<Delivery>,
         mailbox: Option<Arc<Mailbox>>,
         templates: Arc<Templates>,
+        accounts: Accounts,
     ) -> Self {
-        Self { auth: Authenticator::new(verifier), delivery, mailbox, templates }
+        Self { auth: Authenticator::new(verifier), delivery, mailbox, templates, accounts }
     }
 
     pub fn server(self) -> pb::notification_service_server::NotificationServiceServer<Self> {
@@ -175,6 +180,7 @@ impl NotificationService for NotificationGrpc {
             .iter()
             .map(|m| pb::MailboxEntry {
                 id: m.id.clone(),
+                channel: m.channel.clone(),
                 to: m.to.clone(),
                 subject: m.content.subject.clone(),
                 text: m.content.text.clone(),
@@ -229,5 +235,23 @@ impl NotificationService for NotificationGrpc {
         let (name, locale) = template_ref(Some(req.into_inner()))?;
         admin::save(&self.templates, &name, &locale, None, &caller.user_id).await?;
         Ok(Response::new(admin::describe(&self.templates, &name, &locale).await?))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_preferences(
+        &self,
+        req: Request<pb::GetPreferencesRequest>,
+    ) -> Result<Response<pb::Preferences>, Status> {
+        let caller = self.auth.user(&req).await?;
+        Ok(Response::new(self.accounts.get(&caller.user_id).await?))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_preferences(
+        &self,
+        req: Request<pb::UpdatePreferencesRequest>,
+    ) -> Result<Response<pb::Preferences>, Status> {
+        let caller = self.auth.user(&req).await?;
+        Ok(Response::new(self.accounts.update(&caller.user_id, req.into_inner()).await?))
     }
 }

@@ -1,9 +1,11 @@
 //! Notification service: turns the shop's events into the messages its people are sent —
 //! a welcome with the link proving the address, a password reset link, an order's
 //! confirmation — rendered from templates, recorded one per (event, template, recipient)
-//! so a redelivered event never sends twice, and delivered with retries: by SMTP, or into
-//! the dev mailbox of a shop without a mail server.
+//! so a redelivered event never sends twice, and delivered with retries: by SMTP and an SMS
+//! provider, or into the dev mailbox of a shop without them. Optional notices (a text
+//! message when an order ships, the low-stock digest) follow each account's preferences.
 
+pub mod account;
 pub mod admin;
 pub mod channels;
 pub mod config;
@@ -12,6 +14,7 @@ pub mod domain;
 pub mod events;
 pub mod grpc;
 pub mod journal;
+pub mod sms;
 pub mod smtp;
 pub mod startup;
 pub mod stock;

@@ -1,5 +1,5 @@
-//! Builds notification from its settings: its store, the channel (SMTP, or the dev
-//! mailbox), the consumers of the events it answers, the retry loop and the gRPC host.
+//! Builds notification from its settings: its stores, the channels (SMTP and an SMS
+//! provider, or the dev mailbox for either), the consumers of the events it answers, the retry loop and the gRPC host.
 
 use std::{sync::Arc, time::Duration};
 
@@ -14,22 +14,24 @@ use shop_service_kit::{Frame, Service, Storage};
 
 use crate::{
     SERVICE, Settings,
+    account::Accounts,
     channels::{Channel, Mailbox},
-    delivery::{Delivery, DeliveryMetrics, Retry},
+    delivery::{Channels, Delivery, DeliveryMetrics, Retry},
     events::{LINK_EVENTS, LinkMail, Notices, ORDER_EVENTS, OrderMail, PASSWORD_EVENTS, PasswordMail, Site},
     grpc::NotificationGrpc,
     journal::Journal,
+    sms::HttpSms,
     smtp::Smtp,
     stock::{Digests, STOCK_EVENTS, StockMail},
     storage::{
-        DigestStore, MemoryDigestStore, MemoryMessageStore, MemoryTemplateStore, MessageStore, MongoDigestStore,
-        MongoMessageStore, MongoTemplateStore, TemplateStore,
+        DigestStore, MemoryDigestStore, MemoryMessageStore, MemoryPreferenceStore, MemoryTemplateStore, MessageStore,
+        MongoDigestStore, MongoMessageStore, MongoPreferenceStore, MongoTemplateStore, PreferenceStore, TemplateStore,
     },
     templates::Templates,
 };
 
-/// The notification stores: messages, digests, the shop's template versions.
-type Stores = (Arc<dyn MessageStore>, Arc<dyn DigestStore>, Arc<dyn TemplateStore>);
+/// The notification stores: messages, digests, the shop's template versions, preferences.
+type Stores = (Arc<dyn MessageStore>, Arc<dyn DigestStore>, Arc<dyn TemplateStore>, Arc<dyn PreferenceStore>);
 
 /// The durable queue of each consumer.
 pub const QUEUES: [&str; 4] =
@@ -37,28 +39,42 @@ pub const QUEUES: [&str; 4] =
 
 pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
     let mut frame = Frame::connect(SERVICE, settings, &embedded, shutdown).await?;
-    let (store, digests, saved): Stores = match &frame.backends.storage {
+    let (store, digests, saved, preferences): Stores = match &frame.backends.storage {
         Storage::Mongo { db, .. } => (
             Arc::new(MongoMessageStore::open(db).await?),
             Arc::new(MongoDigestStore::open_store(db).await?),
             Arc::new(MongoTemplateStore::open(db).await?),
+            Arc::new(MongoPreferenceStore::open(db)),
         ),
         Storage::Embedded { .. } => (
             Arc::new(MemoryMessageStore::default()),
             Arc::new(MemoryDigestStore::default()),
             Arc::new(MemoryTemplateStore::default()),
+            Arc::new(MemoryPreferenceStore::default()),
         ),
     };
     let templates = Arc::new(Templates::with_store(saved));
     let extra = frame.settings.extra.clone();
-    let (channel, mailbox): (Arc<dyn Channel>, Option<Arc<Mailbox>>) = match &extra.smtp_url {
-        Some(url) => (Arc::new(Smtp::new(url.expose(), &extra.mail_from)?), None),
+    let mailbox = Arc::new(Mailbox::new(extra.mailbox_capacity));
+    let email: Arc<dyn Channel> = match &extra.smtp_url {
+        Some(url) => Arc::new(Smtp::new(url.expose(), &extra.mail_from)?),
         None => {
             tracing::info!("no SMTP server configured (SHOP_SMTP_URL): mail goes to the dev mailbox");
-            let mailbox = Arc::new(Mailbox::new(extra.mailbox_capacity));
-            (mailbox.clone(), Some(mailbox))
+            mailbox.clone()
         }
     };
+    let sms: Arc<dyn Channel> = match &extra.sms_url {
+        Some(url) => {
+            let token = extra.sms_token.as_ref().map(|t| t.expose());
+            Arc::new(HttpSms::new(url.expose(), token, &extra.sms_from, extra.sms_format)?)
+        }
+        None => {
+            tracing::info!("no SMS provider configured (SHOP_SMS_URL): text messages go to the dev mailbox");
+            mailbox.clone()
+        }
+    };
+    // Listed to admins only while some channel delivers into it.
+    let mailbox = (extra.smtp_url.is_none() || extra.sms_url.is_none()).then_some(mailbox);
     let journal = extra.delivery_journal.as_deref().map(Journal::open).transpose()?;
     if let Some(journal) = &journal {
         // Before anything is claimed: what a killed process sent is not sent again.
@@ -67,7 +83,7 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
     let delivery = Arc::new(Delivery {
         journal,
         store,
-        channel,
+        channels: Channels { email, sms },
         retry: Retry {
             max_attempts: extra.max_attempts.max(1),
             base: Duration::from_millis(extra.retry_base_ms),
@@ -78,10 +94,12 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         metrics: DeliveryMetrics::new(Some(frame.registry()))?,
     });
     let identity_url = frame.settings.identity_url.clone();
+    let identity = IdentityServiceClient::new(frame.upstream("identity", &identity_url)?);
     let notices = Arc::new(Notices {
         templates: templates.clone(),
         delivery: delivery.clone(),
-        identity: IdentityServiceClient::new(frame.upstream("identity", &identity_url)?),
+        preferences: preferences.clone(),
+        identity: identity.clone(),
         orders: OrderServiceClient::new(frame.upstream("order", &extra.order_url)?),
         site: Site { name: extra.shop_name.clone(), url: extra.public_url.trim_end_matches('/').to_owned() },
     });
@@ -107,6 +125,7 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         async move { delivery.round().await.map(|_| ()) }
     });
     let verifier = frame.verifier()?;
-    let server = NotificationGrpc::new(verifier.clone(), delivery, mailbox, templates).server();
+    let accounts = Accounts { preferences, identity };
+    let server = NotificationGrpc::new(verifier.clone(), delivery, mailbox, templates, accounts).server();
     frame.serve(&crate::grpc::POLICY, verifier, server).await
 }

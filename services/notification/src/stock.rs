@@ -121,7 +121,9 @@ impl Digests {
         for recipient in self.store.due(now, ms(self.gather), ms(self.every)).await? {
             let Some((batch, lines)) = self.store.open(&recipient).await? else { continue };
             let low = self.still_low(&lines).await?;
-            let contact = if low.is_empty() { None } else { self.notices.contact(&recipient).await? };
+            // A recipient who declined digests is sent none: its lines are closed unsent.
+            let wanted = !low.is_empty() && self.notices.preferences.get(&recipient).await?.stock_digest;
+            let contact = if wanted { self.notices.contact(&recipient).await? } else { None };
             if let Some(contact) = &contact {
                 let shown: Vec<minijinja::Value> = low
                     .iter()

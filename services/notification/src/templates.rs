@@ -2,7 +2,8 @@
 //! is given — no files, no environment, no functions of the host — every loop is bounded
 //! by fuel, an unknown variable is an error, and values are HTML-escaped in the HTML part.
 //!
-//! Each template has three parts (subject, plain text, HTML) per locale. The shipped ones
+//! Each template has three parts (subject, plain text, HTML) per locale; a text message's
+//! (a name ending in `_sms`) has no HTML, and its subject only names it in the log. The shipped ones
 //! are in `templates/<locale>/`; an admin may save the shop's own version of any of them
 //! (checked against the template's sample data before it is kept, so a template error is
 //! refused at save time, never met at send time). English is the fallback for a locale a
@@ -14,6 +15,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
 
 use crate::{
     domain::Content,
+    sms::MAX_TEXT,
     storage::{TemplateStore, Version},
 };
 
@@ -41,8 +43,23 @@ macro_rules! shipped {
     };
 }
 
+macro_rules! shipped_texts {
+    ($locale:literal: $($name:literal),* $(,)?) => {
+        [$(($locale, $name, Parts {
+            subject: include_str!(concat!("../templates/", $locale, "/", $name, ".subject")).trim().to_owned(),
+            text: include_str!(concat!("../templates/", $locale, "/", $name, ".txt")).to_owned(),
+            html: String::new(),
+        })),*]
+    };
+}
+
+/// Whether `name` is a text message's template (no HTML part).
+pub fn is_text_message(name: &str) -> bool {
+    name.ends_with("_sms")
+}
+
 /// The shop's own templates, by name.
-pub const NAMES: [&str; 11] = [
+pub const NAMES: [&str; 12] = [
     "welcome",
     "verify_email",
     "password_reset",
@@ -51,6 +68,7 @@ pub const NAMES: [&str; 11] = [
     "email_change_notice",
     "order_confirmation",
     "order_shipped",
+    "order_shipped_sms",
     "order_cancelled",
     "order_refunded",
     "stock_low_digest",
@@ -88,8 +106,12 @@ impl Templates {
         let shipped = shipped!("en": "welcome", "verify_email", "password_reset", "password_changed",
             "confirm_email_change", "email_change_notice",
             "order_confirmation", "order_shipped", "order_cancelled", "order_refunded", "stock_low_digest");
-        let parts =
-            shipped.into_iter().map(|(locale, name, parts)| ((locale.to_owned(), name.to_owned()), parts)).collect();
+        let texts = shipped_texts!("en": "order_shipped_sms");
+        let parts = shipped
+            .into_iter()
+            .chain(texts)
+            .map(|(locale, name, parts)| ((locale.to_owned(), name.to_owned()), parts))
+            .collect();
         Self { env, parts, saved: None }
     }
 
@@ -148,9 +170,18 @@ impl Templates {
         if parts.subject.trim().is_empty() || parts.subject.len() > MAX_SUBJECT {
             return Err(format!("subject: must be 1 to {MAX_SUBJECT} bytes"));
         }
-        for (part, body) in [("text", &parts.text), ("html", &parts.html)] {
-            if body.trim().is_empty() || body.len() > MAX_BODY {
-                return Err(format!("{part}: must be 1 to {MAX_BODY} bytes"));
+        if is_text_message(name) {
+            if parts.text.trim().is_empty() || parts.text.len() > MAX_TEXT {
+                return Err(format!("text: must be 1 to {MAX_TEXT} bytes"));
+            }
+            if !parts.html.trim().is_empty() {
+                return Err("html: a text message has no HTML part (leave it empty)".to_owned());
+            }
+        } else {
+            for (part, body) in [("text", &parts.text), ("html", &parts.html)] {
+                if body.trim().is_empty() || body.len() > MAX_BODY {
+                    return Err(format!("{part}: must be 1 to {MAX_BODY} bytes"));
+                }
             }
         }
         self.render_parts(name, parts, &data).map_err(|e| format!("{e:#}"))
@@ -193,10 +224,12 @@ pub fn sample(name: &str) -> Option<Value> {
         "email_change_notice" => context! { new_email => "ada@new.example.com", ..common },
         "password_reset" => context! { expires => "30 minutes", ..common },
         "password_changed" => common,
-        "order_confirmation" | "order_shipped" | "order_cancelled" | "order_refunded" => context! {
-            order => order, amount => "15.00 EUR", reason => "changed my mind", carrier => "DHL",
-            tracking_number => "JJD000390007", ..common
-        },
+        "order_confirmation" | "order_shipped" | "order_shipped_sms" | "order_cancelled" | "order_refunded" => {
+            context! {
+                order => order, amount => "15.00 EUR", reason => "changed my mind", carrier => "DHL",
+                tracking_number => "JJD000390007", ..common
+            }
+        }
         "stock_low_digest" => context! {
             lines => vec![context! { sku => "MUG-1", available => 2, threshold => 5 }], ..common
         },

@@ -1,14 +1,16 @@
 //! The message store contract, run against the embedded store and MongoDB: a notice is
 //! recorded once, a due message is claimed by one claimer only (until its lease passes),
-//! outcomes settle or reschedule it, and the log pages newest first.
+//! outcomes settle or reschedule it, and the log pages newest first; an account's
+//! preferences change only in what a change names.
 
 use std::{collections::HashSet, sync::Arc};
 
 use shop_notification::{
     domain::{Content, Message, Outcome, Status, now_ms},
     storage::{
-        Filter, MemoryMessageStore, MemoryTemplateStore, MessageStore, MongoMessageStore, MongoTemplateStore,
-        TemplateStore, Version,
+        Filter, MemoryMessageStore, MemoryPreferenceStore, MemoryTemplateStore, MessageStore, MongoMessageStore,
+        MongoPreferenceStore, MongoTemplateStore, PreferenceChange, PreferenceStore, Preferences, TemplateStore,
+        Version,
     },
     templates::Parts,
 };
@@ -140,6 +142,36 @@ async fn template_versions_are_numbered_and_kept(store: Arc<dyn TemplateStore>) 
     assert!(store.history("welcome", "en").await.unwrap().is_empty(), "each locale its own");
 }
 
+async fn preferences_change_only_what_is_chosen(store: Arc<dyn PreferenceStore>) {
+    let user = unique("user");
+    assert_eq!(store.get(&user).await.unwrap(), Preferences::default());
+    assert_eq!(
+        (Preferences::default().shipping_sms, Preferences::default().stock_digest),
+        (false, true),
+        "texts are chosen, digests declined"
+    );
+    // Many changes at once, each to one choice: every one holds, none undoes another.
+    let changes = (0..16).map(|i| {
+        let (store, user) = (store.clone(), user.clone());
+        let change = if i % 2 == 0 {
+            PreferenceChange { shipping_sms: Some(true), stock_digest: None }
+        } else {
+            PreferenceChange { shipping_sms: None, stock_digest: Some(false) }
+        };
+        tokio::spawn(async move { store.update(&user, change, 1_000 + i).await.unwrap() })
+    });
+    for change in changes {
+        change.await.unwrap();
+    }
+    let now = store.get(&user).await.unwrap();
+    assert_eq!((now.shipping_sms, now.stock_digest), (true, false));
+    assert!(now.updated_at.is_some_and(|t| (1_000..1_016).contains(&t)), "{now:?}");
+    let back = store.update(&user, PreferenceChange { shipping_sms: Some(false), stock_digest: None }, 5_000);
+    let back = back.await.unwrap();
+    assert_eq!((back.shipping_sms, back.stock_digest, back.updated_at), (false, false, Some(5_000)));
+    assert_eq!(store.get(&unique("user")).await.unwrap(), Preferences::default(), "each account its own");
+}
+
 mod memory {
     use super::*;
 
@@ -155,6 +187,7 @@ mod memory {
         the_log_pages_newest_first(store()),
         suppressed_addresses(store()),
         template_versions_are_numbered_and_kept(Arc::new(MemoryTemplateStore::default())),
+        preferences_change_only_what_is_chosen(Arc::new(MemoryPreferenceStore::default())),
     );
 }
 
@@ -173,6 +206,12 @@ mod mongo {
         Arc::new(MongoTemplateStore::open(&db).await.unwrap())
     }
 
+    async fn preferences() -> Arc<dyn PreferenceStore> {
+        require("MongoDB", &mongo_url());
+        let db = shop_storage::connect(&mongo_url(), &unique("notification")).await.unwrap();
+        Arc::new(MongoPreferenceStore::open(&db))
+    }
+
     shop_test_support::contract_tests!(
         records_a_notice_once(store().await),
         a_claim_holds_the_message(store().await),
@@ -181,5 +220,6 @@ mod mongo {
         the_log_pages_newest_first(store().await),
         suppressed_addresses(store().await),
         template_versions_are_numbered_and_kept(templates().await),
+        preferences_change_only_what_is_chosen(preferences().await),
     );
 }

@@ -162,6 +162,8 @@ where
             .service(notifications::list_messages)
             .service(notifications::resend)
             .service(notifications::mailbox)
+            .service(notifications::get_preferences)
+            .service(notifications::update_preferences)
             .service(templates::list_templates)
             .service(templates::get_template)
             .service(templates::preview_template)

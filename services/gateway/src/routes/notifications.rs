@@ -1,14 +1,15 @@
-//! What the shop sent (admin): the delivery log, resending a message, and the dev mailbox
-//! that holds the mail of a shop with no mail server configured.
+//! What the shop sends: for admins the delivery log, resending a message, and the dev
+//! mailbox that holds the messages of a shop with no mail server or SMS provider
+//! configured; for every account its own choice of optional notices.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use shop_proto::notification::v1 as pb;
 use tonic::Request;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
-    auth::Admin,
+    auth::{Admin, Authenticated},
     error::{Problem, ProblemBody},
     routes::{Page, PageQuery, rfc3339},
     state::State,
@@ -82,6 +83,8 @@ impl From<pb::Message> for MessageView {
 #[derive(Serialize, ToSchema)]
 pub struct MailView {
     pub id: String,
+    /// `email`, or `sms` (a text message: `to` is a phone number, `text` what it says).
+    pub channel: String,
     pub to: String,
     pub subject: String,
     pub text: String,
@@ -136,8 +139,9 @@ pub async fn resend(
 }
 
 /// The dev mailbox, newest first (admin): the mail of a shop with no mail server
-/// configured (`SHOP_SMTP_URL`), with each message's content — follow a verification or
-/// reset link from here. Empty when mail goes to a mail server.
+/// configured (`SHOP_SMTP_URL`) and the text messages of one with no SMS provider
+/// (`SHOP_SMS_URL`), with each message's content — follow a verification or reset link
+/// from here.
 #[utoipa::path(tag = "admin", params(PageQuery), security(("bearer" = ["admin"])), responses(
     (status = 200, body = Page<MailView>),
 ))]
@@ -156,6 +160,7 @@ pub async fn mailbox(
         .into_iter()
         .map(|m| MailView {
             id: m.id,
+            channel: m.channel,
             to: m.to,
             subject: m.subject,
             text: m.text,
@@ -164,4 +169,72 @@ pub async fn mailbox(
         })
         .collect();
     Ok(HttpResponse::Ok().json(Page::new(mail, &info)))
+}
+
+/// An account's choice of optional notices. Transactional mail (address and reset links,
+/// order confirmations, cancellations, refunds) always goes.
+#[derive(Serialize, ToSchema)]
+pub struct PreferencesView {
+    /// A text message when an order ships (to the phone of the parcel's address, else the
+    /// account's). Off unless chosen.
+    pub shipping_sms: bool,
+    /// The low-stock digest of vendors and admins. On unless declined.
+    pub stock_digest: bool,
+    /// Where text messages go: the phone of the account's address in international form;
+    /// null when it has none (`shipping_sms` cannot be chosen then).
+    pub sms_to: Option<String>,
+    /// RFC 3339; null until the account first chose.
+    pub updated_at: Option<String>,
+}
+
+impl From<pb::Preferences> for PreferencesView {
+    fn from(p: pb::Preferences) -> Self {
+        Self {
+            shipping_sms: p.shipping_sms,
+            stock_digest: p.stock_digest,
+            sms_to: (!p.sms_to.is_empty()).then_some(p.sms_to),
+            updated_at: p.updated_at.is_some().then(|| rfc3339(p.updated_at)),
+        }
+    }
+}
+
+/// The choices to change; those left out stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesChange {
+    pub shipping_sms: Option<bool>,
+    pub stock_digest: Option<bool>,
+}
+
+/// The caller's choice of optional notices.
+#[utoipa::path(tag = "identity", security(("bearer" = [])), responses(
+    (status = 200, body = PreferencesView),
+    (status = 401, body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[get("/me/notifications")]
+pub async fn get_preferences(
+    state: web::Data<State>,
+    Authenticated(caller): Authenticated,
+) -> Result<HttpResponse, Problem> {
+    let request = caller.authorize(Request::new(pb::GetPreferencesRequest {}));
+    let chosen = state.clients.notification.clone().get_preferences(request).await?;
+    Ok(HttpResponse::Ok().json(PreferencesView::from(chosen.into_inner())))
+}
+
+/// Changes the caller's choice of optional notices.
+#[utoipa::path(tag = "identity", request_body = PreferencesChange, security(("bearer" = [])), responses(
+    (status = 200, description = "the choices now", body = PreferencesView),
+    (status = 400, description = "an unknown field, or `shipping_sms` without a phone number in international form in the account's address", body = ProblemBody, content_type = "application/problem+json"),
+    (status = 401, body = ProblemBody, content_type = "application/problem+json"),
+))]
+#[put("/me/notifications")]
+pub async fn update_preferences(
+    state: web::Data<State>,
+    Authenticated(caller): Authenticated,
+    body: web::Json<PreferencesChange>,
+) -> Result<HttpResponse, Problem> {
+    let b = body.into_inner();
+    let change = pb::UpdatePreferencesRequest { shipping_sms: b.shipping_sms, stock_digest: b.stock_digest };
+    let chosen = state.clients.notification.clone().update_preferences(caller.authorize(Request::new(change))).await?;
+    Ok(HttpResponse::Ok().json(PreferencesView::from(chosen.into_inner())))
 }

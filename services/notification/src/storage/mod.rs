@@ -1,10 +1,12 @@
 //! Notification storage: messages (the delivery log), suppressed addresses, the lines
-//! waiting for a digest, and the shop's versions of the templates. A MongoDB
+//! waiting for a digest, the shop's versions of the templates, and each account's choice of
+//! optional notices. A MongoDB
 //! and an embedded implementation held to one contract (`tests/store_contract.rs`).
 
 mod digests;
 mod memory;
 mod mongo;
+mod preferences;
 mod templates;
 
 use async_trait::async_trait;
@@ -13,6 +15,7 @@ use shop_service_kit::{Page, Paging};
 pub use digests::{DigestLine, DigestStore, MemoryDigestStore, MongoDigestStore};
 pub use memory::MemoryMessageStore;
 pub use mongo::MongoMessageStore;
+pub use preferences::{MemoryPreferenceStore, MongoPreferenceStore, PreferenceChange, PreferenceStore, Preferences};
 pub use templates::{MemoryTemplateStore, MongoTemplateStore, TemplateStore, Version};
 
 use crate::domain::{Message, Outcome, Status};
