@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use shop_notification::{
     storage::{MemoryTemplateStore, TemplateStore, Version},
-    templates::{self, NAMES, Parts, Templates, money},
+    templates::{self, NAMES, Parts, Templates, is_text_message, money},
 };
 
 fn order() -> minijinja::Value {
@@ -34,7 +34,13 @@ async fn every_shipped_template_renders_with_its_data() {
     for name in NAMES {
         let content = templates.render(name, "en", &sample()).await.unwrap_or_else(|e| panic!("{name}: {e:#}"));
         assert!(!content.subject.is_empty() && !content.subject.contains('\n'), "{name}: {content:?}");
-        assert!(content.text.contains("Ada") && content.html.contains("Ada"), "{name} greets by name");
+        if is_text_message(name) {
+            // A text message is short: the shop, the news, the link; no HTML.
+            assert!(content.text.contains("Shop") && content.text.contains("http://shop.test/x"), "{name}");
+            assert!(content.html.is_empty() && content.text.len() <= 160, "{name}: one SMS segment: {content:?}");
+        } else {
+            assert!(content.text.contains("Ada") && content.html.contains("Ada"), "{name} greets by name");
+        }
     }
     let confirmation = templates.render("order_confirmation", "en", &sample()).await.unwrap();
     assert!(confirmation.text.contains("2 x Mug (MUG-1)  9.00 EUR") && confirmation.text.contains("Total: 9.00 EUR"));
@@ -126,4 +132,15 @@ async fn the_shops_version_is_sent_and_the_shipped_one_stands_in_when_it_fails()
     let (_, saved) = templates.in_use("welcome", "en").await.unwrap();
     assert_eq!(saved.map(|v| (v.version, v.parts.is_none())), Some((3, true)));
     assert_eq!(store.history("welcome", "en").await.unwrap().iter().map(|v| v.version).collect::<Vec<_>>(), [3, 2, 1]);
+}
+
+#[test]
+fn a_text_message_template_has_no_html_and_fits_a_provider() {
+    let templates = Templates::new();
+    let text = |text: &str, html: &str| Parts { subject: "Shipped".into(), text: text.into(), html: html.into() };
+    let shown = templates.check("order_shipped_sms", &text("{{ shop }}: {{ order.number }} shipped. {{ link }}", ""));
+    assert!(shown.is_ok_and(|c| c.text.contains("Shop: 01920000 shipped.")));
+    assert!(templates.check("order_shipped_sms", &text("{{ link }}", "<p>{{ link }}</p>")).is_err());
+    assert!(templates.check("order_shipped_sms", &text(&"x".repeat(1_601), "")).is_err());
+    assert!(templates.check("order_shipped_sms", &text(" ", "")).is_err());
 }
