@@ -9,7 +9,7 @@ import helm_python as helm
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "helm"
-CHARTS = ["gateway", "identity", "catalog", "inventory", "order", "payment", "notification"]
+CHARTS = ["gateway", "identity", "catalog", "inventory", "order", "payment", "notification", "analytics"]
 
 
 def vendor(chart: pathlib.Path, work: pathlib.Path) -> pathlib.Path:
@@ -34,7 +34,7 @@ def render(chart_dir: pathlib.Path, release: str, values: dict, namespace: str =
     return [d for doc in docs for d in yaml.safe_load_all(doc) if d]
 
 
-SERVICES = ["identity", "catalog", "inventory", "order", "payment", "notification"]
+SERVICES = ["identity", "catalog", "inventory", "order", "payment", "notification", "analytics"]
 STRING = {"type": "string"}
 BOOL = {"type": "boolean"}
 PORT = {"type": "integer", "minimum": 1, "maximum": 65535}

@@ -130,6 +130,11 @@ def checkout_payments() -> dict:
               description="declined: the card was refused; failed: the provider could not be reached."),
         panel("Refunds per hour", [('sum(increase(shop_payment_refunds_total{}[1h]))', "refunds")]),
         panel("Low-stock alerts per hour", [('sum(increase(shop_low_stock_alerts_total{}[1h]))', "alerts")]),
+        panel("Revenue per hour by currency (minor units)", [(
+            'sum by (currency, change) (increase(shop_analytics_revenue_minor_total{}[1h]))', "{{currency}} {{change}}")],
+              description="As analytics counts it from order events: paid, and given back (cancelled, refunded)."),
+        panel("Orders per hour by currency", [(
+            'sum by (currency, change) (increase(shop_analytics_orders_total{}[1h]))', "{{currency}} {{change}}")]),
     ])
 
 

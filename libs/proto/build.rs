@@ -10,6 +10,7 @@ const PROTOS: &[&str] = &[
     "shop/order/v1/order.proto",
     "shop/payment/v1/payment.proto",
     "shop/notification/v1/notification.proto",
+    "shop/analytics/v1/analytics.proto",
     "shop/events/v1/events.proto",
 ];
 

@@ -11,9 +11,9 @@ use shop_service_kit::credentials::generate_secret;
 
 use crate::{Api, Process, services::Services, wait_for_status};
 
-pub const SERVICES: [&str; 6] = ["identity", "catalog", "inventory", "order", "payment", "notification"];
+pub const SERVICES: [&str; 7] = ["identity", "catalog", "inventory", "order", "payment", "notification", "analytics"];
 /// Every consumer (and so durable queue) of the services and the gateway.
-const CONSUMERS: [&str; 10] = [
+const CONSUMERS: [&str; 13] = [
     "catalog",
     "gateway",
     "inventory",
@@ -24,6 +24,9 @@ const CONSUMERS: [&str; 10] = [
     "notification-passwords",
     "notification-orders",
     "notification-stock",
+    "analytics-orders",
+    "analytics-signups",
+    "analytics-stock",
 ];
 pub const ADMIN_EMAIL: &str = "fleet-admin@example.com";
 pub const ADMIN_PASSWORD: &str = "fleet admin passphrase";
@@ -98,8 +101,8 @@ impl Fleet {
             replica: None,
             hosts: None,
             run,
-            // Every service gets a secret, though only the gateway, catalog, order and
-            // notification call others (the rest serve as "another service" in the policy
+            // Every service gets a secret, though only the gateway, catalog, order,
+            // notification and analytics call others (the rest serve as "another service" in the policy
             // tests).
             secrets: Services::secrets(shop_service_kit::policy::SERVICES),
             ports,
@@ -221,6 +224,7 @@ impl Fleet {
                 let journal = std::env::temp_dir().join(format!("{}-notification-journal", self.run));
                 env.push(("SHOP_DELIVERY_JOURNAL", journal.display().to_string()));
             }
+            "analytics" => env.push(("SHOP_CATALOG_URL", self.peer_url("catalog"))),
             "identity" => {
                 env.push(("SHOP_SIGNING_KEY_KEK", generate_secret().expose().to_owned()));
                 env.push(("SHOP_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()));
@@ -301,6 +305,7 @@ impl Fleet {
             "SHOP_UPSTREAMS__ORDER",
             "SHOP_UPSTREAMS__PAYMENT",
             "SHOP_UPSTREAMS__NOTIFICATION",
+            "SHOP_UPSTREAMS__ANALYTICS",
         ];
         for (key, name) in keys.into_iter().zip(SERVICES) {
             env.push((key, self.peer_url(name)));

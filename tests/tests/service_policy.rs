@@ -16,13 +16,14 @@ use shop_service_kit::{
 };
 use tonic::{Code, Status};
 
-const POLICIES: [Policy; 6] = [
+const POLICIES: [Policy; 7] = [
     shop_identity::grpc::POLICY,
     shop_catalog::grpc::POLICY,
     shop_inventory::grpc::POLICY,
     shop_order::grpc::POLICY,
     shop_payment::grpc::POLICY,
     shop_notification::grpc::POLICY,
+    shop_analytics::grpc::POLICY,
 ];
 
 /// Calls `method` of `policy`'s service with an empty message (every field at its default)

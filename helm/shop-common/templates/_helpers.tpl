@@ -20,7 +20,7 @@ these names, so both ways of installing find each other.
 
 {{/* The gRPC port each service listens on: fixed, so callers need only its name. */}}
 {{- define "shop-common.grpcPorts" -}}
-{"identity": 50051, "catalog": 50052, "inventory": 50053, "order": 50054, "payment": 50055, "notification": 50056}
+{"identity": 50051, "catalog": 50052, "inventory": 50053, "order": 50054, "payment": 50055, "notification": 50056, "analytics": 50057}
 {{- end -}}
 
 {{/* The gRPC URL of service .service, called from the chart in .ctx. */}}

@@ -24,6 +24,7 @@ contracts!(
     order => "shop.order.v1",
     payment => "shop.payment.v1",
     notification => "shop.notification.v1",
+    analytics => "shop.analytics.v1",
     events => "shop.events.v1",
 );
 

@@ -34,7 +34,8 @@ pub enum Allow {
 }
 
 /// The services a token may be issued to (and, but for the gateway, be issued for).
-pub const SERVICES: &[&str] = &["gateway", "identity", "catalog", "inventory", "order", "payment", "notification"];
+pub const SERVICES: &[&str] =
+    &["gateway", "identity", "catalog", "inventory", "order", "payment", "notification", "analytics"];
 
 /// Only the gateway: what end users reach through the REST API.
 pub const GATEWAY: Allow = Allow::Services(&["gateway"]);

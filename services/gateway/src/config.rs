@@ -52,6 +52,7 @@ pub struct Upstreams {
     pub order: String,
     pub payment: String,
     pub notification: String,
+    pub analytics: String,
 }
 
 impl Default for Upstreams {
@@ -63,6 +64,7 @@ impl Default for Upstreams {
             order: "http://127.0.0.1:50054".into(),
             payment: "http://127.0.0.1:50055".into(),
             notification: "http://127.0.0.1:50056".into(),
+            analytics: "http://127.0.0.1:50057".into(),
         }
     }
 }

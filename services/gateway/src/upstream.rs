@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use shop_proto::{
+    analytics::v1::analytics_service_client::AnalyticsServiceClient,
     catalog::v1::catalog_service_client::CatalogServiceClient,
     identity::v1::identity_service_client::IdentityServiceClient,
     inventory::v1::inventory_service_client::InventoryServiceClient,
@@ -24,6 +25,7 @@ pub struct Clients {
     pub payment: PaymentServiceClient<Upstream>,
     pub order: OrderServiceClient<Upstream>,
     pub notification: NotificationServiceClient<Upstream>,
+    pub analytics: AnalyticsServiceClient<Upstream>,
 }
 
 impl Clients {
@@ -35,6 +37,7 @@ impl Clients {
         let order = builder.upstream("order", &urls.order)?;
         let payment = builder.upstream("payment", &urls.payment)?;
         let notification = builder.upstream("notification", &urls.notification)?;
+        let analytics = builder.upstream("analytics", &urls.analytics)?;
         Ok(Self {
             identity: IdentityServiceClient::new(identity.clone()),
             catalog: CatalogServiceClient::new(catalog.clone()),
@@ -42,7 +45,8 @@ impl Clients {
             payment: PaymentServiceClient::new(payment.clone()),
             order: OrderServiceClient::new(order.clone()),
             notification: NotificationServiceClient::new(notification.clone()),
-            all: vec![identity, catalog, inventory, order, payment, notification],
+            analytics: AnalyticsServiceClient::new(analytics.clone()),
+            all: vec![identity, catalog, inventory, order, payment, notification, analytics],
         })
     }
 

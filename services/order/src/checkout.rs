@@ -65,10 +65,24 @@ pub(crate) fn payload(order: &Order) -> OrderEvent {
     OrderEvent {
         order_id: order.id.clone(),
         user_id: order.user_id.clone(),
-        lines: order.lines.iter().map(|l| OrderLineRef { sku: l.sku.clone(), quantity: l.quantity }).collect(),
+        lines: order
+            .lines
+            .iter()
+            .map(|l| OrderLineRef {
+                sku: l.sku.clone(),
+                quantity: l.quantity,
+                product_id: l.product_id.clone(),
+                vendor_id: l.vendor_id.clone(),
+                category_ids: l.category_ids.clone(),
+                name: l.name.clone(),
+                amount: l.unit_price.saturating_mul(l.quantity),
+            })
+            .collect(),
         total: Some(Money { amount: order.total(), currency: order.currency.clone() }),
         reason: order.cancel_reason.as_ref().map(CancelReason::describe).unwrap_or_default(),
         restock: false,
+        charged: matches!(order.payment, PaymentState::Succeeded | PaymentState::Refunded),
+        at: Some(shop_proto::Timestamp { seconds: order.updated_at, nanos: 0 }),
     }
 }
 
@@ -131,6 +145,7 @@ impl Checkout {
             request_hash: hash.clone(),
             created_at: at,
             updated_at: at,
+            history: vec![(Status::Pending, at)],
             version: 1,
         };
         // Counted by key: concurrent repeats of one checkout are one checkout.

@@ -67,6 +67,9 @@ pub struct OrderLine {
     pub quantity: i64,
     /// Minor units, as catalog priced it at checkout.
     pub unit_price: i64,
+    /// The product's vendor and categories (its own, then those above it) at checkout.
+    pub vendor_id: String,
+    pub category_ids: Vec<String>,
 }
 
 pub use shop_types::Address;
@@ -197,6 +200,9 @@ pub struct Order {
     /// Unix seconds.
     pub created_at: i64,
     pub updated_at: i64,
+    /// When it entered each status, oldest first (Unix seconds): the dates of its sale,
+    /// cancellation or refund, read back by a rebuild of the shop's figures.
+    pub history: Vec<(Status, i64)>,
     pub version: u64,
 }
 
@@ -233,6 +239,7 @@ impl Order {
     pub fn advance(&mut self, to: Status, now: i64) -> Result<(), IllegalTransition> {
         self.status = transition(self.status, to)?;
         self.updated_at = now;
+        self.history.push((to, now));
         self.version += 1;
         Ok(())
     }

@@ -62,6 +62,8 @@ impl Pricing {
                 name: item.name.clone(),
                 quantity: *quantity,
                 unit_price: price.amount,
+                vendor_id: item.vendor_id.clone(),
+                category_ids: item.category_ids.clone(),
             });
         }
         if let Some(total) = Money::sum(&totals).map_err(|_| OrderError::MixedCurrencies)? {

@@ -25,6 +25,8 @@ fn order(user: &str, key: &str, updated_at: i64) -> Order {
             name: "Kettle".into(),
             quantity: 2,
             unit_price: 1250,
+            vendor_id: "vendor-1".into(),
+            category_ids: vec!["kitchen".into()],
         }],
         currency: "USD".into(),
         shipping: AddressInput {
@@ -45,6 +47,7 @@ fn order(user: &str, key: &str, updated_at: i64) -> Order {
         request_hash: "digest".into(),
         created_at: updated_at,
         updated_at,
+        history: vec![(Status::Pending, updated_at)],
         version: 1,
     }
 }

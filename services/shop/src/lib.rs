@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 pub struct Settings {
     /// Where the gateway listens (the URL printed at start-up).
     pub http: Listen,
-    /// First gRPC port; the services take it and the next five (0: any free ports).
+    /// First gRPC port; the services take it and the next six (0: any free ports).
     pub grpc_base_port: u16,
     /// First metrics port, likewise.
     pub metrics_base_port: u16,
@@ -44,6 +44,8 @@ pub struct Settings {
     pub smtp_url: Option<Secret>,
     /// `SHOP_MAIL_FROM`: the sender of the shop's mail.
     pub mail_from: Option<String>,
+    /// `SHOP_TIME_ZONE`: the IANA time zone the shop's days are counted in (analytics).
+    pub time_zone: String,
     /// The gateway's rate limits (`SHOP_RATE_LIMITS__USER__PER_MINUTE`, …).
     pub rate_limits: RateLimits,
     pub telemetry: TelemetrySettings,
@@ -63,6 +65,7 @@ impl Default for Settings {
             public_url: None,
             smtp_url: None,
             mail_from: None,
+            time_zone: "UTC".into(),
             // The first screen is the platform's address and demo accounts, not the web
             // framework's start-up chatter.
             telemetry: TelemetrySettings {
@@ -148,7 +151,7 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     let (b, d) = (&bus, &shutdown);
     // Every service gets a client secret of its own, made anew at each start.
     let secrets: Vec<(&'static str, Secret)> =
-        ["gateway", "catalog", "order", "notification"].map(|n| (n, generate_secret())).into();
+        ["gateway", "catalog", "order", "notification", "analytics"].map(|n| (n, generate_secret())).into();
     let secret = |name: &str| secrets.iter().find(|(n, _)| *n == name).map(|(_, s)| s.clone());
     let mut identity = shop_identity::default_settings();
     identity.extra.service_clients = secrets.iter().map(|(n, s)| ((*n).to_owned(), s.clone())).collect();
@@ -192,13 +195,19 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     }
     let notification =
         shop_notification::build(local(settings, 5, &id_url, notification), b.clone(), d.clone()).await?;
-    let started: [(&'static str, Service); 6] = [
+    let mut analytics = shop_analytics::default_settings();
+    analytics.service_secret = secret("analytics");
+    analytics.extra.catalog_url = format!("http://{catalog_grpc}");
+    analytics.extra.time_zone.clone_from(&settings.time_zone);
+    let analytics = shop_analytics::build(local(settings, 6, &id_url, analytics), b.clone(), d.clone()).await?;
+    let started: [(&'static str, Service); 7] = [
         ("identity", identity),
         ("catalog", catalog),
         ("inventory", inventory),
         ("order", order),
         ("payment", payment),
         ("notification", notification),
+        ("analytics", analytics),
     ];
     let mut tasks = JoinSet::new();
     let mut services = Vec::new();
@@ -223,6 +232,7 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     gateway.upstreams.order = url("order");
     gateway.upstreams.payment = url("payment");
     gateway.upstreams.notification = url("notification");
+    gateway.upstreams.analytics = url("analytics");
     let gateway = Gateway::build_with(gateway, Wiring { keys: None, bus: Some(bus.clone()) }).await?;
     let gateway_addr = gateway.addr;
     tasks.spawn(gateway.run(shutdown));

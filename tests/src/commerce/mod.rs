@@ -71,9 +71,17 @@ pub async fn vendor(api: &Api, admin: &str) -> String {
 
 /// An active product of `vendor` with one SKU priced `amount` cents and `units` on hand.
 pub async fn product_with_stock(api: &Api, vendor: &str, amount: i64, units: i64) -> String {
+    product_in(api, vendor, amount, units, None).await
+}
+
+/// The same, in `category` when given.
+pub async fn product_in(api: &Api, vendor: &str, amount: i64, units: i64, category: Option<&str>) -> String {
     let sku = format!("C-{}", &uuid::Uuid::now_v7().simple().to_string()[16..]).to_uppercase();
-    let product = json!({"name": "Checkout Test Kettle", "description": "for checkout tests", "status": "active",
+    let mut product = json!({"name": "Checkout Test Kettle", "description": "for checkout tests", "status": "active",
         "variants": [{"sku": sku, "price": {"amount": amount, "currency": "USD"}}]});
+    if let Some(category) = category {
+        product["category_id"] = json!(category);
+    }
     let created = api.post("/api/v1/products", Some(vendor), product).await;
     assert_eq!(created.status, 201, "{}", created.text);
     // Inventory learns the SKU and its owner from catalog's event.

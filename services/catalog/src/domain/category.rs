@@ -54,6 +54,18 @@ pub fn subtree(all: &[Category], root: CategoryId) -> Vec<CategoryId> {
     out
 }
 
+/// `id`, then each category above it (nearest first).
+pub fn ancestry(all: &[Category], id: CategoryId) -> Vec<CategoryId> {
+    let mut path = vec![id];
+    while let Some(parent) = all.iter().find(|c| Some(&c.id) == path.last()).and_then(|c| c.parent_id) {
+        if path.contains(&parent) {
+            break;
+        }
+        path.push(parent);
+    }
+    path
+}
+
 /// Whether making `parent` the parent of `id` would put `id` below itself.
 pub fn would_cycle(all: &[Category], id: CategoryId, parent: CategoryId) -> bool {
     subtree(all, id).contains(&parent)

@@ -30,6 +30,7 @@ use crate::{
     catalog::{Catalog, visibility},
     domain::{
         Category, CategoryId, ProductStatus, ReviewId, Sku, Slug,
+        category::ancestry,
         input::ProductFields,
         review::{ReviewSort, rating},
         text,
@@ -55,7 +56,7 @@ pub const POLICY: Policy = Policy {
         ("ExportProducts", GATEWAY),
         // Batch pricing, for the cart and the checkout.
         ("GetProducts", Allow::Services(&["order"])),
-        ("ListCategories", GATEWAY),
+        ("ListCategories", Allow::Services(&["gateway", "analytics"])),
         ("CreateCategory", GATEWAY),
         ("UpdateCategory", GATEWAY),
         ("DeleteCategory", GATEWAY),
@@ -223,10 +224,21 @@ impl CatalogService for CatalogGrpc {
             .map(|s| Sku::parse(s).map_err(|e| CatalogError::from(Refusal::invalid("skus", e))))
             .collect::<Result<Vec<_>, _>>()?;
         let products = self.catalog.by_skus(&skus).await?;
+        let categories = if products.iter().any(|p| p.category_id.is_some()) {
+            self.catalog.categories().await?
+        } else {
+            Vec::new()
+        };
         let items = products
             .iter()
             .filter(|p| seen.sees(p.status, &p.vendor_id))
             .flat_map(|p| {
+                let category_ids: Vec<String> = p
+                    .category_id
+                    .as_deref()
+                    .and_then(|c| CategoryId::parse(c).ok())
+                    .map(|c| ancestry(&categories, c).iter().map(ToString::to_string).collect())
+                    .unwrap_or_default();
                 p.variants.iter().filter(|v| skus.contains(&v.sku)).map(move |v| pb::PricedSku {
                     sku: v.sku.as_str().to_owned(),
                     product_id: p.id.to_string(),
@@ -234,6 +246,7 @@ impl CatalogService for CatalogGrpc {
                     vendor_id: p.vendor_id.clone(),
                     price: Some(money(&v.price)),
                     purchasable: p.status == ProductStatus::Active,
+                    category_ids: category_ids.clone(),
                 })
             })
             .collect();

@@ -1,6 +1,7 @@
 //! The REST routes, each documented for the generated OpenAPI document.
 
 pub mod account;
+pub mod analytics;
 pub mod cart;
 pub mod categories;
 pub mod identity;
@@ -168,7 +169,12 @@ where
             .service(templates::get_template)
             .service(templates::preview_template)
             .service(templates::update_template)
-            .service(templates::reset_template),
+            .service(templates::reset_template)
+            .service(analytics::summary)
+            .service(analytics::series)
+            .service(analytics::top_products)
+            .service(analytics::top_categories)
+            .service(analytics::customers),
     )
 }
 

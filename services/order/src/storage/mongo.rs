@@ -25,6 +25,10 @@ struct LineDoc {
     name: String,
     quantity: i64,
     unit_price: i64,
+    #[serde(default)]
+    vendor_id: String,
+    #[serde(default)]
+    category_ids: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -49,6 +53,9 @@ struct OrderDoc {
     request_hash: String,
     created_at: i64,
     updated_at: i64,
+    /// `[status, at]`, oldest first.
+    #[serde(default)]
+    history: Vec<(String, i64)>,
     version: i64,
 }
 
@@ -67,6 +74,8 @@ impl From<&Order> for OrderDoc {
                     name: l.name.clone(),
                     quantity: l.quantity,
                     unit_price: l.unit_price,
+                    vendor_id: l.vendor_id.clone(),
+                    category_ids: l.category_ids.clone(),
                 })
                 .collect(),
             product_ids: o.lines.iter().map(|l| l.product_id.clone()).collect(),
@@ -80,6 +89,7 @@ impl From<&Order> for OrderDoc {
             request_hash: o.request_hash.clone(),
             created_at: o.created_at,
             updated_at: o.updated_at,
+            history: o.history.iter().map(|(s, at)| (s.as_str().to_owned(), *at)).collect(),
             version: i64::try_from(o.version).unwrap_or(i64::MAX),
         }
     }
@@ -109,6 +119,8 @@ impl TryFrom<OrderDoc> for Order {
                     name: l.name,
                     quantity: l.quantity,
                     unit_price: l.unit_price,
+                    vendor_id: l.vendor_id,
+                    category_ids: l.category_ids,
                 })
                 .collect(),
             currency: d.currency,
@@ -120,6 +132,11 @@ impl TryFrom<OrderDoc> for Order {
             request_hash: d.request_hash,
             created_at: d.created_at,
             updated_at: d.updated_at,
+            history: d
+                .history
+                .iter()
+                .map(|(s, at)| Status::parse(s).map(|s| (s, *at)).ok_or_else(|| anyhow::anyhow!("stored status {s}")))
+                .collect::<anyhow::Result<_>>()?,
             version: u64::try_from(d.version)?,
         })
     }

@@ -1,0 +1,165 @@
+//! The events analytics reads, each turned into the change of figures it makes and applied
+//! once (by event id, in the same step as the figures): an order placed, paid, shipped,
+//! cancelled or refunded, an account registered, a SKU running low. The day is the one
+//! the change happened on in the shop's time zone (the order's own time of the change,
+//! which a rebuild reads back from order, so live and rebuilt figures agree).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use prometheus::{IntCounterVec, Opts, Registry};
+use shop_messaging::{Envelope, kind};
+use shop_proto::events::v1::{OrderEvent, StockLevel, UserRegistered};
+use shop_service_kit::Consumer;
+
+use crate::{
+    domain::{Activity, Calendar, Change, SHOP},
+    facts::{Fact, Sale, SaleLine, activity_change, order_change},
+    storage::RollupStore,
+};
+
+/// The events of each consumer (one durable queue each).
+pub const ORDER_EVENTS: [&str; 5] =
+    [kind::ORDER_PLACED, kind::ORDER_PAID, kind::ORDER_SHIPPED, kind::ORDER_CANCELLED, kind::ORDER_REFUNDED];
+pub const SIGNUP_EVENTS: [&str; 1] = [kind::USER_REGISTERED];
+pub const STOCK_EVENTS: [&str; 1] = [kind::STOCK_LOW];
+
+/// Orders paid and revenue, as Prometheus counts them (live events only).
+#[derive(Clone)]
+pub struct SalesMetrics {
+    orders: IntCounterVec,
+    revenue: IntCounterVec,
+}
+
+impl SalesMetrics {
+    pub fn new(registry: Option<&Registry>) -> anyhow::Result<Self> {
+        let orders = IntCounterVec::new(
+            Opts::new("shop_analytics_orders_total", "Orders paid, cancelled and refunded, by currency"),
+            &["currency", "change"],
+        )?;
+        let revenue = IntCounterVec::new(
+            Opts::new("shop_analytics_revenue_minor_total", "Money taken (paid) and given back, in minor units"),
+            &["currency", "change"],
+        )?;
+        if let Some(registry) = registry {
+            registry.register(Box::new(orders.clone()))?;
+            registry.register(Box::new(revenue.clone()))?;
+        }
+        Ok(Self { orders, revenue })
+    }
+
+    fn count(&self, fact: Fact, sale: &Sale) {
+        let change = match fact {
+            Fact::Paid => "paid",
+            Fact::Cancelled if sale.charged => "cancelled",
+            Fact::Refunded => "refunded",
+            _ => return,
+        };
+        let amount: i64 = sale.lines.iter().map(|l| l.amount).sum();
+        self.orders.with_label_values(&[sale.currency.as_str(), change]).inc();
+        self.revenue.with_label_values(&[sale.currency.as_str(), change]).inc_by(amount.unsigned_abs());
+    }
+}
+
+/// Applies changes to the store, on the shop's calendar.
+pub struct Ingest {
+    pub store: Arc<dyn RollupStore>,
+    pub calendar: Calendar,
+    pub metrics: SalesMetrics,
+}
+
+/// When an event's change happened (Unix ms): its own time if it carries one, else when
+/// it was published.
+fn when(at: Option<&shop_proto::Timestamp>, about: &Envelope) -> i64 {
+    let t = at.or(about.occurred_at.as_ref()).cloned().unwrap_or_default();
+    t.seconds.saturating_mul(1000) + i64::from(t.nanos / 1_000_000)
+}
+
+/// The sale an order event describes.
+pub fn sale_of(event: &OrderEvent) -> Sale {
+    let currency = event.total.as_ref().map(|m| m.currency.clone()).unwrap_or_default();
+    let lines = event
+        .lines
+        .iter()
+        .map(|l| SaleLine {
+            product_id: l.product_id.clone(),
+            vendor_id: l.vendor_id.clone(),
+            category_ids: l.category_ids.clone(),
+            name: l.name.clone(),
+            quantity: l.quantity,
+            amount: l.amount,
+        })
+        .collect();
+    Sale { order_id: event.order_id.clone(), user_id: event.user_id.clone(), currency, lines, charged: event.charged }
+}
+
+pub fn fact_of(event_type: &str) -> Option<Fact> {
+    Some(match event_type {
+        kind::ORDER_PLACED => Fact::Placed,
+        kind::ORDER_PAID => Fact::Paid,
+        kind::ORDER_SHIPPED => Fact::Shipped,
+        kind::ORDER_CANCELLED => Fact::Cancelled,
+        kind::ORDER_REFUNDED => Fact::Refunded,
+        _ => return None,
+    })
+}
+
+impl Ingest {
+    /// Applies an order's change; whether it was new.
+    pub async fn order(&self, event_id: &str, fact: Fact, sale: &Sale, at_ms: i64) -> anyhow::Result<bool> {
+        let change = order_change(event_id, fact, sale, self.calendar.day_of(at_ms));
+        self.apply(&change).await
+    }
+
+    pub async fn apply(&self, change: &Change) -> anyhow::Result<bool> {
+        self.store.apply(change).await
+    }
+}
+
+pub struct OrderFacts(pub Arc<Ingest>);
+
+#[async_trait]
+impl Consumer for OrderFacts {
+    type Event = OrderEvent;
+
+    async fn consume(&self, about: &Envelope, event: OrderEvent) -> anyhow::Result<()> {
+        let Some(fact) = fact_of(&about.r#type) else { return Ok(()) };
+        let sale = sale_of(&event);
+        if self.0.order(&about.event_id, fact, &sale, when(event.at.as_ref(), about)).await? {
+            self.0.metrics.count(fact, &sale);
+        }
+        Ok(())
+    }
+}
+
+/// Accounts registered: a figure of the shop's, without a currency.
+pub struct Signups(pub Arc<Ingest>);
+
+#[async_trait]
+impl Consumer for Signups {
+    type Event = UserRegistered;
+
+    async fn consume(&self, about: &Envelope, _: UserRegistered) -> anyhow::Result<()> {
+        let day = self.0.calendar.day_of(when(None, about));
+        let signup = Activity { signups: 1, ..Activity::default() };
+        self.0.apply(&activity_change(&about.event_id, day, &[SHOP], signup)).await?;
+        Ok(())
+    }
+}
+
+/// Low-stock alerts, the shop's and the SKU's vendor's.
+pub struct StockAlerts(pub Arc<Ingest>);
+
+#[async_trait]
+impl Consumer for StockAlerts {
+    type Event = StockLevel;
+
+    async fn consume(&self, about: &Envelope, level: StockLevel) -> anyhow::Result<()> {
+        let day = self.0.calendar.day_of(when(None, about));
+        let scopes = [SHOP, level.vendor_id.as_str()];
+        let scopes = if level.vendor_id.is_empty() { &scopes[..1] } else { &scopes[..] };
+        let alert = Activity { stock_low: 1, ..Activity::default() };
+        self.0.apply(&activity_change(&about.event_id, day, scopes, alert)).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,126 @@
+//! The embedded store: every figure in memory under one lock, so a change is applied whole;
+//! rows kept per (scope, dimension), then per (id, currency), then per day, so a report
+//! reads only the days of its range.
+
+use std::{
+    collections::{BTreeMap, HashMap, HashSet, VecDeque},
+    sync::Mutex,
+};
+
+use async_trait::async_trait;
+use shop_platform::lock;
+
+use super::{Query, RollupStore, Summed, group};
+use crate::domain::{Activity, Change, Counters, Day, Dim, Product, customer_order};
+
+/// Event ids remembered; the oldest are forgotten first (redeliveries come within seconds).
+const APPLIED_CAPACITY: usize = 500_000;
+
+type Days<T> = BTreeMap<Day, T>;
+/// (id, currency) → its days.
+type Keyed = HashMap<(String, String), Days<Counters>>;
+
+#[derive(Default)]
+struct Figures {
+    rows: HashMap<(String, Dim), Keyed>,
+    activity: HashMap<String, Days<Activity>>,
+    /// (scope, user) → (first day, last day, orders).
+    customers: HashMap<(String, String), (Day, Day, i64)>,
+    products: HashMap<String, Product>,
+    applied: HashSet<String>,
+    applied_order: VecDeque<String>,
+}
+
+#[derive(Default)]
+pub struct MemoryRollupStore {
+    figures: Mutex<Figures>,
+}
+
+impl Figures {
+    fn remember(&mut self, event_id: &str) -> bool {
+        if !self.applied.insert(event_id.to_owned()) {
+            return false;
+        }
+        self.applied_order.push_back(event_id.to_owned());
+        while self.applied_order.len() > APPLIED_CAPACITY {
+            if let Some(oldest) = self.applied_order.pop_front() {
+                self.applied.remove(&oldest);
+            }
+        }
+        true
+    }
+}
+
+#[async_trait]
+impl RollupStore for MemoryRollupStore {
+    async fn apply(&self, change: &Change) -> anyhow::Result<bool> {
+        let mut f = lock(&self.figures);
+        if !f.remember(&change.event_id) {
+            return Ok(false);
+        }
+        let day = change.day;
+        for (key, counters) in &change.rows {
+            let keyed = f.rows.entry((key.scope.clone(), key.dim)).or_default();
+            keyed.entry((key.id.clone(), key.currency.clone())).or_default().entry(day).or_default().add(counters);
+        }
+        for (scope, activity) in &change.activity {
+            f.activity.entry(scope.clone()).or_default().entry(day).or_default().add(activity);
+        }
+        if let Some((user, scopes)) = &change.customer {
+            for scope in scopes {
+                let key = (scope.clone(), user.clone());
+                let (known, counted) = customer_order(f.customers.get(&key).copied(), day);
+                f.customers.insert(key, known);
+                f.activity.entry(scope.clone()).or_default().entry(day).or_default().add(&counted);
+            }
+        }
+        for product in &change.products {
+            f.products.insert(product.id.clone(), product.clone());
+        }
+        Ok(true)
+    }
+
+    async fn sum(&self, q: &Query<'_>) -> anyhow::Result<Vec<Summed>> {
+        let f = lock(&self.figures);
+        let mut rows = Vec::new();
+        for ((scope, dim), keyed) in &f.rows {
+            if *dim != q.dim || q.scope.is_some_and(|s| s != scope) {
+                continue;
+            }
+            for ((id, currency), days) in keyed {
+                if q.by_day {
+                    for (day, counters) in days.range(q.from..=q.to) {
+                        rows.push((scope.clone(), id.clone(), currency.clone(), *day, *counters));
+                    }
+                } else {
+                    let mut total = Counters::default();
+                    let mut any = false;
+                    for counters in days.range(q.from..=q.to).map(|(_, c)| c) {
+                        total.add(counters);
+                        any = true;
+                    }
+                    if any {
+                        rows.push((scope.clone(), id.clone(), currency.clone(), q.from, total));
+                    }
+                }
+            }
+        }
+        drop(f);
+        Ok(group(rows, q.by_day))
+    }
+
+    async fn activity(&self, scope: &str, from: Day, to: Day) -> anyhow::Result<Vec<(Day, Activity)>> {
+        let f = lock(&self.figures);
+        Ok(f.activity.get(scope).map(|days| days.range(from..=to).map(|(d, a)| (*d, *a)).collect()).unwrap_or_default())
+    }
+
+    async fn products(&self, ids: &[String]) -> anyhow::Result<Vec<Product>> {
+        let f = lock(&self.figures);
+        Ok(ids.iter().filter_map(|id| f.products.get(id).cloned()).collect())
+    }
+
+    async fn clear(&self) -> anyhow::Result<()> {
+        *lock(&self.figures) = Figures::default();
+        Ok(())
+    }
+}
