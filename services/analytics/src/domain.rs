@@ -109,6 +109,27 @@ impl Counters {
         self.shipped += o.shipped;
     }
 
+    pub fn plus(&self, o: &Self) -> Self {
+        let mut sum = *self;
+        sum.add(o);
+        sum
+    }
+
+    pub fn minus(&self, o: &Self) -> Self {
+        Self {
+            orders: self.orders - o.orders,
+            units: self.units - o.units,
+            gross: self.gross - o.gross,
+            refunded_orders: self.refunded_orders - o.refunded_orders,
+            refunds: self.refunds - o.refunds,
+            cancelled_orders: self.cancelled_orders - o.cancelled_orders,
+            cancellations: self.cancellations - o.cancellations,
+            placed: self.placed - o.placed,
+            failed: self.failed - o.failed,
+            shipped: self.shipped - o.shipped,
+        }
+    }
+
     /// Gross less what was given back.
     pub fn net(&self) -> i64 {
         self.gross - self.refunds - self.cancellations
@@ -213,7 +234,8 @@ pub struct Product {
     pub vendor_id: String,
 }
 
-/// Everything one event changes, applied at most once (by its event id).
+/// Everything one fact changes, applied at most once (by its key: what happened, not the
+/// id of the event that said so).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     pub event_id: String,

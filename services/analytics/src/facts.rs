@@ -30,7 +30,7 @@ pub struct Sale {
     pub charged: bool,
 }
 
-/// What happened to the order.
+/// What happened to the order: each at most once in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fact {
     Placed,
@@ -38,6 +38,25 @@ pub enum Fact {
     Shipped,
     Cancelled,
     Refunded,
+}
+
+impl Fact {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Placed => "placed",
+            Self::Paid => "paid",
+            Self::Shipped => "shipped",
+            Self::Cancelled => "cancelled",
+            Self::Refunded => "refunded",
+        }
+    }
+}
+
+/// What a change is applied once as: the order and what happened to it, the same whether
+/// it comes from the live event (whatever its id, however often delivered) or from a
+/// rebuild reading the order back.
+pub fn fact_key(order_id: &str, fact: Fact) -> String {
+    format!("order:{order_id}:{}", fact.as_str())
 }
 
 /// Units and money of one key in a sale.
@@ -76,8 +95,8 @@ fn shares(sale: &Sale) -> BTreeMap<Key, Share> {
     shares
 }
 
-/// What `fact` about `sale` on `day` changes, as the event `event_id`.
-pub fn order_change(event_id: &str, fact: Fact, sale: &Sale, day: Day) -> Change {
+/// What `fact` about `sale` on `day` changes, applied once as `key` (see [`fact_key`]).
+pub fn order_change(key: &str, fact: Fact, sale: &Sale, day: Day) -> Change {
     let every_key = matches!(fact, Fact::Paid | Fact::Refunded) || (fact == Fact::Cancelled && sale.charged);
     let rows = shares(sale)
         .into_iter()
@@ -110,7 +129,7 @@ pub fn order_change(event_id: &str, fact: Fact, sale: &Sale, day: Day) -> Change
     } else {
         (None, Vec::new())
     };
-    Change { event_id: event_id.to_owned(), day, rows, activity: Vec::new(), customer, products }
+    Change { event_id: key.to_owned(), day, rows, activity: Vec::new(), customer, products }
 }
 
 /// An activity of each of `scopes` on `day` (a sign-up, a low-stock alert), as the event `event_id`.

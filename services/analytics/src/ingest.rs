@@ -1,7 +1,8 @@
 //! The events analytics reads, each turned into the change of figures it makes and applied
-//! once (by event id, in the same step as the figures): an order placed, paid, shipped,
-//! cancelled or refunded, an account registered, a SKU running low. The day is the one
-//! the change happened on in the shop's time zone (the order's own time of the change,
+//! once in the same step as the figures — an order's by what happened to it (placed, paid,
+//! shipped, cancelled, refunded: each once in an order's life, whatever event says it), an
+//! account's registration by the account, a low-stock alert by its event. The day is the
+//! one the change happened on in the shop's time zone (the order's own time of the change,
 //! which a rebuild reads back from order, so live and rebuilt figures agree).
 
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use shop_service_kit::Consumer;
 
 use crate::{
     domain::{Activity, Calendar, Change, SHOP},
-    facts::{Fact, Sale, SaleLine, activity_change, order_change},
+    facts::{Fact, Sale, SaleLine, activity_change, fact_key, order_change},
     storage::RollupStore,
 };
 
@@ -105,9 +106,9 @@ pub fn fact_of(event_type: &str) -> Option<Fact> {
 }
 
 impl Ingest {
-    /// Applies an order's change; whether it was new.
-    pub async fn order(&self, event_id: &str, fact: Fact, sale: &Sale, at_ms: i64) -> anyhow::Result<bool> {
-        let change = order_change(event_id, fact, sale, self.calendar.day_of(at_ms));
+    /// Applies what happened to an order (once per order and fact); whether it was new.
+    pub async fn order(&self, fact: Fact, sale: &Sale, at_ms: i64) -> anyhow::Result<bool> {
+        let change = order_change(&fact_key(&sale.order_id, fact), fact, sale, self.calendar.day_of(at_ms));
         self.apply(&change).await
     }
 
@@ -125,7 +126,7 @@ impl Consumer for OrderFacts {
     async fn consume(&self, about: &Envelope, event: OrderEvent) -> anyhow::Result<()> {
         let Some(fact) = fact_of(&about.r#type) else { return Ok(()) };
         let sale = sale_of(&event);
-        if self.0.order(&about.event_id, fact, &sale, when(event.at.as_ref(), about)).await? {
+        if self.0.order(fact, &sale, when(event.at.as_ref(), about)).await? {
             self.0.metrics.count(fact, &sale);
         }
         Ok(())
@@ -139,10 +140,10 @@ pub struct Signups(pub Arc<Ingest>);
 impl Consumer for Signups {
     type Event = UserRegistered;
 
-    async fn consume(&self, about: &Envelope, _: UserRegistered) -> anyhow::Result<()> {
+    async fn consume(&self, about: &Envelope, user: UserRegistered) -> anyhow::Result<()> {
         let day = self.0.calendar.day_of(when(None, about));
         let signup = Activity { signups: 1, ..Activity::default() };
-        self.0.apply(&activity_change(&about.event_id, day, &[SHOP], signup)).await?;
+        self.0.apply(&activity_change(&format!("signup:{}", user.user_id), day, &[SHOP], signup)).await?;
         Ok(())
     }
 }

@@ -81,7 +81,8 @@ pub(crate) fn payload(order: &Order) -> OrderEvent {
         total: Some(Money { amount: order.total(), currency: order.currency.clone() }),
         reason: order.cancel_reason.as_ref().map(CancelReason::describe).unwrap_or_default(),
         restock: false,
-        charged: matches!(order.payment, PaymentState::Succeeded | PaymentState::Refunded),
+        // Paid once: an order cancelled for a charge of the wrong amount never was.
+        charged: order.history.iter().any(|(status, _)| *status == Status::Paid),
         at: Some(shop_proto::Timestamp { seconds: order.updated_at, nanos: 0 }),
     }
 }

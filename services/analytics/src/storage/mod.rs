@@ -7,6 +7,7 @@
 
 mod memory;
 mod mongo;
+mod running;
 
 use async_trait::async_trait;
 
