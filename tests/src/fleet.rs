@@ -224,7 +224,10 @@ impl Fleet {
                 let journal = std::env::temp_dir().join(format!("{}-notification-journal", self.run));
                 env.push(("SHOP_DELIVERY_JOURNAL", journal.display().to_string()));
             }
-            "analytics" => env.push(("SHOP_CATALOG_URL", self.peer_url("catalog"))),
+            "analytics" => {
+                env.push(("SHOP_CATALOG_URL", self.peer_url("catalog")));
+                env.push(("SHOP_ORDER_URL", self.peer_url("order")));
+            }
             "identity" => {
                 env.push(("SHOP_SIGNING_KEY_KEK", generate_secret().expose().to_owned()));
                 env.push(("SHOP_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()));

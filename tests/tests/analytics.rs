@@ -2,8 +2,9 @@
 //! order events with fixed times (two vendors, two currencies, a paid order cancelled, one
 //! refunded after shipping, a declined checkout; every event twice, each day's in reverse)
 //! reads back through every report exactly as worked out by hand, on the shop's calendar
-//! (Europe/Berlin); a vendor sees only its own figures, a customer none; and a real
-//! checkout is counted for the shop, its vendor and its category with its parent.
+//! (Europe/Berlin); a vendor sees only its own figures, a customer none; a real checkout is
+//! counted for the shop, its vendor and its category with its parent; and after the
+//! analytics database is dropped, a rebuild from the orders gives the same figures back.
 
 use std::time::Duration;
 
@@ -13,92 +14,11 @@ use shop_e2e::{
     commerce::{self, add_to_cart, checkout, customer, key, product_in},
     fleet::{Fleet, Options},
 };
-use shop_messaging::{BusSettings, EventBus, RabbitBus, kind, new_event};
-use shop_proto::{
-    Timestamp,
-    common::v1::Money,
-    events::v1::{OrderEvent, OrderLineRef},
-};
 use shop_test_support::eventually;
 
-/// (product, vendor index, quantity, unit price).
-type Line = (&'static str, usize, i64, i64);
-
-fn event(order: &str, user: &str, currency: &str, lines: &[Line], vendors: &[String], charged: bool) -> OrderEvent {
-    let lines: Vec<OrderLineRef> = lines
-        .iter()
-        .map(|(product, vendor, quantity, unit)| OrderLineRef {
-            sku: product.to_uppercase(),
-            quantity: *quantity,
-            product_id: (*product).to_owned(),
-            vendor_id: vendors[*vendor].clone(),
-            category_ids: match *product {
-                "mug" => vec!["cups".into(), "kitchen".into()],
-                "pot" => vec!["pots".into(), "kitchen".into()],
-                _ => vec!["tea".into()],
-            },
-            name: format!("The {product}"),
-            amount: quantity * unit,
-        })
-        .collect();
-    let total = lines.iter().map(|l| l.amount).sum();
-    OrderEvent {
-        // An id of the order's shape that order does not know: other consumers skip it.
-        order_id: format!("00000000-0000-7000-8000-00000000000{}", &order[1..]),
-        user_id: user.into(),
-        lines,
-        total: Some(Money { amount: total, currency: currency.into() }),
-        charged,
-        ..OrderEvent::default()
-    }
-}
-
-/// Seconds of 2025-03-03 00:00 in Berlin (23:00 UTC the day before), plus `day` days and
-/// `hour` hours.
-fn at(day: i64, hour: i64) -> Timestamp {
-    Timestamp { seconds: 1_740_956_400 + day * 86_400 + hour * 3600, nanos: 0 }
-}
-
-/// The scenario's events, each day's in reverse, every one published twice.
-async fn publish_scenario(vendors: &[String]) {
-    let v = vendors;
-    let o1 = event("o1", "alice", "USD", &[("mug", 0, 2, 1000), ("tea", 1, 1, 500)], v, true);
-    let o2 = event("o2", "bob", "EUR", &[("mug", 0, 1, 900)], v, true);
-    let o3 = event("o3", "alice", "USD", &[("pot", 0, 1, 3000)], v, true);
-    let o4 = event("o4", "carol", "USD", &[("tea", 1, 4, 500)], v, true);
-    let o5 = event("o5", "dave", "USD", &[("mug", 0, 1, 1000)], v, false);
-    let o6 = event("o6", "bob", "EUR", &[("tea", 1, 2, 450)], v, true);
-    let happened = [
-        // 23:30 in Berlin on the first day is still that day (22:30 UTC).
-        vec![
-            (kind::ORDER_PLACED, &o1, at(0, 9)),
-            (kind::ORDER_PAID, &o1, at(0, 9)),
-            (kind::ORDER_PAID, &o2, at(0, 23)),
-        ],
-        vec![
-            (kind::ORDER_PAID, &o3, at(1, 8)),
-            (kind::ORDER_CANCELLED, &o3, at(1, 9)),
-            (kind::ORDER_PAID, &o4, at(1, 10)),
-        ],
-        vec![
-            (kind::ORDER_SHIPPED, &o4, at(2, 1)),
-            (kind::ORDER_PLACED, &o5, at(2, 2)),
-            (kind::ORDER_CANCELLED, &o5, at(2, 2)),
-            (kind::ORDER_PAID, &o6, at(2, 3)),
-        ],
-        vec![(kind::ORDER_REFUNDED, &o4, at(3, 12))],
-    ];
-    let bus = RabbitBus::new(&shop_test_support::amqp_url(), BusSettings::default());
-    let mut envelopes = Vec::new();
-    for day in happened {
-        for (kind, order, when) in day.into_iter().rev() {
-            envelopes.push(new_event(kind, "order", &OrderEvent { at: Some(when), ..order.clone() }));
-        }
-    }
-    for envelope in envelopes.iter().chain(&envelopes) {
-        bus.publish(envelope).await.unwrap();
-    }
-}
+#[path = "analytics/scenario.rs"]
+mod scenario;
+use scenario::publish_scenario;
 
 const RANGE: &str = "from=2025-03-03&to=2025-03-06";
 
@@ -257,8 +177,9 @@ async fn doors(api: &Api) {
 }
 
 /// A real checkout: counted for the shop, its vendor, its category and the parent of it;
-/// its cancellation an adjustment on the same day.
-async fn a_real_checkout_is_counted(api: &Api, admin: &str) {
+/// its cancellation an adjustment on the same day. Then two more orders, one shipped and
+/// refunded: the seller's token.
+async fn a_real_checkout_is_counted(api: &Api, admin: &str) -> String {
     let parent = api
         .post("/api/v1/categories", Some(admin), json!({"name": "Analytics Kitchen", "slug": "analytics-kitchen"}))
         .await;
@@ -310,6 +231,83 @@ async fn a_real_checkout_is_counted(api: &Api, admin: &str) {
     })
     .await;
     assert!(adjusted, "the cancellation is an adjustment: {}", report(api, &seller, "summary", "").await);
+    for refund in [false, true] {
+        add_to_cart(api, &buyer, &sku, 1).await;
+        let placed = checkout(api, &buyer, &key(), "tok_visa").await;
+        assert_eq!(placed.status, 201, "{}", placed.text);
+        if refund {
+            let id = placed.body["id"].as_str().unwrap();
+            let shipped = api.post(&format!("/api/v1/admin/orders/{id}/ship"), Some(admin), json!({})).await;
+            assert_eq!(shipped.status, 200, "{}", shipped.text);
+            let refunded = api.post(&format!("/api/v1/admin/orders/{id}/refund"), Some(admin), json!({})).await;
+            assert_eq!(refunded.status, 200, "{}", refunded.text);
+        }
+    }
+    let settled = eventually(Duration::from_secs(30), || async {
+        let summary = report(api, &seller, "summary", "").await;
+        let usd = &currency(&summary, "USD")["current"];
+        usd["orders"] == 3 && usd["refunds"] == 1999 && usd["shipped"] == 1
+    })
+    .await;
+    assert!(settled, "{}", report(api, &seller, "summary", "").await);
+    seller
+}
+
+/// Every report of the seller, and the shop's summary, of the last 30 days.
+async fn live_figures(api: &Api, admin: &str, seller: &str) -> Vec<Value> {
+    let mut figures = Vec::new();
+    for path in ["summary", "series", "top-products", "top-categories", "customers"] {
+        figures.push(report(api, seller, path, "").await);
+    }
+    figures.push(report(api, admin, "summary", "").await);
+    figures
+}
+
+/// Rebuilds, and waits for it to finish: its status.
+async fn rebuild(api: &Api, admin: &str) -> Value {
+    let started = api.post("/api/v1/admin/analytics/rebuild", Some(admin), json!({})).await;
+    assert_eq!(started.status, 202, "{}", started.text);
+    let done = eventually(Duration::from_secs(60), || async {
+        let status = api.get("/api/v1/admin/analytics/rebuild", Some(admin)).await.body;
+        status["running"] == false && status["finished_at"].is_string()
+    })
+    .await;
+    let status = api.get("/api/v1/admin/analytics/rebuild", Some(admin)).await.body;
+    assert!(done && status["error"].is_null(), "{status}");
+    status
+}
+
+/// A rebuild while the figures are there gives them back as they were; so does one after
+/// the analytics database was dropped and the service restarted — but for sign-ups and
+/// low-stock alerts, which orders cannot tell again.
+async fn a_rebuild_recovers_the_figures(fleet: &mut Fleet, admin: &str, seller: &str) {
+    let customer = customer(&fleet.api).await;
+    let before = live_figures(&fleet.api, admin, seller).await;
+    let status = rebuild(&fleet.api, admin).await;
+    assert!(status["orders"].as_i64().unwrap() >= 3 && status["facts"].as_i64().unwrap() >= 9, "{status}");
+    assert_eq!(live_figures(&fleet.api, admin, seller).await, before, "rebuilt over live figures: the same");
+    let db = shop_storage::connect(&shop_test_support::mongo_url(), &format!("{}_analytics", fleet.run)).await.unwrap();
+    db.drop().await.unwrap();
+    fleet.restart("analytics").await;
+    let api = &fleet.api;
+    let lost = report(api, seller, "summary", "").await;
+    assert!(lost["currencies"].as_array().unwrap().is_empty(), "the figures are gone: {lost}");
+    let never = api.get("/api/v1/admin/analytics/rebuild", Some(admin)).await;
+    assert_eq!((never.status, &never.body["started"]), (200, &json!(false)), "{}", never.text);
+    assert_eq!(api.post("/api/v1/admin/analytics/rebuild", Some(&customer), json!({})).await.status, 403);
+    assert_eq!(api.post("/api/v1/admin/analytics/rebuild", Some(seller), json!({})).await.status, 403);
+    rebuild(api, admin).await;
+    let without_activity = |mut figures: Vec<Value>| {
+        for summary in figures.iter_mut().filter(|f| f.get("activity").is_some()) {
+            summary["activity"]["signups"] = json!(0);
+            summary["activity"]["stock_low_alerts"] = json!(0);
+        }
+        figures
+    };
+    let rebuilt = live_figures(api, admin, seller).await;
+    for (now, then) in rebuilt.iter().zip(without_activity(before)) {
+        assert_eq!(now.to_string(), then.to_string(), "rebuilt figures equal the live ones");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -320,8 +318,9 @@ async fn the_shops_figures_read_as_worked_out_by_hand_for_admins_and_each_vendor
         env: vec![("analytics", "SHOP_TIME_ZONE", "Europe/Berlin".to_owned())],
         ..Options::default()
     };
-    let fleet = Fleet::start(options).await;
-    let (api, admin) = (&fleet.api, fleet.admin().await);
+    let mut fleet = Fleet::start(options).await;
+    let admin = fleet.admin().await;
+    let api = &fleet.api;
     let mut vendors = Vec::new();
     for _ in 0..2 {
         let token = commerce::vendor(api, &admin).await;
@@ -340,6 +339,7 @@ async fn the_shops_figures_read_as_worked_out_by_hand_for_admins_and_each_vendor
     tokio::time::sleep(Duration::from_secs(2)).await;
     reports_read_as_worked_out(api, &admin, &vendors).await;
     doors(api).await;
-    a_real_checkout_is_counted(api, &admin).await;
+    let seller = a_real_checkout_is_counted(api, &admin).await;
+    a_rebuild_recovers_the_figures(&mut fleet, &admin, &seller).await;
     fleet.stop(&[]);
 }

@@ -13,11 +13,17 @@ pub struct AnalyticsExtra {
     pub time_zone: String,
     /// Catalog's gRPC endpoint (the names of categories).
     pub catalog_url: String,
+    /// Order's gRPC endpoint (every order, read back by a rebuild).
+    pub order_url: String,
 }
 
 impl Default for AnalyticsExtra {
     fn default() -> Self {
-        Self { time_zone: "UTC".into(), catalog_url: "http://127.0.0.1:50052".into() }
+        Self {
+            time_zone: "UTC".into(),
+            catalog_url: "http://127.0.0.1:50052".into(),
+            order_url: "http://127.0.0.1:50054".into(),
+        }
     }
 }
 

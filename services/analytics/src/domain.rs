@@ -251,6 +251,20 @@ pub struct Change {
     pub products: Vec<Product>,
 }
 
+/// How the last rebuild of the figures went, or goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rebuild {
+    /// Unix ms.
+    pub started_at: i64,
+    /// Unix ms of its last progress; a rebuild whose replica died stops making any.
+    pub updated_at: i64,
+    pub finished_at: Option<i64>,
+    pub orders: i64,
+    pub facts: i64,
+    pub error: Option<String>,
+    pub started_by: String,
+}
+
 /// How a customer's order changes the customer figures of a scope, given what is known of
 /// the customer there: (first day, last day, orders) before it.
 pub fn customer_order(known: Option<(Day, Day, i64)>, day: Day) -> ((Day, Day, i64), Activity) {

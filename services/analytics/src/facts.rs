@@ -56,8 +56,11 @@ impl Fact {
 /// it comes from the live event (whatever its id, however often delivered) or from a
 /// rebuild reading the order back.
 pub fn fact_key(order_id: &str, fact: Fact) -> String {
-    format!("order:{order_id}:{}", fact.as_str())
+    format!("{ORDER_FACT}{order_id}:{}", fact.as_str())
 }
+
+/// How every order fact's key begins.
+pub const ORDER_FACT: &str = "order:";
 
 /// Units and money of one key in a sale.
 #[derive(Default, Clone, Copy)]

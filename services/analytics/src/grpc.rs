@@ -13,7 +13,8 @@ use shop_service_kit::{
 use tonic::{Request, Response, Status};
 
 use crate::{
-    domain::{Activity, Calendar, Counters, Day, Dim},
+    domain::{Activity, Calendar, Counters, Day, Dim, Rebuild},
+    rebuild::{Rebuilder, now_ms, running},
     reports::{Interval, Range, RankBy, Ranked, Reports, Scope},
 };
 
@@ -27,6 +28,8 @@ pub const POLICY: Policy = Policy {
         ("TopProducts", GATEWAY),
         ("TopCategories", GATEWAY),
         ("Customers", GATEWAY),
+        ("Rebuild", GATEWAY),
+        ("GetRebuild", GATEWAY),
     ],
 };
 
@@ -39,6 +42,7 @@ pub struct AnalyticsGrpc {
     reports: Arc<Reports>,
     /// Names of categories, by id (from catalog).
     categories: Arc<dyn CategoryNames>,
+    rebuilder: Arc<Rebuilder>,
 }
 
 /// Names categories for top lists.
@@ -54,8 +58,9 @@ impl AnalyticsGrpc {
         calendar: Calendar,
         reports: Arc<Reports>,
         categories: Arc<dyn CategoryNames>,
+        rebuilder: Arc<Rebuilder>,
     ) -> Self {
-        Self { auth: Authenticator::new(verifier), calendar, reports, categories }
+        Self { auth: Authenticator::new(verifier), calendar, reports, categories, rebuilder }
     }
 
     pub fn server(self) -> pb::analytics_service_server::AnalyticsServiceServer<Self> {
@@ -118,6 +123,28 @@ fn activity(a: &Activity) -> pb::Activity {
         stock_low_alerts: a.stock_low,
         new_customers: a.new_customers,
         returning_customers: a.returning_customers,
+    }
+}
+
+/// A Unix-ms instant as the contract carries it.
+fn timestamp(ms: i64) -> shop_proto::Timestamp {
+    shop_proto::Timestamp {
+        seconds: ms.div_euclid(1000),
+        nanos: i32::try_from(ms.rem_euclid(1000) * 1_000_000).unwrap_or(0),
+    }
+}
+
+fn rebuild_status(r: Option<Rebuild>) -> pb::RebuildStatus {
+    let Some(r) = r else { return pb::RebuildStatus::default() };
+    pb::RebuildStatus {
+        started: true,
+        running: running(&r, now_ms()),
+        started_at: Some(timestamp(r.started_at)),
+        finished_at: r.finished_at.map(timestamp),
+        orders: r.orders,
+        facts: r.facts,
+        error: r.error.unwrap_or_default(),
+        started_by: r.started_by,
     }
 }
 
@@ -238,5 +265,19 @@ impl AnalyticsService for AnalyticsGrpc {
             previous_new_customers: c.previous_new,
             previous_returning_customers: c.previous_returning,
         }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn rebuild(&self, req: Request<pb::RebuildRequest>) -> Result<Response<pb::RebuildStatus>, Status> {
+        let caller = self.auth.admin(&req).await?;
+        let started = self.rebuilder.start(&caller.user_id).await.map_err(unexpected)?;
+        Ok(Response::new(rebuild_status(Some(started))))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_rebuild(&self, req: Request<pb::RebuildRequest>) -> Result<Response<pb::RebuildStatus>, Status> {
+        self.auth.admin(&req).await?;
+        let noted = self.reports.store.rebuild().await.map_err(unexpected)?;
+        Ok(Response::new(rebuild_status(noted)))
     }
 }

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod facts;
 pub mod grpc;
 pub mod ingest;
+pub mod rebuild;
 pub mod reports;
 pub mod startup;
 pub mod storage;

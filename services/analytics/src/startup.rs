@@ -10,7 +10,10 @@ use std::{
 use shop_auth::Caller;
 use shop_messaging::InProcessBus;
 use shop_platform::{Shutdown, lock};
-use shop_proto::catalog::v1::{Category, ListCategoriesRequest, catalog_service_client::CatalogServiceClient};
+use shop_proto::{
+    catalog::v1::{Category, ListCategoriesRequest, catalog_service_client::CatalogServiceClient},
+    order::v1::order_service_client::OrderServiceClient,
+};
 use shop_service_kit::{Frame, Service, Storage, Upstream};
 
 use crate::{
@@ -18,6 +21,7 @@ use crate::{
     domain::Calendar,
     grpc::{AnalyticsGrpc, CategoryNames},
     ingest::{Ingest, ORDER_EVENTS, OrderFacts, SIGNUP_EVENTS, STOCK_EVENTS, SalesMetrics, Signups, StockAlerts},
+    rebuild::Rebuilder,
     reports::Reports,
     storage::{MemoryRollupStore, MongoRollupStore, RollupStore},
 };
@@ -75,6 +79,11 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
     };
     let metrics = SalesMetrics::new(Some(frame.registry()))?;
     let ingest = Arc::new(Ingest { store: store.clone(), calendar: calendar.clone(), metrics });
+    let order_url = frame.settings.extra.order_url.clone();
+    let rebuilder = Arc::new(Rebuilder {
+        ingest: ingest.clone(),
+        orders: OrderServiceClient::new(frame.upstream("order", &order_url)?),
+    });
     let [orders, signups, stock] = QUEUES;
     frame.consume(orders, &ORDER_EVENTS, OrderFacts(ingest.clone())).await?;
     frame.consume(signups, &SIGNUP_EVENTS, Signups(ingest.clone())).await?;
@@ -85,6 +94,7 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         cached: Mutex::new(HashMap::new()),
     });
     let verifier = frame.verifier()?;
-    let server = AnalyticsGrpc::new(verifier.clone(), calendar, Arc::new(Reports { store }), categories).server();
+    let reports = Arc::new(Reports { store });
+    let server = AnalyticsGrpc::new(verifier.clone(), calendar, reports, categories, rebuilder).server();
     frame.serve(&crate::grpc::POLICY, verifier, server).await
 }

@@ -48,6 +48,8 @@ fn lines(lines: &[crate::domain::OrderLine], currency: &str) -> Vec<pb::Line> {
             quantity: l.quantity,
             unit_price: money(l.unit_price),
             line_total: money(l.unit_price.saturating_mul(l.quantity)),
+            vendor_id: l.vendor_id.clone(),
+            category_ids: l.category_ids.clone(),
         })
         .collect()
 }
@@ -68,6 +70,14 @@ fn to_proto(o: &Order) -> pb::Order {
             .map(|s| pb::Shipment { carrier: s.carrier.clone(), tracking_number: s.tracking_number.clone() }),
         created_at: Some(shop_proto::Timestamp { seconds: o.created_at, nanos: 0 }),
         updated_at: Some(shop_proto::Timestamp { seconds: o.updated_at, nanos: 0 }),
+        history: o
+            .history
+            .iter()
+            .map(|(status, at)| pb::StatusChange {
+                status: order_status(*status).into(),
+                at: Some(shop_proto::Timestamp { seconds: *at, nanos: 0 }),
+            })
+            .collect(),
     }
 }
 
@@ -122,6 +132,8 @@ pub const POLICY: Policy = Policy {
         ("HasPurchased", Allow::Services(&["catalog"])),
         // The order a notice is about: the notification service writes to the customer.
         ("ReadOrder", Allow::Services(&["notification"])),
+        // Every order with its history: analytics rebuilding the shop's figures.
+        ("ScanOrders", Allow::Services(&["analytics"])),
     ],
 };
 
@@ -155,6 +167,24 @@ impl OrderService for OrderGrpc {
         let caller = self.auth.user(&req).await?;
         let order = self.checkout.visible(&caller, &order_id(&req.get_ref().id)?).await?;
         Ok(Response::new(to_proto(&order)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn scan_orders(
+        &self,
+        req: Request<pb::ScanOrdersRequest>,
+    ) -> Result<Response<pb::ScanOrdersResponse>, Status> {
+        let r = req.into_inner();
+        let limit = match r.limit {
+            0 => 100,
+            n @ 1..=500 => n as usize,
+            _ => return Err(Refusal::invalid("limit", "1 to 500").into()),
+        };
+        let after = if r.after.is_empty() { None } else { Some(order_id(&r.after)?) };
+        let orders = self.checkout.scan(after.as_deref(), limit).await?;
+        let next =
+            if orders.len() == limit { orders.last().map(|o| o.id.clone()).unwrap_or_default() } else { String::new() };
+        Ok(Response::new(pb::ScanOrdersResponse { orders: orders.iter().map(to_proto).collect(), next }))
     }
 
     #[tracing::instrument(skip_all, fields(order_id = %req.get_ref().id))]

@@ -50,6 +50,11 @@ impl Checkout {
         self.orders.get(id).await?.ok_or(OrderError::NotFound)
     }
 
+    /// A page of every order, oldest first (for a service reading them all back).
+    pub async fn scan(&self, after: Option<&str>, limit: usize) -> Result<Vec<Order>, OrderError> {
+        Ok(self.orders.scan(after, limit).await?)
+    }
+
     pub async fn visible(&self, caller: &Caller, id: &str) -> Result<Order, OrderError> {
         let order = self.orders.get(id).await?;
         order.filter(|o| o.user_id == caller.user_id || caller.is_admin()).ok_or(OrderError::NotFound)

@@ -131,6 +131,37 @@ async fn updates_are_versioned_and_history_is_newest_first(store: Arc<dyn OrderS
     assert!(!store.stalled(15).await.unwrap().iter().any(|o| o.id == b.id), "not stalled before its time");
 }
 
+async fn every_order_is_scanned_oldest_first_with_its_history(store: Arc<dyn OrderStore>) {
+    let user = unique("user");
+    let mut made = Vec::new();
+    for key in ["a", "b", "c", "d", "e"] {
+        let mut o = order(&user, key, 100);
+        store.insert(&o, &[]).await.unwrap();
+        o.advance(Status::Reserved, 101).unwrap();
+        store.update(&o, &[]).await.unwrap();
+        o.advance(Status::Paid, 102).unwrap();
+        store.update(&o, &[]).await.unwrap();
+        made.push(o);
+    }
+    // A fresh database per run: these are all its orders.
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.scan(after.as_deref(), 2).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|o| o.id.clone());
+        seen.extend(page);
+    }
+    assert_eq!(seen, made, "every order once, oldest first, whole");
+    assert_eq!(
+        seen[0].history,
+        [(Status::Pending, 100), (Status::Reserved, 101), (Status::Paid, 102)],
+        "each status with when it was entered"
+    );
+}
+
 mod embedded {
     use super::*;
 
@@ -142,6 +173,7 @@ mod embedded {
     shop_test_support::contract_tests!(
         one_order_per_user_and_key(store()),
         updates_are_versioned_and_history_is_newest_first(store().0),
+        every_order_is_scanned_oldest_first_with_its_history(store().0),
     );
 }
 
@@ -160,5 +192,6 @@ mod mongo {
     shop_test_support::contract_tests!(
         one_order_per_user_and_key(store().await),
         updates_are_versioned_and_history_is_newest_first(store().await.0),
+        every_order_is_scanned_oldest_first_with_its_history(store().await.0),
     );
 }

@@ -198,6 +198,7 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     let mut analytics = shop_analytics::default_settings();
     analytics.service_secret = secret("analytics");
     analytics.extra.catalog_url = format!("http://{catalog_grpc}");
+    analytics.extra.order_url = format!("http://{}", order.grpc_addr);
     analytics.extra.time_zone.clone_from(&settings.time_zone);
     let analytics = shop_analytics::build(local(settings, 6, &id_url, analytics), b.clone(), d.clone()).await?;
     let started: [(&'static str, Service); 7] = [

@@ -11,7 +11,10 @@ use async_trait::async_trait;
 use shop_platform::lock;
 
 use super::{Query, RollupStore, Summed, group, running::Running};
-use crate::domain::{Activity, Change, Day, Dim, Product, customer_order};
+use crate::{
+    domain::{Activity, Change, Day, Dim, Product, Rebuild, customer_order},
+    facts::ORDER_FACT,
+};
 
 /// Event ids remembered; the oldest are forgotten first (redeliveries come within seconds).
 const APPLIED_CAPACITY: usize = 500_000;
@@ -34,6 +37,7 @@ struct Figures {
 #[derive(Default)]
 pub struct MemoryRollupStore {
     figures: Mutex<Figures>,
+    rebuild: Mutex<Option<Rebuild>>,
 }
 
 impl Figures {
@@ -111,8 +115,24 @@ impl RollupStore for MemoryRollupStore {
         Ok(ids.iter().filter_map(|id| f.products.get(id).cloned()).collect())
     }
 
-    async fn clear(&self) -> anyhow::Result<()> {
-        *lock(&self.figures) = Figures::default();
+    async fn clear_orders(&self) -> anyhow::Result<()> {
+        let mut f = lock(&self.figures);
+        let (rows, customers, products) = (HashMap::new(), HashMap::new(), HashMap::new());
+        (f.rows, f.customers, f.products) = (rows, customers, products);
+        f.applied.retain(|key| !key.starts_with(ORDER_FACT));
+        f.applied_order.retain(|key| !key.starts_with(ORDER_FACT));
+        for a in f.activity.values_mut().flat_map(BTreeMap::values_mut) {
+            (a.new_customers, a.returning_customers, a.repeat_customers) = (0, 0, 0);
+        }
+        Ok(())
+    }
+
+    async fn rebuild(&self) -> anyhow::Result<Option<Rebuild>> {
+        Ok(lock(&self.rebuild).clone())
+    }
+
+    async fn note_rebuild(&self, rebuild: &Rebuild) -> anyhow::Result<()> {
+        *lock(&self.rebuild) = Some(rebuild.clone());
         Ok(())
     }
 }

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 pub use memory::MemoryRollupStore;
 pub use mongo::MongoRollupStore;
 
-use crate::domain::{Activity, Change, Counters, Day, Dim, Product};
+use crate::domain::{Activity, Change, Counters, Day, Dim, Product, Rebuild};
 
 /// Which rows to sum, over the days `from..=to`.
 #[derive(Debug, Clone, Copy)]
@@ -48,8 +48,13 @@ pub trait RollupStore: Send + Sync + 'static {
     async fn activity(&self, scope: &str, from: Day, to: Day) -> anyhow::Result<Vec<(Day, Activity)>>;
     /// The products known among `ids`.
     async fn products(&self, ids: &[String]) -> anyhow::Result<Vec<Product>>;
-    /// Forgets every figure (a rebuild starts from nothing).
-    async fn clear(&self) -> anyhow::Result<()>;
+    /// Forgets every figure that comes from orders, and which orders' facts were counted (a
+    /// rebuild counts them all again). Sign-ups and low-stock alerts stay: orders cannot
+    /// tell them again.
+    async fn clear_orders(&self) -> anyhow::Result<()>;
+    /// The last rebuild's progress, as noted (kept through [`RollupStore::clear_orders`]).
+    async fn rebuild(&self) -> anyhow::Result<Option<Rebuild>>;
+    async fn note_rebuild(&self, rebuild: &Rebuild) -> anyhow::Result<()>;
 }
 
 /// Groups `rows` (scope, id, currency, day, counters) the way `query` asks.

@@ -13,7 +13,10 @@ use mongodb::{
 use serde::{Deserialize, Serialize};
 
 use super::{Query, RollupStore, Summed, group};
-use crate::domain::{Activity, Change, Counters, Day, Product, customer_order};
+use crate::{
+    domain::{Activity, Change, Counters, Day, Product, Rebuild, customer_order},
+    facts::ORDER_FACT,
+};
 
 /// How long an applied event id is remembered.
 const REMEMBERED: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
@@ -42,6 +45,17 @@ struct ProductDoc {
     vendor_id: String,
 }
 
+/// The one rebuild noted (the last).
+const LAST_REBUILD: &str = "last";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct RebuildDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    #[serde(flatten)]
+    rebuild: Rebuild,
+}
+
 pub struct MongoRollupStore {
     db: Database,
     /// Figures are only ever added to (`$inc`) and read back as documents.
@@ -50,6 +64,7 @@ pub struct MongoRollupStore {
     customers: Collection<CustomerDoc>,
     products: Collection<ProductDoc>,
     applied: Collection<AppliedDoc>,
+    rebuilds: Collection<RebuildDoc>,
 }
 
 /// `$inc` of every non-zero field.
@@ -78,6 +93,7 @@ impl MongoRollupStore {
             customers: db.collection("customers"),
             products: db.collection("products"),
             applied,
+            rebuilds: db.collection("rebuilds"),
         })
     }
 
@@ -187,10 +203,25 @@ impl RollupStore for MongoRollupStore {
         Ok(found.into_iter().map(|p| Product { id: p.id, name: p.name, vendor_id: p.vendor_id }).collect())
     }
 
-    async fn clear(&self) -> anyhow::Result<()> {
-        for name in ["rollups", "activity", "customers", "products", "applied"] {
+    async fn rebuild(&self) -> anyhow::Result<Option<Rebuild>> {
+        let found = self.rebuilds.find_one(doc! { "_id": LAST_REBUILD }).await?;
+        Ok(found.map(|d| d.rebuild))
+    }
+
+    async fn note_rebuild(&self, rebuild: &Rebuild) -> anyhow::Result<()> {
+        let noted = RebuildDoc { id: LAST_REBUILD.to_owned(), rebuild: rebuild.clone() };
+        self.rebuilds.replace_one(doc! { "_id": LAST_REBUILD }, noted).upsert(true).await?;
+        Ok(())
+    }
+
+    async fn clear_orders(&self) -> anyhow::Result<()> {
+        for name in ["rollups", "customers", "products"] {
             self.db.collection::<Document>(name).delete_many(doc! {}).await?;
         }
+        self.applied.delete_many(doc! { "_id": { "$regex": format!("^{ORDER_FACT}") } }).await?;
+        let customers =
+            doc! { "$set": { "new_customers": 0_i64, "returning_customers": 0_i64, "repeat_customers": 0_i64 } };
+        self.activity.update_many(doc! {}, customers).await?;
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ pub mod ops;
 pub mod orders;
 pub mod payments;
 pub mod products;
+pub mod rebuild;
 pub mod reviews;
 pub mod search;
 pub mod templates;
@@ -174,7 +175,9 @@ where
             .service(analytics::series)
             .service(analytics::top_products)
             .service(analytics::top_categories)
-            .service(analytics::customers),
+            .service(analytics::customers)
+            .service(rebuild::rebuild)
+            .service(rebuild::rebuild_status),
     )
 }
 

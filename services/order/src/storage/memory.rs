@@ -86,6 +86,13 @@ impl OrderStore for MemoryOrderStore {
         Ok(self.matching(|o| o.status.in_checkout() && o.updated_at < before))
     }
 
+    async fn scan(&self, after: Option<&str>, limit: usize) -> Result<Vec<Order>, StoreError> {
+        let mut found = self.matching(|o| after.is_none_or(|a| o.id.as_str() > a));
+        found.reverse();
+        found.truncate(limit);
+        Ok(found)
+    }
+
     async fn purchased(&self, user_id: &str, product_id: &str) -> Result<bool, StoreError> {
         Ok(self.state().orders.values().any(|o| {
             o.user_id == user_id && BOUGHT.contains(&o.status) && o.lines.iter().any(|l| l.product_id == product_id)

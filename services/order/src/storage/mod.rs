@@ -35,6 +35,8 @@ pub trait OrderStore: Send + Sync + 'static {
     async fn list(&self, filter: OrderFilter<'_>, page: Paging) -> Result<Page<Order>, StoreError>;
     /// Orders still in checkout whose last change was before `before` (unix seconds).
     async fn stalled(&self, before: i64) -> Result<Vec<Order>, StoreError>;
+    /// Up to `limit` orders after the id `after` (from the first when none), oldest first.
+    async fn scan(&self, after: Option<&str>, limit: usize) -> Result<Vec<Order>, StoreError>;
     /// Whether the user has a paid (or later, not refunded) order with this product.
     async fn purchased(&self, user_id: &str, product_id: &str) -> Result<bool, StoreError>;
 }

@@ -241,6 +241,14 @@ impl OrderStore for MongoOrderStore {
         Ok(docs.into_iter().map(Order::try_from).collect::<anyhow::Result<_>>()?)
     }
 
+    async fn scan(&self, after: Option<&str>, limit: usize) -> Result<Vec<Order>, StoreError> {
+        let filter = after.map_or_else(Document::new, |a| doc! { "_id": { "$gt": a } });
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let found = self.orders.find(filter).sort(doc! { "_id": 1 }).limit(limit).await.map_err(anyhow::Error::from)?;
+        let docs: Vec<OrderDoc> = found.try_collect().await.map_err(anyhow::Error::from)?;
+        Ok(docs.into_iter().map(Order::try_from).collect::<anyhow::Result<_>>()?)
+    }
+
     async fn purchased(&self, user_id: &str, product_id: &str) -> Result<bool, StoreError> {
         let bought: Vec<&str> = BOUGHT.iter().map(|s| s.as_str()).collect();
         let filter = doc! { "user_id": user_id, "product_ids": product_id, "status": { "$in": bought } };
