@@ -16,6 +16,8 @@ use shop_e2e::{
 };
 use shop_test_support::eventually;
 
+#[path = "analytics/behaviour.rs"]
+mod behaviour;
 #[path = "analytics/scenario.rs"]
 mod scenario;
 use scenario::publish_scenario;
@@ -340,6 +342,7 @@ async fn the_shops_figures_read_as_worked_out_by_hand_for_admins_and_each_vendor
     reports_read_as_worked_out(api, &admin, &vendors).await;
     doors(api).await;
     let seller = a_real_checkout_is_counted(api, &admin).await;
+    behaviour::behaviour_is_counted_once_and_nothing_personal_is_kept(api, &admin, &seller, &vendors[1].1).await;
     a_rebuild_recovers_the_figures(&mut fleet, &admin, &seller).await;
     fleet.stop(&[]);
 }

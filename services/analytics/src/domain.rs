@@ -170,6 +170,14 @@ pub struct Activity {
     pub returning_customers: i64,
     /// Customers whose second paid order was on the day (from then on, repeat customers).
     pub repeat_customers: i64,
+    /// Storefront visitors (each once a day), and what they did.
+    pub visitors: i64,
+    pub product_views: i64,
+    pub added_to_cart: i64,
+    pub checkouts_started: i64,
+    /// Searches, and those that found nothing (the shop's scope only).
+    pub searches: i64,
+    pub empty_searches: i64,
 }
 
 impl Activity {
@@ -179,16 +187,45 @@ impl Activity {
         self.new_customers += o.new_customers;
         self.returning_customers += o.returning_customers;
         self.repeat_customers += o.repeat_customers;
+        self.visitors += o.visitors;
+        self.product_views += o.product_views;
+        self.added_to_cart += o.added_to_cart;
+        self.checkouts_started += o.checkouts_started;
+        self.searches += o.searches;
+        self.empty_searches += o.empty_searches;
     }
 
-    pub fn fields(&self) -> [(&'static str, i64); 5] {
+    pub fn fields(&self) -> [(&'static str, i64); 11] {
         [
             ("signups", self.signups),
             ("stock_low", self.stock_low),
             ("new_customers", self.new_customers),
             ("returning_customers", self.returning_customers),
             ("repeat_customers", self.repeat_customers),
+            ("visitors", self.visitors),
+            ("product_views", self.product_views),
+            ("added_to_cart", self.added_to_cart),
+            ("checkouts_started", self.checkouts_started),
+            ("searches", self.searches),
+            ("empty_searches", self.empty_searches),
         ]
+    }
+
+    /// The same figures from their names (absent: 0).
+    pub fn from_fields(get: impl Fn(&str) -> i64) -> Self {
+        Self {
+            signups: get("signups"),
+            stock_low: get("stock_low"),
+            new_customers: get("new_customers"),
+            returning_customers: get("returning_customers"),
+            repeat_customers: get("repeat_customers"),
+            visitors: get("visitors"),
+            product_views: get("product_views"),
+            added_to_cart: get("added_to_cart"),
+            checkouts_started: get("checkouts_started"),
+            searches: get("searches"),
+            empty_searches: get("empty_searches"),
+        }
     }
 }
 
@@ -249,6 +286,27 @@ pub struct Change {
     pub customer: Option<(String, Vec<String>)>,
     /// Products named (the newest name wins).
     pub products: Vec<Product>,
+    /// A storefront visitor (hashed, see `crate::behaviour`) seen on the day, in each of these
+    /// scopes: counted once a day in each.
+    pub visitor: Option<(String, Vec<String>)>,
+    /// Searches as kept (see `crate::behaviour::kept_query`), and whether each found nothing.
+    pub searches: Vec<(String, bool)>,
+}
+
+impl Change {
+    /// A change that changes nothing yet, applied once as `key`, on `day`.
+    pub fn new(key: &str, day: Day) -> Self {
+        Self {
+            event_id: key.to_owned(),
+            day,
+            rows: Vec::new(),
+            activity: Vec::new(),
+            customer: None,
+            products: Vec::new(),
+            visitor: None,
+            searches: Vec::new(),
+        }
+    }
 }
 
 /// How the last rebuild of the figures went, or goes.

@@ -132,19 +132,12 @@ pub fn order_change(key: &str, fact: Fact, sale: &Sale, day: Day) -> Change {
     } else {
         (None, Vec::new())
     };
-    Change { event_id: key.to_owned(), day, rows, activity: Vec::new(), customer, products }
+    Change { rows, customer, products, ..Change::new(key, day) }
 }
 
 /// An activity of each of `scopes` on `day` (a sign-up, a low-stock alert), as the event `event_id`.
 pub fn activity_change(event_id: &str, day: Day, scopes: &[&str], activity: Activity) -> Change {
-    Change {
-        event_id: event_id.to_owned(),
-        day,
-        rows: Vec::new(),
-        activity: scopes.iter().map(|s| ((*s).to_owned(), activity)).collect(),
-        customer: None,
-        products: Vec::new(),
-    }
+    Change { activity: scopes.iter().map(|s| ((*s).to_owned(), activity)).collect(), ..Change::new(event_id, day) }
 }
 
 #[cfg(test)]

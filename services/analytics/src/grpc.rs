@@ -13,9 +13,12 @@ use shop_service_kit::{
 use tonic::{Request, Response, Status};
 
 use crate::{
-    domain::{Activity, Calendar, Counters, Day, Dim, Rebuild},
+    behaviour::{self, Raw},
+    domain::{Activity, Counters, Day, Dim, Rebuild},
+    ingest::Ingest,
     rebuild::{Rebuilder, now_ms, running},
-    reports::{Interval, Range, RankBy, Ranked, Reports, Scope},
+    reports::{Funnel, Interval, Range, RankBy, Ranked, Reports, Scope},
+    storage::Searched,
 };
 
 /// Who may call each RPC (see `shop_service_kit::policy`).
@@ -30,6 +33,9 @@ pub const POLICY: Policy = Policy {
         ("Customers", GATEWAY),
         ("Rebuild", GATEWAY),
         ("GetRebuild", GATEWAY),
+        ("Track", GATEWAY),
+        ("Funnel", GATEWAY),
+        ("Searches", GATEWAY),
     ],
 };
 
@@ -38,7 +44,8 @@ const DEFAULT_DAYS: i32 = 30;
 
 pub struct AnalyticsGrpc {
     auth: Authenticator,
-    calendar: Calendar,
+    /// The shop's calendar, and where what visitors do is counted.
+    ingest: Arc<Ingest>,
     reports: Arc<Reports>,
     /// Names of categories, by id (from catalog).
     categories: Arc<dyn CategoryNames>,
@@ -55,12 +62,12 @@ pub trait CategoryNames: Send + Sync + 'static {
 impl AnalyticsGrpc {
     pub fn new(
         verifier: Arc<Verifier>,
-        calendar: Calendar,
         reports: Arc<Reports>,
         categories: Arc<dyn CategoryNames>,
         rebuilder: Arc<Rebuilder>,
+        ingest: Arc<Ingest>,
     ) -> Self {
-        Self { auth: Authenticator::new(verifier), calendar, reports, categories, rebuilder }
+        Self { auth: Authenticator::new(verifier), ingest, reports, categories, rebuilder }
     }
 
     pub fn server(self) -> pb::analytics_service_server::AnalyticsServiceServer<Self> {
@@ -88,7 +95,7 @@ impl AnalyticsGrpc {
             "" => Ok(otherwise),
             value => Day::parse(value).ok_or_else(|| Refusal::invalid(field, "must be a date, YYYY-MM-DD")),
         };
-        let to = day("to", &r.to, self.calendar.today())?;
+        let to = day("to", &r.to, self.ingest.calendar.today())?;
         let from = day("from", &r.from, to.plus(-(DEFAULT_DAYS - 1)))?;
         let range = Range::new(from, to).map_err(|why| Refusal::invalid("to", why))?;
         Ok((caller, scope, range))
@@ -146,6 +153,20 @@ fn rebuild_status(r: Option<Rebuild>) -> pb::RebuildStatus {
         error: r.error.unwrap_or_default(),
         started_by: r.started_by,
     }
+}
+
+fn steps(f: &Funnel) -> pb::FunnelSteps {
+    pb::FunnelSteps {
+        visitors: f.visitors,
+        product_views: f.product_views,
+        added_to_cart: f.added_to_cart,
+        checkouts_started: f.checkouts_started,
+        orders_paid: f.orders_paid,
+    }
+}
+
+fn terms(found: Vec<Searched>) -> Vec<pb::SearchTerm> {
+    found.into_iter().map(|s| pb::SearchTerm { query: s.query, searches: s.times, without_results: s.empty }).collect()
 }
 
 fn unexpected(err: anyhow::Error) -> Status {
@@ -279,5 +300,50 @@ impl AnalyticsService for AnalyticsGrpc {
         self.auth.admin(&req).await?;
         let noted = self.reports.store.rebuild().await.map_err(unexpected)?;
         Ok(Response::new(rebuild_status(noted)))
+    }
+
+    #[tracing::instrument(skip_all, fields(events = req.get_ref().events.len()))]
+    async fn track(&self, req: Request<pb::TrackRequest>) -> Result<Response<pb::TrackResponse>, Status> {
+        let r = req.into_inner();
+        let refused = |e: behaviour::Refused| Status::from(Refusal::invalid(&e.field, e.why));
+        behaviour::check_id("visitor_id", &r.visitor_id).map_err(refused)?;
+        behaviour::check_id("batch_id", &r.batch_id).map_err(refused)?;
+        let raws: Vec<Raw> = r
+            .events
+            .into_iter()
+            .map(|e| Raw { kind: e.r#type, product_id: e.product_id, query: e.query, results: e.results })
+            .collect();
+        let batch = behaviour::check(&raws).map_err(refused)?;
+        let counted = self.ingest.track(&r.visitor_id, &r.batch_id, &batch).await.map_err(unexpected)?;
+        Ok(Response::new(pb::TrackResponse { counted }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn funnel(&self, req: Request<pb::ReportRequest>) -> Result<Response<pb::FunnelResponse>, Status> {
+        let (_, scope, range) = self.scope(&req, Some(req.get_ref())).await?;
+        let current = self.reports.funnel(&scope, range).await.map_err(unexpected)?;
+        let previous = self.reports.funnel(&scope, range.previous()).await.map_err(unexpected)?;
+        Ok(Response::new(pb::FunnelResponse { current: Some(steps(&current)), previous: Some(steps(&previous)) }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn searches(&self, req: Request<pb::SearchesRequest>) -> Result<Response<pb::SearchesResponse>, Status> {
+        self.auth.admin(&req).await?;
+        let (_, _, range) = self.scope(&req, req.get_ref().range.as_ref()).await?;
+        let limit = match req.get_ref().limit {
+            0 => 20,
+            n @ 1..=MAX_LIMIT => n as usize,
+            _ => return Err(Refusal::invalid("limit", format!("at most {MAX_LIMIT}")).into()),
+        };
+        let store = &self.reports.store;
+        let top = store.searches(range.from, range.to, limit, false).await.map_err(unexpected)?;
+        let not_found = store.searches(range.from, range.to, limit, true).await.map_err(unexpected)?;
+        let seen = self.reports.activity(&Scope::Shop, range).await.map_err(unexpected)?;
+        Ok(Response::new(pb::SearchesResponse {
+            searches: seen.searches,
+            without_results: seen.empty_searches,
+            top: terms(top),
+            not_found: terms(not_found),
+        }))
     }
 }

@@ -10,11 +10,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use prometheus::{IntCounterVec, Opts, Registry};
 use shop_messaging::{Envelope, kind};
-use shop_proto::events::v1::{OrderEvent, StockLevel, UserRegistered};
+use shop_proto::events::v1::{OrderEvent, ProductChanged, StockLevel, UserRegistered};
 use shop_service_kit::Consumer;
 
 use crate::{
-    domain::{Activity, Calendar, Change, SHOP},
+    behaviour::{Behaviour, counted, kept_query, visitor_key},
+    domain::{Activity, Calendar, Change, Product, SHOP},
     facts::{Fact, Sale, SaleLine, activity_change, fact_key, order_change},
     storage::RollupStore,
 };
@@ -24,6 +25,7 @@ pub const ORDER_EVENTS: [&str; 5] =
     [kind::ORDER_PLACED, kind::ORDER_PAID, kind::ORDER_SHIPPED, kind::ORDER_CANCELLED, kind::ORDER_REFUNDED];
 pub const SIGNUP_EVENTS: [&str; 1] = [kind::USER_REGISTERED];
 pub const STOCK_EVENTS: [&str; 1] = [kind::STOCK_LOW];
+pub const PRODUCT_EVENTS: [&str; 2] = [kind::PRODUCT_CREATED, kind::PRODUCT_UPDATED];
 
 /// Orders paid and revenue, as Prometheus counts them (live events only).
 #[derive(Clone)]
@@ -115,6 +117,45 @@ impl Ingest {
     pub async fn apply(&self, change: &Change) -> anyhow::Result<bool> {
         self.store.apply(change).await
     }
+
+    /// Counts a batch of what a visitor did today, once per batch: the events counted (none
+    /// for a batch counted before).
+    pub async fn track(&self, visitor_id: &str, batch_id: &str, batch: &[Behaviour]) -> anyhow::Result<u32> {
+        let day = self.calendar.today();
+        let products: Vec<String> = batch
+            .iter()
+            .filter_map(|b| match b {
+                Behaviour::ProductViewed { product_id } | Behaviour::AddedToCart { product_id } => {
+                    Some(product_id.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        let known = self.store.products(&products).await?;
+        let vendor_of = |id: &str| known.iter().find(|p| p.id == id).map(|p| p.vendor_id.as_str());
+        let mut change = Change::new(&format!("visit:{batch_id}"), day);
+        let mut scopes = vec![SHOP.to_owned()];
+        for behaviour in batch {
+            let vendor = match behaviour {
+                Behaviour::ProductViewed { product_id } | Behaviour::AddedToCart { product_id } => {
+                    vendor_of(product_id)
+                }
+                _ => None,
+            };
+            scopes.extend(vendor.map(str::to_owned));
+            change.activity.extend(counted(behaviour, vendor));
+            if let Behaviour::SearchPerformed { query, results } = behaviour
+                && let Some(kept) = kept_query(query)
+            {
+                change.searches.push((kept, *results == 0));
+            }
+        }
+        scopes.sort();
+        scopes.dedup();
+        change.visitor = Some((visitor_key(visitor_id, day), scopes));
+        let counted = if self.apply(&change).await? { batch.len() } else { 0 };
+        Ok(u32::try_from(counted).unwrap_or(u32::MAX))
+    }
 }
 
 pub struct OrderFacts(pub Arc<Ingest>);
@@ -144,6 +185,22 @@ impl Consumer for Signups {
         let day = self.0.calendar.day_of(when(None, about));
         let signup = Activity { signups: 1, ..Activity::default() };
         self.0.apply(&activity_change(&format!("signup:{}", user.user_id), day, &[SHOP], signup)).await?;
+        Ok(())
+    }
+}
+
+/// Products as catalog names them, and whose they are: a storefront visit to a product
+/// counts for its vendor too.
+pub struct ProductFacts(pub Arc<Ingest>);
+
+#[async_trait]
+impl Consumer for ProductFacts {
+    type Event = ProductChanged;
+
+    async fn consume(&self, about: &Envelope, p: ProductChanged) -> anyhow::Result<()> {
+        let day = self.0.calendar.day_of(when(None, about));
+        let named = Product { id: p.product_id, name: p.name, vendor_id: p.vendor_id };
+        self.0.apply(&Change { products: vec![named], ..Change::new(&about.event_id, day) }).await?;
         Ok(())
     }
 }

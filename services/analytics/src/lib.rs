@@ -4,6 +4,7 @@
 //! the thousandth day as on the first. Admins see the shop's figures and any vendor's; a
 //! vendor sees its own.
 
+pub mod behaviour;
 pub mod config;
 pub mod domain;
 pub mod facts;

@@ -104,6 +104,16 @@ pub struct Ranked {
     pub counters: Counters,
 }
 
+/// Visitors → product views → added to cart → checkouts started → orders paid.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Funnel {
+    pub visitors: i64,
+    pub product_views: i64,
+    pub added_to_cart: i64,
+    pub checkouts_started: i64,
+    pub orders_paid: i64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Customers {
     pub new: i64,
@@ -134,7 +144,7 @@ impl Reports {
         self.store.sum(&query).await
     }
 
-    async fn activity(&self, scope: &Scope, range: Range) -> anyhow::Result<Activity> {
+    pub async fn activity(&self, scope: &Scope, range: Range) -> anyhow::Result<Activity> {
         let mut total = Activity::default();
         for (_, day) in self.store.activity(scope.key(), range.from, range.to).await? {
             total.add(&day);
@@ -207,6 +217,19 @@ impl Reports {
             *n <= limit
         });
         Ok(ranked)
+    }
+
+    /// The funnel of a range: its steps as counted, and the orders paid (every currency).
+    pub async fn funnel(&self, scope: &Scope, range: Range) -> anyhow::Result<Funnel> {
+        let seen = self.activity(scope, range).await?;
+        let paid = self.totals(scope, range, false).await?.iter().map(|r| r.counters.orders).sum();
+        Ok(Funnel {
+            visitors: seen.visitors,
+            product_views: seen.product_views,
+            added_to_cart: seen.added_to_cart,
+            checkouts_started: if *scope == Scope::Shop { seen.checkouts_started } else { 0 },
+            orders_paid: paid,
+        })
     }
 
     pub async fn customers(&self, scope: &Scope, range: Range) -> anyhow::Result<Customers> {

@@ -20,14 +20,17 @@ use crate::{
     SERVICE, Settings,
     domain::Calendar,
     grpc::{AnalyticsGrpc, CategoryNames},
-    ingest::{Ingest, ORDER_EVENTS, OrderFacts, SIGNUP_EVENTS, STOCK_EVENTS, SalesMetrics, Signups, StockAlerts},
+    ingest::{
+        Ingest, ORDER_EVENTS, OrderFacts, PRODUCT_EVENTS, ProductFacts, SIGNUP_EVENTS, STOCK_EVENTS, SalesMetrics,
+        Signups, StockAlerts,
+    },
     rebuild::Rebuilder,
     reports::Reports,
     storage::{MemoryRollupStore, MongoRollupStore, RollupStore},
 };
 
 /// The durable queue of each consumer.
-pub const QUEUES: [&str; 3] = ["analytics-orders", "analytics-signups", "analytics-stock"];
+pub const QUEUES: [&str; 4] = ["analytics-orders", "analytics-signups", "analytics-stock", "analytics-products"];
 
 /// How long category names are reused before catalog is asked again; a name missing
 /// from them (a category made meanwhile) is asked for after [`MISSING_AFTER`].
@@ -84,10 +87,11 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         ingest: ingest.clone(),
         orders: OrderServiceClient::new(frame.upstream("order", &order_url)?),
     });
-    let [orders, signups, stock] = QUEUES;
+    let [orders, signups, stock, products] = QUEUES;
     frame.consume(orders, &ORDER_EVENTS, OrderFacts(ingest.clone())).await?;
     frame.consume(signups, &SIGNUP_EVENTS, Signups(ingest.clone())).await?;
-    frame.consume(stock, &STOCK_EVENTS, StockAlerts(ingest)).await?;
+    frame.consume(stock, &STOCK_EVENTS, StockAlerts(ingest.clone())).await?;
+    frame.consume(products, &PRODUCT_EVENTS, ProductFacts(ingest.clone())).await?;
     let catalog_url = frame.settings.extra.catalog_url.clone();
     let categories = Arc::new(CatalogNames {
         catalog: CatalogServiceClient::new(frame.upstream("catalog", &catalog_url)?),
@@ -95,6 +99,6 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
     });
     let verifier = frame.verifier()?;
     let reports = Arc::new(Reports { store });
-    let server = AnalyticsGrpc::new(verifier.clone(), calendar, reports, categories, rebuilder).server();
+    let server = AnalyticsGrpc::new(verifier.clone(), reports, categories, rebuilder, ingest).server();
     frame.serve(&crate::grpc::POLICY, verifier, server).await
 }

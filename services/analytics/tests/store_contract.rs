@@ -7,11 +7,11 @@
 use std::sync::Arc;
 
 use shop_analytics::{
-    domain::Activity,
+    domain::{Activity, Change},
     domain::{Day, Dim},
     facts::{Fact, Sale, SaleLine, activity_change, fact_key, order_change},
     reports::{Interval, Range, RankBy, Reports, Scope},
-    storage::{MemoryRollupStore, MongoRollupStore, RollupStore},
+    storage::{MemoryRollupStore, MongoRollupStore, RollupStore, Searched},
 };
 use shop_test_support::{mongo_url, require, unique};
 
@@ -178,6 +178,35 @@ async fn a_change_is_applied_once(store: Arc<dyn RollupStore>) {
     assert_eq!(summary.current["USD"].orders, 2);
 }
 
+async fn visitors_count_once_a_day_and_batches_once(store: Arc<dyn RollupStore>) {
+    let visit = |key: &str, visitor: &str, day: Day, searches: Vec<(String, bool)>| Change {
+        activity: vec![(
+            String::new(),
+            Activity { product_views: 1, searches: searches.len() as i64, ..Activity::default() },
+        )],
+        visitor: Some((visitor.to_owned(), vec![String::new(), "v1".to_owned()])),
+        searches,
+        ..Change::new(key, day)
+    };
+    let green = || vec![("green tea".to_owned(), true)];
+    assert!(store.apply(&visit("visit:1", "a", D1, green())).await.unwrap());
+    assert!(!store.apply(&visit("visit:1", "a", D1, green())).await.unwrap(), "a batch once");
+    store.apply(&visit("visit:2", "a", D1, vec![("kettle".to_owned(), false)])).await.unwrap();
+    store.apply(&visit("visit:3", "b", D1, green())).await.unwrap();
+    store.apply(&visit("visit:4", "a", D1.plus(1), vec![])).await.unwrap();
+    let reports = Reports { store: store.clone() };
+    let seen = reports.activity(&Scope::Shop, Range::new(D1, D1).unwrap()).await.unwrap();
+    assert_eq!((seen.visitors, seen.product_views, seen.searches), (2, 3, 3), "a and b on the first day");
+    let vendor = reports.activity(&Scope::Vendor("v1".into()), range()).await.unwrap();
+    assert_eq!(vendor.visitors, 3, "a twice (two days), b once");
+    let not_found = store.searches(D1, D1.plus(3), 10, true).await.unwrap();
+    assert_eq!(not_found, [Searched { query: "green tea".into(), times: 2, empty: 2 }]);
+    let top = store.searches(D1, D1.plus(3), 1, false).await.unwrap();
+    assert_eq!(top, [Searched { query: "green tea".into(), times: 2, empty: 2 }], "at most the limit");
+    store.clear_orders().await.unwrap();
+    assert_eq!(store.searches(D1, D1, 10, false).await.unwrap().len(), 2, "a rebuild keeps what visitors did");
+}
+
 mod memory {
     use super::*;
 
@@ -188,6 +217,7 @@ mod memory {
     shop_test_support::contract_tests!(
         reports_equal_the_figures_worked_out_by_hand(store(), false),
         a_change_is_applied_once(store()),
+        visitors_count_once_a_day_and_batches_once(store()),
     );
 
     #[tokio::test]
@@ -209,6 +239,7 @@ mod mongo {
     shop_test_support::contract_tests!(
         reports_equal_the_figures_worked_out_by_hand(store().await, false),
         a_change_is_applied_once(store().await),
+        visitors_count_once_a_day_and_batches_once(store().await),
     );
 
     #[tokio::test]

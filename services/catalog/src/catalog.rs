@@ -68,6 +68,7 @@ pub(crate) fn changed(kind: &str, p: &Product) -> Envelope {
         vendor_id: p.vendor_id.clone(),
         skus: p.skus().map(|s| s.as_str().to_owned()).collect(),
         status: p.status.as_str().to_owned(),
+        name: p.name.clone(),
     };
     new_event(kind, SERVICE, &payload)
 }

@@ -6,14 +6,12 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use shop_messaging::{kind, new_event};
-use shop_proto::events::v1::ProductChanged;
+use shop_messaging::kind;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::{
-    SERVICE,
-    catalog::Catalog,
+    catalog::{Catalog, changed},
     domain::{
         Category, CategoryId, Currency, Image, Money, Product, ProductId, ProductStatus, RatingSummary, Review,
         ReviewId, Sku, Slug, Variant,
@@ -211,16 +209,7 @@ pub async fn demo_catalog(catalog: &Catalog) -> anyhow::Result<()> {
             histogram[usize::from(review.rating.clamp(1, 5) - 1)] += 1;
         }
         product.rating = RatingSummary { count: histogram.iter().sum(), histogram };
-        let event = new_event(
-            kind::PRODUCT_CREATED,
-            SERVICE,
-            &ProductChanged {
-                product_id: product.id.to_string(),
-                vendor_id: product.vendor_id.clone(),
-                skus: product.skus().map(|s| s.as_str().to_owned()).collect(),
-                status: product.status.as_str().to_owned(),
-            },
-        );
+        let event = changed(kind::PRODUCT_CREATED, &product);
         // One index commit for the whole catalog, below.
         catalog.products.insert_batched(&product, &[event]).await?;
     }

@@ -35,6 +35,8 @@ pub struct RateLimits {
     /// Link mails (verification, password reset) per account: nobody floods a mailbox
     /// through the shop.
     pub mail: Limit,
+    /// Storefront behaviour batches (`POST /api/v1/events`) per client address.
+    pub events: Limit,
 }
 
 impl Default for RateLimits {
@@ -45,6 +47,7 @@ impl Default for RateLimits {
             auth: Limit { per_minute: 10, burst: 5 },
             account: FailureLimit::default(),
             mail: Limit { per_minute: 2, burst: 3 },
+            events: Limit { per_minute: 60, burst: 20 },
         }
     }
 }
@@ -129,6 +132,9 @@ pub async fn rate_limit(
     }];
     if is_sign_in(req.path()) {
         checks.push((format!("auth:{ip}"), policy.limits.auth, true));
+    }
+    if req.path() == "/api/v1/events" {
+        checks.push((format!("events:{ip}"), policy.limits.events, false));
     }
     for (key, limit, fail_closed) in checks {
         let refusal = match limiter.check(&key, limit.rate()).await {

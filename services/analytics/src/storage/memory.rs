@@ -10,7 +10,7 @@ use std::{
 use async_trait::async_trait;
 use shop_platform::lock;
 
-use super::{Query, RollupStore, Summed, group, running::Running};
+use super::{MAX_SEARCHES_A_DAY, Query, RollupStore, Searched, Summed, group, most_searched, running::Running};
 use crate::{
     domain::{Activity, Change, Day, Dim, Product, Rebuild, customer_order},
     facts::ORDER_FACT,
@@ -30,6 +30,10 @@ struct Figures {
     /// (scope, user) → (first day, last day, orders).
     customers: HashMap<(String, String), (Day, Day, i64)>,
     products: HashMap<String, Product>,
+    /// Per day, (scope, visitor key): each visitor counted once a day per scope.
+    visits: BTreeMap<Day, HashSet<(String, String)>>,
+    /// Per day: search → (times, times it found nothing).
+    searches: BTreeMap<Day, HashMap<String, (i64, i64)>>,
     applied: HashSet<String>,
     applied_order: VecDeque<String>,
 }
@@ -81,6 +85,22 @@ impl RollupStore for MemoryRollupStore {
         for product in &change.products {
             f.products.insert(product.id.clone(), product.clone());
         }
+        if let Some((visitor, scopes)) = &change.visitor {
+            // Only today's and yesterday's visits can come again.
+            f.visits = f.visits.split_off(&day.plus(-1));
+            for scope in scopes {
+                if f.visits.entry(day).or_default().insert((scope.clone(), visitor.clone())) {
+                    f.activity.entry(scope.clone()).or_default().entry(day).or_default().visitors += 1;
+                }
+            }
+        }
+        let searched = f.searches.entry(day).or_default();
+        for (query, empty) in &change.searches {
+            if searched.len() < MAX_SEARCHES_A_DAY || searched.contains_key(query) {
+                let counted = searched.entry(query.clone()).or_default();
+                (counted.0, counted.1) = (counted.0 + 1, counted.1 + i64::from(*empty));
+            }
+        }
         Ok(true)
     }
 
@@ -110,6 +130,12 @@ impl RollupStore for MemoryRollupStore {
         Ok(f.activity.get(scope).map(|days| days.range(from..=to).map(|(d, a)| (*d, *a)).collect()).unwrap_or_default())
     }
 
+    async fn searches(&self, from: Day, to: Day, limit: usize, empty_only: bool) -> anyhow::Result<Vec<Searched>> {
+        let f = lock(&self.figures);
+        let counts = f.searches.range(from..=to).flat_map(|(_, day)| day.iter().map(|(q, (t, e))| (q.clone(), *t, *e)));
+        Ok(most_searched(counts.collect::<Vec<_>>(), limit, empty_only))
+    }
+
     async fn products(&self, ids: &[String]) -> anyhow::Result<Vec<Product>> {
         let f = lock(&self.figures);
         Ok(ids.iter().filter_map(|id| f.products.get(id).cloned()).collect())
@@ -117,8 +143,7 @@ impl RollupStore for MemoryRollupStore {
 
     async fn clear_orders(&self) -> anyhow::Result<()> {
         let mut f = lock(&self.figures);
-        let (rows, customers, products) = (HashMap::new(), HashMap::new(), HashMap::new());
-        (f.rows, f.customers, f.products) = (rows, customers, products);
+        (f.rows, f.customers) = (HashMap::new(), HashMap::new());
         f.applied.retain(|key| !key.starts_with(ORDER_FACT));
         f.applied_order.retain(|key| !key.starts_with(ORDER_FACT));
         for a in f.activity.values_mut().flat_map(BTreeMap::values_mut) {

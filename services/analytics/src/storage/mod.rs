@@ -28,6 +28,42 @@ pub struct Query<'a> {
     pub by_day: bool,
 }
 
+/// Different searches kept a day (beyond them, new ones are counted in the figures but their
+/// words are not kept).
+pub const MAX_SEARCHES_A_DAY: usize = 10_000;
+
+/// A search as reports show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Searched {
+    pub query: String,
+    pub times: i64,
+    pub empty: i64,
+}
+
+/// The most searches `limit` of `counts`, most made first (ties by the words).
+pub(crate) fn most_searched(
+    counts: impl IntoIterator<Item = (String, i64, i64)>,
+    limit: usize,
+    empty_only: bool,
+) -> Vec<Searched> {
+    let mut sums: std::collections::HashMap<String, (i64, i64)> = Default::default();
+    for (query, times, empty) in counts {
+        let sum = sums.entry(query).or_default();
+        (sum.0, sum.1) = (sum.0 + times, sum.1 + empty);
+    }
+    let mut found: Vec<Searched> = sums
+        .into_iter()
+        .filter(|(_, (_, empty))| !empty_only || *empty > 0)
+        .map(|(query, (times, empty))| Searched { query, times, empty })
+        .collect();
+    found.sort_by(|a, b| {
+        let key = |s: &Searched| if empty_only { s.empty } else { s.times };
+        key(b).cmp(&key(a)).then(a.query.cmp(&b.query))
+    });
+    found.truncate(limit);
+    found
+}
+
 /// Rows summed per (scope, id, currency) — and day, when asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summed {
@@ -46,11 +82,15 @@ pub trait RollupStore: Send + Sync + 'static {
     async fn sum(&self, query: &Query<'_>) -> anyhow::Result<Vec<Summed>>;
     /// A scope's activity per day of `from..=to` (days without any left out), oldest first.
     async fn activity(&self, scope: &str, from: Day, to: Day) -> anyhow::Result<Vec<(Day, Activity)>>;
+    /// Searches of `from..=to` by how often they were made: (search, times, times it found
+    /// nothing), most made first, at most `limit`; `empty_only`: only those that ever found
+    /// nothing.
+    async fn searches(&self, from: Day, to: Day, limit: usize, empty_only: bool) -> anyhow::Result<Vec<Searched>>;
     /// The products known among `ids`.
     async fn products(&self, ids: &[String]) -> anyhow::Result<Vec<Product>>;
     /// Forgets every figure that comes from orders, and which orders' facts were counted (a
-    /// rebuild counts them all again). Sign-ups and low-stock alerts stay: orders cannot
-    /// tell them again.
+    /// rebuild counts them all again). Sign-ups, low-stock alerts, what visitors did and the
+    /// products' names stay: orders cannot tell them again.
     async fn clear_orders(&self) -> anyhow::Result<()>;
     /// The last rebuild's progress, as noted (kept through [`RollupStore::clear_orders`]).
     async fn rebuild(&self) -> anyhow::Result<Option<Rebuild>>;

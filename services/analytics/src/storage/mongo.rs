@@ -12,11 +12,14 @@ use mongodb::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Query, RollupStore, Summed, group};
+use super::{MAX_SEARCHES_A_DAY, Query, RollupStore, Searched, Summed, group, most_searched};
 use crate::{
     domain::{Activity, Change, Counters, Day, Product, Rebuild, customer_order},
     facts::ORDER_FACT,
 };
+
+/// How long a visit is remembered: a visitor is counted once a day.
+const VISITS_KEPT: std::time::Duration = std::time::Duration::from_secs(2 * 24 * 3600);
 
 /// How long an applied event id is remembered.
 const REMEMBERED: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
@@ -65,6 +68,10 @@ pub struct MongoRollupStore {
     products: Collection<ProductDoc>,
     applied: Collection<AppliedDoc>,
     rebuilds: Collection<RebuildDoc>,
+    /// `scope|day|visitor`: who was counted on a day (forgotten after two days).
+    visits: Collection<Document>,
+    /// `day|search`: how often, and how often it found nothing.
+    searches: Collection<Document>,
 }
 
 /// `$inc` of every non-zero field.
@@ -84,6 +91,11 @@ impl MongoRollupStore {
         let activity = db.collection::<Document>("activity");
         let by_scope = doc! { "scope": 1, "day": 1 };
         shop_storage::ensure_indexes(&activity, vec![IndexModel::builder().keys(by_scope).build()]).await?;
+        let visits = db.collection::<Document>("visits");
+        shop_storage::ensure_indexes(&visits, vec![shop_storage::expires("at", VISITS_KEPT)]).await?;
+        let searches = db.collection::<Document>("searches");
+        let by_day = doc! { "day": 1 };
+        shop_storage::ensure_indexes(&searches, vec![IndexModel::builder().keys(by_day).build()]).await?;
         let applied = db.collection::<AppliedDoc>("applied");
         shop_storage::ensure_indexes(&applied, vec![shop_storage::expires("at", REMEMBERED)]).await?;
         Ok(Self {
@@ -94,6 +106,8 @@ impl MongoRollupStore {
             products: db.collection("products"),
             applied,
             rebuilds: db.collection("rebuilds"),
+            visits,
+            searches,
         })
     }
 
@@ -132,6 +146,32 @@ impl MongoRollupStore {
             let product = ProductDoc { id: p.id.clone(), name: p.name.clone(), vendor_id: p.vendor_id.clone() };
             self.products.replace_one(doc! { "_id": &p.id }, product).upsert(true).session(&mut *tx).await?;
         }
+        if let Some((visitor, scopes)) = &change.visitor {
+            for scope in scopes {
+                let id = format!("{scope}|{}|{visitor}", day.0);
+                let seen = doc! { "$setOnInsert": { "at": shop_storage::now_date() } };
+                let visit = self.visits.update_one(doc! { "_id": id }, seen).upsert(true).session(&mut *tx).await?;
+                if visit.upserted_id.is_some() {
+                    let update =
+                        doc! { "$setOnInsert": { "scope": scope, "day": day.0 }, "$inc": { "visitors": 1_i64 } };
+                    let id = format!("{scope}|{}", day.0);
+                    self.activity.update_one(doc! { "_id": id }, update).upsert(true).session(&mut *tx).await?;
+                }
+            }
+        }
+        for (query, empty) in &change.searches {
+            let id = format!("{}|{query}", day.0);
+            let counted = doc! { "$inc": { "times": 1_i64, "empty": i64::from(*empty) } };
+            let known = self.searches.update_one(doc! { "_id": &id }, counted.clone()).session(&mut *tx).await?;
+            if known.matched_count == 0
+                && self.searches.count_documents(doc! { "day": day.0 }).session(&mut *tx).await?
+                    < MAX_SEARCHES_A_DAY as u64
+            {
+                let mut first = counted;
+                first.insert("$setOnInsert", doc! { "day": day.0, "query": query });
+                self.searches.update_one(doc! { "_id": &id }, first).upsert(true).session(&mut *tx).await?;
+            }
+        }
         Ok(())
     }
 }
@@ -154,14 +194,7 @@ fn counters_of(d: &Document) -> Counters {
 }
 
 fn activity_of(d: &Document) -> Activity {
-    let get = |name: &str| d.get_i64(name).or_else(|_| d.get_i32(name).map(i64::from)).unwrap_or(0);
-    Activity {
-        signups: get("signups"),
-        stock_low: get("stock_low"),
-        new_customers: get("new_customers"),
-        returning_customers: get("returning_customers"),
-        repeat_customers: get("repeat_customers"),
-    }
+    Activity::from_fields(|name| d.get_i64(name).or_else(|_| d.get_i32(name).map(i64::from)).unwrap_or(0))
 }
 
 #[async_trait]
@@ -198,6 +231,15 @@ impl RollupStore for MongoRollupStore {
         Ok(docs.iter().map(|d| (Day(d.get_i32("day").unwrap_or_default()), activity_of(d))).collect())
     }
 
+    async fn searches(&self, from: Day, to: Day, limit: usize, empty_only: bool) -> anyhow::Result<Vec<Searched>> {
+        let found = self.searches.find(doc! { "day": { "$gte": from.0, "$lte": to.0 } }).await?;
+        let docs: Vec<Document> = found.try_collect().await?;
+        let get = |d: &Document, name: &str| d.get_i64(name).or_else(|_| d.get_i32(name).map(i64::from)).unwrap_or(0);
+        let counts =
+            docs.iter().map(|d| (d.get_str("query").unwrap_or_default().to_owned(), get(d, "times"), get(d, "empty")));
+        Ok(most_searched(counts.collect::<Vec<_>>(), limit, empty_only))
+    }
+
     async fn products(&self, ids: &[String]) -> anyhow::Result<Vec<Product>> {
         let found: Vec<ProductDoc> = self.products.find(doc! { "_id": { "$in": ids } }).await?.try_collect().await?;
         Ok(found.into_iter().map(|p| Product { id: p.id, name: p.name, vendor_id: p.vendor_id }).collect())
@@ -215,7 +257,7 @@ impl RollupStore for MongoRollupStore {
     }
 
     async fn clear_orders(&self) -> anyhow::Result<()> {
-        for name in ["rollups", "customers", "products"] {
+        for name in ["rollups", "customers"] {
             self.db.collection::<Document>(name).delete_many(doc! {}).await?;
         }
         self.applied.delete_many(doc! { "_id": { "$regex": format!("^{ORDER_FACT}") } }).await?;

@@ -33,7 +33,7 @@ pub struct RangeQuery {
 }
 
 impl RangeQuery {
-    fn range(&self) -> pb::ReportRequest {
+    pub fn range(&self) -> pb::ReportRequest {
         pb::ReportRequest {
             from: self.from.clone().unwrap_or_default(),
             to: self.to.clone().unwrap_or_default(),

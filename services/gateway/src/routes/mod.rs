@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod analytics;
+pub mod behaviour;
 pub mod cart;
 pub mod categories;
 pub mod identity;
@@ -176,6 +177,9 @@ where
             .service(analytics::top_products)
             .service(analytics::top_categories)
             .service(analytics::customers)
+            .service(behaviour::track)
+            .service(behaviour::funnel)
+            .service(behaviour::searches)
             .service(rebuild::rebuild)
             .service(rebuild::rebuild_status),
     )
