@@ -18,6 +18,8 @@ use shop_test_support::eventually;
 
 #[path = "analytics/behaviour.rs"]
 mod behaviour;
+#[path = "analytics/export.rs"]
+mod export;
 #[path = "analytics/scenario.rs"]
 mod scenario;
 use scenario::publish_scenario;
@@ -343,6 +345,7 @@ async fn the_shops_figures_read_as_worked_out_by_hand_for_admins_and_each_vendor
     doors(api).await;
     let seller = a_real_checkout_is_counted(api, &admin).await;
     behaviour::behaviour_is_counted_once_and_nothing_personal_is_kept(api, &admin, &seller, &vendors[1].1).await;
+    export::orders_are_exported_as_each_caller_may_see_them(api, &admin, &seller, &vendors[1].1).await;
     a_rebuild_recovers_the_figures(&mut fleet, &admin, &seller).await;
     fleet.stop(&[]);
 }

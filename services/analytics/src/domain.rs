@@ -67,6 +67,12 @@ impl Calendar {
         Day::of(self.zone.to_datetime(at).date())
     }
 
+    /// When `day` begins (Unix ms).
+    pub fn start_of(&self, day: Day) -> i64 {
+        let midnight = day.date().to_datetime(jiff::civil::Time::midnight());
+        self.zone.to_ambiguous_timestamp(midnight).compatible().map_or(0, |t| t.as_millisecond())
+    }
+
     /// Today.
     pub fn today(&self) -> Day {
         Day::of(self.zone.to_datetime(Timestamp::now()).date())

@@ -10,11 +10,14 @@ use shop_service_kit::{
     auth::Authenticator,
     policy::{GATEWAY, Policy},
 };
-use tonic::{Request, Response, Status};
+use tokio_stream::{StreamExt, wrappers::ReceiverStream};
+use tonic::{Request, Response, Status, codegen::BoxStream};
+use tracing::Instrument;
 
 use crate::{
     behaviour::{self, Raw},
     domain::{Activity, Counters, Day, Dim, Rebuild},
+    export,
     ingest::Ingest,
     rebuild::{Rebuilder, now_ms, running},
     reports::{Funnel, Interval, Range, RankBy, Ranked, Reports, Scope},
@@ -36,6 +39,7 @@ pub const POLICY: Policy = Policy {
         ("Track", GATEWAY),
         ("Funnel", GATEWAY),
         ("Searches", GATEWAY),
+        ("ExportOrders", GATEWAY),
     ],
 };
 
@@ -345,5 +349,20 @@ impl AnalyticsService for AnalyticsGrpc {
             top: terms(top),
             not_found: terms(not_found),
         }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn export_orders(
+        &self,
+        req: Request<pb::ReportRequest>,
+    ) -> Result<Response<BoxStream<pb::ExportChunk>>, Status> {
+        let (_, scope, range) = self.scope(&req, Some(req.get_ref())).await?;
+        let calendar = &self.ingest.calendar;
+        let within = (calendar.start_of(range.from), calendar.start_of(range.to.plus(1)));
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let orders = self.rebuilder.orders.clone();
+        tokio::spawn(export::stream(orders, scope, within, tx).instrument(tracing::Span::current()));
+        let chunks = ReceiverStream::new(rx).map(|chunk| chunk.map(|data| pb::ExportChunk { data }));
+        Ok(Response::new(Box::pin(chunks)))
     }
 }

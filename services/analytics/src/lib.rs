@@ -7,6 +7,7 @@
 pub mod behaviour;
 pub mod config;
 pub mod domain;
+pub mod export;
 pub mod facts;
 pub mod grpc;
 pub mod ingest;

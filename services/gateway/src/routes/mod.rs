@@ -177,6 +177,7 @@ where
             .service(analytics::top_products)
             .service(analytics::top_categories)
             .service(analytics::customers)
+            .service(analytics::export_orders)
             .service(behaviour::track)
             .service(behaviour::funnel)
             .service(behaviour::searches)
