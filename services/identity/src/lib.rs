@@ -13,6 +13,7 @@ pub mod sealing;
 pub mod seed;
 pub mod startup;
 pub mod storage;
+pub mod totp;
 
 pub use config::{IdentityExtra, Settings, default_settings};
 pub use startup::build;
