@@ -100,6 +100,7 @@ impl Accounts {
             role,
             profile: account.profile,
             email_verified: origin == Origin::Configured,
+            mfa: None,
             created_at: now,
             updated_at: now,
             version: 1,

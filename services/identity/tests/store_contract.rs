@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use shop_auth::{Role, SigningKey};
 use shop_identity::{
-    domain::{Email, Name, Profile, User, UserId},
+    domain::{Email, Mfa, Name, Profile, User, UserId},
     storage::{
         Consumed, KeyStore, MemoryKeyStore, MemoryOneTimeTokens, MemorySessionStore, MemoryUserStore, MongoKeyStore,
         MongoOneTimeTokens, MongoSessionStore, MongoUserStore, OneTimeToken, OneTimeTokens, Purpose, RefreshToken,
@@ -29,6 +29,7 @@ fn user(email: &str) -> User {
             address: None,
         },
         email_verified: false,
+        mfa: None,
         created_at: now,
         updated_at: now,
         version: 1,
@@ -49,7 +50,16 @@ async fn an_email_has_one_account(store: Arc<dyn UserStore>) {
     assert!(store.get(twin.id).await.unwrap().is_none());
     let verified = User { email_verified: true, version: first.version + 1, ..first };
     store.update(&verified, &[]).await.unwrap();
-    assert_eq!(store.get(verified.id).await.unwrap(), Some(verified), "a proven address is kept");
+    assert_eq!(store.get(verified.id).await.unwrap(), Some(verified.clone()), "a proven address is kept");
+    let mfa = Mfa {
+        sealed_secret: vec![1, 0, 255, 42],
+        confirmed: true,
+        recovery: vec!["a1b2".into(), "c3d4".into()],
+        last_step: Some(58_000_000),
+    };
+    let second_factor = User { mfa: Some(mfa), version: verified.version + 1, ..verified };
+    store.update(&second_factor, &[]).await.unwrap();
+    assert_eq!(store.get(second_factor.id).await.unwrap(), Some(second_factor), "a second factor is kept whole");
 }
 
 async fn a_stale_update_is_refused(store: Arc<dyn UserStore>) {

@@ -77,10 +77,23 @@ pub struct User {
     pub profile: Profile,
     /// Whether the address was proven by following a link sent to it.
     pub email_verified: bool,
+    /// The account's second factor, once enrolment began.
+    pub mfa: Option<Mfa>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     /// Bumped on every write; stale writes are refused.
     pub version: u64,
+}
+
+/// An account's second factor (see `crate::totp`): its TOTP secret sealed with the
+/// key-encryption key, whether its owner proved the app holds it, the recovery codes not
+/// used yet (hashed), and the last step a code was taken for (none is taken twice).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mfa {
+    pub sealed_secret: Vec<u8>,
+    pub confirmed: bool,
+    pub recovery: Vec<String>,
+    pub last_step: Option<i64>,
 }
 
 /// A registration that passed validation.

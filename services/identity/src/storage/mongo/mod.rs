@@ -1,22 +1,30 @@
-//! MongoDB identity stores: `users` (unique email), `refresh_tokens` (by token hash),
-//! `revoked_families`, `signing_keys`. User changes and their events share a transaction.
+//! MongoDB identity stores: `users` (unique email) here, with their events in one
+//! transaction; `refresh_tokens` and `revoked_families` in [`sessions`], `signing_keys` in
+//! [`keys`].
+
+mod keys;
+mod sessions;
+
+pub use keys::MongoKeyStore;
+pub use sessions::MongoSessionStore;
 
 use async_trait::async_trait;
-use futures::TryStreamExt;
 use mongodb::{
     Collection, Database, IndexModel,
-    bson::{self, Binary, doc, spec::BinarySubtype},
-    options::{IndexOptions, ReturnDocument},
+    bson::{self, doc},
+    options::IndexOptions,
 };
 use serde::{Deserialize, Serialize};
-use shop_auth::{Role, SigningKey};
+use shop_auth::Role;
 use shop_messaging::{Envelope, outbox::MongoOutbox};
 use shop_service_kit::{Page, Paging};
 use shop_storage::timestamp;
 use shop_types::AddressInput;
 
-use super::{Consumed, KeyStore, RefreshToken, SessionStore, StoreError, UserStore};
-use crate::domain::{Email, Name, Profile, User, UserId};
+use super::{StoreError, UserStore};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+
+use crate::domain::{Email, Mfa, Name, Profile, User, UserId};
 
 fn unexpected(err: impl Into<anyhow::Error>) -> StoreError {
     StoreError::Unexpected(err.into())
@@ -34,9 +42,41 @@ struct UserDoc {
     address: Option<AddressInput>,
     #[serde(default)]
     email_verified: bool,
+    #[serde(default)]
+    mfa: Option<MfaDoc>,
     created_at: bson::DateTime,
     updated_at: bson::DateTime,
     version: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct MfaDoc {
+    /// Sealed (see `crate::sealing`), base64 (URL-safe, unpadded).
+    secret: String,
+    confirmed: bool,
+    /// SHA-256 of each recovery code not used yet.
+    recovery: Vec<String>,
+    last_step: Option<i64>,
+}
+
+impl From<&Mfa> for MfaDoc {
+    fn from(m: &Mfa) -> Self {
+        Self {
+            secret: URL_SAFE_NO_PAD.encode(&m.sealed_secret),
+            confirmed: m.confirmed,
+            recovery: m.recovery.clone(),
+            last_step: m.last_step,
+        }
+    }
+}
+
+impl TryFrom<MfaDoc> for Mfa {
+    type Error = anyhow::Error;
+
+    fn try_from(d: MfaDoc) -> anyhow::Result<Self> {
+        let sealed_secret = URL_SAFE_NO_PAD.decode(&d.secret)?;
+        Ok(Self { sealed_secret, confirmed: d.confirmed, recovery: d.recovery, last_step: d.last_step })
+    }
 }
 
 impl From<&User> for UserDoc {
@@ -50,6 +90,7 @@ impl From<&User> for UserDoc {
             last_name: u.profile.last_name.as_str().to_owned(),
             address: u.profile.address.as_ref().map(|a| a.fields().clone()),
             email_verified: u.email_verified,
+            mfa: u.mfa.as_ref().map(MfaDoc::from),
             created_at: timestamp::to_bson(u.created_at),
             updated_at: timestamp::to_bson(u.updated_at),
             version: i64::try_from(u.version).unwrap_or(i64::MAX),
@@ -73,6 +114,7 @@ impl TryFrom<UserDoc> for User {
             },
             password_hash: d.password_hash,
             email_verified: d.email_verified,
+            mfa: d.mfa.map(Mfa::try_from).transpose()?,
             created_at: timestamp::from_bson(d.created_at)?,
             updated_at: timestamp::from_bson(d.updated_at)?,
             version: u64::try_from(d.version)?,
@@ -217,184 +259,5 @@ impl UserStore for MongoUserStore {
             shop_storage::page(&self.users, filter, order, page.start(), page.limit()).await.map_err(unexpected)?;
         let items = found.items.into_iter().map(User::try_from).collect::<anyhow::Result<_>>()?;
         Ok(Page { items, total: found.total, next: found.next })
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct TokenDoc {
-    #[serde(rename = "_id")]
-    hash: String,
-    family_id: String,
-    user_id: String,
-    expires_at: i64,
-    /// 0 until the token is rotated; raised with `$inc` under a guard.
-    uses: i32,
-    /// `expires_at` as a date: the TTL index deletes the token then.
-    #[serde(default = "shop_storage::now_date")]
-    expires: bson::DateTime,
-}
-
-impl TryFrom<TokenDoc> for RefreshToken {
-    type Error = anyhow::Error;
-
-    fn try_from(d: TokenDoc) -> anyhow::Result<Self> {
-        Ok(Self {
-            user_id: UserId::parse(&d.user_id).map_err(|e| anyhow::anyhow!("stored token: {e}"))?,
-            hash: d.hash,
-            family_id: d.family_id,
-            expires_at: d.expires_at,
-        })
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct RevokedDoc {
-    #[serde(rename = "_id")]
-    family_id: String,
-    /// When it was revoked: no token of the family outlives this by more than the refresh
-    /// token lifetime, after which the TTL index forgets the revocation.
-    #[serde(default = "shop_storage::now_date")]
-    at: bson::DateTime,
-}
-
-pub struct MongoSessionStore {
-    tokens: Collection<TokenDoc>,
-    revoked: Collection<RevokedDoc>,
-}
-
-impl MongoSessionStore {
-    /// `refresh_ttl`: the lifetime of a refresh token (how long a revocation must last).
-    pub async fn open(db: &Database, refresh_ttl: std::time::Duration) -> anyhow::Result<Self> {
-        let tokens = db.collection::<TokenDoc>("refresh_tokens");
-        let by_family = IndexModel::builder().keys(doc! { "family_id": 1 }).build();
-        // A user's sessions are revoked together (a changed password).
-        let by_user = IndexModel::builder().keys(doc! { "user_id": 1 }).build();
-        let expiry = shop_storage::expires("expires", std::time::Duration::ZERO);
-        shop_storage::ensure_indexes(&tokens, vec![by_family, by_user, expiry]).await?;
-        let revoked = db.collection("revoked_families");
-        shop_storage::ensure_indexes(&revoked, vec![shop_storage::expires("at", refresh_ttl)]).await?;
-        Ok(Self { tokens, revoked })
-    }
-}
-
-#[async_trait]
-impl SessionStore for MongoSessionStore {
-    async fn add(&self, token: &RefreshToken) -> anyhow::Result<()> {
-        let doc = TokenDoc {
-            hash: token.hash.clone(),
-            family_id: token.family_id.clone(),
-            user_id: token.user_id.to_string(),
-            expires_at: token.expires_at,
-            uses: 0,
-            expires: bson::DateTime::from_millis(token.expires_at.saturating_mul(1000)),
-        };
-        self.tokens.insert_one(doc).await?;
-        Ok(())
-    }
-
-    async fn consume(&self, hash: &str) -> anyhow::Result<Consumed> {
-        let fresh = self
-            .tokens
-            .find_one_and_update(doc! { "_id": hash, "uses": 0 }, doc! { "$inc": { "uses": 1 } })
-            .return_document(ReturnDocument::After)
-            .await?;
-        if let Some(doc) = fresh {
-            return Ok(Consumed::Fresh(doc.try_into()?));
-        }
-        Ok(match self.tokens.find_one(doc! { "_id": hash }).await? {
-            Some(doc) => Consumed::Reused(doc.try_into()?),
-            None => Consumed::Unknown,
-        })
-    }
-
-    async fn find(&self, hash: &str) -> anyhow::Result<Option<RefreshToken>> {
-        self.tokens.find_one(doc! { "_id": hash }).await?.map(RefreshToken::try_from).transpose()
-    }
-
-    async fn revoke_family(&self, family_id: &str) -> anyhow::Result<()> {
-        match self
-            .revoked
-            .insert_one(RevokedDoc { family_id: family_id.to_owned(), at: shop_storage::now_date() })
-            .await
-        {
-            Err(err) if !shop_storage::is_duplicate_key(&err) => Err(err.into()),
-            _ => Ok(()),
-        }
-    }
-
-    async fn revoke_user(&self, user: UserId) -> anyhow::Result<()> {
-        let tokens: Vec<TokenDoc> = self.tokens.find(doc! { "user_id": user.to_string() }).await?.try_collect().await?;
-        let families: std::collections::BTreeSet<String> = tokens.into_iter().map(|t| t.family_id).collect();
-        for family in families {
-            self.revoke_family(&family).await?;
-        }
-        Ok(())
-    }
-
-    async fn is_revoked(&self, family_id: &str) -> anyhow::Result<bool> {
-        Ok(self.revoked.find_one(doc! { "_id": family_id }).await?.is_some())
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct KeyDoc {
-    #[serde(rename = "_id")]
-    kid: String,
-    private_pkcs8: Binary,
-    public: Binary,
-    created_at: i64,
-}
-
-pub struct MongoKeyStore {
-    keys: Collection<KeyDoc>,
-}
-
-impl MongoKeyStore {
-    pub fn new(db: &Database) -> Self {
-        Self { keys: db.collection("signing_keys") }
-    }
-}
-
-fn binary(bytes: &[u8]) -> Binary {
-    Binary { subtype: BinarySubtype::Generic, bytes: bytes.to_vec() }
-}
-
-#[async_trait]
-impl KeyStore for MongoKeyStore {
-    async fn all(&self) -> anyhow::Result<Vec<SigningKey>> {
-        let docs: Vec<KeyDoc> = self.keys.find(doc! {}).sort(doc! { "created_at": 1 }).await?.try_collect().await?;
-        Ok(docs
-            .into_iter()
-            .map(|d| SigningKey {
-                kid: d.kid,
-                private_pkcs8: d.private_pkcs8.bytes,
-                public: d.public.bytes,
-                created_at: d.created_at,
-            })
-            .collect())
-    }
-
-    async fn put(&self, key: &SigningKey) -> anyhow::Result<()> {
-        let doc = KeyDoc {
-            kid: key.kid.clone(),
-            private_pkcs8: binary(&key.private_pkcs8),
-            public: binary(&key.public),
-            created_at: key.created_at,
-        };
-        match self.keys.insert_one(&doc).await {
-            Ok(_) => Ok(()),
-            // Present: only the private half changes (sealed anew).
-            Err(err) if shop_storage::is_duplicate_key(&err) => {
-                let sealed = doc! { "$set": { "private_pkcs8": doc.private_pkcs8.clone() } };
-                self.keys.update_one(doc! { "_id": &key.kid }, sealed).await?;
-                Ok(())
-            }
-            Err(err) => Err(err.into()),
-        }
-    }
-
-    async fn remove(&self, kid: &str) -> anyhow::Result<()> {
-        self.keys.delete_one(doc! { "_id": kid }).await?;
-        Ok(())
     }
 }
