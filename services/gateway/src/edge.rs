@@ -111,6 +111,8 @@ fn is_sign_in(path: &str) -> bool {
             | "/api/v1/auth/password-reset/confirm"
             | "/api/v1/auth/verify-email"
             | "/api/v1/auth/confirm-email"
+            | "/api/v1/auth/second-factor"
+            | "/api/v1/auth/second-factor/enrol"
     )
 }
 

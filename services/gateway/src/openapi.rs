@@ -36,7 +36,9 @@ impl Modify for BearerAuth {
         title = "Shop API",
         description = "The public REST API of the shop platform. Errors are RFC 9457 problem documents with a stable `code`; a 503 carries `Retry-After`. Operations whose bearer requirement names a role (`admin`, `vendor`) answer 403 to other roles."
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth),
+    // What a sign-in answers instead of a session when a second factor is needed.
+    components(schemas(routes::identity::ChallengeView))
 )]
 pub struct ApiDoc;
 

@@ -18,6 +18,7 @@ use crate::{
     error::IdentityError,
     hashing::Hasher,
     keys::KeyRing,
+    second_factor::{SecondFactors, SignIn},
     storage::{Consumed, OneTimeTokens, RefreshToken, SessionStore, UserStore},
 };
 
@@ -47,6 +48,7 @@ pub struct Accounts {
     pub links: Arc<dyn OneTimeTokens>,
     /// How long a link works: (verification, password reset).
     pub link_ttl: (Duration, Duration),
+    pub second_factors: SecondFactors,
 }
 
 /// How an account comes to be: signed up by its owner (who is sent a welcome mail and a
@@ -118,7 +120,9 @@ impl Accounts {
         Ok(user)
     }
 
-    pub async fn login(&self, email: &str, password: &str) -> Result<(User, Tokens), IdentityError> {
+    /// A session for the right password — or, for an account with a second factor, a
+    /// challenge to finish with it.
+    pub async fn login(&self, email: &str, password: &str) -> Result<SignIn, IdentityError> {
         // A malformed email is just an unknown one: same answer, same time.
         let user = match Email::parse(email) {
             Ok(email) => self.users.by_email(&email).await?,
@@ -126,11 +130,10 @@ impl Accounts {
         };
         let matched = self.hasher.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
         let user = user.filter(|_| matched).ok_or(IdentityError::BadCredentials)?;
-        let tokens = self.start_session(&user).await?;
-        Ok((user, tokens))
+        self.after_password(user).await
     }
 
-    async fn start_session(&self, user: &User) -> Result<Tokens, IdentityError> {
+    pub(crate) async fn start_session(&self, user: &User) -> Result<Tokens, IdentityError> {
         let family = uuid::Uuid::now_v7().simple().to_string();
         self.issue(user, &family).await
     }

@@ -34,6 +34,9 @@ pub struct IdentityExtra {
     pub verification_link_ttl_secs: u64,
     /// How long a password reset link works.
     pub reset_link_ttl_secs: u64,
+    /// `SHOP_REQUIRE_ADMIN_MFA`: admins sign in only with a second factor (one without it
+    /// enrols at sign-in).
+    pub require_admin_mfa: bool,
     /// `SHOP_SIGNING_KEY_KEK_PREVIOUS`: the KEK being rotated out; keys sealed with it are
     /// sealed again with the current one at start.
     pub signing_key_kek_previous: Option<Secret>,
@@ -53,6 +56,7 @@ impl Default for IdentityExtra {
             signing_key_kek_previous: None,
             verification_link_ttl_secs: 24 * 3600,
             reset_link_ttl_secs: 30 * 60,
+            require_admin_mfa: false,
         }
     }
 }

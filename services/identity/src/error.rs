@@ -26,6 +26,19 @@ pub enum IdentityError {
     Conflict,
     #[error("the last admin cannot give up the role")]
     LastAdmin,
+    /// A second factor's code: wrong, or used already.
+    #[error("the code is wrong or was used")]
+    BadCode,
+    /// A sign-in challenge: unknown, used up or expired.
+    #[error("the sign-in challenge is invalid or expired")]
+    InvalidChallenge,
+    #[error("a second factor is on already")]
+    SecondFactorOn,
+    #[error("no second factor is being enrolled")]
+    NoEnrolment,
+    /// An admin may not turn the second factor off while the shop requires it.
+    #[error("the shop requires a second factor of its admins")]
+    SecondFactorRequired,
     /// Bad input, no valid token, no right: refused the way every service refuses.
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -66,6 +79,23 @@ impl From<IdentityError> for ApiError {
             IdentityError::LastAdmin => {
                 ApiError::new(ErrorKind::Conflict, "the shop's last admin cannot give up the role")
                     .with_code("last_admin")
+            }
+            IdentityError::BadCode => {
+                ApiError::new(ErrorKind::Unauthenticated, "the code is wrong or was used").with_code("invalid_code")
+            }
+            IdentityError::InvalidChallenge => {
+                ApiError::new(ErrorKind::Unauthenticated, "the sign-in challenge is invalid or expired")
+                    .with_code("invalid_challenge")
+            }
+            IdentityError::SecondFactorOn => {
+                ApiError::new(ErrorKind::Conflict, "a second factor is on already").with_code("second_factor_on")
+            }
+            IdentityError::NoEnrolment => {
+                ApiError::new(ErrorKind::Conflict, "no second factor is being enrolled").with_code("no_enrolment")
+            }
+            IdentityError::SecondFactorRequired => {
+                ApiError::new(ErrorKind::PermissionDenied, "the shop requires a second factor of its admins")
+                    .with_code("second_factor_required")
             }
             IdentityError::Refused(refusal) => refusal.into(),
             IdentityError::Unexpected(e) => shop_service_kit::unexpected(e),

@@ -5,21 +5,19 @@ use shop_service_kit::auth::Authenticator;
 use std::sync::Arc;
 
 use shop_auth::{Role, Verifier};
-use shop_proto::{
-    Timestamp,
-    common::v1 as common,
-    identity::v1::{self as pb, identity_service_server::IdentityService},
-};
+use shop_proto::identity::v1::{self as pb, identity_service_server::IdentityService};
 use shop_service_kit::Paging;
 use shop_service_kit::policy::{Allow, GATEWAY, Policy, SERVICES};
 use shop_types::Fields;
 use tonic::{Request, Response, Status};
 
 use crate::{
-    accounts::{Accounts, Tokens},
+    accounts::Accounts,
     clients::ServiceClients,
-    domain::{Email, Name, NewAccount, Password, Profile, User, UserId},
+    convert::{auth_response, challenge_response, contact, user_to_proto},
+    domain::{Email, Name, NewAccount, Password, Profile, UserId},
     error::IdentityError,
+    second_factor::SignIn,
 };
 
 /// Who may call each RPC (see `shop_service_kit::policy`).
@@ -30,6 +28,11 @@ pub const POLICY: Policy = Policy {
         // Sign-in is rate limited at the gateway: only the gateway may ask.
         ("Register", GATEWAY),
         ("Login", GATEWAY),
+        ("CompleteSecondFactor", GATEWAY),
+        ("EnrolAtSignIn", GATEWAY),
+        ("BeginTotp", GATEWAY),
+        ("ConfirmTotp", GATEWAY),
+        ("DisableTotp", GATEWAY),
         ("ChangePassword", GATEWAY),
         ("Refresh", GATEWAY),
         ("Logout", GATEWAY),
@@ -66,45 +69,6 @@ impl IdentityGrpc {
 
     pub fn server(self) -> pb::identity_service_server::IdentityServiceServer<Self> {
         pb::identity_service_server::IdentityServiceServer::new(self)
-    }
-}
-
-pub fn user_to_proto(u: &User) -> pb::User {
-    pb::User {
-        id: u.id.to_string(),
-        email: u.email.as_str().to_owned(),
-        first_name: u.profile.first_name.as_str().to_owned(),
-        last_name: u.profile.last_name.as_str().to_owned(),
-        role: u.role.to_proto().into(),
-        address: u.profile.address.as_ref().map(common::Address::from),
-        email_verified: u.email_verified,
-        created_at: Some(Timestamp {
-            seconds: u.created_at.unix_timestamp(),
-            nanos: i32::try_from(u.created_at.nanosecond()).unwrap_or(0),
-        }),
-    }
-}
-
-/// Whom to write to about an account.
-fn contact(user: &User) -> pb::Contact {
-    pb::Contact {
-        user_id: user.id.to_string(),
-        email: user.email.as_str().to_owned(),
-        first_name: user.profile.first_name.as_str().to_owned(),
-        role: user.role.to_proto().into(),
-        email_verified: user.email_verified,
-        locale: String::new(),
-        phone: user.profile.address.as_ref().map(|a| a.fields().phone.clone()).unwrap_or_default(),
-    }
-}
-
-fn auth_response(user: &User, tokens: Tokens) -> pb::AuthResponse {
-    pb::AuthResponse {
-        user: Some(user_to_proto(user)),
-        access_token: tokens.access_token,
-        refresh_token: tokens.refresh_token,
-        token_type: "Bearer".into(),
-        expires_in: u32::try_from(tokens.expires_in).unwrap_or(u32::MAX),
     }
 }
 
@@ -146,8 +110,10 @@ impl IdentityService for IdentityGrpc {
     #[tracing::instrument(skip_all)]
     async fn login(&self, req: Request<pb::LoginRequest>) -> Result<Response<pb::AuthResponse>, Status> {
         let r = req.into_inner();
-        let (user, tokens) = self.accounts.login(&r.email, &r.password).await?;
-        Ok(Response::new(auth_response(&user, tokens)))
+        Ok(Response::new(match self.accounts.login(&r.email, &r.password).await? {
+            SignIn::Session(user, tokens) => auth_response(&user, tokens),
+            SignIn::Challenge { challenge, enrol } => challenge_response(challenge, enrol),
+        }))
     }
 
     #[tracing::instrument(skip_all)]
@@ -355,4 +321,58 @@ impl IdentityService for IdentityGrpc {
         let user = self.accounts.user(user_id("user_id", &req.get_ref().user_id)?).await?;
         Ok(Response::new(contact(&user)))
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn complete_second_factor(
+        &self,
+        req: Request<pb::CompleteSecondFactorRequest>,
+    ) -> Result<Response<pb::AuthResponse>, Status> {
+        let r = req.into_inner();
+        let challenge = challenge(&r.challenge)?;
+        let (user, tokens, codes) = self.accounts.complete_sign_in(challenge, &r.code, &r.recovery_code).await?;
+        Ok(Response::new(pb::AuthResponse { recovery_codes: codes, ..auth_response(&user, tokens) }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn enrol_at_sign_in(
+        &self,
+        req: Request<pb::EnrolAtSignInRequest>,
+    ) -> Result<Response<pb::TotpEnrolment>, Status> {
+        let (secret, otpauth_uri) = self.accounts.enrol_at_sign_in(challenge(&req.get_ref().challenge)?).await?;
+        Ok(Response::new(pb::TotpEnrolment { secret, otpauth_uri }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn begin_totp(&self, req: Request<pb::BeginTotpRequest>) -> Result<Response<pb::TotpEnrolment>, Status> {
+        let caller = self.auth.user(&req).await?;
+        let id = user_id("user_id", &caller.user_id)?;
+        let (secret, otpauth_uri) = self.accounts.begin_totp(id, &req.get_ref().current_password).await?;
+        Ok(Response::new(pb::TotpEnrolment { secret, otpauth_uri }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn confirm_totp(&self, req: Request<pb::ConfirmTotpRequest>) -> Result<Response<pb::RecoveryCodes>, Status> {
+        let caller = self.auth.user(&req).await?;
+        let codes = self.accounts.confirm_totp(user_id("user_id", &caller.user_id)?, &req.get_ref().code).await?;
+        Ok(Response::new(pb::RecoveryCodes { codes }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn disable_totp(
+        &self,
+        req: Request<pb::DisableTotpRequest>,
+    ) -> Result<Response<pb::DisableTotpResponse>, Status> {
+        let caller = self.auth.user(&req).await?;
+        let r = req.get_ref();
+        self.accounts.disable_totp(user_id("user_id", &caller.user_id)?, &r.current_password, &r.code).await?;
+        Ok(Response::new(pb::DisableTotpResponse {}))
+    }
+}
+
+/// A sign-in challenge as given: empty or oversized is simply not a valid one.
+fn challenge(raw: &str) -> Result<&str, IdentityError> {
+    if raw.is_empty() || raw.len() > MAX_LINK_INPUT {
+        return Err(IdentityError::InvalidChallenge);
+    }
+    Ok(raw)
 }

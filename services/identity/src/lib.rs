@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod clients;
 pub mod config;
+pub mod convert;
 pub mod domain;
 pub mod error;
 pub mod grpc;
@@ -10,6 +11,7 @@ pub mod hashing;
 pub mod keys;
 pub mod links;
 pub mod sealing;
+pub mod second_factor;
 pub mod seed;
 pub mod startup;
 pub mod storage;

@@ -16,6 +16,7 @@ use crate::{
     hashing::Hasher,
     keys::KeyRing,
     sealing::{SealedKeyStore, Sealer},
+    second_factor::SecondFactors,
     storage::{
         KeyStore, MemoryKeyStore, MemoryOneTimeTokens, MemorySessionStore, MemoryUserStore, MongoKeyStore,
         MongoOneTimeTokens, MongoSessionStore, MongoUserStore, OneTimeTokens, SessionStore, UserStore,
@@ -76,6 +77,14 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
             Duration::from_secs(extra.verification_link_ttl_secs),
             Duration::from_secs(extra.reset_link_ttl_secs),
         ),
+        second_factors: SecondFactors {
+            sealer: extra
+                .signing_key_kek
+                .as_ref()
+                .map(|kek| Sealer::new(kek, extra.signing_key_kek_previous.as_ref()).map(Arc::new))
+                .transpose()?,
+            required_for_admins: extra.require_admin_mfa,
+        },
     });
     if let (Some(email), Some(password)) = (&extra.admin_email, &extra.admin_password) {
         crate::seed::ensure_account(&accounts, email, password.expose(), Role::Admin, None, "Admin").await?;

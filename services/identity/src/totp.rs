@@ -58,6 +58,21 @@ impl Secret {
         Self(bytes)
     }
 
+    /// A secret as an app is given it (base32, any case, no padding).
+    pub fn from_base32(text: &str) -> Option<Self> {
+        let (mut buffer, mut bits, mut bytes) = (0_u32, 0_u32, Vec::new());
+        for c in text.trim().trim_end_matches('=').bytes() {
+            let value = BASE32.iter().position(|b| *b == c.to_ascii_uppercase())?;
+            buffer = (buffer << 5) | u32::try_from(value).ok()?;
+            bits += 5;
+            if bits >= 8 {
+                bits -= 8;
+                bytes.push(u8::try_from((buffer >> bits) & 0xff).ok()?);
+            }
+        }
+        Some(Self(bytes))
+    }
+
     pub fn bytes(&self) -> &[u8] {
         &self.0
     }
@@ -167,6 +182,8 @@ mod tests {
     fn secrets_travel_as_base32_in_an_otpauth_uri() {
         assert_eq!(base32(b"12345678901234567890"), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
         assert_eq!(base32(b"f"), "MY");
+        assert_eq!(Secret::from_base32("gezdgnbvgy3tqojqgezdgnbvgy3tqojq"), Some(rfc()));
+        assert_eq!(Secret::from_base32("not base32!"), None);
         let uri = rfc().uri("Shop & Co", "ada@example.com");
         assert!(uri.starts_with("otpauth://totp/Shop%20%26%20Co:ada%40example%2Ecom?secret=GEZDGNBV"), "{uri}");
         assert!(uri.ends_with("&digits=6&period=30"), "{uri}");

@@ -28,7 +28,9 @@ use crate::{
 /// The events each consumer reads (one durable queue each).
 pub const LINK_EVENTS: [&str; 3] =
     [kind::VERIFICATION_REQUESTED, kind::PASSWORD_RESET_REQUESTED, kind::EMAIL_CHANGE_REQUESTED];
-pub const PASSWORD_EVENTS: [&str; 1] = [kind::PASSWORD_CHANGED];
+/// What happened to an account's sign-in: a new password, a second factor turned on (both
+/// carry the account alone).
+pub const PASSWORD_EVENTS: [&str; 2] = [kind::PASSWORD_CHANGED, kind::MFA_ENABLED];
 pub const ORDER_EVENTS: [&str; 4] =
     [kind::ORDER_PAID, kind::ORDER_SHIPPED, kind::ORDER_CANCELLED, kind::ORDER_REFUNDED];
 
@@ -191,7 +193,8 @@ impl Consumer for LinkMail {
     }
 }
 
-/// "Your password was changed" (by the account, or through a reset link).
+/// "Your password was changed" (by the account, or through a reset link); "a second factor
+/// now protects your account".
 pub struct PasswordMail(pub Arc<Notices>);
 
 #[async_trait]
@@ -202,7 +205,8 @@ impl Consumer for PasswordMail {
         let notices = &self.0;
         let Some(contact) = notices.contact(&changed.user_id).await? else { return Ok(()) };
         let url = notices.page("/forgot-password");
-        notices.notify(&about.event_id, "password_changed", &contact, context! {}, url).await
+        let template = if about.r#type == kind::MFA_ENABLED { "mfa_enabled" } else { "password_changed" };
+        notices.notify(&about.event_id, template, &contact, context! {}, url).await
     }
 }
 

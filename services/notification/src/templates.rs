@@ -59,11 +59,12 @@ pub fn is_text_message(name: &str) -> bool {
 }
 
 /// The shop's own templates, by name.
-pub const NAMES: [&str; 12] = [
+pub const NAMES: [&str; 13] = [
     "welcome",
     "verify_email",
     "password_reset",
     "password_changed",
+    "mfa_enabled",
     "confirm_email_change",
     "email_change_notice",
     "order_confirmation",
@@ -103,7 +104,7 @@ impl Templates {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_fuel(Some(FUEL));
         env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
-        let shipped = shipped!("en": "welcome", "verify_email", "password_reset", "password_changed",
+        let shipped = shipped!("en": "welcome", "verify_email", "password_reset", "password_changed", "mfa_enabled",
             "confirm_email_change", "email_change_notice",
             "order_confirmation", "order_shipped", "order_cancelled", "order_refunded", "stock_low_digest");
         let texts = shipped_texts!("en": "order_shipped_sms");
@@ -223,7 +224,7 @@ pub fn sample(name: &str) -> Option<Value> {
         "welcome" | "verify_email" | "confirm_email_change" => context! { expires => "24 hours", ..common },
         "email_change_notice" => context! { new_email => "ada@new.example.com", ..common },
         "password_reset" => context! { expires => "30 minutes", ..common },
-        "password_changed" => common,
+        "password_changed" | "mfa_enabled" => common,
         "order_confirmation" | "order_shipped" | "order_shipped_sms" | "order_cancelled" | "order_refunded" => {
             context! {
                 order => order, amount => "15.00 EUR", reason => "changed my mind", carrier => "DHL",

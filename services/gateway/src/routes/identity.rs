@@ -77,6 +77,8 @@ pub struct UserView {
     pub address: Option<AddressInput>,
     /// Whether the address was proven by following a link sent to it.
     pub email_verified: bool,
+    /// Whether signing in takes a second factor.
+    pub mfa_enabled: bool,
     /// RFC 3339.
     pub created_at: String,
 }
@@ -89,6 +91,22 @@ pub struct SessionView {
     /// Always `Bearer`.
     pub token_type: String,
     /// Access token lifetime in seconds.
+    pub expires_in: u32,
+    /// A sign-in that enrolled a second factor: its one-time recovery codes, shown this once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recovery_codes: Vec<String>,
+}
+
+/// A sign-in that needs a second factor: finish it with `POST /api/v1/auth/second-factor`.
+#[derive(Serialize, ToSchema)]
+pub struct ChallengeView {
+    /// Always true.
+    pub second_factor_required: bool,
+    pub challenge: String,
+    /// An admin of a shop that requires a second factor, without one yet: get a secret with
+    /// `POST /api/v1/auth/second-factor/enrol`, then finish with its first code.
+    pub enrolment_required: bool,
+    /// Seconds the challenge works (five wrong codes void it sooner).
     pub expires_in: u32,
 }
 
@@ -108,6 +126,7 @@ impl From<pb::User> for UserView {
             role: role_name(u.role),
             address: u.address.map(AddressInput::from),
             email_verified: u.email_verified,
+            mfa_enabled: u.mfa_enabled,
             created_at: rfc3339(u.created_at),
         }
     }
@@ -121,11 +140,20 @@ impl From<pb::AuthResponse> for SessionView {
             refresh_token: r.refresh_token,
             token_type: r.token_type,
             expires_in: r.expires_in,
+            recovery_codes: r.recovery_codes,
         }
     }
 }
 
-fn session(status: actix_web::http::StatusCode, r: pb::AuthResponse) -> HttpResponse {
+pub fn session(status: actix_web::http::StatusCode, r: pb::AuthResponse) -> HttpResponse {
+    if !r.second_factor_challenge.is_empty() {
+        return HttpResponse::build(status).json(ChallengeView {
+            second_factor_required: true,
+            challenge: r.second_factor_challenge,
+            enrolment_required: r.enrolment_required,
+            expires_in: r.challenge_expires_in,
+        });
+    }
     HttpResponse::build(status).json(SessionView::from(r))
 }
 
@@ -149,7 +177,7 @@ pub async fn register(state: web::Data<State>, body: web::Json<RegisterBody>) ->
 /// fifteen minutes an account (known or not) takes one attempt every three minutes, from
 /// any address: 429 with `Retry-After` until then.
 #[utoipa::path(tag = "identity", request_body = LoginBody, responses(
-    (status = 200, body = SessionView),
+    (status = 200, description = "the session; or, for an account with a second factor (or an admin who must have one), a `ChallengeView` to finish at `POST /api/v1/auth/second-factor`", body = SessionView),
     (status = 401, body = ProblemBody, content_type = "application/problem+json"),
     (status = 429, body = ProblemBody, content_type = "application/problem+json"),
 ))]

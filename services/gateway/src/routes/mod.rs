@@ -15,6 +15,7 @@ pub mod products;
 pub mod rebuild;
 pub mod reviews;
 pub mod search;
+pub mod second_factor;
 pub mod templates;
 pub mod transfer;
 
@@ -117,6 +118,11 @@ where
         scope("/api/v1")
             .service(identity::register)
             .service(identity::login)
+            .service(second_factor::complete)
+            .service(second_factor::enrol_at_sign_in)
+            .service(second_factor::begin)
+            .service(second_factor::confirm)
+            .service(second_factor::disable)
             .service(identity::refresh)
             .service(identity::logout)
             .service(identity::me)

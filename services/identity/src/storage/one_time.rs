@@ -19,6 +19,8 @@ pub enum Purpose {
     ResetPassword,
     /// Confirms a new address (the token's `detail`) for the account.
     ChangeEmail,
+    /// Finishes a sign-in with a second factor (`detail`: wrong codes still allowed).
+    SecondFactor,
 }
 
 impl Purpose {
@@ -27,6 +29,7 @@ impl Purpose {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
             Self::ChangeEmail => "change_email",
+            Self::SecondFactor => "second_factor",
         }
     }
 }
