@@ -93,6 +93,7 @@ where
     }
 }
 
+pub mod oidc;
 pub mod proxy;
 pub mod smtp;
 
