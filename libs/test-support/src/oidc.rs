@@ -103,6 +103,26 @@ impl OidcProvider {
         (status, location, response.text().await.unwrap_or_default())
     }
 
+    /// The provider's token endpoint's answer for `code` (the client's own credentials).
+    pub async fn token(&self, code: &str, verifier: &str, redirect: &str) -> serde_json::Value {
+        let form = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "authorization_code")
+            .append_pair("code", code)
+            .append_pair("redirect_uri", redirect)
+            .append_pair("code_verifier", verifier)
+            .finish();
+        let answer = self
+            .client
+            .post(format!("{}/token", self.issuer))
+            .basic_auth(&self.client_id, Some(&self.client_secret))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .expect("the provider answers");
+        answer.json().await.expect("a JSON answer")
+    }
+
     /// `account` signs in at the provider from `authorize_url` (the client's redirect to
     /// it) and consents: where the provider sends the browser back.
     pub async fn sign_in(&self, authorize_url: &str, account: &str) -> Redirect {

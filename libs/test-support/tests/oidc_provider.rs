@@ -33,20 +33,8 @@ async fn an_account_signs_in_without_a_browser_and_gets_an_id_token() {
     assert_eq!(back.param("state").as_deref(), Some("s1"));
     assert_eq!(back.param("iss").as_deref(), Some(provider.issuer.as_str()));
     let code = back.param("code").expect("a code");
-    let tokens: serde_json::Value = http
-        .post(discovery["token_endpoint"].as_str().unwrap())
-        .basic_auth(&provider.client_id, Some(&provider.client_secret))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "grant_type=authorization_code&code={code}&redirect_uri={}&code_verifier={verifier}",
-            url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(discovery["token_endpoint"], format!("{}/token", provider.issuer));
+    let tokens = provider.token(&code, verifier, REDIRECT).await;
     let id_token = tokens["id_token"].as_str().unwrap_or_else(|| panic!("{tokens}"));
     let claims: serde_json::Value =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(id_token.split('.').nth(1).unwrap()).unwrap()).unwrap();

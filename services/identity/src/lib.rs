@@ -10,6 +10,7 @@ pub mod grpc;
 pub mod hashing;
 pub mod keys;
 pub mod links;
+pub mod oidc;
 pub mod sealing;
 pub mod second_factor;
 pub mod seed;
