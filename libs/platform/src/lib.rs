@@ -17,6 +17,12 @@ pub use shutdown::Shutdown;
 
 pub use shop_types::uuid_id;
 
+/// The current time, Unix ms.
+pub fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
+
 /// Locks `mutex`, going on with the data if a panicking holder poisoned it: every guarded
 /// value here is left consistent between statements, so a panic elsewhere does not make it
 /// unusable.

@@ -30,6 +30,16 @@ contracts!(
 
 pub use prost_types::Timestamp;
 
+/// A Unix-ms instant as the contracts carry it.
+pub fn timestamp_ms(ms: i64) -> Timestamp {
+    Timestamp { seconds: ms.div_euclid(1000), nanos: i32::try_from(ms.rem_euclid(1000) * 1_000_000).unwrap_or(0) }
+}
+
+/// A contract's instant in Unix ms.
+pub fn millis(t: &Timestamp) -> i64 {
+    t.seconds.saturating_mul(1000).saturating_add(i64::from(t.nanos / 1_000_000))
+}
+
 /// `Debug` for messages that carry a credential: the credential prints as `***`, so a
 /// message logged by mistake leaks nothing (`build.rs` lists them).
 macro_rules! redacted_debug {

@@ -99,7 +99,7 @@ pub async fn stream(
         };
         let mut done = page.next.is_empty();
         for order in &page.orders {
-            if order.created_at.as_ref().is_some_and(|t| t.seconds.saturating_mul(1000) >= until_ms) {
+            if order.created_at.as_ref().is_some_and(|t| shop_proto::millis(t) >= until_ms) {
                 done = true;
                 break;
             }

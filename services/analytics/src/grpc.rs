@@ -4,7 +4,11 @@
 use std::{collections::BTreeMap, sync::Arc};
 
 use shop_auth::{Caller, Role, Verifier};
-use shop_proto::analytics::v1::{self as pb, analytics_service_server::AnalyticsService};
+use shop_platform::now_ms;
+use shop_proto::{
+    analytics::v1::{self as pb, analytics_service_server::AnalyticsService},
+    timestamp_ms,
+};
 use shop_service_kit::{
     Refusal,
     auth::Authenticator,
@@ -19,7 +23,7 @@ use crate::{
     domain::{Activity, Counters, Day, Dim, Rebuild},
     export,
     ingest::Ingest,
-    rebuild::{Rebuilder, now_ms, running},
+    rebuild::{Rebuilder, running},
     reports::{Funnel, Interval, Range, RankBy, Ranked, Reports, Scope},
     storage::Searched,
 };
@@ -137,21 +141,13 @@ fn activity(a: &Activity) -> pb::Activity {
     }
 }
 
-/// A Unix-ms instant as the contract carries it.
-fn timestamp(ms: i64) -> shop_proto::Timestamp {
-    shop_proto::Timestamp {
-        seconds: ms.div_euclid(1000),
-        nanos: i32::try_from(ms.rem_euclid(1000) * 1_000_000).unwrap_or(0),
-    }
-}
-
 fn rebuild_status(r: Option<Rebuild>) -> pb::RebuildStatus {
     let Some(r) = r else { return pb::RebuildStatus::default() };
     pb::RebuildStatus {
         started: true,
         running: running(&r, now_ms()),
-        started_at: Some(timestamp(r.started_at)),
-        finished_at: r.finished_at.map(timestamp),
+        started_at: Some(timestamp_ms(r.started_at)),
+        finished_at: r.finished_at.map(timestamp_ms),
         orders: r.orders,
         facts: r.facts,
         error: r.error.unwrap_or_default(),

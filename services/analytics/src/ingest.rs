@@ -74,8 +74,7 @@ pub struct Ingest {
 /// When an event's change happened (Unix ms): its own time if it carries one, else when
 /// it was published.
 fn when(at: Option<&shop_proto::Timestamp>, about: &Envelope) -> i64 {
-    let t = at.or(about.occurred_at.as_ref()).cloned().unwrap_or_default();
-    t.seconds.saturating_mul(1000) + i64::from(t.nanos / 1_000_000)
+    at.or(about.occurred_at.as_ref()).map_or(0, shop_proto::millis)
 }
 
 /// The sale an order event describes.

@@ -7,6 +7,7 @@
 
 use std::{sync::Arc, time::Duration};
 
+use shop_platform::now_ms;
 use shop_proto::{
     events::v1::{OrderEvent, OrderLineRef},
     order::v1::{Order, OrderStatus, ScanOrdersRequest, order_service_client::OrderServiceClient},
@@ -74,10 +75,6 @@ pub fn running(rebuild: &Rebuild, now_ms: i64) -> bool {
     rebuild.finished_at.is_none() && now_ms - rebuild.updated_at < i64::try_from(SILENT_FOR.as_millis()).unwrap_or(0)
 }
 
-pub fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
-
 impl Rebuilder {
     /// Starts a rebuild unless one is running: the rebuild as noted.
     pub async fn start(self: &Arc<Self>, by: &str) -> anyhow::Result<Rebuild> {
@@ -121,7 +118,7 @@ impl Rebuilder {
                 let sale = sale_of(order);
                 for change in &order.history {
                     let (Some(fact), Some(at)) = (fact(change.status), change.at.as_ref()) else { continue };
-                    if self.ingest.order(fact, &sale, at.seconds.saturating_mul(1000)).await? {
+                    if self.ingest.order(fact, &sale, shop_proto::millis(at)).await? {
                         progress.facts += 1;
                     }
                 }

@@ -123,7 +123,4 @@ pub enum Outcome {
     Suppressed,
 }
 
-/// The current time, Unix ms.
-pub fn now_ms() -> i64 {
-    i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
-}
+pub use shop_platform::now_ms;

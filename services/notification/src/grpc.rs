@@ -70,7 +70,7 @@ impl NotificationGrpc {
 
 /// A Unix-ms instant as the contract carries it.
 pub(crate) fn timestamp(ms: i64) -> Option<Timestamp> {
-    Some(Timestamp { seconds: ms.div_euclid(1000), nanos: i32::try_from(ms.rem_euclid(1000) * 1_000_000).unwrap_or(0) })
+    Some(shop_proto::timestamp_ms(ms))
 }
 
 fn status_to_proto(status: Delivered) -> pb::MessageStatus {

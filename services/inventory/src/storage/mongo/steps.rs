@@ -18,9 +18,7 @@ use crate::storage::StoreError;
 /// How long a returner holds an order's return (a return takes milliseconds).
 const RETURN_LEASE: Duration = Duration::from_secs(10);
 
-fn now_ms() -> i64 {
-    i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX / 2)
-}
+use shop_platform::now_ms;
 
 impl MongoStockStore {
     pub async fn open(db: &Database) -> anyhow::Result<Self> {
