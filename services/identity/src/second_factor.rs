@@ -88,11 +88,10 @@ impl Accounts {
         Ok(SignIn::Challenge { challenge, enrol: !on })
     }
 
-    /// The user a challenge is for (it stays usable: taken and put back).
+    /// The user a challenge is for (the challenge stays until the sign-in finishes).
     async fn challenged(&self, challenge: &str) -> Result<(User, OneTimeToken), IdentityError> {
-        let taken = self.links.take(&hash_token(challenge), Purpose::SecondFactor, now()).await?;
-        let token = taken.ok_or(IdentityError::InvalidChallenge)?;
-        self.links.put(&token).await?;
+        let found = self.links.peek(&hash_token(challenge), Purpose::SecondFactor, now()).await?;
+        let token = found.ok_or(IdentityError::InvalidChallenge)?;
         let user = self.users.get(token.user_id).await?.ok_or(IdentityError::InvalidChallenge)?;
         Ok((user, token))
     }

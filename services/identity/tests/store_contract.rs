@@ -187,6 +187,12 @@ async fn a_one_time_token_is_taken_once_for_its_purpose_before_it_expires(store:
     let reset = one_time(user, Purpose::ResetPassword, NOW + 1800);
     store.put(&reset).await.unwrap();
     assert_eq!(store.take(&reset.hash, Purpose::VerifyEmail, NOW).await.unwrap(), None, "not for verification");
+    for _ in 0..2 {
+        let seen = store.peek(&reset.hash, Purpose::ResetPassword, NOW).await.unwrap();
+        assert_eq!(seen.as_ref(), Some(&reset), "read, and left in place");
+    }
+    assert_eq!(store.peek(&reset.hash, Purpose::VerifyEmail, NOW).await.unwrap(), None, "not for another purpose");
+    assert_eq!(store.peek(&reset.hash, Purpose::ResetPassword, NOW + 1800).await.unwrap(), None, "not once expired");
     let takers = futures::future::join_all((0..8).map(|_| store.take(&reset.hash, Purpose::ResetPassword, NOW))).await;
     let taken: Vec<UserId> = takers.into_iter().filter_map(|t| t.unwrap()).map(|t| t.user_id).collect();
     assert_eq!(taken, [user], "one of the concurrent takers gets it, once");

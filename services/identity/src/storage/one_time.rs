@@ -54,6 +54,9 @@ pub trait OneTimeTokens: Send + Sync + 'static {
     /// Takes the token of `purpose` with this hash, unexpired at `now` (Unix seconds), once.
     /// A token asked for with another purpose stays as it was.
     async fn take(&self, hash: &str, purpose: Purpose, now: i64) -> anyhow::Result<Option<OneTimeToken>>;
+    /// The token of `purpose` with this hash, unexpired at `now`, left in place (a sign-in
+    /// challenge is read at each step and taken only when the sign-in finishes).
+    async fn peek(&self, hash: &str, purpose: Purpose, now: i64) -> anyhow::Result<Option<OneTimeToken>>;
     /// Forgets `user`'s unused tokens of `purpose` (a new one replaces them; a reset
     /// password voids every reset link sent before).
     async fn forget(&self, user: UserId, purpose: Purpose) -> anyhow::Result<()>;
@@ -83,6 +86,11 @@ impl OneTimeTokens for MemoryOneTimeTokens {
         Ok(tokens.remove(hash).filter(|t| t.expires_at > now))
     }
 
+    async fn peek(&self, hash: &str, purpose: Purpose, now: i64) -> anyhow::Result<Option<OneTimeToken>> {
+        let tokens = lock(&self.tokens);
+        Ok(tokens.get(hash).filter(|t| t.purpose == purpose && t.expires_at > now).cloned())
+    }
+
     async fn forget(&self, user: UserId, purpose: Purpose) -> anyhow::Result<()> {
         lock(&self.tokens).retain(|_, t| !(t.user_id == user && t.purpose == purpose));
         Ok(())
@@ -100,6 +108,18 @@ struct OneTimeDoc {
     detail: String,
     /// The same instant as a date, for the TTL index.
     expires: mongodb::bson::DateTime,
+}
+
+/// A stored token as it reads back, if still unexpired at `now`.
+fn token_of(t: OneTimeDoc, purpose: Purpose, now: i64) -> Option<OneTimeToken> {
+    let user_id = UserId::parse(&t.user_id).ok()?;
+    (t.expires_at > now).then_some(OneTimeToken {
+        hash: t.hash,
+        purpose,
+        user_id,
+        expires_at: t.expires_at,
+        detail: t.detail,
+    })
 }
 
 /// Collection `one_time_tokens` (`_id` = the token's hash), forgotten once expired.
@@ -134,10 +154,12 @@ impl OneTimeTokens for MongoOneTimeTokens {
 
     async fn take(&self, hash: &str, purpose: Purpose, now: i64) -> anyhow::Result<Option<OneTimeToken>> {
         let taken = self.tokens.find_one_and_delete(doc! { "_id": hash, "purpose": purpose.as_str() }).await?;
-        Ok(taken.filter(|t| t.expires_at > now).and_then(|t| {
-            let user_id = UserId::parse(&t.user_id).ok()?;
-            Some(OneTimeToken { hash: t.hash, purpose, user_id, expires_at: t.expires_at, detail: t.detail })
-        }))
+        Ok(taken.and_then(|t| token_of(t, purpose, now)))
+    }
+
+    async fn peek(&self, hash: &str, purpose: Purpose, now: i64) -> anyhow::Result<Option<OneTimeToken>> {
+        let found = self.tokens.find_one(doc! { "_id": hash, "purpose": purpose.as_str() }).await?;
+        Ok(found.and_then(|t| token_of(t, purpose, now)))
     }
 
     async fn forget(&self, user: UserId, purpose: Purpose) -> anyhow::Result<()> {
