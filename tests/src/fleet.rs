@@ -13,7 +13,7 @@ use crate::{Api, Process, services::Services, wait_for_status};
 
 pub const SERVICES: [&str; 7] = ["identity", "catalog", "inventory", "order", "payment", "notification", "analytics"];
 /// Every consumer (and so durable queue) of the services and the gateway.
-const CONSUMERS: [&str; 13] = [
+const CONSUMERS: [&str; 14] = [
     "catalog",
     "gateway",
     "inventory",
@@ -24,6 +24,7 @@ const CONSUMERS: [&str; 13] = [
     "notification-passwords",
     "notification-orders",
     "notification-stock",
+    "notification-identities",
     "analytics-orders",
     "analytics-signups",
     "analytics-stock",

@@ -5,6 +5,7 @@ pub const USER_REGISTERED: &str = "identity.user_registered";
 pub const USER_ROLE_CHANGED: &str = "identity.user_role_changed";
 pub const PASSWORD_CHANGED: &str = "identity.password_changed";
 pub const MFA_ENABLED: &str = "identity.mfa_enabled";
+pub const IDENTITY_LINKED: &str = "identity.identity_linked";
 pub const VERIFICATION_REQUESTED: &str = "identity.verification_requested";
 pub const PASSWORD_RESET_REQUESTED: &str = "identity.password_reset_requested";
 pub const EMAIL_CHANGE_REQUESTED: &str = "identity.email_change_requested";

@@ -103,17 +103,18 @@ pub fn is_probe(path: &str) -> bool {
 /// Whether the sign-in routes (and those that take a mailed link's secret), whose limits
 /// fail closed.
 fn is_sign_in(path: &str) -> bool {
-    matches!(
-        path,
-        "/api/v1/auth/login"
-            | "/api/v1/auth/register"
-            | "/api/v1/auth/password-reset"
-            | "/api/v1/auth/password-reset/confirm"
-            | "/api/v1/auth/verify-email"
-            | "/api/v1/auth/confirm-email"
-            | "/api/v1/auth/second-factor"
-            | "/api/v1/auth/second-factor/enrol"
-    )
+    path.starts_with("/api/v1/auth/oidc/")
+        || matches!(
+            path,
+            "/api/v1/auth/login"
+                | "/api/v1/auth/register"
+                | "/api/v1/auth/password-reset"
+                | "/api/v1/auth/password-reset/confirm"
+                | "/api/v1/auth/verify-email"
+                | "/api/v1/auth/confirm-email"
+                | "/api/v1/auth/second-factor"
+                | "/api/v1/auth/second-factor/enrol"
+        )
 }
 
 pub async fn rate_limit(

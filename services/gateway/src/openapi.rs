@@ -38,7 +38,7 @@ impl Modify for BearerAuth {
     ),
     modifiers(&BearerAuth),
     // What a sign-in answers instead of a session when a second factor is needed.
-    components(schemas(routes::identity::ChallengeView))
+    components(schemas(routes::identity::ChallengeView, routes::external::LinkedView))
 )]
 pub struct ApiDoc;
 

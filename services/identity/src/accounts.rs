@@ -16,6 +16,7 @@ use crate::{
     SERVICE,
     domain::{Email, NewAccount, Password, Profile, User, UserId},
     error::IdentityError,
+    external::Providers,
     hashing::Hasher,
     keys::KeyRing,
     second_factor::{SecondFactors, SignIn},
@@ -49,6 +50,8 @@ pub struct Accounts {
     /// How long a link works: (verification, password reset).
     pub link_ttl: (Duration, Duration),
     pub second_factors: SecondFactors,
+    /// The OpenID Connect providers one may sign in with.
+    pub providers: Providers,
 }
 
 /// How an account comes to be: signed up by its owner (who is sent a welcome mail and a
@@ -103,16 +106,23 @@ impl Accounts {
             profile: account.profile,
             email_verified: origin == Origin::Configured,
             mfa: None,
+            identities: Vec::new(),
             created_at: now,
             updated_at: now,
             version: 1,
         };
+        self.store_new(user, origin).await
+    }
+
+    /// Stores a new account with the event announcing it (and, signed up by its owner with
+    /// an unproven address, the welcome link proving it).
+    pub(crate) async fn store_new(&self, user: User, origin: Origin) -> Result<User, IdentityError> {
         let mut events = vec![new_event(
             kind::USER_REGISTERED,
             SERVICE,
             &UserRegistered { user_id: user.id.to_string(), email: user.email.as_str().to_owned() },
         )];
-        if origin == Origin::SignUp {
+        if origin == Origin::SignUp && !user.email_verified {
             events.push(self.new_link(&user, crate::storage::Purpose::VerifyEmail, true).await?);
         }
         self.users.insert(&user, &events).await?;
@@ -128,7 +138,9 @@ impl Accounts {
             Ok(email) => self.users.by_email(&email).await?,
             Err(_) => None,
         };
-        let matched = self.hasher.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+        // An account without a password (made by a provider) is checked like an unknown one.
+        let hash = user.as_ref().filter(|u| u.has_password()).map(|u| u.password_hash.as_str());
+        let matched = self.hasher.verify(password, hash).await?;
         let user = user.filter(|_| matched).ok_or(IdentityError::BadCredentials)?;
         self.after_password(user).await
     }

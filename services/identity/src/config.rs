@@ -40,6 +40,33 @@ pub struct IdentityExtra {
     /// `SHOP_SIGNING_KEY_KEK_PREVIOUS`: the KEK being rotated out; keys sealed with it are
     /// sealed again with the current one at start.
     pub signing_key_kek_previous: Option<Secret>,
+    /// `SHOP_PUBLIC_URL`: where shoppers reach the shop; a provider sends the browser back
+    /// to `<public url>/api/v1/auth/oidc/<name>/callback`.
+    pub public_url: String,
+    /// `SHOP_OIDC__<NAME>__ISSUER`, `…__CLIENT_ID`, `…__CLIENT_SECRET` (and optionally
+    /// `…__DISPLAY_NAME`, `…__SCOPES`, `…__RESPONSE_MODE`): the OpenID Connect providers
+    /// one may sign in with, by the shop's name for each (lower case).
+    pub oidc: BTreeMap<String, OidcProviderSettings>,
+}
+
+/// An OpenID Connect provider as configured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OidcProviderSettings {
+    /// The issuer (`https://accounts.google.com`); its discovery document is read from
+    /// `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// What people read on the button ("Google"); the name capitalised when absent.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Space-separated scopes (`openid email` when absent; `openid` is always asked).
+    #[serde(default)]
+    pub scopes: Option<String>,
+    /// How the provider returns the browser: `query` (a GET, the default) or `form_post`
+    /// (a POST; Apple's, when it is asked for the email).
+    #[serde(default)]
+    pub response_mode: Option<String>,
 }
 
 impl Default for IdentityExtra {
@@ -57,6 +84,8 @@ impl Default for IdentityExtra {
             verification_link_ttl_secs: 24 * 3600,
             reset_link_ttl_secs: 30 * 60,
             require_admin_mfa: false,
+            public_url: "http://127.0.0.1:8080".into(),
+            oidc: BTreeMap::new(),
         }
     }
 }

@@ -2,7 +2,15 @@
 
 use shop_proto::{Timestamp, common::v1 as common, identity::v1 as pb};
 
-use crate::{accounts::Tokens, domain::User, second_factor::CHALLENGE_SECS};
+use crate::{
+    accounts::{Accounts, Tokens},
+    domain::{LinkedIdentity, User},
+    second_factor::{CHALLENGE_SECS, SignIn},
+};
+
+fn timestamp(t: time::OffsetDateTime) -> Timestamp {
+    Timestamp { seconds: t.unix_timestamp(), nanos: i32::try_from(t.nanosecond()).unwrap_or(0) }
+}
 
 pub fn user_to_proto(u: &User) -> pb::User {
     pb::User {
@@ -14,10 +22,7 @@ pub fn user_to_proto(u: &User) -> pb::User {
         address: u.profile.address.as_ref().map(common::Address::from),
         email_verified: u.email_verified,
         mfa_enabled: u.mfa.as_ref().is_some_and(|m| m.confirmed),
-        created_at: Some(Timestamp {
-            seconds: u.created_at.unix_timestamp(),
-            nanos: i32::try_from(u.created_at.nanosecond()).unwrap_or(0),
-        }),
+        created_at: Some(timestamp(u.created_at)),
     }
 }
 
@@ -52,5 +57,31 @@ pub fn challenge_response(challenge: String, enrol: bool) -> pb::AuthResponse {
         enrolment_required: enrol,
         challenge_expires_in: u32::try_from(CHALLENGE_SECS).unwrap_or(u32::MAX),
         ..pb::AuthResponse::default()
+    }
+}
+
+/// A sign-in's answer: the session, or the second factor's challenge.
+pub fn sign_in_response(sign_in: SignIn) -> pb::AuthResponse {
+    match sign_in {
+        SignIn::Session(user, tokens) => auth_response(&user, tokens),
+        SignIn::Challenge { challenge, enrol } => challenge_response(challenge, enrol),
+    }
+}
+
+pub fn identity_to_proto(accounts: &Accounts, i: &LinkedIdentity) -> pb::LinkedIdentity {
+    pb::LinkedIdentity {
+        id: i.id.clone(),
+        provider: i.provider.clone(),
+        display_name: accounts.display_name(&i.provider),
+        email: i.email.clone().unwrap_or_default(),
+        linked_at: Some(timestamp(i.linked_at)),
+    }
+}
+
+/// An account's linked identities, and whether it has a password.
+pub fn identities(accounts: &Accounts, user: &User) -> pb::Identities {
+    pb::Identities {
+        identities: user.identities.iter().map(|i| identity_to_proto(accounts, i)).collect(),
+        password_set: user.has_password(),
     }
 }

@@ -39,6 +39,27 @@ pub enum IdentityError {
     /// An admin may not turn the second factor off while the shop requires it.
     #[error("the shop requires a second factor of its admins")]
     SecondFactorRequired,
+    #[error("no such sign-in provider")]
+    UnknownProvider,
+    /// A provider's sign-in that cannot finish: an unknown, used or expired state, another
+    /// browser, a code or ID token the checks refuse.
+    #[error("the sign-in with the provider could not be completed")]
+    ExternalSignInFailed,
+    #[error("the sign-in provider cannot be reached")]
+    ProviderUnavailable,
+    /// An account has the provider's address, and the link cannot be made by the address.
+    #[error("an account with this email exists")]
+    AccountExists,
+    #[error("the provider gave no usable email address")]
+    NoEmail,
+    #[error("the identity is linked to another account")]
+    IdentityTaken,
+    #[error("the identity is the account's last way to sign in")]
+    LastSignInMethod,
+    #[error("the account has as many linked identities as it may")]
+    TooManyIdentities,
+    #[error("no such linked identity")]
+    IdentityNotFound,
     /// Bad input, no valid token, no right: refused the way every service refuses.
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -52,6 +73,7 @@ impl From<StoreError> for IdentityError {
             StoreError::EmailTaken => Self::EmailTaken,
             StoreError::Stale => Self::Conflict,
             StoreError::LastAdmin => Self::LastAdmin,
+            StoreError::IdentityTaken => Self::IdentityTaken,
             StoreError::Unexpected(e) => Self::Unexpected(e),
         }
     }
@@ -97,6 +119,39 @@ impl From<IdentityError> for ApiError {
                 ApiError::new(ErrorKind::PermissionDenied, "the shop requires a second factor of its admins")
                     .with_code("second_factor_required")
             }
+            IdentityError::UnknownProvider => ApiError::not_found("provider"),
+            IdentityError::ExternalSignInFailed => ApiError::new(
+                ErrorKind::Unauthenticated,
+                "the sign-in with the provider could not be completed; start it again",
+            )
+            .with_code("sign_in_failed"),
+            IdentityError::ProviderUnavailable => {
+                ApiError::new(ErrorKind::Unavailable, "the sign-in provider cannot be reached; try again later")
+                    .with_code("provider_unavailable")
+            }
+            IdentityError::AccountExists => ApiError::new(
+                ErrorKind::Conflict,
+                "an account with this email exists: sign in to it, then link the provider from the account",
+            )
+            .with_code("account_exists"),
+            IdentityError::NoEmail => {
+                ApiError::new(ErrorKind::Unprocessable, "the provider did not share a usable email address")
+                    .with_code("no_email")
+            }
+            IdentityError::IdentityTaken => {
+                ApiError::new(ErrorKind::Conflict, "this identity is linked to another account")
+                    .with_code("identity_taken")
+            }
+            IdentityError::LastSignInMethod => ApiError::new(
+                ErrorKind::Conflict,
+                "this is the account's last way to sign in: set a password first (password reset)",
+            )
+            .with_code("last_sign_in_method"),
+            IdentityError::TooManyIdentities => {
+                ApiError::new(ErrorKind::Conflict, "the account has as many linked identities as it may")
+                    .with_code("too_many_identities")
+            }
+            IdentityError::IdentityNotFound => ApiError::not_found("linked identity"),
             IdentityError::Refused(refusal) => refusal.into(),
             IdentityError::Unexpected(e) => shop_service_kit::unexpected(e),
         }

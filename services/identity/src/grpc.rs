@@ -7,54 +7,21 @@ use std::sync::Arc;
 use shop_auth::{Role, Verifier};
 use shop_proto::identity::v1::{self as pb, identity_service_server::IdentityService};
 use shop_service_kit::Paging;
-use shop_service_kit::policy::{Allow, GATEWAY, Policy, SERVICES};
+use shop_service_kit::policy::SERVICES;
 use shop_types::Fields;
 use tonic::{Request, Response, Status};
+
+mod external;
 
 use crate::{
     accounts::Accounts,
     clients::ServiceClients,
-    convert::{auth_response, challenge_response, contact, user_to_proto},
+    convert::{auth_response, contact, identities, sign_in_response, user_to_proto},
     domain::{Email, Name, NewAccount, Password, Profile, UserId},
     error::IdentityError,
-    second_factor::SignIn,
 };
 
-/// Who may call each RPC (see `shop_service_kit::policy`).
-pub const POLICY: Policy = Policy {
-    service: pb::identity_service_server::SERVICE_NAME,
-    callee: crate::SERVICE,
-    rules: &[
-        // Sign-in is rate limited at the gateway: only the gateway may ask.
-        ("Register", GATEWAY),
-        ("Login", GATEWAY),
-        ("CompleteSecondFactor", GATEWAY),
-        ("EnrolAtSignIn", GATEWAY),
-        ("BeginTotp", GATEWAY),
-        ("ConfirmTotp", GATEWAY),
-        ("DisableTotp", GATEWAY),
-        ("ChangePassword", GATEWAY),
-        ("Refresh", GATEWAY),
-        ("Logout", GATEWAY),
-        ("GetUser", GATEWAY),
-        ("UpdateProfile", GATEWAY),
-        ("ListUsers", GATEWAY),
-        ("SetRole", GATEWAY),
-        // Public keys, and the token endpoint whose client secret is the credential.
-        ("RequestEmailVerification", GATEWAY),
-        ("VerifyEmail", GATEWAY),
-        ("RequestPasswordReset", GATEWAY),
-        ("ResetPassword", GATEWAY),
-        ("RequestEmailChange", GATEWAY),
-        ("ConfirmEmailChange", GATEWAY),
-        // Whom to write to (notification); whether an address is verified (order, when the
-        // shop takes orders only from verified addresses).
-        ("GetContact", Allow::Services(&["notification", "order"])),
-        ("ListContacts", Allow::Services(&["notification"])),
-        ("GetJwks", Allow::Anyone),
-        ("IssueServiceToken", Allow::Anyone),
-    ],
-};
+pub use crate::policy::POLICY;
 
 pub struct IdentityGrpc {
     accounts: Arc<Accounts>,
@@ -110,10 +77,54 @@ impl IdentityService for IdentityGrpc {
     #[tracing::instrument(skip_all)]
     async fn login(&self, req: Request<pb::LoginRequest>) -> Result<Response<pb::AuthResponse>, Status> {
         let r = req.into_inner();
-        Ok(Response::new(match self.accounts.login(&r.email, &r.password).await? {
-            SignIn::Session(user, tokens) => auth_response(&user, tokens),
-            SignIn::Challenge { challenge, enrol } => challenge_response(challenge, enrol),
-        }))
+        Ok(Response::new(sign_in_response(self.accounts.login(&r.email, &r.password).await?)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_providers(&self, _: Request<pb::ListProvidersRequest>) -> Result<Response<pb::Providers>, Status> {
+        Ok(Response::new(external::providers(&self.accounts)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn start_external_sign_in(
+        &self,
+        req: Request<pb::StartExternalSignInRequest>,
+    ) -> Result<Response<pb::ExternalSignInStart>, Status> {
+        // A link is for the caller, signed in; a sign-in is for whoever is at the browser.
+        let link_to = match req.get_ref().link {
+            true => Some(user_id("user_id", &self.auth.user(&req).await?.user_id)?),
+            false => None,
+        };
+        Ok(Response::new(external::start(&self.accounts, req.get_ref(), link_to).await?))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn finish_external_sign_in(
+        &self,
+        req: Request<pb::FinishExternalSignInRequest>,
+    ) -> Result<Response<pb::ExternalSignInResult>, Status> {
+        Ok(Response::new(external::finish(&self.accounts, req.get_ref()).await?))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_identities(
+        &self,
+        req: Request<pb::ListIdentitiesRequest>,
+    ) -> Result<Response<pb::Identities>, Status> {
+        let caller = self.auth.user(&req).await?;
+        let user = self.accounts.user(user_id("user_id", &caller.user_id)?).await?;
+        Ok(Response::new(identities(&self.accounts, &user)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn unlink_identity(
+        &self,
+        req: Request<pb::UnlinkIdentityRequest>,
+    ) -> Result<Response<pb::Identities>, Status> {
+        let caller = self.auth.user(&req).await?;
+        let id = user_id("user_id", &caller.user_id)?;
+        let user = self.accounts.unlink_identity(id, external::bounded("id", &req.get_ref().id)?).await?;
+        Ok(Response::new(identities(&self.accounts, &user)))
     }
 
     #[tracing::instrument(skip_all)]

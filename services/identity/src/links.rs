@@ -53,7 +53,9 @@ impl Accounts {
             Purpose::VerifyEmail => (verify, kind::VERIFICATION_REQUESTED),
             Purpose::ResetPassword => (reset, kind::PASSWORD_RESET_REQUESTED),
             Purpose::ChangeEmail => (verify, kind::EMAIL_CHANGE_REQUESTED),
-            Purpose::SecondFactor => return Err(anyhow::anyhow!("a sign-in challenge is not mailed").into()),
+            Purpose::SecondFactor | Purpose::ExternalSignIn => {
+                return Err(anyhow::anyhow!("a sign-in challenge is not mailed").into());
+            }
         };
         let token = new_secret();
         let expires_at = now() + seconds(ttl);

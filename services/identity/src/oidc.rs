@@ -15,7 +15,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use shop_platform::{lock, settings::Secret};
 
-use crate::accounts::new_secret;
+use crate::{accounts::new_secret, config::OidcProviderSettings};
 
 /// How long a provider's discovery document and keys are reused (a key not among them is
 /// fetched again at once: providers rotate keys).
@@ -33,6 +33,62 @@ pub struct ProviderConfig {
     pub client_secret: Secret,
     /// Where the provider sends the browser back (the gateway's callback route).
     pub redirect_uri: String,
+    /// What people read ("Google").
+    pub display_name: String,
+    /// The scopes asked for (`openid` among them).
+    pub scopes: String,
+    /// `query`, or `form_post` (the callback is a POST).
+    pub response_mode: String,
+}
+
+impl ProviderConfig {
+    /// A provider from its settings, checked: a name fit for a path, an HTTPS issuer (HTTP
+    /// only on loopback), a client id and secret, a known response mode.
+    pub fn from_settings(name: &str, given: &OidcProviderSettings, public_url: &str) -> anyhow::Result<Self> {
+        let fit = !name.is_empty()
+            && name.len() <= 32
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        anyhow::ensure!(fit, "SHOP_OIDC: provider name {name:?} must be 1-32 of a-z, 0-9, -");
+        let issuer = url::Url::parse(&given.issuer)
+            .map_err(|e| anyhow::anyhow!("SHOP_OIDC__{name}__ISSUER: {e}", name = name.to_uppercase()))?;
+        let loopback = issuer
+            .host_str()
+            .is_some_and(|h| h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()));
+        anyhow::ensure!(
+            issuer.scheme() == "https" || (issuer.scheme() == "http" && loopback),
+            "SHOP_OIDC__{}__ISSUER must be an https URL",
+            name.to_uppercase()
+        );
+        anyhow::ensure!(
+            !given.client_id.is_empty() && !given.client_secret.expose().is_empty(),
+            "SHOP_OIDC__{0}__CLIENT_ID and SHOP_OIDC__{0}__CLIENT_SECRET must be set",
+            name.to_uppercase()
+        );
+        let response_mode = given.response_mode.clone().unwrap_or_else(|| "query".into());
+        anyhow::ensure!(
+            matches!(response_mode.as_str(), "query" | "form_post"),
+            "SHOP_OIDC__{}__RESPONSE_MODE must be query or form_post",
+            name.to_uppercase()
+        );
+        let mut scopes: Vec<&str> = given.scopes.as_deref().unwrap_or("openid email").split_whitespace().collect();
+        if !scopes.contains(&"openid") {
+            scopes.insert(0, "openid");
+        }
+        let display_name = given.display_name.clone().unwrap_or_else(|| {
+            let mut chars = name.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+        });
+        Ok(Self {
+            name: name.to_owned(),
+            issuer: given.issuer.clone(),
+            client_id: given.client_id.clone(),
+            client_secret: given.client_secret.clone(),
+            redirect_uri: format!("{}/api/v1/auth/oidc/{name}/callback", public_url.trim_end_matches('/')),
+            display_name,
+            scopes: scopes.join(" "),
+            response_mode,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -60,6 +116,8 @@ pub struct Identity {
     pub subject: String,
     pub email: Option<String>,
     pub email_verified: bool,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,6 +126,8 @@ struct IdClaims {
     sub: String,
     nonce: Option<String>,
     email: Option<String>,
+    given_name: Option<String>,
+    family_name: Option<String>,
     #[serde(default)]
     email_verified: Option<serde_json::Value>,
 }
@@ -123,17 +183,22 @@ impl OidcClient {
         let discovery = self.discovery().await?;
         let (state, nonce, verifier) = (new_secret(), new_secret(), new_secret());
         let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-        let query = url::form_urlencoded::Serializer::new(String::new())
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query
             .append_pair("client_id", &self.config.client_id)
             .append_pair("response_type", "code")
-            .append_pair("scope", "openid email")
+            .append_pair("scope", &self.config.scopes)
             .append_pair("redirect_uri", &self.config.redirect_uri)
             .append_pair("state", &state)
             .append_pair("nonce", &nonce)
             .append_pair("code_challenge", &challenge)
-            .append_pair("code_challenge_method", "S256")
-            .finish();
-        Ok(Started { url: format!("{}?{query}", discovery.authorization_endpoint), state, nonce, verifier })
+            .append_pair("code_challenge_method", "S256");
+        if self.config.response_mode != "query" {
+            query.append_pair("response_mode", &self.config.response_mode);
+        }
+        let joint = if discovery.authorization_endpoint.contains('?') { '&' } else { '?' };
+        let url = format!("{}{joint}{}", discovery.authorization_endpoint, query.finish());
+        Ok(Started { url, state, nonce, verifier })
     }
 
     /// Trades the callback's code for the ID token, and checks it: who signed in.
@@ -183,6 +248,15 @@ impl OidcClient {
             Some(serde_json::Value::String(v)) => v == "true",
             _ => false,
         };
-        Ok(Identity { issuer: claims.iss, subject: claims.sub, email: claims.email, email_verified })
+        // A subject is at most 255 ASCII characters (OpenID Connect Core 2).
+        anyhow::ensure!(!claims.sub.is_empty() && claims.sub.len() <= 255, "an ID token without a fit subject");
+        Ok(Identity {
+            issuer: claims.iss,
+            subject: claims.sub,
+            email: claims.email,
+            email_verified,
+            given_name: claims.given_name,
+            family_name: claims.family_name,
+        })
     }
 }

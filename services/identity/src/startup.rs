@@ -12,6 +12,7 @@ use crate::{
     Settings,
     accounts::Accounts,
     clients::ServiceClients,
+    external::Providers,
     grpc::IdentityGrpc,
     hashing::Hasher,
     keys::KeyRing,
@@ -85,6 +86,7 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
                 .transpose()?,
             required_for_admins: extra.require_admin_mfa,
         },
+        providers: Providers::new(&extra.oidc, &extra.public_url)?,
     });
     if let (Some(email), Some(password)) = (&extra.admin_email, &extra.admin_password) {
         crate::seed::ensure_account(&accounts, email, password.expose(), Role::Admin, None, "Admin").await?;

@@ -17,6 +17,9 @@ fn client(provider: &OidcProvider, issuer: Option<&str>, client_id: Option<&str>
         client_id: client_id.unwrap_or(&provider.client_id).to_owned(),
         client_secret: Secret::new(provider.client_secret.clone()),
         redirect_uri: REDIRECT.into(),
+        display_name: "Test".into(),
+        scopes: "openid email".into(),
+        response_mode: "query".into(),
     })
     .unwrap()
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use shop_auth::{Role, SigningKey};
 use shop_identity::{
-    domain::{Email, Mfa, Name, Profile, User, UserId},
+    domain::{Email, LinkedIdentity, Mfa, Name, Profile, User, UserId},
     storage::{
         Consumed, KeyStore, MemoryKeyStore, MemoryOneTimeTokens, MemorySessionStore, MemoryUserStore, MongoKeyStore,
         MongoOneTimeTokens, MongoSessionStore, MongoUserStore, OneTimeToken, OneTimeTokens, Purpose, RefreshToken,
@@ -30,6 +30,7 @@ fn user(email: &str) -> User {
         },
         email_verified: false,
         mfa: None,
+        identities: Vec::new(),
         created_at: now,
         updated_at: now,
         version: 1,
@@ -60,6 +61,53 @@ async fn an_email_has_one_account(store: Arc<dyn UserStore>) {
     let second_factor = User { mfa: Some(mfa), version: verified.version + 1, ..verified };
     store.update(&second_factor, &[]).await.unwrap();
     assert_eq!(store.get(second_factor.id).await.unwrap(), Some(second_factor), "a second factor is kept whole");
+}
+
+fn identity(subject: &str) -> LinkedIdentity {
+    let at = OffsetDateTime::from_unix_timestamp(OffsetDateTime::now_utc().unix_timestamp()).unwrap();
+    LinkedIdentity {
+        id: unique("i"),
+        provider: "google".into(),
+        issuer: "https://accounts.example.com".into(),
+        subject: subject.to_owned(),
+        email: Some("ada@example.com".into()),
+        linked_at: at,
+    }
+}
+
+/// An identity is linked to one account: made with it or linked later, found by it,
+/// refused to any other (eight accounts racing for one: one gets it), free once unlinked.
+async fn an_identity_is_linked_to_one_account(store: Arc<dyn UserStore>) {
+    let made = User { identities: vec![identity(&unique("s"))], ..user(&email()) };
+    store.insert(&made, &[]).await.unwrap();
+    let first = &made.identities[0];
+    assert_eq!(store.by_identity(&first.issuer, &first.subject).await.unwrap(), Some(made.clone()));
+    assert!(store.by_identity("https://other.example.com", &first.subject).await.unwrap().is_none());
+    let twin = User { identities: vec![identity(&first.subject)], ..user(&email()) };
+    assert!(matches!(store.insert(&twin, &[]).await, Err(StoreError::IdentityTaken)));
+    assert!(store.by_email(&twin.email).await.unwrap().is_none(), "nothing of a refused account is kept");
+
+    let contested = identity(&unique("s"));
+    let mut racers = Vec::new();
+    for _ in 0..8 {
+        let racer = user(&email());
+        store.insert(&racer, &[]).await.unwrap();
+        racers.push(User { identities: vec![contested.clone()], version: 2, ..racer });
+    }
+    let tries = racers.iter().map(|r| store.link(r, &contested, &[]));
+    let results = futures::future::join_all(tries).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "one account gets the identity");
+    assert!(results.iter().all(|r| r.is_ok() || matches!(r, Err(StoreError::IdentityTaken))));
+    let winner = racers.iter().zip(&results).find(|(_, r)| r.is_ok()).map(|(u, _)| u.clone()).unwrap();
+    assert_eq!(store.by_identity(&contested.issuer, &contested.subject).await.unwrap(), Some(winner.clone()));
+
+    let unlinked = User { identities: Vec::new(), version: 3, ..winner.clone() };
+    store.unlink(&unlinked, &contested, &[]).await.unwrap();
+    assert!(store.by_identity(&contested.issuer, &contested.subject).await.unwrap().is_none());
+    let loser = racers.iter().find(|r| r.id != winner.id).unwrap().clone();
+    store.link(&loser, &contested, &[]).await.unwrap();
+    let found = store.by_identity(&contested.issuer, &contested.subject).await.unwrap().unwrap();
+    assert_eq!((found.id, found.identities), (loser.id, vec![contested]));
 }
 
 async fn a_stale_update_is_refused(store: Arc<dyn UserStore>) {
@@ -250,6 +298,7 @@ mod embedded {
     shop_test_support::contract_tests!(
         an_email_has_one_account(users()),
         a_stale_update_is_refused(users()),
+        an_identity_is_linked_to_one_account(users()),
         the_last_admin_keeps_the_role(users()),
         users_are_listed_in_pages(users()),
         a_refresh_token_is_consumed_once(Arc::new(MemorySessionStore::default())),
@@ -287,6 +336,7 @@ mod mongo {
     shop_test_support::contract_tests!(
         an_email_has_one_account(users().await),
         a_stale_update_is_refused(users().await),
+        an_identity_is_linked_to_one_account(users().await),
         the_last_admin_keeps_the_role(users().await),
         users_are_listed_in_pages(users().await),
         a_refresh_token_is_consumed_once(Arc::new(

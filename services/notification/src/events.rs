@@ -11,7 +11,7 @@ use minijinja::{Value, context};
 use shop_messaging::{Envelope, kind};
 use shop_proto::{
     common::v1::{Address, Money},
-    events::v1::{EmailLink, OrderEvent, PasswordChanged},
+    events::v1::{EmailLink, IdentityLinked, OrderEvent, PasswordChanged},
     identity::v1::{Contact, GetContactRequest, identity_service_client::IdentityServiceClient},
     order::v1::{GetOrderRequest, Order, order_service_client::OrderServiceClient},
 };
@@ -31,6 +31,8 @@ pub const LINK_EVENTS: [&str; 3] =
 /// What happened to an account's sign-in: a new password, a second factor turned on (both
 /// carry the account alone).
 pub const PASSWORD_EVENTS: [&str; 2] = [kind::PASSWORD_CHANGED, kind::MFA_ENABLED];
+/// A provider's identity linked to an account.
+pub const IDENTITY_EVENTS: [&str; 1] = [kind::IDENTITY_LINKED];
 pub const ORDER_EVENTS: [&str; 4] =
     [kind::ORDER_PAID, kind::ORDER_SHIPPED, kind::ORDER_CANCELLED, kind::ORDER_REFUNDED];
 
@@ -207,6 +209,24 @@ impl Consumer for PasswordMail {
         let url = notices.page("/forgot-password");
         let template = if about.r#type == kind::MFA_ENABLED { "mfa_enabled" } else { "password_changed" };
         notices.notify(&about.event_id, template, &contact, context! {}, url).await
+    }
+}
+
+/// "Sign in with <provider> now opens your account": a link the account did not make is
+/// someone else's way in.
+pub struct IdentityMail(pub Arc<Notices>);
+
+#[async_trait]
+impl Consumer for IdentityMail {
+    type Event = IdentityLinked;
+
+    async fn consume(&self, about: &Envelope, linked: IdentityLinked) -> anyhow::Result<()> {
+        let notices = &self.0;
+        let Some(contact) = notices.contact(&linked.user_id).await? else { return Ok(()) };
+        let url = notices.page("/account/security");
+        notices
+            .notify(&about.event_id, "identity_linked", &contact, context! { provider => linked.provider }, url)
+            .await
     }
 }
 

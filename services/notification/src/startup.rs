@@ -17,7 +17,10 @@ use crate::{
     account::Accounts,
     channels::{Channel, Mailbox},
     delivery::{Channels, Delivery, DeliveryMetrics, Retry},
-    events::{LINK_EVENTS, LinkMail, Notices, ORDER_EVENTS, OrderMail, PASSWORD_EVENTS, PasswordMail, Site},
+    events::{
+        IDENTITY_EVENTS, IdentityMail, LINK_EVENTS, LinkMail, Notices, ORDER_EVENTS, OrderMail, PASSWORD_EVENTS,
+        PasswordMail, Site,
+    },
     grpc::NotificationGrpc,
     journal::Journal,
     sms::HttpSms,
@@ -34,8 +37,13 @@ use crate::{
 type Stores = (Arc<dyn MessageStore>, Arc<dyn DigestStore>, Arc<dyn TemplateStore>, Arc<dyn PreferenceStore>);
 
 /// The durable queue of each consumer.
-pub const QUEUES: [&str; 4] =
-    ["notification-links", "notification-passwords", "notification-orders", "notification-stock"];
+pub const QUEUES: [&str; 5] = [
+    "notification-links",
+    "notification-passwords",
+    "notification-orders",
+    "notification-stock",
+    "notification-identities",
+];
 
 pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdown) -> anyhow::Result<Service> {
     let mut frame = Frame::connect(SERVICE, settings, &embedded, shutdown).await?;
@@ -103,9 +111,10 @@ pub async fn build(settings: Settings, embedded: InProcessBus, shutdown: Shutdow
         orders: OrderServiceClient::new(frame.upstream("order", &extra.order_url)?),
         site: Site { name: extra.shop_name.clone(), url: extra.public_url.trim_end_matches('/').to_owned() },
     });
-    let [links, passwords, orders, stock] = QUEUES;
+    let [links, passwords, orders, stock, identities] = QUEUES;
     frame.consume(links, &LINK_EVENTS, LinkMail(notices.clone())).await?;
     frame.consume(passwords, &PASSWORD_EVENTS, PasswordMail(notices.clone())).await?;
+    frame.consume(identities, &IDENTITY_EVENTS, IdentityMail(notices.clone())).await?;
     frame.consume(orders, &ORDER_EVENTS, OrderMail(notices.clone())).await?;
     frame.consume(stock, &STOCK_EVENTS, StockMail::new(notices.clone(), digests.clone())).await?;
     let digests = Arc::new(Digests {

@@ -59,12 +59,13 @@ pub fn is_text_message(name: &str) -> bool {
 }
 
 /// The shop's own templates, by name.
-pub const NAMES: [&str; 13] = [
+pub const NAMES: [&str; 14] = [
     "welcome",
     "verify_email",
     "password_reset",
     "password_changed",
     "mfa_enabled",
+    "identity_linked",
     "confirm_email_change",
     "email_change_notice",
     "order_confirmation",
@@ -105,7 +106,7 @@ impl Templates {
         env.set_fuel(Some(FUEL));
         env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
         let shipped = shipped!("en": "welcome", "verify_email", "password_reset", "password_changed", "mfa_enabled",
-            "confirm_email_change", "email_change_notice",
+            "identity_linked", "confirm_email_change", "email_change_notice",
             "order_confirmation", "order_shipped", "order_cancelled", "order_refunded", "stock_low_digest");
         let texts = shipped_texts!("en": "order_shipped_sms");
         let parts = shipped
@@ -225,6 +226,7 @@ pub fn sample(name: &str) -> Option<Value> {
         "email_change_notice" => context! { new_email => "ada@new.example.com", ..common },
         "password_reset" => context! { expires => "30 minutes", ..common },
         "password_changed" | "mfa_enabled" => common,
+        "identity_linked" => context! { provider => "Google", ..common },
         "order_confirmation" | "order_shipped" | "order_shipped_sms" | "order_cancelled" | "order_refunded" => {
             context! {
                 order => order, amount => "15.00 EUR", reason => "changed my mind", carrier => "DHL",

@@ -25,6 +25,7 @@ fn sample() -> minijinja::Value {
         order => order(), amount => "9.00 EUR", reason => "", carrier => "DHL", tracking_number => "JJD0001",
         lines => vec![context! { sku => "MUG-1", available => 2, threshold => 5 }],
         new_email => "ada@new.example.com",
+        provider => "Google",
     }
 }
 

@@ -46,6 +46,9 @@ pub struct Settings {
     pub mail_from: Option<String>,
     /// `SHOP_TIME_ZONE`: the IANA time zone the shop's days are counted in (analytics).
     pub time_zone: String,
+    /// `SHOP_OIDC__<NAME>__ISSUER`, `…__CLIENT_ID`, `…__CLIENT_SECRET`: the OpenID Connect
+    /// providers one may sign in with (see identity's settings).
+    pub oidc: std::collections::BTreeMap<String, shop_identity::config::OidcProviderSettings>,
     /// The gateway's rate limits (`SHOP_RATE_LIMITS__USER__PER_MINUTE`, …).
     pub rate_limits: RateLimits,
     pub telemetry: TelemetrySettings,
@@ -66,6 +69,7 @@ impl Default for Settings {
             smtp_url: None,
             mail_from: None,
             time_zone: "UTC".into(),
+            oidc: std::collections::BTreeMap::new(),
             // The first screen is the platform's address and demo accounts, not the web
             // framework's start-up chatter.
             telemetry: TelemetrySettings {
@@ -78,6 +82,11 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// Where shoppers reach the shop: `SHOP_PUBLIC_URL`, else the gateway's own address.
+    pub fn public_url(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.http.addr()))
+    }
+
     /// Every listener on a free loopback port (tests).
     pub fn ephemeral() -> Self {
         Self { http: Listen::loopback(0), grpc_base_port: 0, metrics_base_port: 0, ..Self::default() }
@@ -157,6 +166,8 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     identity.extra.service_clients = secrets.iter().map(|(n, s)| ((*n).to_owned(), s.clone())).collect();
     identity.extra.admin_email.clone_from(&settings.admin_email);
     identity.extra.admin_password.clone_from(&settings.admin_password);
+    identity.extra.public_url = settings.public_url();
+    identity.extra.oidc.clone_from(&settings.oidc);
     let identity_addr = format!("http://{}", SocketAddr::new(SERVICES_HOST, port(settings.grpc_base_port, 0)));
     let mut identity = local(settings, 0, &identity_addr, identity);
     identity.demo_data = demo_accounts;
@@ -187,8 +198,7 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
     notification.service_secret = secret("notification");
     notification.extra.order_url = format!("http://{}", order.grpc_addr);
     notification.extra.inventory_url = format!("http://{}", inventory.grpc_addr);
-    notification.extra.public_url =
-        settings.public_url.clone().unwrap_or_else(|| format!("http://{}", settings.http.addr()));
+    notification.extra.public_url = settings.public_url();
     notification.extra.smtp_url.clone_from(&settings.smtp_url);
     if let Some(from) = &settings.mail_from {
         notification.extra.mail_from.clone_from(from);

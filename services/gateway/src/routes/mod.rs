@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod behaviour;
 pub mod cart;
 pub mod categories;
+pub mod external;
 pub mod identity;
 pub mod inventory;
 pub mod notifications;
@@ -123,6 +124,13 @@ where
             .service(second_factor::begin)
             .service(second_factor::confirm)
             .service(second_factor::disable)
+            .service(external::providers)
+            .service(external::start)
+            .service(external::callback)
+            .service(external::callback_form)
+            .service(external::list)
+            .service(external::link)
+            .service(external::unlink)
             .service(identity::refresh)
             .service(identity::logout)
             .service(identity::me)

@@ -79,10 +79,35 @@ pub struct User {
     pub email_verified: bool,
     /// The account's second factor, once enrolment began.
     pub mfa: Option<Mfa>,
+    /// The OpenID Connect identities that sign in to it.
+    pub identities: Vec<LinkedIdentity>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     /// Bumped on every write; stale writes are refused.
     pub version: u64,
+}
+
+impl User {
+    /// Whether the account signs in with a password (one made by a provider has none
+    /// until its owner sets one through a reset link).
+    pub fn has_password(&self) -> bool {
+        !self.password_hash.is_empty()
+    }
+}
+
+/// An identity at an OpenID Connect provider, linked to an account: the provider's issuer
+/// and subject name it (each is linked to one account at most).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedIdentity {
+    /// Its id within the account (to unlink it).
+    pub id: String,
+    /// The shop's name for the provider (`google`).
+    pub provider: String,
+    pub issuer: String,
+    pub subject: String,
+    /// The address the provider gave when it was linked.
+    pub email: Option<String>,
+    pub linked_at: OffsetDateTime,
 }
 
 /// An account's second factor (see `crate::totp`): its TOTP secret sealed with the

@@ -3,6 +3,6 @@
 mod account;
 mod password;
 
-pub use account::{Address, Email, Mfa, Name, NewAccount, Profile, User, UserId};
+pub use account::{Address, Email, LinkedIdentity, Mfa, Name, NewAccount, Profile, User, UserId};
 pub use password::Password;
 pub use shop_auth::Role;

@@ -12,7 +12,13 @@ use shop_platform::lock;
 use shop_service_kit::{Page, Paging};
 
 use super::{Consumed, KeyStore, RefreshToken, SessionStore, StoreError, UserStore};
-use crate::domain::{Email, User, UserId};
+use crate::domain::{Email, LinkedIdentity, User, UserId};
+
+/// The account `identity` is linked to, among `users`.
+fn linked(users: &[User], identity: &LinkedIdentity) -> Option<UserId> {
+    let same = |i: &LinkedIdentity| i.issuer == identity.issuer && i.subject == identity.subject;
+    users.iter().find(|u| u.identities.iter().any(same)).map(|u| u.id)
+}
 
 pub struct MemoryUserStore {
     users: Mutex<Vec<User>>,
@@ -23,6 +29,30 @@ impl MemoryUserStore {
     pub fn new(outbox: MemoryOutbox) -> Self {
         Self { users: Mutex::default(), outbox }
     }
+
+    /// Replaces `user` when the stored one is its previous version, with the same role, and
+    /// `identities_follow` from it; no identity of it may be another account's.
+    fn replace(
+        &self,
+        user: &User,
+        events: &[Envelope],
+        identities_follow: impl FnOnce(&User) -> bool,
+    ) -> Result<(), StoreError> {
+        let mut users = lock(&self.users);
+        if users.iter().any(|u| u.id != user.id && u.email == user.email) {
+            return Err(StoreError::EmailTaken);
+        }
+        if user.identities.iter().any(|i| linked(&users, i).is_some_and(|owner| owner != user.id)) {
+            return Err(StoreError::IdentityTaken);
+        }
+        let stored = users.iter_mut().find(|u| u.id == user.id).ok_or(StoreError::Stale)?;
+        if stored.version + 1 != user.version || stored.role != user.role || !identities_follow(stored) {
+            return Err(StoreError::Stale);
+        }
+        *stored = user.clone();
+        self.outbox.add(events.iter().cloned());
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -31,6 +61,9 @@ impl UserStore for MemoryUserStore {
         let mut users = lock(&self.users);
         if users.iter().any(|u| u.email == user.email) {
             return Err(StoreError::EmailTaken);
+        }
+        if user.identities.iter().any(|i| linked(&users, i).is_some()) {
+            return Err(StoreError::IdentityTaken);
         }
         users.push(user.clone());
         self.outbox.add(events.iter().cloned());
@@ -45,18 +78,29 @@ impl UserStore for MemoryUserStore {
         Ok(lock(&self.users).iter().find(|u| &u.email == email).cloned())
     }
 
+    async fn by_identity(&self, issuer: &str, subject: &str) -> Result<Option<User>, StoreError> {
+        let users = lock(&self.users);
+        let found = users.iter().find(|u| u.identities.iter().any(|i| i.issuer == issuer && i.subject == subject));
+        Ok(found.cloned())
+    }
+
     async fn update(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError> {
-        let mut users = lock(&self.users);
-        if users.iter().any(|u| u.id != user.id && u.email == user.email) {
-            return Err(StoreError::EmailTaken);
-        }
-        let stored = users.iter_mut().find(|u| u.id == user.id).ok_or(StoreError::Stale)?;
-        if stored.version + 1 != user.version || stored.role != user.role {
-            return Err(StoreError::Stale);
-        }
-        *stored = user.clone();
-        self.outbox.add(events.iter().cloned());
-        Ok(())
+        self.replace(user, events, |_| true)
+    }
+
+    async fn link(&self, user: &User, identity: &LinkedIdentity, events: &[Envelope]) -> Result<(), StoreError> {
+        self.replace(user, events, |stored| {
+            let mut was = user.identities.clone();
+            was.retain(|i| i.id != identity.id);
+            stored.identities == was
+        })
+    }
+
+    async fn unlink(&self, user: &User, identity: &LinkedIdentity, events: &[Envelope]) -> Result<(), StoreError> {
+        self.replace(user, events, |stored| {
+            stored.identities.iter().filter(|i| i.id != identity.id).eq(user.identities.iter())
+                && stored.identities.len() == user.identities.len() + 1
+        })
     }
 
     async fn change_role(&self, user: &User, was: Role, events: &[Envelope]) -> Result<(), StoreError> {

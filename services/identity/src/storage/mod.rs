@@ -15,7 +15,12 @@ pub use memory::{MemoryKeyStore, MemorySessionStore, MemoryUserStore};
 pub use mongo::{MongoKeyStore, MongoSessionStore, MongoUserStore};
 pub use one_time::{MemoryOneTimeTokens, MongoOneTimeTokens, OneTimeToken, OneTimeTokens, Purpose};
 
-use crate::domain::{Email, User, UserId};
+use crate::domain::{Email, LinkedIdentity, User, UserId};
+
+/// How an identity is named in the stores: its issuer and subject.
+pub fn identity_key(issuer: &str, subject: &str) -> String {
+    format!("{issuer} {subject}")
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -26,19 +31,30 @@ pub enum StoreError {
     /// The change would leave the shop without an admin.
     #[error("the last admin keeps the role")]
     LastAdmin,
+    /// The provider's identity is linked to another account.
+    #[error("the identity is linked to another account")]
+    IdentityTaken,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
 #[async_trait]
 pub trait UserStore: Send + Sync + 'static {
-    /// Stores a new user with the events announcing it; the email must be free.
+    /// Stores a new user with the events announcing it; the email must be free, and each
+    /// of its identities (else `IdentityTaken`).
     async fn insert(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError>;
     async fn get(&self, id: UserId) -> Result<Option<User>, StoreError>;
     async fn by_email(&self, email: &Email) -> Result<Option<User>, StoreError>;
+    /// The account an OpenID Connect identity is linked to.
+    async fn by_identity(&self, issuer: &str, subject: &str) -> Result<Option<User>, StoreError>;
     /// Replaces the user if the stored version is `user.version - 1` and the role is the
-    /// same (else `Stale`).
+    /// same (else `Stale`). Its identities change only by `link` and `unlink`.
     async fn update(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError>;
+    /// As [`UserStore::update`], for `user` with `identity` linked since the stored version
+    /// (`IdentityTaken` when it is another account's, however many such links race).
+    async fn link(&self, user: &User, identity: &LinkedIdentity, events: &[Envelope]) -> Result<(), StoreError>;
+    /// As [`UserStore::update`], for `user` without `identity` (linked until now).
+    async fn unlink(&self, user: &User, identity: &LinkedIdentity, events: &[Envelope]) -> Result<(), StoreError>;
     /// As [`UserStore::update`], for a change of role from `was`: refused with `LastAdmin`
     /// when it would leave no admin, however many such changes race.
     async fn change_role(&self, user: &User, was: Role, events: &[Envelope]) -> Result<(), StoreError>;

@@ -21,6 +21,9 @@ pub enum Purpose {
     ChangeEmail,
     /// Finishes a sign-in with a second factor (`detail`: wrong codes still allowed).
     SecondFactor,
+    /// An OpenID Connect sign-in begun, by its `state` (`detail`: what the callback must
+    /// match; `user_id`: the account to link to, or nil for a sign-in).
+    ExternalSignIn,
 }
 
 impl Purpose {
@@ -30,6 +33,7 @@ impl Purpose {
             Self::ResetPassword => "reset_password",
             Self::ChangeEmail => "change_email",
             Self::SecondFactor => "second_factor",
+            Self::ExternalSignIn => "external_sign_in",
         }
     }
 }

@@ -1,7 +1,8 @@
-//! MongoDB identity stores: `users` (unique email) here, with their events in one
-//! transaction; `refresh_tokens` and `revoked_families` in [`sessions`], `signing_keys` in
-//! [`keys`].
+//! MongoDB identity stores: `users` (unique email) and `identity_links` (an identity to its
+//! account) here, with their events in one transaction; `refresh_tokens` and
+//! `revoked_families` in [`sessions`], `signing_keys` in [`keys`].
 
+mod docs;
 mod keys;
 mod sessions;
 
@@ -14,112 +15,16 @@ use mongodb::{
     bson::{self, doc},
     options::IndexOptions,
 };
-use serde::{Deserialize, Serialize};
 use shop_auth::Role;
 use shop_messaging::{Envelope, outbox::MongoOutbox};
 use shop_service_kit::{Page, Paging};
-use shop_storage::timestamp;
-use shop_types::AddressInput;
 
-use super::{StoreError, UserStore};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-
-use crate::domain::{Email, Mfa, Name, Profile, User, UserId};
+use super::{StoreError, UserStore, identity_key};
+use crate::domain::{Email, LinkedIdentity, User, UserId};
+use docs::{LinkDoc, UserDoc};
 
 fn unexpected(err: impl Into<anyhow::Error>) -> StoreError {
     StoreError::Unexpected(err.into())
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct UserDoc {
-    #[serde(rename = "_id")]
-    id: String,
-    email: String,
-    password_hash: String,
-    role: String,
-    first_name: String,
-    last_name: String,
-    address: Option<AddressInput>,
-    #[serde(default)]
-    email_verified: bool,
-    #[serde(default)]
-    mfa: Option<MfaDoc>,
-    created_at: bson::DateTime,
-    updated_at: bson::DateTime,
-    version: i64,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct MfaDoc {
-    /// Sealed (see `crate::sealing`), base64 (URL-safe, unpadded).
-    secret: String,
-    confirmed: bool,
-    /// SHA-256 of each recovery code not used yet.
-    recovery: Vec<String>,
-    last_step: Option<i64>,
-}
-
-impl From<&Mfa> for MfaDoc {
-    fn from(m: &Mfa) -> Self {
-        Self {
-            secret: URL_SAFE_NO_PAD.encode(&m.sealed_secret),
-            confirmed: m.confirmed,
-            recovery: m.recovery.clone(),
-            last_step: m.last_step,
-        }
-    }
-}
-
-impl TryFrom<MfaDoc> for Mfa {
-    type Error = anyhow::Error;
-
-    fn try_from(d: MfaDoc) -> anyhow::Result<Self> {
-        let sealed_secret = URL_SAFE_NO_PAD.decode(&d.secret)?;
-        Ok(Self { sealed_secret, confirmed: d.confirmed, recovery: d.recovery, last_step: d.last_step })
-    }
-}
-
-impl From<&User> for UserDoc {
-    fn from(u: &User) -> Self {
-        Self {
-            id: u.id.to_string(),
-            email: u.email.as_str().to_owned(),
-            password_hash: u.password_hash.clone(),
-            role: u.role.as_str().to_owned(),
-            first_name: u.profile.first_name.as_str().to_owned(),
-            last_name: u.profile.last_name.as_str().to_owned(),
-            address: u.profile.address.as_ref().map(|a| a.fields().clone()),
-            email_verified: u.email_verified,
-            mfa: u.mfa.as_ref().map(MfaDoc::from),
-            created_at: timestamp::to_bson(u.created_at),
-            updated_at: timestamp::to_bson(u.updated_at),
-            version: i64::try_from(u.version).unwrap_or(i64::MAX),
-        }
-    }
-}
-
-impl TryFrom<UserDoc> for User {
-    type Error = anyhow::Error;
-
-    fn try_from(d: UserDoc) -> anyhow::Result<Self> {
-        let bad = |what: &str, e: String| anyhow::anyhow!("stored user {}: {what}: {e}", d.id);
-        Ok(Self {
-            id: UserId::parse(&d.id).map_err(|e| bad("id", e))?,
-            email: Email::parse(&d.email).map_err(|e| bad("email", e))?,
-            role: Role::parse(&d.role).map_err(|e| bad("role", e))?,
-            profile: Profile {
-                first_name: Name::parse(&d.first_name).map_err(|e| bad("first_name", e))?,
-                last_name: Name::parse(&d.last_name).map_err(|e| bad("last_name", e))?,
-                address: d.address.map(AddressInput::trusted),
-            },
-            password_hash: d.password_hash,
-            email_verified: d.email_verified,
-            mfa: d.mfa.map(Mfa::try_from).transpose()?,
-            created_at: timestamp::from_bson(d.created_at)?,
-            updated_at: timestamp::from_bson(d.updated_at)?,
-            version: u64::try_from(d.version)?,
-        })
-    }
 }
 
 pub struct MongoUserStore {
@@ -127,6 +32,7 @@ pub struct MongoUserStore {
     /// `{_id: "admins", count}`: how many admins there are, changed in the transaction
     /// of every change of role, under a guard that keeps it above zero.
     counters: Collection<bson::Document>,
+    links: Collection<LinkDoc>,
     outbox: MongoOutbox,
 }
 
@@ -137,6 +43,11 @@ const ADMINS: &str = "admins";
 #[derive(Debug, thiserror::Error)]
 #[error("the last admin keeps the role")]
 struct LastAdmin;
+
+/// An identity linked to another account (aborts its transaction).
+#[derive(Debug, thiserror::Error)]
+#[error("the identity is linked to another account")]
+struct IdentityTaken;
 
 impl MongoUserStore {
     pub async fn open(db: Database, outbox: MongoOutbox) -> anyhow::Result<Self> {
@@ -165,7 +76,18 @@ impl MongoUserStore {
                 anyhow::ensure!(shop_storage::is_duplicate(&err.into()), "cannot count the admins");
             }
         }
-        Ok(Self { users, counters, outbox })
+        let links = db.collection::<LinkDoc>("identity_links");
+        shop_storage::ensure_indexes(
+            &links,
+            vec![
+                IndexModel::builder()
+                    .keys(doc! { "user_id": 1 })
+                    .options(IndexOptions::builder().name("by_user".to_owned()).build())
+                    .build(),
+            ],
+        )
+        .await?;
+        Ok(Self { users, counters, links, outbox })
     }
 
     /// Counts one admin more (`+1`) or fewer (`-1`, refused when it is the last).
@@ -183,9 +105,55 @@ impl MongoUserStore {
         Ok(())
     }
 
+    /// Notes `identity` as `user`'s, in `session` (refused when it is another's).
+    async fn note_link(
+        &self,
+        session: &mut mongodb::ClientSession,
+        user: UserId,
+        identity: &LinkedIdentity,
+    ) -> anyhow::Result<()> {
+        let link = LinkDoc { key: identity_key(&identity.issuer, &identity.subject), user_id: user.to_string() };
+        match self.links.insert_one(link).session(session).await {
+            Err(err) if shop_storage::is_duplicate_key(&err) => Err(IdentityTaken.into()),
+            other => Ok(other.map(drop)?),
+        }
+    }
+
     async fn one(&self, filter: bson::Document) -> Result<Option<User>, StoreError> {
         let found = self.users.find_one(filter).await.map_err(unexpected)?;
         found.map(User::try_from).transpose().map_err(unexpected)
+    }
+}
+
+impl MongoUserStore {
+    /// Replaces `user` when the stored one is its previous version with the same role, in
+    /// one transaction with its events and the identity linked (`true`) or unlinked.
+    async fn replace(
+        &self,
+        user: &User,
+        events: &[Envelope],
+        identity: Option<(&LinkedIdentity, bool)>,
+    ) -> Result<(), StoreError> {
+        let previous = i64::try_from(user.version).unwrap_or(i64::MAX) - 1;
+        // A role changes only through `change_role`, which keeps the count of admins.
+        let guard = doc! { "_id": user.id.to_string(), "version": previous, "role": user.role.as_str() };
+        let doc = UserDoc::from(user);
+        let written = self
+            .outbox
+            .transact(events, async |session| {
+                match identity {
+                    Some((identity, true)) => self.note_link(&mut *session, user.id, identity).await?,
+                    Some((identity, false)) => {
+                        let key = identity_key(&identity.issuer, &identity.subject);
+                        let mine = doc! { "_id": key, "user_id": user.id.to_string() };
+                        self.links.delete_one(mine).session(&mut *session).await?;
+                    }
+                    None => {}
+                }
+                shop_storage::replace_guarded(&self.users, session, guard, &doc).await
+            })
+            .await;
+        written.map_err(refusal)
     }
 }
 
@@ -193,6 +161,8 @@ impl MongoUserStore {
 fn refusal(err: anyhow::Error) -> StoreError {
     if err.is::<LastAdmin>() {
         StoreError::LastAdmin
+    } else if err.is::<IdentityTaken>() {
+        StoreError::IdentityTaken
     } else if shop_storage::is_stale(&err) {
         StoreError::Stale
     } else if shop_storage::is_duplicate(&err) {
@@ -210,6 +180,9 @@ impl UserStore for MongoUserStore {
         let written = self
             .outbox
             .transact(events, async |session| {
+                for identity in &user.identities {
+                    self.note_link(&mut *session, user.id, identity).await?;
+                }
                 self.users.insert_one(doc).session(&mut *session).await?;
                 self.count_admins(session, admin).await
             })
@@ -225,16 +198,24 @@ impl UserStore for MongoUserStore {
         self.one(doc! { "email": email.as_str() }).await
     }
 
+    async fn by_identity(&self, issuer: &str, subject: &str) -> Result<Option<User>, StoreError> {
+        let link = self.links.find_one(doc! { "_id": identity_key(issuer, subject) }).await.map_err(unexpected)?;
+        match link {
+            Some(link) => self.one(doc! { "_id": link.user_id }).await,
+            None => Ok(None),
+        }
+    }
+
     async fn update(&self, user: &User, events: &[Envelope]) -> Result<(), StoreError> {
-        let previous = i64::try_from(user.version).unwrap_or(i64::MAX) - 1;
-        // A role changes only through `change_role`, which keeps the count of admins.
-        let guard = doc! { "_id": user.id.to_string(), "version": previous, "role": user.role.as_str() };
-        let doc = UserDoc::from(user);
-        let written = self
-            .outbox
-            .transact(events, async |session| shop_storage::replace_guarded(&self.users, session, guard, &doc).await)
-            .await;
-        written.map_err(refusal)
+        self.replace(user, events, None).await
+    }
+
+    async fn link(&self, user: &User, identity: &LinkedIdentity, events: &[Envelope]) -> Result<(), StoreError> {
+        self.replace(user, events, Some((identity, true))).await
+    }
+
+    async fn unlink(&self, user: &User, identity: &LinkedIdentity, events: &[Envelope]) -> Result<(), StoreError> {
+        self.replace(user, events, Some((identity, false))).await
     }
 
     async fn change_role(&self, user: &User, was: Role, events: &[Envelope]) -> Result<(), StoreError> {
