@@ -40,6 +40,10 @@ pub struct GatewaySettings {
     pub cors_origins: String,
     /// Send `Strict-Transport-Security` (TLS ends in front of the gateway).
     pub hsts: bool,
+    /// `SHOP_PUBLIC_URL`: where shoppers reach the shop (`https://shop.example.com`): the
+    /// absolute URLs of link previews, and the one origin besides `SHOP_CORS_ORIGINS`
+    /// whose pages may use the session cookie. Unset: the address a request names.
+    pub public_url: Option<String>,
 }
 
 /// gRPC endpoints of the services behind the gateway.
@@ -86,6 +90,7 @@ impl Default for GatewaySettings {
             forwarded_hops: 0,
             cors_origins: String::new(),
             hsts: false,
+            public_url: None,
         }
     }
 }

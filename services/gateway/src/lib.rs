@@ -12,6 +12,7 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod upstream;
+pub mod webapp;
 
 pub use config::GatewaySettings;
 pub use startup::{Gateway, Wiring};

@@ -103,6 +103,7 @@ impl Gateway {
         let policy =
             web::Data::new(EdgePolicy { limits: settings.rate_limits, forwarded_hops: settings.forwarded_hops });
         let hsts = web::Data::new(Hsts(settings.hsts));
+        let site = web::Data::new(crate::webapp::Site::new(settings.public_url.as_deref()));
         let openapi_json = crate::openapi::document().to_json()?;
         let limit = settings.max_body_bytes;
         let origins = settings.cors_origins.clone();
@@ -116,6 +117,7 @@ impl Gateway {
                 .app_data(limiter.clone())
                 .app_data(policy.clone())
                 .app_data(hsts.clone())
+                .app_data(site.clone())
                 .app_data(routes::json_config(limit))
                 .app_data(web::PayloadConfig::default().limit(limit))
                 .app_data(routes::path_config())
@@ -138,7 +140,7 @@ impl Gateway {
                         async move { HttpResponse::Ok().content_type("application/json").body(json) }
                     }),
                 )
-                .default_service(web::to(routes::not_found))
+                .default_service(web::to(crate::webapp::serve))
         })
         .disable_signals()
         .shutdown_timeout(DRAIN_DEADLINE.as_secs());
