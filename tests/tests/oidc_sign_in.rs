@@ -65,8 +65,11 @@ impl<'a> Browser<'a> {
     /// The provider's redirect back, followed at the gateway with `cookie`.
     async fn callback(&self, back: &str, cookie: &str) -> Reply {
         let path = back.strip_prefix(PUBLIC).expect("the provider returns to the shop");
-        let headers = [("cookie", cookie)];
-        let reply = self.api.send_with(reqwest::Method::GET, path, None, None, &headers).await;
+        // As a browser sends it, without following where it leads.
+        let sent = self.raw.get(format!("{}{path}", self.api.base)).header("cookie", cookie).send().await.unwrap();
+        let (status, headers) = (sent.status().as_u16(), sent.headers().clone());
+        let text = sent.text().await.unwrap_or_default();
+        let reply = Reply { status, headers, body: serde_json::from_str(&text).unwrap_or(Value::Null), text };
         let cleared = reply.headers.get_all("set-cookie").iter().any(|v| v.to_str().unwrap().contains("Max-Age=0"));
         assert!(cleared, "the callback clears the binding: {:?}", reply.headers);
         reply
@@ -240,6 +243,44 @@ async fn a_provider_signs_in_links_and_refuses_what_it_must() {
     refused(&denied, 401, "provider_refused");
 
     links_and_unlinks(api, &admin, &browser, &alpha, &beta).await;
+    the_web_app_signs_in_with_a_cookie(api, &browser, &alpha, &alice).await;
+}
+
+/// A sign-in the web app begins (`mode=cookie`): the callback sets the session cookie and
+/// sends the browser back into the app, or to its sign-in page with the error's code; it
+/// never sends the browser to another site.
+async fn the_web_app_signs_in_with_a_cookie(api: &Api, browser: &Browser<'_>, alpha: &OidcProvider, alice: &str) {
+    let start = |query: &'static str| async move {
+        let url = format!("{}/api/v1/auth/oidc/alpha/start?{query}", api.base);
+        browser.raw.get(url).send().await.unwrap()
+    };
+    for evil in ["mode=cookie&return_to=//evil.example/", "mode=cookie&return_to=https://evil.example/", "mode=sms"] {
+        assert_eq!(start(evil).await.status(), 400, "{evil}");
+    }
+    let begun = start("mode=cookie&return_to=/account/orders").await;
+    let cookies: Vec<String> =
+        begun.headers().get_all("set-cookie").iter().map(|v| cookie_of(v.to_str().unwrap())).collect();
+    assert_eq!(cookies.len(), 2, "the binding and the way back: {cookies:?}");
+    let url = begun.headers()["location"].to_str().unwrap().to_owned();
+    let back = alpha.sign_in(&url, alice).await;
+    let callback = browser.callback(&back.url, &cookies.join("; ")).await;
+    assert_eq!(callback.status, 303, "{}", callback.text);
+    assert_eq!(callback.headers["location"], "/account/orders");
+    let session = callback
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("shop_refresh="));
+    let session = session.expect("the session's cookie");
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
+    // The same callback again: back to the app's sign-in page, with the reason.
+    let again = browser.callback(&back.url, &cookies.join("; ")).await;
+    assert_eq!((again.status, again.headers["location"].to_str().unwrap()), (303, "/sign-in?error=sign_in_failed"));
+}
+
+fn cookie_of(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap().to_owned()
 }
 
 /// A signed-in account links identities at both providers and signs in with either; one

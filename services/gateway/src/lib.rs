@@ -1,6 +1,7 @@
 //! HTTP gateway: the public REST API, in front of the gRPC services.
 
 pub mod auth;
+pub mod browser;
 pub mod cache;
 pub mod config;
 pub mod edge;

@@ -30,6 +30,8 @@ pub struct Tokens {
     pub refresh_token: String,
     /// Access token lifetime, seconds.
     pub expires_in: u64,
+    /// Refresh token lifetime, seconds.
+    pub refresh_expires_in: u64,
 }
 
 /// Tokens are credentials: `Debug` shows only when the access token expires.
@@ -163,7 +165,7 @@ impl Accounts {
                 expires_at,
             })
             .await?;
-        Ok(Tokens { access_token, refresh_token, expires_in })
+        Ok(Tokens { access_token, refresh_token, expires_in, refresh_expires_in: self.refresh_ttl.as_secs() })
     }
 
     /// Trades a refresh token for a new pair. A token used twice revokes its whole family:

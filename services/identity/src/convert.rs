@@ -46,6 +46,7 @@ pub fn auth_response(user: &User, tokens: Tokens) -> pb::AuthResponse {
         refresh_token: tokens.refresh_token,
         token_type: "Bearer".into(),
         expires_in: u32::try_from(tokens.expires_in).unwrap_or(u32::MAX),
+        refresh_expires_in: u32::try_from(tokens.refresh_expires_in).unwrap_or(u32::MAX),
         ..pb::AuthResponse::default()
     }
 }

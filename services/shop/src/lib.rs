@@ -237,7 +237,7 @@ pub async fn start(settings: &Settings, shutdown: Shutdown) -> anyhow::Result<Pl
         GatewaySettings { http: settings.http, rate_limits: settings.rate_limits, ..GatewaySettings::default() };
     gateway.service_secret = secret("gateway");
     gateway.embedded = true;
-    gateway.public_url = Some(settings.public_url());
+    gateway.public_url.clone_from(&settings.public_url);
     gateway.upstreams.identity = url("identity");
     gateway.upstreams.catalog = url("catalog");
     gateway.upstreams.inventory = url("inventory");

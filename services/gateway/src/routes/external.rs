@@ -19,6 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     auth::Authenticated,
+    browser::{self, Mode},
     error::{Problem, ProblemBody},
     routes::{
         identity::{SessionView, session},
@@ -33,6 +34,39 @@ const BINDING: &str = "shop_oidc";
 const BINDING_PATH: &str = "/api/v1/auth/oidc";
 /// How long a begun sign-in waits (as identity keeps it).
 const BINDING_SECS: i64 = 600;
+/// Where the web app wants the browser back after a sign-in begun in cookie mode.
+const RETURN: &str = "shop_oidc_return";
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StartQuery {
+    /// `cookie`: the web app's sign-in — the callback sets the session cookie (see
+    /// `X-Shop-Session`) and sends the browser to `return_to`, or to `/sign-in` with the
+    /// `error` code or the `#challenge=` of a second factor.
+    pub mode: Option<String>,
+    /// A path of the shop (`/account`); `/` when absent.
+    pub return_to: Option<String>,
+}
+
+/// A path of this shop to send the browser to: never another site's (`//evil`, `/\\evil`).
+fn own_path(raw: Option<String>) -> Result<String, Problem> {
+    let path = raw.unwrap_or_else(|| "/".into());
+    let fit = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && path.len() <= 512
+        && !path.chars().any(char::is_control);
+    if fit { Ok(path) } else { Err(Problem::invalid("return_to", "must be a path of this shop")) }
+}
+
+/// The web app's way back, when the sign-in began in cookie mode.
+fn way_back(query: StartQuery) -> Result<Option<String>, Problem> {
+    match query.mode.as_deref() {
+        None | Some("json") => Ok(None),
+        Some("cookie") => Ok(Some(own_path(query.return_to)?)),
+        Some(_) => Err(Problem::invalid("mode", "must be cookie or json")),
+    }
+}
 
 #[derive(Serialize, ToSchema)]
 pub struct ProviderView {
@@ -104,7 +138,11 @@ fn identities_view(r: pb::Identities) -> IdentitiesView {
 }
 
 fn binding_cookie(value: &str, max_age: i64) -> Cookie<'_> {
-    Cookie::build(BINDING, value)
+    oidc_cookie(BINDING, value, max_age)
+}
+
+fn oidc_cookie<'a>(name: &'a str, value: &'a str, max_age: i64) -> Cookie<'a> {
+    Cookie::build(name, value)
         .path(BINDING_PATH)
         .http_only(true)
         .secure(true)
@@ -132,20 +170,30 @@ pub async fn providers(state: web::Data<State>) -> Result<HttpResponse, Problem>
 
 /// Starts signing in with a provider: a redirect to it (state, nonce and a PKCE challenge
 /// in the URL) and an HttpOnly cookie binding the sign-in to this browser for 10 minutes.
-#[utoipa::path(tag = "identity", params(("provider" = String, Path)), responses(
+#[utoipa::path(tag = "identity", params(("provider" = String, Path), StartQuery), responses(
     (status = 302, description = "to the provider's sign-in page"),
+    (status = 400, body = ProblemBody, content_type = "application/problem+json"),
     (status = 404, description = "no such provider", body = ProblemBody, content_type = "application/problem+json"),
     (status = 503, description = "provider_unavailable", body = ProblemBody, content_type = "application/problem+json"),
 ))]
 #[get("/auth/oidc/{provider}/start")]
-pub async fn start(state: web::Data<State>, provider: web::Path<String>) -> Result<HttpResponse, Problem> {
+pub async fn start(
+    state: web::Data<State>,
+    provider: web::Path<String>,
+    query: web::Query<StartQuery>,
+) -> Result<HttpResponse, Problem> {
+    let back = way_back(query.into_inner())?;
     let request = pb::StartExternalSignInRequest { provider: provider.into_inner(), link: false };
     let started = state.clients.identity.clone().start_external_sign_in(request).await?.into_inner();
-    Ok(HttpResponse::Found()
+    let mut answer = HttpResponse::Found();
+    answer
         .insert_header((header::LOCATION, started.authorization_url))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .cookie(binding_cookie(&started.binding, BINDING_SECS))
-        .finish())
+        .cookie(binding_cookie(&started.binding, BINDING_SECS).into_owned());
+    if let Some(back) = back {
+        answer.cookie(oidc_cookie(RETURN, &back, BINDING_SECS).into_owned());
+    }
+    Ok(answer.finish())
 }
 
 /// Where the provider returns the browser (a GET, or a POST for `form_post` providers):
@@ -184,15 +232,46 @@ pub async fn callback_form(
     finish(&state, &req, provider.into_inner(), params.into_inner()).await
 }
 
+/// What a provider's callback came to.
+enum Outcome {
+    SignIn(pb::AuthResponse),
+    Linked(pb::LinkedIdentity),
+}
+
 async fn finish(state: &State, req: &HttpRequest, provider: String, params: CallbackParams) -> HttpResponse {
-    let mut answer = match finished(state, req, provider, params).await {
-        Ok(answer) => answer,
-        Err(problem) => problem.error_response(),
+    let back = req.cookie(RETURN).map(|c| c.value().to_owned()).and_then(|b| own_path(Some(b)).ok());
+    let finished = finished(state, req, provider, params).await;
+    let mut answer = match (finished, back) {
+        (Ok(Outcome::SignIn(auth)), None) => session(StatusCode::OK, auth),
+        (Ok(Outcome::Linked(linked)), None) => HttpResponse::Ok().json(LinkedView { linked: identity_view(linked) }),
+        (Err(problem), None) => problem.error_response(),
+        // Begun by the web app: the session as its cookie, the browser back in the app (a
+        // second factor's challenge in the fragment, which no server sees).
+        (Ok(Outcome::SignIn(auth)), Some(back)) if auth.second_factor_challenge.is_empty() => {
+            let mut to = browser::answer(Mode::Cookie, StatusCode::SEE_OTHER, auth);
+            to.headers_mut().insert(header::LOCATION, location(&back));
+            to
+        }
+        (Ok(Outcome::SignIn(auth)), Some(_)) => {
+            let to = format!("/sign-in#challenge={}&enrol={}", auth.second_factor_challenge, auth.enrolment_required);
+            see_other(&to)
+        }
+        (Ok(Outcome::Linked(_)), Some(back)) => see_other(&back),
+        (Err(problem), Some(_)) => see_other(&format!("/sign-in?error={}", problem.body().code)),
     };
     // The binding has served (the state it guarded is spent either way).
     let _ = answer.add_removal_cookie(&binding_cookie("", 0));
+    let _ = answer.add_removal_cookie(&oidc_cookie(RETURN, "", 0));
     answer.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     answer
+}
+
+fn location(path: &str) -> header::HeaderValue {
+    header::HeaderValue::from_str(path).unwrap_or(header::HeaderValue::from_static("/"))
+}
+
+fn see_other(path: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location(path))).finish()
 }
 
 async fn finished(
@@ -200,7 +279,7 @@ async fn finished(
     req: &HttpRequest,
     provider: String,
     params: CallbackParams,
-) -> Result<HttpResponse, Problem> {
+) -> Result<Outcome, Problem> {
     if let Some(error) = params.error {
         // The provider's own words are shown only when they are a plain error code.
         let plain = error.len() <= 64 && error.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
@@ -217,11 +296,11 @@ async fn finished(
         binding,
     };
     let r = state.clients.identity.clone().finish_external_sign_in(request).await?.into_inner();
-    Ok(match (r.auth, r.linked) {
-        (_, Some(linked)) => HttpResponse::Ok().json(LinkedView { linked: identity_view(linked) }),
-        (Some(auth), None) => session(StatusCode::OK, auth),
-        (None, None) => return Err(Problem::new(ErrorKind::Internal, "identity answered nothing")),
-    })
+    match (r.auth, r.linked) {
+        (_, Some(linked)) => Ok(Outcome::Linked(linked)),
+        (Some(auth), None) => Ok(Outcome::SignIn(auth)),
+        (None, None) => Err(Problem::new(ErrorKind::Internal, "identity answered nothing")),
+    }
 }
 
 /// The caller's linked identities, and whether it has a password.
@@ -236,8 +315,9 @@ pub async fn list(state: web::Data<State>, Authenticated(caller): Authenticated)
 /// Starts linking an identity at a provider to the caller's account: where to send the
 /// browser (and the binding cookie); the callback answers with the identity linked, and
 /// the account is told by mail.
-#[utoipa::path(tag = "identity", params(("provider" = String, Path)), security(("bearer" = [])), responses(
+#[utoipa::path(tag = "identity", params(("provider" = String, Path), StartQuery), security(("bearer" = [])), responses(
     (status = 200, body = AuthorizationView),
+    (status = 400, body = ProblemBody, content_type = "application/problem+json"),
     (status = 404, description = "no such provider", body = ProblemBody, content_type = "application/problem+json"),
 ))]
 #[post("/me/identities/{provider}")]
@@ -245,13 +325,19 @@ pub async fn link(
     state: web::Data<State>,
     Authenticated(caller): Authenticated,
     provider: web::Path<String>,
+    query: web::Query<StartQuery>,
 ) -> Result<HttpResponse, Problem> {
+    let back = way_back(query.into_inner())?;
     let request = pb::StartExternalSignInRequest { provider: provider.into_inner(), link: true };
     let started =
         state.clients.identity.clone().start_external_sign_in(caller.authorize(Request::new(request))).await?;
     let started = started.into_inner();
-    Ok(HttpResponse::Ok()
-        .cookie(binding_cookie(&started.binding, BINDING_SECS))
+    let mut answer = HttpResponse::Ok();
+    answer.cookie(binding_cookie(&started.binding, BINDING_SECS).into_owned());
+    if let Some(back) = back {
+        answer.cookie(oidc_cookie(RETURN, &back, BINDING_SECS).into_owned());
+    }
+    Ok(answer
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(AuthorizationView { authorization_url: started.authorization_url }))
 }

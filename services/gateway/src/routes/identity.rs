@@ -1,16 +1,17 @@
 //! Identity routes: accounts, sessions, profiles, user administration, the JWKS.
 
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use shop_proto::{common::v1 as common, identity::v1 as pb};
 use shop_types::AddressInput;
 use tonic::Request;
 use utoipa::ToSchema;
 
-use shop_platform::ErrorKind;
+use shop_platform::{ApiError, ErrorKind};
 
 use crate::{
     auth::{Admin, Authenticated},
+    browser::{self, Mode},
     edge::EdgePolicy,
     error::{Problem, ProblemBody},
     ratelimit::{Decision, RateLimiter},
@@ -48,7 +49,9 @@ pub struct PasswordChange {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshBody {
-    pub refresh_token: String,
+    /// The session's refresh token (in cookie mode, the cookie's is used and this is left out).
+    #[serde(default)]
+    pub refresh_token: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -87,7 +90,10 @@ pub struct UserView {
 pub struct SessionView {
     pub user: UserView,
     pub access_token: String,
-    pub refresh_token: String,
+    /// Absent in cookie mode (`X-Shop-Session: cookie`): the refresh token is then an
+    /// HttpOnly cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     /// Always `Bearer`.
     pub token_type: String,
     /// Access token lifetime in seconds.
@@ -137,7 +143,7 @@ impl From<pb::AuthResponse> for SessionView {
         Self {
             user: r.user.unwrap_or_default().into(),
             access_token: r.access_token,
-            refresh_token: r.refresh_token,
+            refresh_token: Some(r.refresh_token),
             token_type: r.token_type,
             expires_in: r.expires_in,
             recovery_codes: r.recovery_codes,
@@ -165,12 +171,16 @@ pub fn session(status: actix_web::http::StatusCode, r: pb::AuthResponse) -> Http
     (status = 429, body = ProblemBody, content_type = "application/problem+json"),
 ))]
 #[post("/auth/register")]
-pub async fn register(state: web::Data<State>, body: web::Json<RegisterBody>) -> Result<HttpResponse, Problem> {
+pub async fn register(
+    state: web::Data<State>,
+    mode: Mode,
+    body: web::Json<RegisterBody>,
+) -> Result<HttpResponse, Problem> {
     let b = body.into_inner();
     let request =
         pb::RegisterRequest { email: b.email, password: b.password, first_name: b.first_name, last_name: b.last_name };
     let r = state.clients.identity.clone().register(request).await?.into_inner();
-    Ok(session(actix_web::http::StatusCode::CREATED, r))
+    Ok(browser::answer(mode, actix_web::http::StatusCode::CREATED, r))
 }
 
 /// Signs in. Unknown email and wrong password get the same 401. After five failures in
@@ -186,6 +196,7 @@ pub async fn login(
     state: web::Data<State>,
     limiter: web::Data<dyn RateLimiter>,
     policy: web::Data<EdgePolicy>,
+    mode: Mode,
     body: web::Json<LoginBody>,
 ) -> Result<HttpResponse, Problem> {
     let b = body.into_inner();
@@ -197,7 +208,7 @@ pub async fn login(
     }
     let request = pb::LoginRequest { email: b.email, password: b.password };
     match state.clients.identity.clone().login(request).await {
-        Ok(r) => Ok(session(actix_web::http::StatusCode::OK, r.into_inner())),
+        Ok(r) => Ok(browser::answer(mode, actix_web::http::StatusCode::OK, r.into_inner())),
         Err(status) if status.code() == tonic::Code::Unauthenticated => {
             if limiter.check(&account, rate).await == Decision::Unavailable {
                 return Err(sign_in_paused());
@@ -226,10 +237,37 @@ pub fn sign_in_paused() -> Problem {
     (status = 401, body = ProblemBody, content_type = "application/problem+json"),
 ))]
 #[post("/auth/refresh")]
-pub async fn refresh(state: web::Data<State>, body: web::Json<RefreshBody>) -> Result<HttpResponse, Problem> {
-    let request = pb::RefreshRequest { refresh_token: body.into_inner().refresh_token };
-    let r = state.clients.identity.clone().refresh(request).await?;
-    Ok(session(actix_web::http::StatusCode::OK, r.into_inner()))
+pub async fn refresh(
+    state: web::Data<State>,
+    req: HttpRequest,
+    mode: Mode,
+    body: web::Json<RefreshBody>,
+) -> Result<HttpResponse, Problem> {
+    let refresh_token = given_refresh_token(&req, mode, body.into_inner())?;
+    match state.clients.identity.clone().refresh(pb::RefreshRequest { refresh_token }).await {
+        Ok(r) => Ok(browser::answer(mode, actix_web::http::StatusCode::OK, r.into_inner())),
+        // A cookie that opens nothing any more is forgotten.
+        Err(status) if mode == Mode::Cookie => {
+            let mut refused = actix_web::ResponseError::error_response(&Problem::from(status));
+            let _ = refused.add_cookie(&browser::cleared());
+            Ok(refused)
+        }
+        Err(status) => Err(status.into()),
+    }
+}
+
+/// The refresh token of a request: the body's, or in cookie mode the cookie's.
+fn given_refresh_token(req: &HttpRequest, mode: Mode, body: RefreshBody) -> Result<String, Problem> {
+    let given = match mode {
+        Mode::Cookie => browser::refresh_token(req),
+        Mode::Json => body.refresh_token,
+    };
+    given.ok_or_else(|| match mode {
+        Mode::Cookie => ApiError::new(ErrorKind::Unauthenticated, "no session in this browser")
+            .with_code("invalid_refresh_token")
+            .into(),
+        Mode::Json => Problem::invalid("refresh_token", "is required"),
+    })
 }
 
 /// Ends the session: the refresh token (and every token rotated from it) is revoked.
@@ -240,12 +278,19 @@ pub async fn refresh(state: web::Data<State>, body: web::Json<RefreshBody>) -> R
 #[post("/auth/logout")]
 pub async fn logout(
     state: web::Data<State>,
+    req: HttpRequest,
+    mode: Mode,
     Authenticated(caller): Authenticated,
     body: web::Json<RefreshBody>,
 ) -> Result<HttpResponse, Problem> {
-    let request = caller.authorize(Request::new(pb::LogoutRequest { refresh_token: body.into_inner().refresh_token }));
+    let refresh_token = given_refresh_token(&req, mode, body.into_inner())?;
+    let request = caller.authorize(Request::new(pb::LogoutRequest { refresh_token }));
     state.clients.identity.clone().logout(request).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let mut done = HttpResponse::NoContent();
+    if mode == Mode::Cookie {
+        done.cookie(browser::cleared());
+    }
+    Ok(done.finish())
 }
 
 /// Changes the caller's password, given the current one. Every session of the account
@@ -258,13 +303,14 @@ pub async fn logout(
 #[post("/me/password")]
 pub async fn change_password(
     state: web::Data<State>,
+    mode: Mode,
     Authenticated(caller): Authenticated,
     body: web::Json<PasswordChange>,
 ) -> Result<HttpResponse, Problem> {
     let b = body.into_inner();
     let request = pb::ChangePasswordRequest { current_password: b.current_password, new_password: b.new_password };
     let r = state.clients.identity.clone().change_password(caller.authorize(Request::new(request))).await?;
-    Ok(session(actix_web::http::StatusCode::OK, r.into_inner()))
+    Ok(browser::answer(mode, actix_web::http::StatusCode::OK, r.into_inner()))
 }
 
 /// The caller's own profile.

@@ -10,8 +10,9 @@ use utoipa::ToSchema;
 
 use crate::{
     auth::Authenticated,
+    browser::{self, Mode},
     error::{Problem, ProblemBody},
-    routes::identity::{SessionView, session},
+    routes::identity::SessionView,
     state::State,
 };
 
@@ -74,7 +75,11 @@ pub struct RecoveryCodesView {
     (status = 429, body = ProblemBody, content_type = "application/problem+json"),
 ))]
 #[post("/auth/second-factor")]
-pub async fn complete(state: web::Data<State>, body: web::Json<SecondFactorBody>) -> Result<HttpResponse, Problem> {
+pub async fn complete(
+    state: web::Data<State>,
+    mode: Mode,
+    body: web::Json<SecondFactorBody>,
+) -> Result<HttpResponse, Problem> {
     let b = body.into_inner();
     let request = pb::CompleteSecondFactorRequest {
         challenge: b.challenge,
@@ -82,7 +87,7 @@ pub async fn complete(state: web::Data<State>, body: web::Json<SecondFactorBody>
         recovery_code: b.recovery_code.unwrap_or_default(),
     };
     let r = state.clients.identity.clone().complete_second_factor(request).await?.into_inner();
-    Ok(session(StatusCode::OK, r))
+    Ok(browser::answer(mode, StatusCode::OK, r))
 }
 
 /// For an admin who must have a second factor and has none: a secret, given its sign-in

@@ -3,6 +3,7 @@ import { Link, useParams } from 'react-router';
 import { Failed, Loading } from '../../components/Status';
 import { usePageTitle } from '../../lib/title';
 import { NotFoundPage } from '../../components/NotFoundPage';
+import { CategoryLinks } from './CategoryLinks';
 import { Results } from './Results';
 import { findBySlug, useCategories } from './queries';
 
@@ -31,17 +32,7 @@ export function CategoryPage() {
       </nav>
       <h1>{category.name}</h1>
       {category.description !== '' && <p className="lead">{category.description}</p>}
-      {category.children.length > 0 && (
-        <ul className="categories" aria-label={`Within ${category.name}`}>
-          {category.children
-            .filter((c) => c.active)
-            .map((c) => (
-              <li key={c.id}>
-                <Link to={`/c/${c.slug}`}>{c.name}</Link>
-              </li>
-            ))}
-        </ul>
-      )}
+      <CategoryLinks categories={category.children} label={`Within ${category.name}`} />
       <Results key={category.id} fixed={{ category: category.id }} label={`Products in ${category.name}`} />
     </>
   );

@@ -1,7 +1,6 @@
-import { Link } from 'react-router';
-
 import { Failed, Loading } from '../../components/Status';
 import { usePageTitle } from '../../lib/title';
+import { CategoryLinks } from './CategoryLinks';
 import { ProductGrid } from './ProductCard';
 import { useCategories, useProducts } from './queries';
 
@@ -15,17 +14,7 @@ export function HomePage() {
         <h1 id="categories-heading">Shop by category</h1>
         {categories.isPending && <Loading what="categories" />}
         {categories.isError && <Failed error={categories.error} />}
-        {categories.data !== undefined && (
-          <ul className="categories">
-            {categories.data
-              .filter((c) => c.active)
-              .map((c) => (
-                <li key={c.id}>
-                  <Link to={`/c/${c.slug}`}>{c.name}</Link>
-                </li>
-              ))}
-          </ul>
-        )}
+        {categories.data !== undefined && <CategoryLinks categories={categories.data} label="Categories" />}
       </section>
       <section aria-labelledby="featured-heading">
         <h2 id="featured-heading">Featured</h2>
