@@ -29,6 +29,7 @@ export default tseslint.config(
   {
     files: ['tests/**/*.mjs', '*.js'],
     extends: [js.configs.recommended],
-    languageOptions: { globals: globals.node },
+    // Tests run in Node and hand functions to the page (browser globals there).
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 );

@@ -2172,7 +2172,8 @@ export interface components {
             recovery_codes: string[];
         };
         RefreshBody: {
-            refresh_token: string;
+            /** @description The session's refresh token (in cookie mode, the cookie's is used and this is left out). */
+            refresh_token?: string | null;
         };
         RegisterBody: {
             email: string;
@@ -2270,7 +2271,11 @@ export interface components {
             expires_in: number;
             /** @description A sign-in that enrolled a second factor: its one-time recovery codes, shown this once. */
             recovery_codes?: string[];
-            refresh_token: string;
+            /**
+             * @description Absent in cookie mode (`X-Shop-Session: cookie`): the refresh token is then an
+             *     HttpOnly cookie.
+             */
+            refresh_token?: string | null;
             /** @description Always `Bearer`. */
             token_type: string;
             user: components["schemas"]["UserView"];
@@ -5308,7 +5313,16 @@ export interface operations {
     };
     start: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description `cookie`: the web app's sign-in — the callback sets the session cookie (see
+                 *     `X-Shop-Session`) and sends the browser to `return_to`, or to `/sign-in` with the
+                 *     `error` code or the `#challenge=` of a second factor.
+                 */
+                mode?: string | null;
+                /** @description A path of the shop (`/account`); `/` when absent. */
+                return_to?: string | null;
+            };
             header?: never;
             path: {
                 provider: string;
@@ -5324,7 +5338,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation_failed`: a parameter or the body is invalid (`errors` names the fields) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7466,7 +7479,16 @@ export interface operations {
     };
     link: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description `cookie`: the web app's sign-in — the callback sets the session cookie (see
+                 *     `X-Shop-Session`) and sends the browser to `return_to`, or to `/sign-in` with the
+                 *     `error` code or the `#challenge=` of a second factor.
+                 */
+                mode?: string | null;
+                /** @description A path of the shop (`/account`); `/` when absent. */
+                return_to?: string | null;
+            };
             header?: never;
             path: {
                 provider: string;
@@ -7483,7 +7505,6 @@ export interface operations {
                     "application/json": components["schemas"]["AuthorizationView"];
                 };
             };
-            /** @description `validation_failed`: a parameter or the body is invalid (`errors` names the fields) */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -1,13 +1,23 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createBrowserRouter, RouterProvider } from 'react-router';
 
+import { ApiError } from '../api/problem';
 import { Layout } from '../components/Layout';
 import { NotFoundPage } from '../components/NotFoundPage';
+import { AccountPage } from '../features/account/AccountPage';
+import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from '../features/account/LinkPages';
+import { OrderPage } from '../features/account/OrderPage';
+import { OrdersPage } from '../features/account/OrdersPage';
+import { RegisterPage } from '../features/account/RegisterPage';
+import { RequireSignIn } from '../features/account/RequireSignIn';
+import { SessionProvider } from '../features/account/session';
+import { SignInPage } from '../features/account/SignInPage';
+import { CartPage } from '../features/cart/CartPage';
+import { CheckoutPage } from '../features/cart/CheckoutPage';
 import { CategoryPage } from '../features/catalog/CategoryPage';
 import { HomePage } from '../features/catalog/HomePage';
 import { ProductPage } from '../features/catalog/ProductPage';
 import { SearchPage } from '../features/catalog/SearchPage';
-import { ApiError } from '../api/problem';
 
 const queries = new QueryClient({
   defaultOptions: {
@@ -19,6 +29,8 @@ const queries = new QueryClient({
   },
 });
 
+const signedIn = (page: React.ReactNode) => <RequireSignIn>{page}</RequireSignIn>;
+
 const router = createBrowserRouter([
   {
     element: <Layout />,
@@ -27,6 +39,16 @@ const router = createBrowserRouter([
       { path: '/search', element: <SearchPage /> },
       { path: '/c/:slug', element: <CategoryPage /> },
       { path: '/products/:id', element: <ProductPage /> },
+      { path: '/sign-in', element: <SignInPage /> },
+      { path: '/register', element: <RegisterPage /> },
+      { path: '/verify-email', element: <VerifyEmailPage /> },
+      { path: '/forgot-password', element: <ForgotPasswordPage /> },
+      { path: '/reset-password', element: <ResetPasswordPage /> },
+      { path: '/cart', element: signedIn(<CartPage />) },
+      { path: '/checkout', element: signedIn(<CheckoutPage />) },
+      { path: '/account', element: signedIn(<AccountPage />) },
+      { path: '/account/orders', element: signedIn(<OrdersPage />) },
+      { path: '/account/orders/:id', element: signedIn(<OrderPage />) },
       { path: '*', element: <NotFoundPage /> },
     ],
   },
@@ -35,7 +57,9 @@ const router = createBrowserRouter([
 export function App() {
   return (
     <QueryClientProvider client={queries}>
-      <RouterProvider router={router} />
+      <SessionProvider>
+        <RouterProvider router={router} />
+      </SessionProvider>
     </QueryClientProvider>
   );
 }

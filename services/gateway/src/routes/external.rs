@@ -234,7 +234,7 @@ pub async fn callback_form(
 
 /// What a provider's callback came to.
 enum Outcome {
-    SignIn(pb::AuthResponse),
+    SignIn(Box<pb::AuthResponse>),
     Linked(pb::LinkedIdentity),
 }
 
@@ -242,13 +242,13 @@ async fn finish(state: &State, req: &HttpRequest, provider: String, params: Call
     let back = req.cookie(RETURN).map(|c| c.value().to_owned()).and_then(|b| own_path(Some(b)).ok());
     let finished = finished(state, req, provider, params).await;
     let mut answer = match (finished, back) {
-        (Ok(Outcome::SignIn(auth)), None) => session(StatusCode::OK, auth),
+        (Ok(Outcome::SignIn(auth)), None) => session(StatusCode::OK, *auth),
         (Ok(Outcome::Linked(linked)), None) => HttpResponse::Ok().json(LinkedView { linked: identity_view(linked) }),
         (Err(problem), None) => problem.error_response(),
         // Begun by the web app: the session as its cookie, the browser back in the app (a
         // second factor's challenge in the fragment, which no server sees).
         (Ok(Outcome::SignIn(auth)), Some(back)) if auth.second_factor_challenge.is_empty() => {
-            let mut to = browser::answer(Mode::Cookie, StatusCode::SEE_OTHER, auth);
+            let mut to = browser::answer(Mode::Cookie, StatusCode::SEE_OTHER, *auth);
             to.headers_mut().insert(header::LOCATION, location(&back));
             to
         }
@@ -298,7 +298,7 @@ async fn finished(
     let r = state.clients.identity.clone().finish_external_sign_in(request).await?.into_inner();
     match (r.auth, r.linked) {
         (_, Some(linked)) => Ok(Outcome::Linked(linked)),
-        (Some(auth), None) => Ok(Outcome::SignIn(auth)),
+        (Some(auth), None) => Ok(Outcome::SignIn(Box::new(auth))),
         (None, None) => Err(Problem::new(ErrorKind::Internal, "identity answered nothing")),
     }
 }

@@ -6,6 +6,7 @@ import { Failed, Loading } from '../../components/Status';
 import { NotFoundPage } from '../../components/NotFoundPage';
 import { formatMoney } from '../../lib/money';
 import { usePageTitle } from '../../lib/title';
+import { AddToCart } from '../cart/AddToCart';
 import { Reviews } from './Reviews';
 import { type Product, useProduct } from './queries';
 import { buyable, chosen, initialChoice, options } from './variants';
@@ -100,7 +101,7 @@ function ProductDetail({ product }: { product: Product }) {
             ))}
           </ul>
         )}
-        {!buyable(variant) && variant !== undefined && <p>This option is sold out.</p>}
+        <AddToCart sku={variant?.sku} disabled={!buyable(variant)} />
       </div>
       <Reviews product={product} />
     </article>
