@@ -2,7 +2,9 @@
 //! `web/tests/e2e/`) against the all-in-one platform: a shopper signs up, searches and
 //! filters, buys two variants with the sandbox's test card, sees and cancels the order,
 //! reviews (markup stays text); a declined card keeps the cart; the keyboard alone gets
-//! through; axe finds no serious or critical violation; the initial script stays in its
+//! through; a vendor creates a product, sets its stock, sees its low-stock alert and cannot
+//! edit another vendor's product; an admin ships an order and sees the sale on the
+//! dashboard; axe finds no serious or critical violation; the initial script stays in its
 //! budget. Screenshots of each page at desktop and mobile widths land in
 //! `$SHOP_STATE_DIR/screenshots` (default `/var/tmp/shop/screenshots`).
 

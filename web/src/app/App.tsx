@@ -1,9 +1,11 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { lazy, type ReactNode, Suspense } from 'react';
 import { createBrowserRouter, RouterProvider } from 'react-router';
 
 import { ApiError } from '../api/problem';
 import { Layout } from '../components/Layout';
 import { NotFoundPage } from '../components/NotFoundPage';
+import { Loading } from '../components/Status';
 import { AccountPage } from '../features/account/AccountPage';
 import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from '../features/account/LinkPages';
 import { OrderPage } from '../features/account/OrderPage';
@@ -29,7 +31,10 @@ const queries = new QueryClient({
   },
 });
 
-const signedIn = (page: React.ReactNode) => <RequireSignIn>{page}</RequireSignIn>;
+const signedIn = (page: ReactNode) => <RequireSignIn>{page}</RequireSignIn>;
+
+// Staff's panel: its own chunk, fetched when opened.
+const AdminApp = lazy(() => import('../features/admin/AdminApp'));
 
 const router = createBrowserRouter([
   {
@@ -49,6 +54,14 @@ const router = createBrowserRouter([
       { path: '/account', element: signedIn(<AccountPage />) },
       { path: '/account/orders', element: signedIn(<OrdersPage />) },
       { path: '/account/orders/:id', element: signedIn(<OrderPage />) },
+      {
+        path: '/admin/*',
+        element: (
+          <Suspense fallback={<Loading what="the admin panel" />}>
+            <AdminApp />
+          </Suspense>
+        ),
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

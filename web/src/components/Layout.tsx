@@ -32,6 +32,11 @@ export function Layout() {
             <li>
               <Link to="/search">All products</Link>
             </li>
+            {user && user.role !== 'customer' && (
+              <li>
+                <Link to="/admin">Admin</Link>
+              </li>
+            )}
             <li>{user ? <Link to="/account">Account</Link> : <Link to="/sign-in">Sign in</Link>}</li>
             <li>
               <CartLink />

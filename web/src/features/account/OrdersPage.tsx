@@ -1,9 +1,9 @@
 import { Link } from 'react-router';
 
 import { Failed, Loading } from '../../components/Status';
-import { formatMoney } from '../../lib/money';
 import { usePageTitle } from '../../lib/title';
-import { statusText, useMyOrders } from './orders';
+import { OrderTable } from './OrderTable';
+import { useMyOrders } from './orders';
 
 export function OrdersPage() {
   usePageTitle('Your orders');
@@ -19,29 +19,7 @@ export function OrdersPage() {
         </p>
       )}
       {orders.data && orders.data.items.length > 0 && (
-        <table className="orders">
-          <caption className="visually-hidden">Your orders, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Order</th>
-              <th scope="col">Placed</th>
-              <th scope="col">Status</th>
-              <th scope="col">Total</th>
-            </tr>
-          </thead>
-          <tbody>
-            {orders.data.items.map((o) => (
-              <tr key={o.id}>
-                <th scope="row">
-                  <Link to={`/account/orders/${o.id}`}>#{o.id.slice(-8)}</Link>
-                </th>
-                <td>{new Date(o.created_at).toLocaleDateString('en')}</td>
-                <td>{statusText(o.status)}</td>
-                <td>{formatMoney(o.total)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <OrderTable orders={orders.data.items} caption="Your orders, newest first" linkTo={(id) => `/account/orders/${id}`} />
       )}
     </section>
   );

@@ -2,11 +2,12 @@ import { useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
 
 import { describe } from '../../api/problem';
+import { track } from '../../lib/behaviour';
 import { useSession } from '../account/session';
 import { MAX_QUANTITY, useCartChanges } from './cart';
 
 /** Puts `quantity` of the chosen variant in the cart (signing in first when needed). */
-export function AddToCart({ sku, disabled }: { sku: string | undefined; disabled: boolean }) {
+export function AddToCart({ productId, sku, disabled }: { productId: string; sku: string | undefined; disabled: boolean }) {
   const { user } = useSession();
   const { add } = useCartChanges();
   const navigate = useNavigate();
@@ -23,7 +24,10 @@ export function AddToCart({ sku, disabled }: { sku: string | undefined; disabled
     add.mutate(
       { sku, quantity },
       {
-        onSuccess: () => { setMessage({ ok: true, text: 'Added to your cart.' }); },
+        onSuccess: () => {
+          track({ type: 'added_to_cart', product_id: productId });
+          setMessage({ ok: true, text: 'Added to your cart.' });
+        },
         onError: (e) => { setMessage({ ok: false, text: describe(e) }); },
       },
     );

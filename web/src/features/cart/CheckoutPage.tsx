@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { type SyntheticEvent, useState } from 'react';
+import { type SyntheticEvent, useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 
 import { api, data } from '../../api/client';
@@ -8,6 +8,7 @@ import { AddressFields } from '../../components/AddressFields';
 import { FormError } from '../../components/Field';
 import { Failed, Loading } from '../../components/Status';
 import { formatMoney } from '../../lib/money';
+import { track } from '../../lib/behaviour';
 import { addressFrom, text } from '../../lib/form';
 import { usePageTitle } from '../../lib/title';
 import { useSession } from '../account/session';
@@ -32,6 +33,9 @@ export function CheckoutPage() {
   const [error, setError] = useState<string | null>(null);
   const [fields, setFields] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    track({ type: 'checkout_started' });
+  }, []);
 
   async function place(event: SyntheticEvent<HTMLFormElement>) {
     event.preventDefault();

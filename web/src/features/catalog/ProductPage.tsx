@@ -1,9 +1,10 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 
 import { ApiError } from '../../api/problem';
 import { Failed, Loading } from '../../components/Status';
 import { NotFoundPage } from '../../components/NotFoundPage';
+import { track } from '../../lib/behaviour';
 import { formatMoney } from '../../lib/money';
 import { usePageTitle } from '../../lib/title';
 import { AddToCart } from '../cart/AddToCart';
@@ -29,6 +30,9 @@ function Availability({ available }: { available: number | null | undefined }) {
 }
 
 function ProductDetail({ product }: { product: Product }) {
+  useEffect(() => {
+    track({ type: 'product_viewed', product_id: product.id });
+  }, [product.id]);
   const [choice, setChoice] = useState(() => initialChoice(product.variants));
   const variant = chosen(product.variants, choice);
   const [image, setImage] = useState(0);
@@ -101,7 +105,7 @@ function ProductDetail({ product }: { product: Product }) {
             ))}
           </ul>
         )}
-        <AddToCart sku={variant?.sku} disabled={!buyable(variant)} />
+        <AddToCart productId={product.id} sku={variant?.sku} disabled={!buyable(variant)} />
       </div>
       <Reviews product={product} />
     </article>

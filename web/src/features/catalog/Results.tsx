@@ -1,8 +1,10 @@
 // A search's results with the filters, facets and sorts the API offers, kept in the URL so
 // a result page can be shared and the back button works.
+import { useEffect } from 'react';
 import { useSearchParams } from 'react-router';
 
 import { Failed, Loading } from '../../components/Status';
+import { track } from '../../lib/behaviour';
 import { formatMoney } from '../../lib/money';
 import { ProductGrid } from './ProductCard';
 import { type SearchParams, useProducts } from './queries';
@@ -42,6 +44,12 @@ export function Results({ fixed, label }: { fixed: SearchParams; label: string }
   const [url, setUrl] = useSearchParams();
   const params = paramsFrom(url, fixed);
   const results = useProducts(params, true);
+  const total = results.data?.total;
+  useEffect(() => {
+    if (params.q !== undefined && params.q.length <= 100 && total !== undefined && params.cursor === undefined) {
+      track({ type: 'search_performed', query: params.q, results: total });
+    }
+  }, [params.q, params.cursor, total]);
   const change = (name: string, value: string | null) => {
     const next = new URLSearchParams(url);
     if (value === null || value === '') next.delete(name);
