@@ -7,17 +7,22 @@ import { ApiError } from './problem';
 
 export type Schemas = components['schemas'];
 
-let accessToken: string | null = null;
+let accessToken_: string | null = null;
 
 /** The signed-in session's access token (memory only: never storage a script could read). */
 export function setAccessToken(token: string | null): void {
-  accessToken = token;
+  accessToken_ = token;
+}
+
+/** The access token, for the few requests made outside this client (file transfers). */
+export function accessToken(): string | null {
+  return accessToken_;
 }
 
 const authorize: Middleware = {
   onRequest({ request }) {
-    if (accessToken !== null) {
-      request.headers.set('Authorization', `Bearer ${accessToken}`);
+    if (accessToken_ !== null) {
+      request.headers.set('Authorization', `Bearer ${accessToken_}`);
     }
     return request;
   },

@@ -12,6 +12,7 @@ import { OrderPage } from '../features/account/OrderPage';
 import { OrdersPage } from '../features/account/OrdersPage';
 import { RegisterPage } from '../features/account/RegisterPage';
 import { RequireSignIn } from '../features/account/RequireSignIn';
+import { SecurityPage } from '../features/account/SecurityPage';
 import { SessionProvider } from '../features/account/session';
 import { SignInPage } from '../features/account/SignInPage';
 import { CartPage } from '../features/cart/CartPage';
@@ -53,6 +54,7 @@ const router = createBrowserRouter([
       { path: '/checkout', element: signedIn(<CheckoutPage />) },
       { path: '/account', element: signedIn(<AccountPage />) },
       { path: '/account/orders', element: signedIn(<OrdersPage />) },
+      { path: '/account/security', element: signedIn(<SecurityPage />) },
       { path: '/account/orders/:id', element: signedIn(<OrderPage />) },
       {
         path: '/admin/*',

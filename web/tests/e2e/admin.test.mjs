@@ -1,6 +1,7 @@
 // Staff in the admin panel: a vendor creates a product, sets its stock, sees its low-stock
 // alert, and cannot edit another vendor's product; an admin ships an order and sees the
-// sale on the dashboard (axe: no serious or critical violation).
+// sale on the dashboard; an admin edits the category tree, a role, and reads the message
+// log and a template's preview (axe: no serious or critical violation).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -85,6 +86,40 @@ test('an admin ships an order and sees the sale on the dashboard', async () => {
   assert.ok(orders >= 1, 'the dashboard counts the sale');
   assert.deepEqual(await accessibilityProblems(page), [], 'axe on the dashboard');
   await shoot(page, 'admin-dashboard');
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test('an admin edits the category tree, changes a role, and reads the message log', async () => {
+  const customer = await account('customer');
+  const { page, context } = await visitor(browser);
+  await signIn(page, ADMIN);
+  await page.goto('/admin/categories');
+  await page.getByRole('button', { name: 'New category' }).click();
+  const name = `Teaware ${unique('c').slice(-6)}`;
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Parent').selectOption({ index: 1 });
+  await page.getByRole('button', { name: 'Create category' }).click();
+  await page.getByRole('navigation', { name: 'Category tree' }).getByRole('button', { name }).waitFor();
+  assert.deepEqual(await accessibilityProblems(page), [], 'axe on categories');
+  await shoot(page, 'admin-categories');
+
+  await page.goto('/admin/users');
+  const role = page.getByLabel(`Role of ${customer.email}`);
+  await role.selectOption('vendor');
+  await page.waitForFunction((email) => {
+    const select = [...document.querySelectorAll('select')].find((s) => s.getAttribute('id') && document.querySelector(`label[for="${s.id}"]`)?.textContent?.includes(email));
+    return select?.value === 'vendor' && !select.disabled;
+  }, customer.email);
+  assert.deepEqual(await accessibilityProblems(page), [], 'axe on users');
+
+  await page.goto('/admin/notifications');
+  await page.locator('table.orders tbody tr').first().waitFor();
+  await page.goto('/admin/templates');
+  await page.getByRole('button', { name: 'welcome' }).click();
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.getByRole('region', { name: 'Preview' }).waitFor();
+  assert.deepEqual(await accessibilityProblems(page), [], 'axe on templates');
   assert.deepEqual(page.problems, []);
   await context.close();
 });

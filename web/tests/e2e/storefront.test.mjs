@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { accessibilityProblems, initialScriptBytes, launch, shoot, unique, visitor } from './browser.mjs';
+import { totp } from './totp.mjs';
 
 let browser;
 before(async () => {
@@ -92,7 +93,9 @@ test('a shopper signs up, searches, buys two variants, sees the order, cancels i
   await page.getByRole('list', { name: 'Suggestions' }).waitFor();
   await page.getByRole('combobox', { name: 'Search products' }).press('Enter');
   await page.getByRole('heading', { name: 'Results for “boot”' }).waitFor();
-  await page.getByLabel(/In stock only/).check();
+  // The filters live in the URL: the box shows checked once the navigation lands.
+  await page.getByLabel(/In stock only/).click();
+  await page.waitForURL(/in_stock=true/);
   await page.getByLabel('Sort by').selectOption('price_asc');
   await page.waitForURL(/sort=price_asc/);
   await page.locator('.card').first().waitFor();
@@ -202,6 +205,35 @@ test('the keyboard alone signs in, picks a variant and adds it to the cart', asy
   await add.focus();
   await page.keyboard.press('Enter');
   await page.getByText('Added to your cart.').waitFor();
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test('a shopper turns on two-step sign-in and signs in with a code', async () => {
+  const { page, context } = await visitor(browser);
+  const email = await signUp(page);
+  await page.goto('/account/security');
+  await page.getByLabel('Current password').fill('a long enough passphrase');
+  await page.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+  const key = (await page.locator('code.secret').textContent()).trim();
+  await page.getByLabel('The code your app shows').fill(totp(key));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  await page.getByText('Two-step sign-in is on.').waitFor();
+  assert.equal(await page.locator('.codes li').count(), 10, 'ten recovery codes, shown once');
+  const recovery = (await page.locator('.codes li').first().textContent()).trim();
+  assert.deepEqual(await accessibilityProblems(page), [], 'axe on security');
+
+  await page.getByRole('link', { name: 'Account', exact: true }).click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('link', { name: 'Sign in', exact: true }).click();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('a long enough passphrase');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Enter your code' }).waitFor();
+  // The code of this step was spent turning it on: a recovery code signs in instead.
+  await page.getByLabel(/Code from your authenticator app/).fill(recovery);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('link', { name: 'Account', exact: true }).waitFor();
   assert.deepEqual(page.problems, []);
   await context.close();
 });

@@ -111,6 +111,9 @@ export function AccountPage() {
         <li>
           <Link to="/account/orders">Your orders</Link>
         </li>
+        <li>
+          <Link to="/account/security">Sign-in and security</Link>
+        </li>
         {user.role !== 'customer' && (
           <li>
             <Link to="/admin">Shop admin</Link>

@@ -7,11 +7,14 @@ import './admin.css';
 import { NotFoundPage } from '../../components/NotFoundPage';
 import { RequireSignIn } from '../account/RequireSignIn';
 import { useSession } from '../account/session';
+import { AdminCategories } from './Categories';
 import { Dashboard } from './Dashboard';
 import { AdminInventory } from './Inventory';
+import { AdminMessages, AdminTemplates } from './Notifications';
 import { AdminOrder, AdminOrders } from './Orders';
 import { ProductEditor } from './ProductEditor';
 import { AdminProducts } from './Products';
+import { AdminUsers } from './Users';
 
 function Shell() {
   const { user } = useSession();
@@ -35,6 +38,22 @@ function Shell() {
           <li>
             <NavLink to="/admin/inventory">Inventory</NavLink>
           </li>
+          {user?.role === 'admin' && (
+            <>
+              <li>
+                <NavLink to="/admin/categories">Categories</NavLink>
+              </li>
+              <li>
+                <NavLink to="/admin/users">Users</NavLink>
+              </li>
+              <li>
+                <NavLink to="/admin/notifications">Notifications</NavLink>
+              </li>
+              <li>
+                <NavLink to="/admin/templates">Templates</NavLink>
+              </li>
+            </>
+          )}
         </ul>
       </nav>
       <div className="admin__main">
@@ -56,6 +75,10 @@ export default function AdminApp() {
           <Route path="products/new" element={<ProductEditor />} />
           <Route path="products/:id" element={<ProductEditor />} />
           <Route path="inventory" element={<AdminInventory />} />
+          <Route path="categories" element={<RequireSignIn roles={['admin']}><AdminCategories /></RequireSignIn>} />
+          <Route path="users" element={<RequireSignIn roles={['admin']}><AdminUsers /></RequireSignIn>} />
+          <Route path="notifications" element={<RequireSignIn roles={['admin']}><AdminMessages /></RequireSignIn>} />
+          <Route path="templates" element={<RequireSignIn roles={['admin']}><AdminTemplates /></RequireSignIn>} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

@@ -6,6 +6,7 @@ import { Failed, Loading } from '../../components/Status';
 import { formatMoney, priceRange } from '../../lib/money';
 import { usePageTitle } from '../../lib/title';
 import { useSession } from '../account/session';
+import { Transfer } from './Transfer';
 
 /** The products a vendor sells (drafts too), or for an admin every vendor's. */
 export function AdminProducts() {
@@ -27,6 +28,7 @@ export function AdminProducts() {
           New product
         </Link>
       </p>
+      <Transfer />
       <form
         role="search"
         className="search search--inline"
