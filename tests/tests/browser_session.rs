@@ -120,6 +120,8 @@ async fn the_app_is_served_with_a_strict_policy_and_pages_that_name_what_they_sh
     let name = product["name"].as_str().unwrap();
     assert!(page.text.contains(&format!("<title>{name} · Shop</title>")), "{}", page.text);
     assert!(page.text.contains(&format!("<meta property=\"og:title\" content=\"{name}\" />")), "{}", page.text);
+    let slugged = api.get(&format!("/products/some-words-{}", product["id"].as_str().unwrap()), None).await;
+    assert!(slugged.text.contains(&format!("<title>{name} · Shop</title>")), "a slug before the id: {}", slugged.text);
     let category = api.get("/c/footwear", None).await;
     assert!(category.text.contains("<title>Footwear · Shop</title>"), "{}", category.text);
     let unknown = api.get("/products/no-such-product", None).await;

@@ -150,8 +150,8 @@ fn render_head(head: &Head, url: Option<&str>) -> String {
 async fn head_of(state: &State, path: &str) -> Option<Head> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
-        ["products", id] if !id.is_empty() && id.len() <= 64 => {
-            let request = pb::GetProductRequest { id: (*id).to_owned() };
+        ["products", named] if !named.is_empty() && named.len() <= 200 => {
+            let request = pb::GetProductRequest { id: product_id(named).to_owned() };
             let product = state.clients.catalog.clone().get_product(request).await.ok()?.into_inner();
             Some(Head {
                 title: product.name,
@@ -171,6 +171,20 @@ async fn head_of(state: &State, path: &str) -> Option<Head> {
             })
         }
         _ => None,
+    }
+}
+
+/// The product id a page's `<slug>-<id>` (or bare id) names.
+fn product_id(named: &str) -> &str {
+    const ID: usize = 36;
+    let tail = named.len().checked_sub(ID).and_then(|at| named.get(at..));
+    match tail {
+        Some(id)
+            if uuid::Uuid::try_parse(id).is_ok() && (named.len() == ID || named[..named.len() - ID].ends_with('-')) =>
+        {
+            id
+        }
+        _ => named,
     }
 }
 
@@ -225,5 +239,33 @@ pub async fn serve(state: web::Data<State>, req: HttpRequest) -> Result<HttpResp
     match asset("/index.html") {
         Some(index) => Ok(page(&state, &req, index).await),
         None => Ok(not_built()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_product_page_is_named_by_its_slug_and_id_or_its_id() {
+        let id = "01920000-0000-7000-8000-0000000000f0";
+        assert_eq!(product_id(&format!("field-brass-table-lamp-{id}")), id);
+        assert_eq!(product_id(id), id);
+        assert_eq!(product_id("lamp"), "lamp");
+        assert_eq!(product_id(&format!("x{id}")), format!("x{id}"), "the id follows a hyphen");
+    }
+
+    #[test]
+    fn what_a_page_says_is_escaped_and_bounded() {
+        let head = Head {
+            title: "<script>alert(1)</script>".into(),
+            description: "a \"quoted\" & long ".repeat(40),
+            image: Some("javascript:alert(1)".into()),
+            kind: "product",
+        };
+        let html = render_head(&head, None);
+        assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"), "{html}");
+        assert!(!html.contains("og:image") && !html.contains("og:url"), "only https images, only a configured URL");
+        assert!(html.contains("&quot;quoted&quot; &amp;"));
     }
 }

@@ -5,6 +5,7 @@ import { useEffect, useId, useState } from 'react';
 import { useNavigate } from 'react-router';
 
 import { api, data } from '../api/client';
+import { productPath } from '../lib/slug';
 
 function useDebounced(value: string, ms: number): string {
   const [settled, setSettled] = useState(value);
@@ -70,7 +71,7 @@ export function SearchBox() {
                 onClick={() => {
                   setOpen(false);
                   setText('');
-                  void navigate(`/products/${s.product_id}`);
+                  void navigate(productPath({ id: s.product_id, name: s.name }));
                 }}
               >
                 {s.name}

@@ -7,6 +7,7 @@ import { formatMoney } from '../../lib/money';
 import { text } from '../../lib/form';
 import { usePageTitle } from '../../lib/title';
 import { cancellable, type Order, statusText, useCancelOrder, useOrder } from './orders';
+import { productPath } from '../../lib/slug';
 
 export function OrderPage() {
   const { id = '' } = useParams();
@@ -58,7 +59,7 @@ function OrderDetail({ order, placed }: { order: Order; placed: boolean }) {
           {order.lines.map((l) => (
             <tr key={l.sku}>
               <th scope="row">
-                <Link to={`/products/${l.product_id}`}>{l.name}</Link> <span className="sku">{l.sku}</span>
+                <Link to={productPath({ id: l.product_id, name: l.name })}>{l.name}</Link> <span className="sku">{l.sku}</span>
               </th>
               <td>{l.quantity}</td>
               <td>{formatMoney(l.line_total)}</td>

@@ -6,20 +6,9 @@ import { ApiError, describe } from '../../api/problem';
 import { Field, FormError } from '../../components/Field';
 import { Failed, Loading } from '../../components/Status';
 import { text } from '../../lib/form';
+import { slugOf } from '../../lib/slug';
 import { usePageTitle } from '../../lib/title';
 import { type Category, useCategories } from '../catalog/queries';
-
-/** `Tea & Coffee` → `tea-coffee`: a slug the API takes (1-64 of a-z, 0-9, inner hyphens). */
-export function slugOf(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 64)
-    .replace(/-+$/, '');
-}
 
 function flatten(tree: Category[], depth = 0): { id: string; label: string }[] {
   return tree.flatMap((c) => [{ id: c.id, label: `${'— '.repeat(depth)}${c.name}` }, ...flatten(c.children, depth + 1)]);

@@ -6,6 +6,7 @@ import { Failed, Loading } from '../../components/Status';
 import { formatMoney } from '../../lib/money';
 import { usePageTitle } from '../../lib/title';
 import { changeText, lastDays } from './dates';
+import { productPath } from '../../lib/slug';
 
 type Figures = Schemas['FiguresView'];
 
@@ -97,7 +98,7 @@ export function Dashboard() {
           <ol>
             {top.data?.items.map((p) => (
               <li key={`${p.currency}-${p.id}`}>
-                <Link to={`/products/${p.id}`}>{p.name}</Link> — {formatMoney({ amount: p.net, currency: p.currency })} ({p.units}{' '}
+                <Link to={productPath(p)}>{p.name}</Link> — {formatMoney({ amount: p.net, currency: p.currency })} ({p.units}{' '}
                 units)
               </li>
             ))}

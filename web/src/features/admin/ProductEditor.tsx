@@ -12,6 +12,7 @@ import { useSession } from '../account/session';
 import type { Category, Product } from '../catalog/queries';
 import { useCategories } from '../catalog/queries';
 import { parsePairs, parsePrice, parseTags, showPairs, showPrice } from './productForm';
+import { productPath } from '../../lib/slug';
 
 type Body = Schemas['ProductBody'];
 
@@ -110,7 +111,7 @@ function Editor({ product }: { product: Product | null }) {
       <FormError message={error} />
       {saved && (
         <p className="notice" role="status">
-          Saved. {product && <Link to={`/products/${product.id}`}>See it in the shop</Link>}
+          Saved. {product && <Link to={productPath(product)}>See it in the shop</Link>}
         </p>
       )}
       <Field label="Name" name="name" defaultValue={product?.name ?? ''} required error={problems.name} />

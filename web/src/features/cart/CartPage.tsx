@@ -6,6 +6,7 @@ import { Failed, Loading } from '../../components/Status';
 import { formatMoney } from '../../lib/money';
 import { usePageTitle } from '../../lib/title';
 import { type Line, MAX_QUANTITY, parseQuantity, useCart, useCartChanges } from './cart';
+import { productPath } from '../../lib/slug';
 
 function LineRow({ line }: { line: Line }) {
   const { set, remove } = useCartChanges();
@@ -26,7 +27,7 @@ function LineRow({ line }: { line: Line }) {
   return (
     <tr>
       <th scope="row">
-        <Link to={`/products/${line.product_id}`}>{line.name}</Link>
+        <Link to={productPath({ id: line.product_id, name: line.name })}>{line.name}</Link>
         <span className="sku">{line.sku}</span>
       </th>
       <td>{formatMoney(line.unit_price)}</td>

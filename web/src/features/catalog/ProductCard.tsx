@@ -2,13 +2,14 @@ import { Link } from 'react-router';
 
 import { formatMoney, priceRange } from '../../lib/money';
 import type { Product } from './queries';
+import { productPath } from '../../lib/slug';
 
 export function ProductCard({ product }: { product: Product }) {
   const range = priceRange(product.variants.map((v) => v.price));
   const image = product.images[0];
   return (
     <li className="card">
-      <Link to={`/products/${product.id}`} className="card__link">
+      <Link to={productPath(product)} className="card__link">
         {image !== undefined && <img src={image.url} alt={image.alt} loading="lazy" className="card__image" />}
         <span className="card__name">{product.name}</span>
       </Link>

@@ -6,6 +6,7 @@ import { Failed, Loading } from '../../components/Status';
 import { NotFoundPage } from '../../components/NotFoundPage';
 import { track } from '../../lib/behaviour';
 import { formatMoney } from '../../lib/money';
+import { productIdFrom } from '../../lib/slug';
 import { usePageTitle } from '../../lib/title';
 import { AddToCart } from '../cart/AddToCart';
 import { Reviews } from './Reviews';
@@ -13,8 +14,8 @@ import { type Product, useProduct } from './queries';
 import { buyable, chosen, initialChoice, options } from './variants';
 
 export function ProductPage() {
-  const { id = '' } = useParams();
-  const product = useProduct(id);
+  const { id: param = '' } = useParams();
+  const product = useProduct(productIdFrom(param));
   usePageTitle(product.data?.name ?? null);
   if (product.isPending) return <Loading what="the product" />;
   if (product.error instanceof ApiError && product.error.status === 404) return <NotFoundPage />;
