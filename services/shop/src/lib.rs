@@ -24,7 +24,8 @@ use tokio::task::JoinSet;
 pub struct Settings {
     /// Where the gateway listens (the URL printed at start-up).
     pub http: Listen,
-    /// First gRPC port; the services take it and the next six (0: any free ports).
+    /// First gRPC port; the services take it and the next six. 0 (the default): free
+    /// ports, so a port in the machine's ephemeral range never stops the start.
     pub grpc_base_port: u16,
     /// First metrics port, likewise.
     pub metrics_base_port: u16,
@@ -58,7 +59,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             http: Listen::loopback(8080),
-            grpc_base_port: 50051,
+            grpc_base_port: 0,
             metrics_base_port: 9101,
             demo_data: true,
             admin_email: None,

@@ -12,6 +12,7 @@ async fn main() -> anyhow::Result<()> {
     let platform = start(&settings, shutdown).await?;
     let url = format!("http://{}", platform.gateway_addr);
     println!("\nShop is running at {url}");
+    println!("  admin:      {url}/admin");
     println!("  readiness:  {url}/readyz");
     println!("  API docs:   {url}/api/openapi.json");
     println!("  a product:  {url}/api/v1/products/{}", shop_catalog::seed::demo_product_id(1));
