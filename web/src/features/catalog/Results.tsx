@@ -5,6 +5,7 @@ import { useSearchParams } from 'react-router';
 
 import { Failed, Loading } from '../../components/Status';
 import { track } from '../../lib/behaviour';
+import { useMedia } from '../../lib/media';
 import { formatMoney } from '../../lib/money';
 import { ProductGrid } from './ProductCard';
 import { type SearchParams, useProducts } from './queries';
@@ -40,7 +41,10 @@ export function paramsFrom(url: URLSearchParams, fixed: SearchParams): SearchPar
   return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined && v !== ''));
 }
 
+const WIDE = '(min-width: 48rem)';
+
 export function Results({ fixed, label }: { fixed: SearchParams; label: string }) {
+  const wide = useMedia(WIDE);
   const [url, setUrl] = useSearchParams();
   const params = paramsFrom(url, fixed);
   const results = useProducts(params, true);
@@ -61,6 +65,9 @@ export function Results({ fixed, label }: { fixed: SearchParams; label: string }
   return (
     <div className="results">
       <aside className="filters" aria-label="Filters">
+        {/* Open beside the results on a wide screen; folded above them on a phone. */}
+        <details open={wide}>
+        <summary>Sort and filter</summary>
         <label className="field">
           Sort by
           <select value={params.sort ?? 'relevance'} onChange={(e) => { change('sort', e.target.value); }}>
@@ -151,6 +158,7 @@ export function Results({ fixed, label }: { fixed: SearchParams; label: string }
             })}
           </fieldset>
         )}
+        </details>
       </aside>
       <section className="results__list" aria-label={label} aria-busy={results.isFetching}>
         {results.isPending && <Loading what="products" />}
