@@ -120,10 +120,21 @@ impl Fleet {
             fleet.replica = Some((fleet.spawn_replica(Self::index(name), 1, metrics), metrics));
         }
         fleet.gateway = Some(fleet.spawn_gateway());
-        if let Some((_, metrics)) = &fleet.replica {
+        if let (Some((_, metrics)), Some(name)) = (&fleet.replica, fleet.options.replicated) {
             let up = format!("http://127.0.0.1:{metrics}/metrics");
             let started = wait_for_status(&reqwest::Client::new(), &up, 200, Duration::from_secs(60)).await;
             assert!(started, "the second replica never started");
+            // Metrics answer before gRPC serves: wait until both replicas serve, as the
+            // gateway's balancer reaches either from its first call.
+            let port = fleet.ports[Self::index(name)].grpc;
+            for host in REPLICAS {
+                let addr: std::net::SocketAddr = format!("{host}:{port}").parse().expect("a replica's address");
+                let serving = shop_test_support::eventually(Duration::from_secs(60), || {
+                    shop_service_kit::client::serving(addr, Duration::from_secs(2))
+                })
+                .await;
+                assert!(serving, "the replica at {addr} never served");
+            }
         }
         fleet.base = format!("http://127.0.0.1:{}", fleet.gateway_port);
         fleet.api = Api::new(fleet.base.clone());

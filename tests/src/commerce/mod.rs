@@ -82,7 +82,16 @@ pub async fn product_in(api: &Api, vendor: &str, amount: i64, units: i64, catego
     if let Some(category) = category {
         product["category_id"] = json!(category);
     }
-    let created = api.post("/api/v1/products", Some(vendor), product).await;
+    // A 503 (with Retry-After) is tried again, as a client would: on the MongoDB stand-in a
+    // replica's start-up writes can fail another's transaction, which writes nothing.
+    let mut created = api.post("/api/v1/products", Some(vendor), product.clone()).await;
+    for _ in 0..5 {
+        if created.status != 503 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        created = api.post("/api/v1/products", Some(vendor), product.clone()).await;
+    }
     assert_eq!(created.status, 201, "{}", created.text);
     // Inventory learns the SKU and its owner from catalog's event.
     let path = format!("/api/v1/inventory/{sku}");
