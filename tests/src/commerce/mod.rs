@@ -82,8 +82,7 @@ pub async fn product_in(api: &Api, vendor: &str, amount: i64, units: i64, catego
     if let Some(category) = category {
         product["category_id"] = json!(category);
     }
-    // A 503 (with Retry-After) is tried again, as a client would: on the MongoDB stand-in a
-    // replica's start-up writes can fail another's transaction, which writes nothing.
+    // A 503 is tried again, as a client would (a stand-in transaction failed: nothing written).
     let mut created = api.post("/api/v1/products", Some(vendor), product.clone()).await;
     for _ in 0..5 {
         if created.status != 503 {
