@@ -19,6 +19,7 @@ pub mod search;
 pub mod second_factor;
 pub mod templates;
 pub mod transfer;
+pub mod users;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -142,8 +143,8 @@ where
             .service(account::confirm_password_reset)
             .service(account::request_email_change)
             .service(account::confirm_email_change)
-            .service(identity::list_users)
-            .service(identity::set_role)
+            .service(users::list_users)
+            .service(users::set_role)
             .service(search::search_products)
             .service(search::suggest_products)
             .service(transfer::import_products)
