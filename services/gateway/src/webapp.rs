@@ -151,12 +151,14 @@ async fn head_of(state: &State, path: &str) -> Option<Head> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
         ["products", named] if !named.is_empty() && named.len() <= 200 => {
-            let request = pb::GetProductRequest { id: product_id(named).to_owned() };
-            let product = state.clients.catalog.clone().get_product(request).await.ok()?.into_inner();
+            // As anyone sees it (a draft has no page), through the API's product cache.
+            let body = crate::routes::products::product_json(state, None, product_id(named)).await.ok()?;
+            let product: serde_json::Value = serde_json::from_slice(&body).ok()?;
+            let text = |field: &str| product[field].as_str().unwrap_or_default().to_owned();
             Some(Head {
-                title: product.name,
-                description: product.description,
-                image: product.images.first().map(|i| i.url.clone()),
+                title: text("name"),
+                description: text("description"),
+                image: product["images"][0]["url"].as_str().map(str::to_owned),
                 kind: "product",
             })
         }

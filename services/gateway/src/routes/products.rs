@@ -128,22 +128,32 @@ pub async fn get_product(
     caller: Option<Authenticated>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = id.into_inner();
-    // Product reads are the hot path, and an active product looks the same to everyone:
-    // only active products are cached, so a cached one may be served to any caller.
-    if let Some(body) = state.products.get(&id).await {
-        return Ok(HttpResponse::Ok().content_type("application/json").body(body));
+    let body = product_json(&state, caller.as_ref().map(|c| &c.0), &id.into_inner()).await?;
+    Ok(HttpResponse::Ok().content_type("application/json").body(body))
+}
+
+/// A product as the API shows it (JSON), for `caller`: the one way the gateway reads one
+/// (the route above, and the web app's page heads). Product reads are the hot path, and an
+/// active product looks the same to everyone: only active products are cached, so a cached
+/// one may be served to any caller.
+pub async fn product_json(
+    state: &State,
+    caller: Option<&shop_auth::Caller>,
+    id: &str,
+) -> Result<bytes::Bytes, Problem> {
+    if let Some(body) = state.products.get(id).await {
+        return Ok(body);
     }
-    let request = as_caller(caller.as_ref().map(|c| &c.0), pb::GetProductRequest { id: id.clone() });
+    let request = as_caller(caller, pb::GetProductRequest { id: id.to_owned() });
     let view = ProductView::from(state.clients.catalog.clone().get_product(request).await?.into_inner());
     let body = bytes::Bytes::from(
         serde_json::to_vec(&view)
             .map_err(|e| Problem::from(shop_platform::ApiError::internal(&anyhow::Error::from(e))))?,
     );
     if view.status == "active" {
-        state.products.put(&id, body.clone()).await;
+        state.products.put(id, body.clone()).await;
     }
-    Ok(HttpResponse::Ok().content_type("application/json").body(body))
+    Ok(body)
 }
 
 #[derive(Deserialize, ToSchema)]
